@@ -1,0 +1,62 @@
+/**
+ * CLI entry. Command *definitions* (names, options, help) are declared eagerly here and in
+ * src/cli/commands/*.ts; each command's *implementation* is imported only when it runs, so
+ * `moec check` never loads TensorFlow.js or onnxruntime (cold start matters in CI).
+ *
+ * Exit codes: 0 clean, 1 errors found (or the job failed), 2 usage error.
+ */
+import { Command, CommanderError } from 'commander';
+import { defineCheck } from './commands/check.js';
+import { defineFmt } from './commands/fmt.js';
+import { defineSchema } from './commands/schema.js';
+import { defineExplain } from './commands/explain.js';
+import { defineCompile } from './commands/compile.js';
+import { defineRun } from './commands/run.js';
+import { defineTrain } from './commands/train.js';
+import { defineReport } from './commands/report.js';
+import { VERSION } from '../version.js';
+
+export const EXIT_OK = 0;
+export const EXIT_ERRORS = 1;
+export const EXIT_USAGE = 2;
+
+/** A command action resolves to its exit code. */
+export type Action = (...args: any[]) => Promise<number>;
+
+export function createProgram(setExit: (code: number) => void): Command {
+  const program = new Command('moec')
+    .description('Declarative Mixture-of-Experts model-spec compiler')
+    .version(VERSION)
+    .showHelpAfterError('(run `moec --help` for usage)')
+    .exitOverride();
+  const wrap =
+    (action: Action) =>
+    async (...args: unknown[]) => {
+      setExit(await action(...args));
+    };
+  for (const define of [defineCheck, defineFmt, defineSchema, defineExplain, defineCompile, defineRun, defineTrain, defineReport]) {
+    define(program, wrap);
+  }
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exit = EXIT_OK;
+  const program = createProgram((code) => {
+    exit = code;
+  });
+  try {
+    await program.parseAsync(argv);
+    return exit;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0 through the same path as usage errors.
+      return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    const reason = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.stderr.write(`error MOE9005: internal error in moec: ${reason.split('\n')[0]}\n`);
+    if (process.env.MOEC_DEBUG) process.stderr.write(reason + '\n');
+    process.stderr.write('  hint: this is a bug in moec, not in your spec; please report it with the spec that triggers it\n');
+    return EXIT_ERRORS;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Diagnostic codes MOE9xxx (CLI and I/O). Codes are stable: never renumber or reuse one;
+ * retire a code by leaving it here with a note. Each is documented in docs/diagnostics.md.
+ */
+import { defineCodes } from './entry.js';
+
+export const cliCodes = defineCodes({
+  MOE9001: {
+    severity: 'error',
+    title: 'input not found',
+    message: 'no such file or directory: `{path}`',
+    hint: 'check the path; directories are searched for *.moe, *.moe.json and *.moe.yaml files',
+  },
+  MOE9002: {
+    severity: 'error',
+    title: 'no spec files matched',
+    message: 'no spec files matched `{pattern}`',
+  },
+  MOE9003: {
+    severity: 'error',
+    title: 'cannot read file',
+    message: 'cannot read `{path}`: {reason}',
+  },
+  MOE9004: {
+    severity: 'error',
+    title: 'cannot write output',
+    message: 'cannot write `{path}`: {reason}',
+    hint: 'nothing was written; check that the directory exists and is writable',
+  },
+  MOE9005: {
+    severity: 'error',
+    title: 'internal compiler error',
+    message: 'internal error in moec: {reason}',
+    hint: 'this is a bug in moec, not in your spec; please report it with the spec that triggers it',
+  },
+});

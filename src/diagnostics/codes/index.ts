@@ -1,0 +1,27 @@
+/**
+ * The one diagnostic table: code → severity, message template, hint. Split by phase into
+ * one file per code range so each phase owns its rows:
+ *   MOE1xxx syntax (lexer, parser, imports)   MOE2xxx schema (ajv)
+ *   MOE3xxx semantic rules                    MOE4xxx IR and analysis (memory fit)
+ *   MOE5xxx ONNX target                       MOE6xxx TensorFlow.js target and training
+ *   MOE9xxx CLI and I/O
+ */
+import { syntaxCodes } from './syntax.js';
+import { schemaCodes } from './schema.js';
+import { semanticCodes } from './semantic.js';
+import { analysisCodes } from './analysis.js';
+import { onnxCodes } from './onnx.js';
+import { tfjsCodes } from './tfjs.js';
+import { cliCodes } from './cli.js';
+
+export const diagnosticTable = {
+  ...syntaxCodes,
+  ...schemaCodes,
+  ...semanticCodes,
+  ...analysisCodes,
+  ...onnxCodes,
+  ...tfjsCodes,
+  ...cliCodes,
+} as const;
+
+export type DiagnosticCode = keyof typeof diagnosticTable;

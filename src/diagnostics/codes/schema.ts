@@ -1,0 +1,8 @@
+/**
+ * Diagnostic codes MOE2xxx (schema). Codes are stable: never renumber or reuse one;
+ * retire a code by leaving it here with a note. Each is documented in docs/diagnostics.md.
+ */
+import { defineCodes } from './entry.js';
+
+export const schemaCodes = defineCodes({
+});

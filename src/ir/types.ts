@@ -1,0 +1,206 @@
+/**
+ * The resolved model IR: one fully resolved description of the model that every target
+ * (ONNX, TensorFlow.js) and every analysis (`moec explain`) reads. Built from a validated
+ * spec object by src/ir/build-ir.ts. Every default is filled, every layer expanded, every
+ * parameter tensor named. No target-specific knowledge lives here.
+ *
+ * Conventions (documented in docs/ir.md):
+ * - Linear weights are stored [in, out]: y = x · W (+ b). Both ONNX MatMul and tf.matMul use
+ *   this orientation directly. (Hugging Face stores [out, in]; importers transpose.)
+ * - Tensor names are stable; they are checkpoint keys and ONNX initializer names.
+ * - Gated activations (swiglu, geglu) have gate_proj and up_proj: act(x·Wg) ⊙ (x·Wu) · Wd.
+ *   Ungated ones (gelu, relu, silu) have up_proj and down_proj only.
+ */
+import type {
+  Activation,
+  Checkpointing,
+  DType,
+  Granularity,
+  GroupScore,
+  NormType,
+  OptimizerType,
+  Overflow,
+  Precision,
+  RouterScore,
+  ScheduleType,
+} from '../spec/types.js';
+
+/** Tensor groups: the unit of quantization and of the parameter breakdown. */
+export type TensorGroup =
+  | 'embeddings'
+  | 'attention'
+  | 'dense'
+  | 'experts'
+  | 'shared'
+  | 'router'
+  | 'norms'
+  | 'lm_head';
+
+export interface QuantIR {
+  dtype: DType;
+  granularity: Granularity;
+  /** Block size along the input (reduction) dimension when granularity is 'block'. */
+  block?: number;
+  symmetric: boolean;
+}
+
+export type InitIR =
+  | { kind: 'normal'; std: number }
+  | { kind: 'ones' }
+  | { kind: 'zeros' };
+
+export interface TensorIR {
+  /** Stable name, e.g. `layers.3.moe.experts.7.down_proj.weight`. */
+  name: string;
+  shape: number[];
+  group: TensorGroup;
+  /** Storage quantization from the spec's quantize block (norms and biases stay fp32). */
+  quant: QuantIR;
+  init: InitIR;
+  /** False for buffers that are not trained by gradient (the aux-loss-free routing bias). */
+  trainable: boolean;
+  /** Layer index, for tensors that belong to a decoder layer. */
+  layer?: number;
+  /** Routed expert index, for expert tensors. */
+  expert?: number;
+  /** Part of a multi-token-prediction module (counted separately). */
+  mtp?: boolean;
+}
+
+export interface RopeIR {
+  theta: number;
+  /** Rotary dimensions per head (even). */
+  dim: number;
+  scaling: 'none' | 'linear' | 'yarn';
+  factor: number;
+}
+
+export interface AttentionIR {
+  kind: 'mha' | 'gqa' | 'mqa' | 'mla';
+  heads: number;
+  kvHeads: number;
+  /** Query/key head dim (for MLA: qkNopeHeadDim + qkRopeHeadDim). */
+  headDim: number;
+  /** Value head dim (= headDim except MLA). */
+  vHeadDim: number;
+  rope: RopeIR;
+  qkvBias: boolean;
+  outBias: boolean;
+  qkNorm: boolean;
+  /** Sliding window in tokens for this layer; absent = full causal attention. */
+  window?: number;
+  sinks: boolean;
+  mla?: {
+    qLoraRank: number; // 0 = no query compression
+    kvLoraRank: number;
+    qkNopeHeadDim: number;
+    qkRopeHeadDim: number;
+    vHeadDim: number;
+  };
+}
+
+export interface FfnIR {
+  ffn: number;
+  activation: Activation;
+  bias: boolean;
+}
+
+export interface RouterIR {
+  topK: number;
+  score: RouterScore;
+  normTopK: boolean;
+  scaling: number;
+  /** 1 = no group-limited routing. */
+  groups: number;
+  topGroups: number;
+  groupScore: GroupScore;
+  /** Absent: no capacity limit (every routed token is processed). */
+  capacityFactor?: number;
+  overflow: Overflow;
+  jitter: number;
+  auxLoss: number;
+  zLoss: number;
+  /** Aux-loss-free bias update speed; 0 = off. When > 0 the layer has a `router.score_bias` buffer. */
+  biasUpdate: number;
+  bias: boolean;
+}
+
+export interface MoeIR {
+  kind: 'moe';
+  experts: number;
+  expert: FfnIR;
+  /** Shared experts fused into one FFN of width count × ffn (as DeepSeek does). */
+  shared?: FfnIR & { count: number; gate: boolean };
+  router: RouterIR;
+}
+
+export interface DenseIR extends FfnIR {
+  kind: 'dense';
+}
+
+export interface LayerIR {
+  index: number;
+  attention: AttentionIR;
+  ffn: DenseIR | MoeIR;
+  /** Pipeline stage this layer is placed on. */
+  stage: number;
+}
+
+export interface ParallelIR {
+  world: number;
+  data: number;
+  tensor: number;
+  pipeline: number;
+  expert: number;
+  context: number;
+  expertTensor: number;
+  zero: 0 | 1 | 2 | 3;
+  microBatch: number;
+  sequenceParallel: boolean;
+  virtualStages: number;
+  device?: { name?: string; memory: number; tflops?: number };
+}
+
+export interface TrainIR {
+  optimizer: {
+    type: OptimizerType;
+    lr: number;
+    beta1: number;
+    beta2: number;
+    eps: number;
+    weightDecay: number;
+    momentum: number;
+  };
+  schedule: { type: ScheduleType; warmup: number; minLr: number; decaySteps: number };
+  batch: number;
+  seqLen: number;
+  steps: number;
+  gradAccum: number;
+  gradClip: number;
+  precision: Precision;
+  checkpointing: Checkpointing;
+  seed: number;
+  checkpointEvery: number;
+  logEvery: number;
+  dropout: number;
+}
+
+export interface ModelIR {
+  name: string;
+  /** sha256 of the canonical JSON of the spec object (hex). */
+  specHash: string;
+  vocab: number;
+  hidden: number;
+  context: number;
+  tieEmbeddings: boolean;
+  norm: { type: NormType; eps: number };
+  layers: LayerIR[];
+  /** Multi-token-prediction depth (0 = none). */
+  mtpDepth: number;
+  parallel: ParallelIR;
+  train: TrainIR;
+  /** Resolved quantization per tensor group, plus activations. */
+  quantize: Record<TensorGroup | 'activations', QuantIR>;
+  /** Every parameter tensor, in a deterministic order (embedding, layers in order, final norm, head, mtp). */
+  tensors: TensorIR[];
+}

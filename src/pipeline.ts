@@ -1,0 +1,61 @@
+/**
+ * The compiler's phases wired together, gated as STYLE.md describes:
+ *   read + parse (+ imports)  →  schema + semantic validation  →  resolved IR  →  analyses
+ * A phase runs only when the one before it produced no errors. Every command goes through
+ * here, so `moec check`, `explain`, `compile` and `train` report the same diagnostics.
+ */
+import type { Diagnostic } from './diagnostics/diagnostic.js';
+import { hasErrors } from './diagnostics/diagnostic.js';
+import type { ModelSpec } from './spec/types.js';
+import type { SpanMap } from './spec/spans.js';
+import type { Sources } from './spec/source.js';
+import type { ModelIR } from './ir/types.js';
+import { readSpecFile } from './spec/read-spec-file.js';
+import { validateSpec } from './validate/validate-spec.js';
+import { buildIR } from './ir/build-ir.js';
+import { checkMemoryFit } from './analysis/memory-fit.js';
+
+export interface LoadedSpec {
+  file: string;
+  /** Present when the spec parsed and validated without errors. */
+  spec?: ModelSpec;
+  spans: SpanMap;
+  sources: Sources;
+  diagnostics: Diagnostic[];
+}
+
+export interface LoadedModel extends LoadedSpec {
+  /** Present when the spec is valid. */
+  ir?: ModelIR;
+}
+
+/** Parse and validate one spec file (`.moe`, `.moe.json`, `.moe.yaml`). */
+export function loadSpec(file: string, sources: Sources = new Map()): LoadedSpec {
+  const parsed = readSpecFile(file, sources);
+  const diagnostics = [...parsed.diagnostics];
+  if (parsed.spec === undefined || hasErrors(diagnostics)) {
+    return { file, spans: parsed.spans, sources, diagnostics };
+  }
+  const validated = validateSpec(parsed.spec, parsed.spans);
+  diagnostics.push(...validated.diagnostics);
+  const result: LoadedSpec = { file, spans: parsed.spans, sources, diagnostics };
+  if (validated.spec && !hasErrors(diagnostics)) result.spec = validated.spec;
+  return result;
+}
+
+export interface LoadModelOptions {
+  /** Run the per-device memory-fit analysis (on by default: CI should catch a layout that cannot fit). */
+  memoryFit?: boolean;
+}
+
+/** Parse, validate and resolve a spec to the IR, with the analyses `moec check` runs. */
+export function loadModel(file: string, options: LoadModelOptions = {}, sources: Sources = new Map()): LoadedModel {
+  const loaded: LoadedModel = loadSpec(file, sources);
+  if (!loaded.spec) return loaded;
+  const built = buildIR(loaded.spec, loaded.spans);
+  loaded.diagnostics.push(...built.diagnostics);
+  if (hasErrors(built.diagnostics)) return loaded;
+  loaded.ir = built.value;
+  if (options.memoryFit !== false) loaded.diagnostics.push(...checkMemoryFit(built.value, loaded.spans));
+  return loaded;
+}
