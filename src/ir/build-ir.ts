@@ -1,9 +1,163 @@
-/** STUB (owned by the IR work): resolve a validated spec into the ModelIR. */
-import type { Result } from '../diagnostics/diagnostic.js';
-import type { SpanMap } from '../spec/spans.js';
-import type { ModelSpec } from '../spec/types.js';
-import type { ModelIR } from './types.js';
+/**
+ * IR phase — resolve a validated spec object into the ModelIR (src/ir/types.ts): defaults
+ * filled (src/ir/defaults.ts), every layer expanded to dense or MoE with its attention,
+ * layers placed on pipeline stages (src/ir/stages.ts), every parameter tensor named
+ * (src/ir/tensors.ts). The spec has passed schema and semantic validation; the checks here
+ * are the ones that only make sense while resolving (which layer gets which FFN, whether the
+ * parallel degrees fit together) and they are reported, never thrown.
+ */
+import { createDiagnostic, hasErrors, type Diagnostic, type Result } from '../diagnostics/diagnostic.js';
+import { spanAt, type SpanMap } from '../spec/spans.js';
+import type { LayerSelection, ModelSpec } from '../spec/types.js';
+import {
+  resolveAttention,
+  resolveFfn,
+  resolveNorm,
+  resolveParallel,
+  resolveQuantize,
+  resolveRouter,
+  resolveShared,
+  resolveTrain,
+} from './defaults.js';
+import { resolveLayerSelection } from './layer-selection.js';
+import { specHash } from './spec-hash.js';
+import { assignStages } from './stages.js';
+import { createTensors } from './tensors.js';
+import type { DenseIR, LayerIR, ModelIR, MoeIR } from './types.js';
 
-export function buildIR(_spec: ModelSpec, _spans?: SpanMap): Result<ModelIR> {
-  throw new Error('buildIR: not implemented yet');
+const REASONS = { malformed: 'is not a layer index or range', reversed: 'is a reversed range', 'out-of-range': 'names a layer past the last one' };
+
+function select(
+  selection: LayerSelection | undefined,
+  ptr: string,
+  layers: number,
+  spans: SpanMap,
+  diagnostics: Diagnostic[],
+): Set<number> | undefined {
+  if (selection === undefined) return undefined;
+  const resolved = resolveLayerSelection(selection, layers);
+  for (const p of resolved.problems) {
+    diagnostics.push(
+      createDiagnostic('MOE4001', {
+        span: spanAt(spans, p.item === undefined ? ptr : `${ptr}/${p.item}`, 'value'),
+        args: { text: p.text, reason: REASONS[p.reason], last: layers - 1 },
+      }),
+    );
+  }
+  return new Set(resolved.layers);
+}
+
+/** Which layers are MoE: `moe.layers` (default: every layer not in `dense.layers`), thinned by every/offset. */
+function moeLayerSet(spec: ModelSpec, spans: SpanMap, diagnostics: Diagnostic[]): { moe: Set<number>; dense?: Set<number> } {
+  const n = spec.layers;
+  const dense = select(spec.dense?.layers, '/dense/layers', n, spans, diagnostics);
+  if (!spec.moe) return { moe: new Set(), dense };
+  const listed = select(spec.moe.layers, '/moe/layers', n, spans, diagnostics);
+  const every = spec.moe.every ?? 1;
+  const offset = spec.moe.offset ?? 0;
+  const moe = new Set<number>();
+  for (let i = 0; i < n; i++) {
+    const selected = listed ? listed.has(i) : !dense?.has(i);
+    // `every n` counts layer indices from `offset`: with every 2, offset 1 → layers 1, 3, 5, …
+    if (selected && i >= offset && (i - offset) % every === 0) moe.add(i);
+  }
+  return { moe, dense };
+}
+
+function checkParallel(ir: ModelIR, spans: SpanMap, diagnostics: Diagnostic[]): void {
+  const p = ir.parallel;
+  const product = p.data * p.tensor * p.pipeline * p.context;
+  if (!Number.isInteger(p.data) || p.world !== product) {
+    diagnostics.push(
+      createDiagnostic('MOE4004', { span: spanAt(spans, '/parallel/world'), args: { world: p.world, product: Number.isInteger(p.data) ? product : `${p.world}/${p.tensor * p.pipeline * p.context} (not whole)` } }),
+    );
+  }
+  const chunks = p.pipeline * p.virtualStages;
+  if (chunks > ir.layers.length) {
+    diagnostics.push(
+      createDiagnostic('MOE4005', {
+        span: spanAt(spans, '/parallel/pipeline'),
+        args: { chunks, pipeline: p.pipeline, virtual: p.virtualStages, layers: ir.layers.length },
+      }),
+    );
+  }
+  const moe = ir.layers.find((l) => l.ffn.kind === 'moe')?.ffn as MoeIR | undefined;
+  if (moe && moe.experts % p.expert !== 0) {
+    diagnostics.push(createDiagnostic('MOE4006', { span: spanAt(spans, '/parallel/expert'), args: { experts: moe.experts, expert: p.expert } }));
+  }
+  const ep = p.expert * p.expertTensor;
+  const dense = p.data * p.tensor * p.context;
+  if (Number.isInteger(dense) && dense % ep !== 0) {
+    diagnostics.push(createDiagnostic('MOE4007', { span: spanAt(spans, '/parallel/expert'), args: { ep, dense } }));
+  }
+}
+
+export function buildIR(spec: ModelSpec, spans: SpanMap = new Map()): Result<ModelIR> {
+  const diagnostics: Diagnostic[] = [];
+  const n = spec.layers;
+  const { moe: moeLayers, dense: denseListed } = moeLayerSet(spec, spans, diagnostics);
+  const windowLayers = spec.attention.window_layers !== undefined
+    ? select(spec.attention.window_layers, '/attention/window_layers', n, spans, diagnostics)!
+    : undefined;
+  const parallel = resolveParallel(spec.parallel);
+  const stages = assignStages(n, parallel.pipeline, parallel.virtualStages);
+
+  const denseFfn: DenseIR | undefined = spec.dense ? { kind: 'dense', ...resolveFfn(spec.dense) } : undefined;
+  let moeFfn: MoeIR | undefined;
+  if (spec.moe) {
+    const expert = resolveFfn(spec.moe.experts);
+    moeFfn = {
+      kind: 'moe',
+      experts: spec.moe.experts.count,
+      expert,
+      ...(spec.moe.shared ? { shared: resolveShared(spec.moe.shared, expert) } : {}),
+      router: resolveRouter(spec.moe.router),
+    };
+  }
+
+  const layers: LayerIR[] = [];
+  for (let i = 0; i < n; i++) {
+    if (moeLayers.has(i) && denseListed?.has(i) && spec.moe?.layers !== undefined) {
+      diagnostics.push(createDiagnostic('MOE4002', { span: spanAt(spans, '/moe/layers', 'value'), args: { layer: i } }));
+    }
+    const ffn = moeLayers.has(i) ? moeFfn : denseFfn;
+    if (!ffn) {
+      diagnostics.push(createDiagnostic('MOE4003', { span: spanAt(spans, spec.moe ? '/moe' : ''), args: { layer: i } }));
+      continue;
+    }
+    const windowed = spec.attention.window !== undefined && (windowLayers ? windowLayers.has(i) : true);
+    layers.push({
+      index: i,
+      attention: resolveAttention(spec.attention, spec.hidden, windowed),
+      ffn: structuredClone(ffn),
+      stage: stages[i] ?? parallel.pipeline - 1,
+    });
+  }
+
+  const mtpDepth = spec.mtp?.depth ?? 0;
+  // An MTP module's decoder layer has the structure of the model's last layer (DeepSeek-V3:
+  // an MoE layer); it sits on the last pipeline stage, beside the head it shares.
+  const last = layers[layers.length - 1];
+  const mtpLayers: LayerIR[] = last
+    ? Array.from({ length: mtpDepth }, (_, d) => ({ ...structuredClone(last), index: n + d, stage: parallel.pipeline - 1 }))
+    : [];
+
+  const base = {
+    name: spec.name,
+    specHash: specHash(spec),
+    vocab: spec.vocab,
+    hidden: spec.hidden,
+    context: spec.context,
+    tieEmbeddings: spec.tie_embeddings ?? false,
+    norm: resolveNorm(spec),
+    layers,
+    mtpDepth,
+    mtpLayers,
+    parallel,
+    train: resolveTrain(spec.train, spec.context),
+    quantize: resolveQuantize(spec.quantize),
+  };
+  const ir: ModelIR = { ...base, tensors: createTensors(base) };
+  if (!hasErrors(diagnostics)) checkParallel(ir, spans, diagnostics);
+  return { value: ir, diagnostics };
 }

@@ -197,6 +197,11 @@ export interface ModelIR {
   layers: LayerIR[];
   /** Multi-token-prediction depth (0 = none). */
   mtpDepth: number;
+  /**
+   * The decoder layer of each MTP module (length mtpDepth), shaped like the model's last layer;
+   * `index` is layers + d (DeepSeek-V3's checkpoint numbers its MTP layer 61). Tensors `mtp.{d}.…`.
+   */
+  mtpLayers: LayerIR[];
   parallel: ParallelIR;
   train: TrainIR;
   /** Resolved quantization per tensor group, plus activations. */
