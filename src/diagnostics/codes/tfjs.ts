@@ -5,4 +5,125 @@
 import { defineCodes } from './entry.js';
 
 export const tfjsCodes = defineCodes({
+  // MOE6500–MOE6999: training loop, data, checkpoints, report (src/train, src/checkpoint, src/report).
+  MOE6500: {
+    severity: 'error',
+    title: 'checkpoint not found',
+    message: 'no checkpoint at `{path}`: {reason}',
+    hint: 'pass a run directory written by `moec train --out` (it has a `latest` file) or one of its `checkpoints/step-*` directories',
+  },
+  MOE6501: {
+    severity: 'error',
+    title: 'not a moec checkpoint',
+    message: '`{path}` is not a readable moec checkpoint: {reason}',
+    hint: 'the checkpoint format is described in docs/checkpoint.md; this moec reads format `moec-checkpoint` version 1',
+  },
+  MOE6502: {
+    severity: 'error',
+    title: 'checkpoint is for a different spec',
+    message: 'checkpoint `{path}` was trained from a different spec (spec hash {found}, this spec is {expected})',
+    hint: 'use the exact spec the run was trained with; any change to a value in the spec changes its hash',
+  },
+  MOE6503: {
+    severity: 'error',
+    title: 'checkpoint tensor missing',
+    message: 'checkpoint `{path}` has no tensor `{name}`, which the spec needs',
+  },
+  MOE6504: {
+    severity: 'error',
+    title: 'checkpoint tensor has the wrong shape',
+    message: 'checkpoint tensor `{name}` has shape [{found}], the spec needs [{expected}]',
+  },
+  MOE6505: {
+    severity: 'error',
+    title: 'checkpoint data is damaged',
+    message: 'checkpoint `{path}` is damaged: {reason}',
+    hint: 'resume from an earlier checkpoint: point at `checkpoints/step-*` directly, or rewrite `latest`',
+  },
+  MOE6506: {
+    severity: 'error',
+    title: 'cannot write checkpoint',
+    message: 'cannot write checkpoint `{path}`: {reason}',
+    hint: 'the previous checkpoint is intact; check free disk space and permissions',
+  },
+  MOE6507: {
+    severity: 'warning',
+    title: 'checkpoint has extra tensors',
+    message: 'checkpoint `{path}` has {count} tensor(s) the spec does not use (first: `{name}`); they are ignored',
+  },
+  MOE6510: {
+    severity: 'error',
+    title: 'optimizer not supported by the TensorFlow.js trainer',
+    message: 'optimizer `{type}` is not supported by `moec train`',
+    hint: 'use adamw, adam, sgd or momentum',
+  },
+  MOE6511: {
+    severity: 'warning',
+    title: 'training precision not available on this backend',
+    message: 'precision {precision} cannot be honoured by the {backend} backend; training runs in fp32',
+    hint: 'TensorFlow.js computes in float32 only; set `precision fp32` to silence this warning',
+  },
+  MOE6512: {
+    severity: 'error',
+    title: 'optimizer state does not match',
+    message: 'optimizer state in `{path}` does not match this run: {reason}',
+    hint: 'resume with the same spec the run was trained with',
+  },
+  MOE6520: {
+    severity: 'error',
+    title: 'no training data',
+    message: 'no training text found at `{pattern}`',
+    hint: 'pass UTF-8 text files (.txt, .md), JSONL files with a "text" field, a directory of them, or a glob',
+  },
+  MOE6521: {
+    severity: 'error',
+    title: 'bad JSONL record',
+    message: '{file}:{line}: {reason}',
+    hint: 'each line of a .jsonl file must be a JSON object with a string "text" field',
+  },
+  MOE6522: {
+    severity: 'error',
+    title: 'training data too small',
+    message: 'the training data has {tokens} tokens; one sequence needs {needed} (seq_len + 1)',
+    hint: 'add more text or lower train.seq_len',
+  },
+  MOE6523: {
+    severity: 'error',
+    title: 'vocabulary too small for the byte tokenizer',
+    message: 'the byte-level tokenizer needs vocab ≥ 256, the spec has vocab {vocab}',
+  },
+  MOE6524: {
+    severity: 'error',
+    title: 'cannot read training data',
+    message: 'cannot read training data `{path}`: {reason}',
+  },
+  MOE6530: {
+    severity: 'error',
+    title: 'run directory already holds a run',
+    message: '`{path}` already holds a training run (it has checkpoints or metrics)',
+    hint: 'continue it with `moec train --resume {path}`, or pass a new --out directory',
+  },
+  MOE6531: {
+    severity: 'error',
+    title: 'training diverged',
+    message: 'the loss became {value} at step {step}; training stopped',
+    hint: 'lower the learning rate, add warmup or gradient clipping, then resume from the last checkpoint',
+  },
+  MOE6532: {
+    severity: 'info',
+    title: 'training interrupted',
+    message: 'interrupted at step {step}; the last checkpoint is step {checkpoint}',
+    hint: 'continue with `moec train --resume {path}`',
+  },
+  MOE6533: {
+    severity: 'error',
+    title: 'resume settings differ',
+    message: 'cannot resume `{path}`: {reason}',
+  },
+  MOE6540: {
+    severity: 'error',
+    title: 'no metrics to report',
+    message: 'no metrics in `{path}`: {reason}',
+    hint: 'pass the --out directory of a `moec train` run (it holds metrics.jsonl)',
+  },
 });
