@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { buildIR } from '../../src/ir/build-ir.js';
+import { countParams } from '../../src/analysis/params.js';
+import { countFlops, meanAttended } from '../../src/analysis/flops.js';
+import { deepseekMoe16bSpec, deepseekV3Spec, mixtralSpec, tinySpec } from '../ir/fixtures.js';
+
+const params = (spec: Parameters<typeof buildIR>[0]) => countParams(buildIR(spec).value);
+/** Round to the precision a figure is published at: 46.7B → one decimal of billions. */
+const billions = (n: number, decimals: number): number => Number((n / 1e9).toFixed(decimals));
+
+describe('parameter counts of the tiny spec, derived by hand', () => {
+  const p = params(tinySpec);
+  // embed 256·64; per layer: norms 2·64, attention 64·64 + 2·64·32 + 64·64 = 12288,
+  // router 64·4, experts 4 × 3·64·128 = 98304, shared 3·64·64 = 12288; final norm 64; head 64·256.
+  const perLayer = 128 + 12288 + 256 + 98304 + 12288;
+  it('total', () => {
+    expect(p.total).toBe(16384 + 2 * perLayer + 64 + 16384);
+  });
+  it('active: top 2 of 4 experts', () => {
+    expect(p.active).toBe(p.total - 2 * 2 * (3 * 64 * 128));
+    expect(p.byGroup.active.experts).toBe(2 * 2 * 3 * 64 * 128);
+    expect(p.nonEmbedding.total).toBe(p.total - 2 * 16384);
+  });
+  it('tying the embedding drops the head', () => {
+    expect(params({ ...tinySpec, tie_embeddings: true }).total).toBe(p.total - 16384);
+  });
+});
+
+describe('published figures of the shipped specs', () => {
+  it('Mixtral 8x7B: 46.7B total, 12.9B active', () => {
+    const p = params(mixtralSpec);
+    expect(p.total).toBe(46_702_792_704);
+    expect(billions(p.total, 1)).toBe(46.7);
+    expect(billions(p.active, 1)).toBe(12.9);
+  });
+  it('DeepSeekMoE 16B: 16.4B total, 2.8B active', () => {
+    const p = params(deepseekMoe16bSpec);
+    expect(billions(p.total, 1)).toBe(16.4);
+    expect(billions(p.active, 1)).toBe(2.8);
+  });
+  it('DeepSeek-V3: 671B total, 37B active within 2%, MTP reported apart', () => {
+    const p = params(deepseekV3Spec);
+    expect(billions(p.total, 0)).toBe(671);
+    expect(Math.abs(p.active / 37e9 - 1)).toBeLessThan(0.02);
+    // MTP module: enorm, hnorm, eh_proj [2h, h], one MoE decoder layer, final norm.
+    expect(p.mtp.total).toBe(11_610_068_224);
+    // Independent check against the checkpoint: Hugging Face's safetensors count for
+    // deepseek-ai/DeepSeek-V3 ("685B", 684,531,386,000 exactly) = main + MTP + the MTP layer's
+    // stored copies of embedding and head + the FP8 weight_scale_inv tensors (one fp32 per
+    // 128×128 block of every FP8 linear: all but embedding, head, router and eh_proj).
+    const ir = buildIR(deepseekV3Spec).value;
+    const scales = ir.tensors
+      .filter((t) => t.shape.length === 2 && !['embeddings', 'lm_head', 'router'].includes(t.group) && !t.name.endsWith('eh_proj.weight'))
+      .reduce((a, t) => a + Math.ceil(t.shape[0] / 128) * Math.ceil(t.shape[1] / 128), 0);
+    expect(p.total + p.mtp.total + 2 * 129280 * 7168 + scales).toBe(684_531_386_000);
+    expect(p.frozen).toBe(58 * 256);
+  });
+});
+
+describe('FLOPs per token', () => {
+  it('mean attended keys over a causal sequence', () => {
+    expect(meanAttended(4)).toBe(2.5);
+    // window 2 over 4 positions: 1, 2, 2, 2
+    expect(meanAttended(4, 2)).toBe(7 / 4);
+  });
+  it('tiny: 2 × active matmul params + attention', () => {
+    const ir = buildIR(tinySpec).value;
+    const p = countParams(ir);
+    const matmul = p.active - 16384 /* embedding lookup */ - 2 * 2 * 64 - 64; /* norms */
+    const attention = 2 * 2 * 4 * (16 + 16) * (129 / 2);
+    const f = countFlops(ir);
+    expect(f.forward).toBe(2 * matmul + attention);
+    expect(f.training).toBe(3 * f.forward);
+  });
+});
