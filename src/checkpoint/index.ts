@@ -1,0 +1,12 @@
+/** Checkpoints (docs/checkpoint.md): the writer `moec train` uses and the readers resume and ONNX export use. */
+export * from './format.js';
+export { writeCheckpoint, type CheckpointInput, type OptimizerSnapshot } from './write-checkpoint.js';
+export {
+  readCheckpointWeights,
+  readManifest,
+  readOptimizerState,
+  readTrainerState,
+  resolveCheckpointDir,
+  type CheckpointLocation,
+  type OptimizerState,
+} from './read-checkpoint.js';
