@@ -1,0 +1,55 @@
+/**
+ * Validation phase, semantic rules: values the rules need that the user may have left to a
+ * default. These mirror the defaults documented in src/spec/types.ts (src/ir/ applies them for
+ * real); here they only decide whether a rule applies and what numbers to quote.
+ */
+import type { ModelSpec } from '../../spec/types.js';
+
+export function headDim(spec: ModelSpec): number | undefined {
+  const a = spec.attention;
+  if (a.head_dim !== undefined) return a.head_dim;
+  return spec.hidden % a.heads === 0 ? spec.hidden / a.heads : undefined;
+}
+
+export interface Degrees {
+  tensor: number;
+  pipeline: number;
+  context: number;
+  expert: number;
+  expertTensor: number;
+  virtual: number;
+  /** Given, or derived from world; undefined when world cannot be divided. */
+  data: number | undefined;
+}
+
+export function degrees(spec: ModelSpec): Degrees {
+  const p = spec.parallel ?? {};
+  const tensor = p.tensor ?? 1;
+  const pipeline = p.pipeline ?? 1;
+  const context = p.context ?? 1;
+  const model = tensor * pipeline * context;
+  let data = p.data;
+  if (data === undefined) data = p.world === undefined ? 1 : p.world % model === 0 ? p.world / model : undefined;
+  return { tensor, pipeline, context, expert: p.expert ?? 1, expertTensor: p.expert_tensor ?? 1, virtual: p.virtual_stages ?? 1, data };
+}
+
+export function divisors(n: number, limit = 8): number[] {
+  const out: number[] = [];
+  for (let d = 1; d <= n && out.length < limit; d++) if (n % d === 0) out.push(d);
+  return out;
+}
+
+/** The nearest multiple of `m` at or above `n` (for "pad vocab to …" hints). */
+export function roundUp(n: number, m: number): number {
+  return Math.ceil(n / m) * m;
+}
+
+/** "3, 4, 5, ... (12 layers)": a short list for messages. */
+export function shortList(values: readonly number[], max = 6): string {
+  if (values.length <= max) return values.join(', ');
+  return `${values.slice(0, max).join(', ')}, ... (${values.length} layers)`;
+}
+
+export function trainSeqLen(spec: ModelSpec): number {
+  return spec.train?.seq_len ?? spec.context;
+}

@@ -1,0 +1,40 @@
+/**
+ * Settings a target cannot honour, as warnings: `moec check` does not know which target will
+ * run the spec, so it says what each target will do. The facts behind each row are in
+ * ../shared/guide/TFJS-NOTES.md (tfjs: float32 only; no fp16/bf16 kernels; optimizers sgd,
+ * momentum, rmsprop, adam, adadelta, adamax, adagrad) and in the target code under src/lower/.
+ * When a target gains a feature, delete its row here.
+ */
+import type { ModelSpec } from '../../spec/types.js';
+import type { Check } from './context.js';
+
+/** The optimizers the tfjs trainer implements (adamw is moec's own decoupled-decay Adam). */
+const TFJS_OPTIMIZERS = new Set(['adamw', 'adam', 'sgd', 'momentum']);
+
+interface Gap {
+  at: string;
+  applies: (spec: ModelSpec) => boolean;
+  feature: (spec: ModelSpec) => string;
+  consequence: string;
+  hint: string;
+}
+
+/**
+ * Features a target does not implement. Each row names the target and what it will do, so a
+ * user can decide whether the spec still means what they want there.
+ */
+export const TARGET_GAPS: Gap[] = [];
+
+export const checkTargets: Check = (ctx) => {
+  const { spec } = ctx;
+  const t = spec.train;
+  if (t?.precision === 'bf16' || t?.precision === 'fp16') {
+    ctx.report('MOE3701', '/train/precision', { args: { precision: t.precision }, hint: 'the setting is kept for `moec explain` memory estimates; use fp32 to match what tfjs runs' });
+  }
+  if (t?.optimizer && !TFJS_OPTIMIZERS.has(t.optimizer.type)) {
+    ctx.report('MOE3702', '/train/optimizer', { args: { type: t.optimizer.type }, hint: `use one of ${[...TFJS_OPTIMIZERS].join(', ')} to train with the tfjs target` });
+  }
+  for (const gap of TARGET_GAPS) {
+    if (gap.applies(spec)) ctx.report('MOE3703', gap.at, { args: { feature: gap.feature(spec), consequence: gap.consequence }, hint: gap.hint });
+  }
+};

@@ -1,0 +1,54 @@
+/**
+ * Validation phase: helpers over JSON pointers into the spec object — reading the value a
+ * pointer names, naming it the way a user wrote it (`moe.router.top_k`, `moe.layers[1]`), and
+ * finding the best span for it in the SpanMap.
+ */
+import type { Span } from '../diagnostics/span.js';
+import { spanAt, type SpanMap } from '../spec/spans.js';
+
+export function splitPointer(ptr: string): string[] {
+  if (ptr === '') return [];
+  return ptr
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+export function valueAt(root: unknown, ptr: string): unknown {
+  let cur: unknown = root;
+  for (const seg of splitPointer(ptr)) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[seg];
+  }
+  return cur;
+}
+
+/** `/moe/router/top_k` → `moe.router.top_k`; `/moe/layers/1` → `moe.layers[1]`; `` → `model`. */
+export function displayPath(ptr: string): string {
+  let out = '';
+  for (const seg of splitPointer(ptr)) {
+    out += /^\d+$/.test(seg) ? `[${seg}]` : out === '' ? seg : `.${seg}`;
+  }
+  return out === '' ? 'model' : out;
+}
+
+/**
+ * The span to report a problem with `ptr` at: its key or value, else the nearest ancestor,
+ * else the root. Undefined only when the SpanMap is empty (a spec built in memory).
+ */
+export function spanFor(spans: SpanMap, ptr: string, prefer: 'key' | 'value' = 'value'): Span | undefined {
+  const found = spanAt(spans, ptr, prefer);
+  if (found) return found;
+  const first = spans.values().next();
+  return first.done ? undefined : first.value.value;
+}
+
+/** A value as a user would read it in a message: `"32" (a string)`, `a block`, `true`. */
+export function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return 'nothing';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a block';
+  if (typeof v === 'string') return `"${v.length > 40 ? v.slice(0, 37) + '...' : v}" (a string)`;
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  return String(v);
+}
