@@ -4,11 +4,12 @@ import type { DefineCommand } from '../define.js';
 export const defineSchema: DefineCommand = (program, wrap) => {
   program
     .command('schema')
-    .description('(not implemented yet)')
+    .description('print the JSON Schema of spec files (for editors validating .moe.json / .moe.yaml)')
     .action(
       wrap(async () => {
-        process.stderr.write('moec schema: not implemented yet\n');
-        return 2;
+        const { modelSpecSchema } = await import('../../validate/schema.js');
+        process.stdout.write(JSON.stringify(modelSpecSchema, null, 2) + '\n');
+        return 0;
       }),
     );
 };

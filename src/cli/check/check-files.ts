@@ -1,0 +1,47 @@
+/**
+ * CLI (`moec check`), in-process core: check each file through the same pipeline as every
+ * other command (`loadModel`: parse → schema → semantic rules → IR → memory fit), so CI sees
+ * exactly what `compile` and `train` would report. A fragment file (top-level blocks, no
+ * model — meant to be imported) is parsed only: alone it is not a model, so "missing vocab"
+ * would be noise. A compiler bug in one file becomes an MOE9005 diagnostic on that file and
+ * the other files are still checked.
+ */
+import { createDiagnostic, sortDiagnostics, type Diagnostic } from '../../diagnostics/diagnostic.js';
+import { fileSpan } from '../../diagnostics/span.js';
+import type { Sources } from '../../spec/source.js';
+import { readSpecFile } from '../../spec/read-spec-file.js';
+import { loadModel } from '../../pipeline.js';
+import { countBySeverity, type CheckReport, type FileResult } from './report.js';
+
+export interface CheckFilesOptions {
+  /** Run the memory-fit analysis (default true). */
+  memory?: boolean;
+}
+
+function isFragment(parsed: unknown): boolean {
+  return (parsed as { kind?: string }).kind === 'fragment';
+}
+
+function checkOne(file: string, options: CheckFilesOptions, sources: Sources): { kind: FileResult['kind']; diagnostics: Diagnostic[] } {
+  try {
+    const parsed = readSpecFile(file, sources);
+    if (isFragment(parsed)) return { kind: 'fragment', diagnostics: parsed.diagnostics };
+    return { kind: 'model', diagnostics: loadModel(file, { memoryFit: options.memory !== false }, sources).diagnostics };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    if (process.env.MOEC_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return { kind: 'model', diagnostics: [createDiagnostic('MOE9005', { span: fileSpan(file), args: { reason } })] };
+  }
+}
+
+export function checkFiles(files: readonly string[], options: CheckFilesOptions = {}, sources: Sources = new Map()): CheckReport {
+  const results: FileResult[] = [];
+  const all: Diagnostic[] = [];
+  for (const file of files) {
+    const { kind, diagnostics } = checkOne(file, options, sources);
+    const { errors, warnings } = countBySeverity(diagnostics);
+    results.push({ file, kind, errors, warnings });
+    all.push(...diagnostics);
+  }
+  return { files: results, diagnostics: sortDiagnostics(all), sources };
+}

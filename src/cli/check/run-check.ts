@@ -1,0 +1,61 @@
+/**
+ * CLI (`moec check`): expand inputs, check every file, render in the chosen format, and turn
+ * the result into an exit code — 0 no errors (warnings allowed, up to --max-warnings), 1 errors,
+ * 2 usage (an input matched nothing). The report is written whole or not at all.
+ */
+import { writeFileSync, renameSync } from 'node:fs';
+import type { CheckOptions } from '../commands/check.js';
+import { createDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
+import { expandInputs } from './expand-inputs.js';
+import { checkFiles } from './check-files.js';
+import { countBySeverity, summaryLine, type CheckReport } from './report.js';
+import { renderPretty } from '../render/pretty.js';
+import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../main.js';
+
+async function render(report: CheckReport, format: CheckOptions['format']): Promise<string> {
+  switch (format) {
+    case 'json':
+      return (await import('../render/json.js')).renderJson(report);
+    case 'sarif':
+      return (await import('../render/sarif.js')).renderSarif(report);
+    case 'github':
+      return (await import('../render/github.js')).renderGithub(report);
+    default:
+      return renderPretty(report.diagnostics, report.sources) + summaryLine(report) + '\n';
+  }
+}
+
+function write(output: string | undefined, text: string): Diagnostic | undefined {
+  if (!output) {
+    process.stdout.write(text);
+    return undefined;
+  }
+  const tmp = `${output}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, output);
+    return undefined;
+  } catch (err) {
+    return createDiagnostic('MOE9004', { args: { path: output, reason: (err as Error).message } });
+  }
+}
+
+export async function runCheck(inputs: string[], options: CheckOptions): Promise<number> {
+  const expanded = await expandInputs(inputs);
+  const report = checkFiles(expanded.files, { memory: options.memory });
+  report.diagnostics.unshift(...expanded.diagnostics);
+  const counts = countBySeverity(report.diagnostics);
+  if (options.quiet) report.diagnostics = report.diagnostics.filter((d) => d.severity === 'error');
+  const failed = write(options.output, await render(report, options.format));
+  if (failed) {
+    process.stderr.write(renderPretty([failed], report.sources));
+    return EXIT_ERRORS;
+  }
+  if (expanded.diagnostics.length) return EXIT_USAGE;
+  if (counts.errors > 0) return EXIT_ERRORS;
+  if (options.maxWarnings !== undefined && counts.warnings > options.maxWarnings) {
+    process.stderr.write(`moec check: ${counts.warnings} warnings exceed --max-warnings ${options.maxWarnings}\n`);
+    return EXIT_ERRORS;
+  }
+  return EXIT_OK;
+}

@@ -1,0 +1,28 @@
+/**
+ * GitHub Actions workflow commands: one `::error file=…,line=…,col=…,title=MOE1203::message`
+ * line per diagnostic, which GitHub shows as an annotation on the line in the pull request.
+ * Escaping follows the Actions toolkit (`%`, CR, LF in data; also `:` and `,` in properties).
+ */
+import type { Diagnostic } from '../../diagnostics/diagnostic.js';
+import { summaryLine, type CheckReport } from '../check/report.js';
+
+const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+
+const COMMAND = { error: 'error', warning: 'warning', info: 'notice' } as const;
+
+export function renderGithubLine(d: Diagnostic): string {
+  const props: string[] = [];
+  if (d.span) {
+    props.push(`file=${escapeProperty(d.span.file)}`, `line=${d.span.line}`, `col=${d.span.column}`);
+    if (d.span.endLine >= d.span.line) props.push(`endLine=${d.span.endLine}`);
+    if (d.span.endLine === d.span.line && d.span.endColumn > d.span.column) props.push(`endColumn=${d.span.endColumn}`);
+  }
+  props.push(`title=${escapeProperty(d.code)}`);
+  const text = d.hint ? `${d.message}\nhint: ${d.hint}` : d.message;
+  return `::${COMMAND[d.severity]} ${props.join(',')}::${escapeData(text)}`;
+}
+
+export function renderGithub(report: CheckReport): string {
+  return [...report.diagnostics.map(renderGithubLine), summaryLine(report)].join('\n') + '\n';
+}
