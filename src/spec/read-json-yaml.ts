@@ -1,0 +1,108 @@
+/**
+ * Phase: reading + lowering, for spec files written as data: `.moe.json`, `.moe.yaml`, `.moe.yml`.
+ * They hold the canonical spec object directly (src/spec/types.ts: sizes in bytes, ranges as
+ * "a..b" strings). The `yaml` package parses both (JSON is YAML 1.2) and keeps node ranges, so
+ * every value gets a span just like in a `.moe` file.
+ */
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Span } from '../diagnostics/span.js';
+import { pointer, type SpanMap } from './spans.js';
+import type { SpecObject } from './lower-ast.js';
+import { MAX_NESTING } from '../../grammar/parse-source.js';
+
+export interface DataSpec {
+  spec?: SpecObject;
+  spans: SpanMap;
+  diagnostics: Diagnostic[];
+}
+
+/** Bracket depth of a JSON/flow-YAML text, ignoring brackets inside quotes (a cheap pre-check). */
+function bracketDepth(text: string): { depth: number; at: number } {
+  let depth = 0;
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '[' || c === '{') {
+      if (++depth > MAX_NESTING) return { depth, at: i };
+    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+  }
+  return { depth, at: -1 };
+}
+
+export function readJsonYaml(text: string, file: string): DataSpec {
+  const spans: SpanMap = new Map();
+  const diagnostics: Diagnostic[] = [];
+  const lines = new LineCounter();
+  const span = (start: number, end: number): Span => {
+    const a = lines.linePos(start);
+    const b = lines.linePos(end);
+    return { file, offset: start, line: Math.max(1, a.line), column: a.col, endOffset: end, endLine: Math.max(1, b.line), endColumn: b.col };
+  };
+
+  const deep = bracketDepth(text);
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  } catch {
+    diagnostics.push(createDiagnostic('MOE1050', { span: span(0, 0), args: { detail: 'the file could not be parsed as JSON or YAML' } }));
+    return { spans, diagnostics };
+  }
+  if (deep.at !== -1) {
+    diagnostics.push(createDiagnostic('MOE1023', { span: span(deep.at, deep.at + 1), args: { limit: MAX_NESTING } }));
+    return { spans, diagnostics };
+  }
+  for (const e of doc.errors) {
+    const [start, end] = e.pos;
+    diagnostics.push(createDiagnostic('MOE1050', { span: span(start, Math.max(start, end)), args: { detail: e.message.split('\n')[0] } }));
+  }
+  if (diagnostics.length) return { spans, diagnostics };
+
+  const root = doc.contents;
+  if (!isMap(root)) {
+    const found = root === null ? 'nothing' : isSeq(root) ? 'a list' : 'a single value';
+    const at = root?.range ? span(root.range[0], root.range[1]) : span(0, 0);
+    diagnostics.push(createDiagnostic('MOE1051', { span: at, args: { found } }));
+    return { spans, diagnostics };
+  }
+
+  const walk = (node: Node | null | undefined, path: (string | number)[], seen: Set<Node>): void => {
+    if (!node || seen.has(node)) return;
+    const resolved = isAlias(node) ? (node.resolve(doc) as Node | undefined) : node;
+    if (!resolved) return;
+    const next = new Set(seen).add(node);
+    if (isMap(resolved)) {
+      for (const pair of resolved.items) {
+        const key = pair.key as Node | null;
+        const name = isScalar(key) ? String(key.value) : String(key);
+        const value = pair.value as Node | null;
+        const valueRange = value?.range ?? key?.range;
+        if (!valueRange) continue;
+        const entry: { key?: Span; value: Span } = { value: span(valueRange[0], valueRange[1]) };
+        if (key?.range) entry.key = span(key.range[0], key.range[1]);
+        spans.set(pointer([...path, name]), entry);
+        walk(value, [...path, name], next);
+      }
+    } else if (isSeq(resolved)) {
+      resolved.items.forEach((item, i) => {
+        const r = (item as Node | null)?.range;
+        if (r) spans.set(pointer([...path, i]), { value: span(r[0], r[1]) });
+        walk(item as Node, [...path, i], next);
+      });
+    }
+  };
+  if (root.range) spans.set('', { value: span(root.range[0], root.range[1]) });
+  walk(root, [], new Set());
+  try {
+    return { spec: doc.toJS({ maxAliasCount: 100 }) as SpecObject, spans, diagnostics };
+  } catch (err) {
+    // toJS throws on alias bombs ("excessive alias count").
+    const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    diagnostics.push(createDiagnostic('MOE1050', { span: span(0, 0), args: { detail } }));
+    return { spans, diagnostics };
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Phase: reading. Loads one spec file's text, refusing what cannot be a spec before any lexing:
+ * missing files, directories, files over MAX_SPEC_BYTES (so a stray 10 MB log never hangs the
+ * parser), and binary files (NUL bytes or invalid UTF-8).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { fileSpan, type Span } from '../diagnostics/span.js';
+import type { Sources } from './source.js';
+
+/** 1 MiB: real specs are a few kilobytes. */
+export const MAX_SPEC_BYTES = 1024 * 1024;
+
+export type TextResult = { ok: true; text: string } | { ok: false; diagnostic: Diagnostic; missing: boolean };
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Read `abs`, recording the text in `sources` under `display` (the name spans use).
+ * `at` is where to report a problem (the import string for an imported file).
+ */
+export function readSpecText(abs: string, display: string, sources: Sources, at?: Span): TextResult {
+  const span = at ?? fileSpan(display);
+  const fail = (diagnostic: Diagnostic, missing = false): TextResult => ({ ok: false, diagnostic, missing });
+  let size: number;
+  try {
+    const stat = statSync(abs);
+    if (stat.isDirectory()) return fail(createDiagnostic('MOE9003', { span, args: { path: display, reason: 'it is a directory' } }));
+    size = stat.size;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return fail(createDiagnostic('MOE9001', { span, args: { path: display } }), true);
+    return fail(createDiagnostic('MOE9003', { span, args: { path: display, reason: code ?? String(err) } }));
+  }
+  if (size > MAX_SPEC_BYTES) {
+    return fail(createDiagnostic('MOE1002', { span: fileSpan(display), args: { file: display, size, limit: MAX_SPEC_BYTES } }));
+  }
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(abs);
+  } catch (err) {
+    return fail(createDiagnostic('MOE9003', { span, args: { path: display, reason: (err as NodeJS.ErrnoException).code ?? String(err) } }));
+  }
+  // Re-check: the file may have grown between stat and read.
+  if (bytes.length > MAX_SPEC_BYTES) {
+    return fail(createDiagnostic('MOE1002', { span: fileSpan(display), args: { file: display, size: bytes.length, limit: MAX_SPEC_BYTES } }));
+  }
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) return fail(createDiagnostic('MOE1001', { span: fileSpan(display), args: { file: display, reason: `NUL byte at offset ${nul}` } }));
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    return fail(createDiagnostic('MOE1001', { span: fileSpan(display), args: { file: display, reason: 'not valid UTF-8' } }));
+  }
+  sources.set(display, text);
+  return { ok: true, text };
+}
