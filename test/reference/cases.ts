@@ -1,0 +1,108 @@
+/**
+ * Small models covering every feature of docs/semantics.md, for the reference self-tests and
+ * for the targets' numerical tests (compile a case, run it, compare with referenceForward).
+ * `testWeights` gives every tensor non-trivial values (norm weights ≠ 1, biases, sinks and the
+ * routing bias ≠ 0), so a target that ignores a tensor cannot pass.
+ */
+import { buildIR } from '../../src/ir/build-ir.js';
+import type { ModelIR } from '../../src/ir/types.js';
+import type { AttentionSpec, ModelSpec, MoeSpec } from '../../src/spec/types.js';
+import { fillNormal } from '../../src/weights/init-weights.js';
+
+const base = (name: string, extra: Partial<ModelSpec>): ModelSpec => ({
+  name,
+  vocab: 11,
+  hidden: 8,
+  layers: 1,
+  context: 16,
+  attention: { heads: 4, kv_heads: 2, head_dim: 4 },
+  dense: { ffn: 12 },
+  ...extra,
+});
+
+const moe = (router: MoeSpec['router'], extra: Partial<MoeSpec> = {}): MoeSpec => ({
+  experts: { count: 8, ffn: 6 },
+  router,
+  ...extra,
+});
+
+const mla = (q_lora_rank: number, extra: Partial<AttentionSpec> = {}): AttentionSpec => ({
+  heads: 2,
+  mla: { q_lora_rank, kv_lora_rank: 6, qk_nope_head_dim: 4, qk_rope_head_dim: 2, v_head_dim: 3 },
+  ...extra,
+});
+
+/** name → spec object. Each is small enough for the float64 reference to run in milliseconds. */
+export const REFERENCE_SPECS: Record<string, ModelSpec> = {
+  'gqa-swiglu': base('gqa-swiglu', {}),
+  'mha-layernorm-bias-partial-rope-gelu-tied': base('mha-layernorm-bias-partial-rope-gelu-tied', {
+    norm: { type: 'layernorm' },
+    tie_embeddings: true,
+    attention: { heads: 2, head_dim: 4, qkv_bias: true, out_bias: true, rope: { dim: 2, theta: 100 } },
+    dense: { ffn: 12, activation: 'gelu', bias: true },
+  }),
+  'mqa-qknorm-window-sinks-relu-geglu': base('mqa-qknorm-window-sinks-relu-geglu', {
+    layers: 2,
+    attention: { heads: 4, kv_heads: 1, head_dim: 4, qk_norm: true, window: 2, window_layers: [0], sinks: true },
+    dense: { ffn: 12, activation: 'relu', layers: [0] },
+    moe: moe({ top_k: 1 }, { experts: { count: 2, ffn: 6, activation: 'geglu' }, layers: [1] }),
+  }),
+  'moe-softmax-capacity-drop-shared-gate': base('moe-softmax-capacity-drop-shared-gate', {
+    dense: undefined,
+    moe: moe(
+      { top_k: 2, score: 'softmax', norm_topk: true, capacity_factor: 0.5, overflow: 'drop' },
+      { experts: { count: 8, ffn: 6, activation: 'silu', bias: true }, shared: { count: 2, ffn: 4, gate: true } },
+    ),
+  }),
+  'moe-sigmoid-bias-groups-max-scaling': base('moe-sigmoid-bias-groups-max-scaling', {
+    dense: undefined,
+    moe: moe(
+      { top_k: 2, score: 'sigmoid', bias_update: 0.001, groups: 4, top_groups: 2, group_score: 'max', scaling: 2.5, bias: true },
+      { shared: { count: 1, ffn: 4 } },
+    ),
+  }),
+  'moe-top2sum-no-drop-unnormalized': base('moe-top2sum-no-drop-unnormalized', {
+    dense: undefined,
+    moe: moe({ top_k: 3, score: 'sigmoid', norm_topk: false, groups: 2, top_groups: 1, group_score: 'top2_sum', capacity_factor: 0.25, overflow: 'no_drop' }),
+  }),
+  'mla-qlora-moe': base('mla-qlora-moe', {
+    layers: 2,
+    attention: mla(5),
+    dense: { ffn: 12, layers: [0] },
+    moe: moe({ top_k: 2, capacity_factor: 1.0 }, { layers: [1] }),
+  }),
+  'mla-no-qlora-linear-rope': base('mla-no-qlora-linear-rope', {
+    attention: mla(0, { rope: { scaling: 'linear', factor: 2 } }),
+  }),
+};
+
+export function referenceIR(name: string): ModelIR {
+  const spec = REFERENCE_SPECS[name];
+  if (!spec) throw new Error(`no reference case ${name}`);
+  const built = buildIR(spec);
+  const errors = built.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) throw new Error(`reference case ${name}: ${errors.map((d) => d.message).join('; ')}`);
+  return built.value;
+}
+
+/** Non-trivial deterministic weights: matrices N(0, 1/in), norm weights 1 + N(0, 0.2²), other vectors N(0, 0.2²). */
+export function testWeights(ir: Pick<ModelIR, 'tensors'>, seed = 7): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const t of ir.tensors) {
+    const a = new Float32Array(t.shape.reduce((x, y) => x * y, 1));
+    const matrix = t.shape.length >= 2;
+    fillNormal(a, matrix ? 1 / Math.sqrt(t.shape[0]) : t.name.endsWith('score_bias') ? 0.05 : 0.2, seed, t.name);
+    if (!matrix && t.init.kind === 'ones') for (let i = 0; i < a.length; i++) a[i] = Math.fround(1 + a[i]);
+    out.set(t.name, a);
+  }
+  return out;
+}
+
+/** Batch and sequence length of the cross-checked cases (fixtures/numpy-logits.json). */
+export const CASE_BATCH = 2;
+export const CASE_SEQ = 6;
+
+/** Deterministic token ids [batch][seq]. */
+export function testIds(vocab: number, batch: number, seq: number): number[][] {
+  return Array.from({ length: batch }, (_, b) => Array.from({ length: seq }, (_, s) => (b * 7 + s * 5 + 3) % vocab));
+}
