@@ -51,12 +51,12 @@ export const analysisCodes = defineCodes({
     severity: 'error',
     title: 'device memory exceeded',
     message:
-      '{device} needs {need} but the device has {have}: over by {over} (weights {weights}, gradients {grads}, optimizer {optim}, activations {acts})',
+      'device memory exceeded on {device}: needs {need} of {have}: over by {over} (weights {weights}, gradients {grads}, optimizer {optim}, activations {acts})',
   },
   MOE4011: {
     severity: 'warning',
     title: 'device memory nearly full',
-    message: '{device} needs {need} of {have} ({percent}%): little headroom for fragmentation, communication buffers and the CUDA context',
+    message: 'device memory nearly full on {device}: needs {need} of {have} ({percent}%): little headroom for fragmentation, communication buffers and the CUDA context',
     hint: 'keep peak use under ~90% of device memory; frameworks reserve several GiB of their own',
   },
 });
