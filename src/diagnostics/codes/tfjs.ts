@@ -5,6 +5,54 @@
 import { defineCodes } from './entry.js';
 
 export const tfjsCodes = defineCodes({
+  // MOE6000–MOE6499: model lowering, backends, the Layers artifact (src/lower/tfjs).
+  MOE6000: {
+    severity: 'warning',
+    title: 'requested TensorFlow.js backend unavailable',
+    message: 'backend `{requested}` is not available ({reason}); using `{used}`',
+    hint: '{hint}',
+  },
+  MOE6001: {
+    severity: 'error',
+    title: 'no TensorFlow.js backend could be initialised',
+    message: 'backend `{requested}` could not be initialised: {reason}',
+    hint: 'use `--backend auto` to fall back to wasm or cpu',
+  },
+  MOE6002: {
+    severity: 'warning',
+    title: 'selective activation checkpointing runs as full',
+    message: 'checkpointing selective is run as full recompute by the TensorFlow.js target',
+    hint: 'TensorFlow.js keeps no tape between gradient calls, so a layer is either stored or recomputed whole; set `checkpointing full` to silence this warning',
+  },
+  MOE6003: {
+    severity: 'warning',
+    title: 'RoPE scaling not applied',
+    message: 'rope scaling `{scaling}` is not applied by the TensorFlow.js target; positions use plain RoPE',
+    hint: 'context-extension scaling matters only past the trained context; remove `scaling` to silence this warning',
+  },
+  MOE6004: {
+    severity: 'warning',
+    title: 'multi-token prediction not trained',
+    message: 'the spec has {depth} MTP module(s); the TensorFlow.js target does not train them and their weights keep their initial values',
+    hint: 'remove the `mtp` block to silence this warning',
+  },
+  MOE6005: {
+    severity: 'warning',
+    title: 'quantized storage not applied to the training artifact',
+    message: 'the TensorFlow.js artifact stores {group} weights in fp32 (the spec asks for {dtype}); TensorFlow.js trains in float32 only',
+    hint: 'quantization applies to the ONNX deployment target',
+  },
+  MOE6006: {
+    severity: 'error',
+    title: 'cannot write TensorFlow.js artifact',
+    message: 'cannot write the TensorFlow.js artifact to `{path}`: {reason}',
+    hint: 'check that the parent directory exists and is writable; nothing was written',
+  },
+  MOE6007: {
+    severity: 'error',
+    title: 'weights do not match the model',
+    message: 'weight `{name}` {reason}',
+  },
   // MOE6500–MOE6999: training loop, data, checkpoints, report (src/train, src/checkpoint, src/report).
   MOE6500: {
     severity: 'error',

@@ -1,0 +1,81 @@
+/**
+ * TensorFlow.js target — the decoder pieces (docs/semantics.md §Decoder) shared by the
+ * training functions (model.ts, recompute.ts) and the Layers artifact (layers.ts): the
+ * embedding, one pre-norm decoder layer, and the final norm + LM head. Parameters are read
+ * through a getter so the same code runs on explicit tf.Variables and on Layer weights.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LayerIR, ModelIR } from '../../ir/types.js';
+import { attention, type Getter, type OptionalGetter } from './attention.js';
+import { embed } from './embedding.js';
+import { ffn } from './ffn.js';
+import { linear } from './matmul.js';
+import { mlaAttention } from './mla.js';
+import { moeBlock, type DispatchMode } from './moe-block.js';
+import { modelNorm } from './norm.js';
+import type { RoutingPlan } from './router.js';
+
+export interface DecoderContext {
+  ir: ModelIR;
+  get: Getter;
+  opt: OptionalGetter;
+  training: boolean;
+  /** Base seed for jitter and dropout noise in training. */
+  seed: number;
+  dispatch: DispatchMode;
+}
+
+export interface LayerOutput {
+  h: tf.Tensor;
+  /** The layer's scaled load-balancing terms (MoE layers with non-zero coefficients). */
+  aux?: tf.Tensor;
+  z?: tf.Tensor;
+  plan?: RoutingPlan;
+}
+
+/** A distinct, reproducible seed per (step seed, layer, use): the recompute pass must draw the same noise. */
+export function noiseSeed(seed: number, layer: number, use: number): number {
+  return (Math.imul(seed | 0, 0x9e3779b1) + layer * 7919 + use * 104729) >>> 0;
+}
+
+function dropout(x: tf.Tensor, c: DecoderContext, layer: number, use: number): tf.Tensor {
+  const rate = c.ir.train.dropout;
+  return c.training && rate > 0 ? tf.dropout(x, rate, undefined, noiseSeed(c.seed, layer, use)) : x;
+}
+
+export function embedTokens(c: DecoderContext, ids: tf.Tensor): tf.Tensor {
+  return embed(c.get('embed_tokens.weight'), ids);
+}
+
+/** h + Attn(Norm_in(h)), then h + FFN(Norm_post(h)); h: [B, S, H]. */
+export function decoderLayer(layer: LayerIR, h: tf.Tensor, c: DecoderContext): LayerOutput {
+  const { ir, get, opt } = c;
+  const p = `layers.${layer.index}`;
+  const norm = (x: tf.Tensor, name: string) => modelNorm(ir.norm.type, ir.norm.eps, x, get, `${p}.${name}`);
+  const a = layer.attention;
+  const attnIn = norm(h, 'input_norm');
+  const attnOut = a.kind === 'mla'
+    ? mlaAttention(a, attnIn, get, opt, `${p}.attn`, ir.norm.eps)
+    : attention(a, attnIn, get, opt, `${p}.attn`, ir.norm.eps);
+  const h1 = tf.add(h, dropout(attnOut, c, layer.index, 1));
+  const x = norm(h1, 'post_attn_norm');
+  const f = layer.ffn;
+  if (f.kind === 'dense') {
+    return { h: tf.add(h1, dropout(ffn(f.activation, x, get, opt, `${p}.mlp`), c, layer.index, 2)) };
+  }
+  const [b, s, hidden] = x.shape as number[];
+  const moe = moeBlock(f, tf.reshape(x, [b! * s!, hidden!]), get, opt, `${p}.moe`, {
+    training: c.training,
+    seed: noiseSeed(c.seed, layer.index, 3),
+    dispatch: c.dispatch,
+  });
+  const out = dropout(tf.reshape(moe.y, [b!, s!, hidden!]), c, layer.index, 4);
+  return { h: tf.add(h1, out), aux: moe.aux, z: moe.z, plan: moe.plan };
+}
+
+/** Logits [B, S, V] = Norm_final(h) · lm_head (tied: · embed_tokensᵀ). */
+export function lmHead(c: DecoderContext, h: tf.Tensor): tf.Tensor {
+  const x = modelNorm(c.ir.norm.type, c.ir.norm.eps, h, c.get, 'norm');
+  const w = c.ir.tieEmbeddings ? tf.transpose(c.get('embed_tokens.weight')) : c.get('lm_head.weight');
+  return linear(x, w);
+}

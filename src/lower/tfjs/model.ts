@@ -1,0 +1,210 @@
+/**
+ * TensorFlow.js target — the training graph over explicit variables. This is the API the
+ * training loop (src/train/) builds on:
+ *
+ *   const vars = createVariables(ir, initWeights(ir, seed));           // variables.ts
+ *   const { model, warnings } = createTfjsModel(ir, vars);
+ *   const { logits, stats } = model.forward(ids, { training: false });  // logits [B, S, V]; caller disposes
+ *   const r = model.lossAndGrads({ inputs, targets }, { seed: step });   // r.grads: IR name → gradient
+ *   …optimizer step on r.grads, then dispose them (disposeGrads)…
+ *   updateRouterBias(vars, r.stats, ir);                                  // aux-loss-free balancing
+ *
+ * - `inputs`, `targets`: int32 [batch, seq]; targets < 0 are ignored by the loss.
+ * - `loss = ce + auxLoss + zLoss`; auxLoss and zLoss are already scaled by the spec's
+ *   coefficients and summed over MoE layers.
+ * - `grads` holds one tensor per *trainable* variable in IR order (variables the step did
+ *   not reach, e.g. an expert that received no token, get zeros), so an optimizer sees the
+ *   same keys every step. The caller owns and disposes them.
+ * - `stats` (per MoE layer, in layer order; `moeLayers` gives the layer indices):
+ *   `expertLoad[l][e]` = fraction of the T·K assignments routed to e (before dropping),
+ *   `routerEntropy[l]` = mean entropy (nats) of a token's score distribution,
+ *   `droppedFraction[l]` = fraction of assignments dropped by capacity.
+ * - `seed` drives jitter and dropout; the same seed gives the same step (recompute relies on it).
+ * - With train.checkpointing full/selective, lossAndGrads recomputes each layer in backward
+ *   (recompute.ts); results are identical, live memory is lower.
+ * Everything intermediate is created in tf.tidy / variableGrads scopes: tensor counts stay
+ * flat across steps.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
+import type { ModelIR } from '../../ir/types.js';
+import type { Checkpointing } from '../../spec/types.js';
+import { decoderLayer, embedTokens, lmHead, type DecoderContext } from './decoder.js';
+import { crossEntropy, sumTerms } from './loss.js';
+import type { DispatchMode } from './moe-block.js';
+import { recomputeLossAndGrads } from './recompute.js';
+import type { RoutingPlan } from './router.js';
+import type { ModelVariables } from './variables.js';
+
+export interface RoutingStats {
+  /** Layer index of each MoE layer the arrays below describe. */
+  moeLayers: number[];
+  expertLoad: number[][];
+  routerEntropy: number[];
+  droppedFraction: number[];
+}
+
+export interface ForwardOptions {
+  training: boolean;
+  seed?: number;
+  /** Override the MoE dispatch (tests and benchmarks compare against `dense`). */
+  dispatch?: DispatchMode;
+}
+
+export interface LossOptions {
+  /** Default true: jitter and dropout on. */
+  training?: boolean;
+  seed?: number;
+  dispatch?: DispatchMode;
+}
+
+export interface Batch {
+  inputs: tf.Tensor;
+  targets: tf.Tensor;
+}
+
+export interface LossAndGrads {
+  loss: number;
+  ce: number;
+  auxLoss: number;
+  zLoss: number;
+  grads: Map<string, tf.Tensor>;
+  stats: RoutingStats;
+}
+
+export interface TfjsModel {
+  readonly ir: ModelIR;
+  readonly variables: ModelVariables;
+  forward(ids: tf.Tensor, opts: ForwardOptions): { logits: tf.Tensor; stats: RoutingStats };
+  lossAndGrads(batch: Batch, opts?: LossOptions): LossAndGrads;
+}
+
+export interface ModelOptions {
+  dispatch?: DispatchMode;
+  /** Default: the spec's train.checkpointing. */
+  checkpointing?: Checkpointing;
+}
+
+export function routingStats(plans: { layer: number; plan: RoutingPlan }[]): RoutingStats {
+  const stats: RoutingStats = { moeLayers: [], expertLoad: [], routerEntropy: [], droppedFraction: [] };
+  for (const { layer, plan } of plans) {
+    const total = plan.tokens * plan.topK;
+    stats.moeLayers.push(layer);
+    stats.expertLoad.push(Array.from(plan.routed, (c) => c / total));
+    stats.routerEntropy.push(plan.entropy);
+    stats.droppedFraction.push((total - plan.kept) / total);
+  }
+  return stats;
+}
+
+export function decoderContext(ir: ModelIR, vars: ModelVariables, training: boolean, seed: number, dispatch: DispatchMode): DecoderContext {
+  const get = (name: string): tf.Tensor => {
+    const v = vars.get(name);
+    if (!v) throw new Error(`moec: the model has no variable \`${name}\``);
+    return v;
+  };
+  return { ir, get, opt: (name) => vars.get(name), training, seed, dispatch };
+}
+
+/** Warnings for spec settings this target runs differently (shown once, when the model is built). */
+function loweringWarnings(ir: ModelIR, checkpointing: Checkpointing): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (checkpointing === 'selective') out.push(createDiagnostic('MOE6002'));
+  const yarn = ir.layers.find((l) => l.attention.rope.scaling === 'yarn');
+  if (yarn) out.push(createDiagnostic('MOE6003', { args: { scaling: 'yarn' } }));
+  if (ir.mtpDepth > 0) out.push(createDiagnostic('MOE6004', { args: { depth: ir.mtpDepth } }));
+  return out;
+}
+
+/** Zero gradients for trainable variables a step did not reach; IR order. */
+export function completeGrads(vars: ModelVariables, grads: Record<string, tf.Tensor | null> | Map<string, tf.Tensor>): Map<string, tf.Tensor> {
+  const lookup = grads instanceof Map ? (n: string) => grads.get(n) : (n: string) => grads[n] ?? undefined;
+  const out = new Map<string, tf.Tensor>();
+  for (const [name, v] of vars) {
+    if (!v.trainable) continue;
+    out.set(name, lookup(name) ?? tf.zerosLike(v));
+  }
+  return out;
+}
+
+export function disposeGrads(grads: Map<string, tf.Tensor>): void {
+  for (const g of grads.values()) g.dispose();
+}
+
+function readScalar(t: tf.Tensor): number {
+  const v = t.dataSync()[0]!;
+  t.dispose();
+  return v;
+}
+
+export function createTfjsModel(ir: ModelIR, vars: ModelVariables, options: ModelOptions = {}): { model: TfjsModel; warnings: Diagnostic[] } {
+  const dispatch = options.dispatch ?? 'sparse';
+  const checkpointing = options.checkpointing ?? ir.train.checkpointing;
+
+  function forward(ids: tf.Tensor, opts: ForwardOptions): { logits: tf.Tensor; stats: RoutingStats } {
+    const plans: { layer: number; plan: RoutingPlan }[] = [];
+    const logits = tf.tidy(() => {
+      const c = decoderContext(ir, vars, opts.training, opts.seed ?? 0, opts.dispatch ?? dispatch);
+      let h = embedTokens(c, ids);
+      for (const layer of ir.layers) {
+        const out = decoderLayer(layer, h, c);
+        if (out.plan) plans.push({ layer: layer.index, plan: out.plan });
+        h = out.h;
+      }
+      return lmHead(c, h);
+    });
+    return { logits, stats: routingStats(plans) };
+  }
+
+  function lossAndGrads(batch: Batch, opts: LossOptions = {}): LossAndGrads {
+    const c = decoderContext(ir, vars, opts.training ?? true, opts.seed ?? 0, opts.dispatch ?? dispatch);
+    if (checkpointing !== 'none') return recomputeLossAndGrads(c, vars, batch);
+    const plans: { layer: number; plan: RoutingPlan }[] = [];
+    let kept: tf.Tensor[] = [];
+    const trainable = [...vars.values()].filter((v) => v.trainable);
+    const { value, grads } = tf.variableGrads(() => {
+      let h = embedTokens(c, batch.inputs);
+      const aux: tf.Tensor[] = [];
+      const z: tf.Tensor[] = [];
+      for (const layer of ir.layers) {
+        const out = decoderLayer(layer, h, c);
+        if (out.plan) plans.push({ layer: layer.index, plan: out.plan });
+        if (out.aux) aux.push(out.aux);
+        if (out.z) z.push(out.z);
+        h = out.h;
+      }
+      const ce = crossEntropy(lmHead(c, h), batch.targets);
+      const auxSum = sumTerms(aux);
+      const zSum = sumTerms(z);
+      kept = [tf.keep(ce), tf.keep(auxSum), tf.keep(zSum)];
+      return tf.addN([ce, auxSum, zSum]) as tf.Scalar;
+    }, trainable);
+    const [ce, auxLoss, zLoss] = kept.map(readScalar) as [number, number, number];
+    return { loss: readScalar(value), ce, auxLoss, zLoss, grads: completeGrads(vars, grads), stats: routingStats(plans) };
+  }
+
+  return { model: { ir, variables: vars, forward, lossAndGrads }, warnings: loweringWarnings(ir, checkpointing) };
+}
+
+/**
+ * Aux-loss-free balancing (DeepSeek-V3), called by the loop after the optimizer step:
+ * score_bias[e] += bias_update · sign(mean_load − load_e), with the loads of that step.
+ */
+export function updateRouterBias(vars: ModelVariables, stats: RoutingStats, ir: ModelIR): void {
+  stats.moeLayers.forEach((index, i) => {
+    const layer = ir.layers.find((l) => l.index === index);
+    if (!layer || layer.ffn.kind !== 'moe' || layer.ffn.router.biasUpdate <= 0) return;
+    const v = vars.get(`layers.${index}.moe.router.score_bias`);
+    if (!v) return;
+    const load = stats.expertLoad[i]!;
+    const mean = load.reduce((a, b) => a + b, 0) / load.length;
+    const gamma = layer.ffn.router.biasUpdate;
+    const bias = Float32Array.from(v.dataSync() as Float32Array);
+    for (let e = 0; e < bias.length; e++) {
+      // Loads are fractions k/(T·K): a difference below 1e-12 is rounding, i.e. a balanced expert.
+      const d = mean - load[e]!;
+      bias[e] = bias[e]! + gamma * (Math.abs(d) < 1e-12 ? 0 : Math.sign(d));
+    }
+    tf.tidy(() => v.assign(tf.tensor1d(bias)));
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * TensorFlow.js target — one MoE block (docs/semantics.md §MoE block and §Training-only
+ * terms): router logits and scores, the routing plan (router.ts), differentiable gate
+ * weights, routed experts by sparse dispatch (moe-dispatch.ts) or the dense-masked reference
+ * (moe-dense.ts), shared experts, and the block's load-balancing loss terms.
+ *
+ * The gate weights w[t, k] = s[t, choice(t, k)] are gathered from the scores with a
+ * customGrad gather whose backward scatters through the inverse map, so the router learns
+ * from the weights of the experts it chose (tf.topk itself has no gradient).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { MoeIR } from '../../ir/types.js';
+import type { Getter, OptionalGetter } from './attention.js';
+import { ffn } from './ffn.js';
+import { linear } from './matmul.js';
+import { denseExperts } from './moe-dense.js';
+import { gatherRows, sparseExperts } from './moe-dispatch.js';
+import { planRouting, type RoutingPlan } from './router.js';
+
+export type DispatchMode = 'sparse' | 'dense';
+
+export interface MoeBlockOptions {
+  training: boolean;
+  /** Seed for the jitter noise of this block (training only). */
+  seed: number;
+  dispatch: DispatchMode;
+}
+
+export interface MoeBlockResult {
+  /** [T, H] */
+  y: tf.Tensor;
+  /** aux_loss · E · Σ_e f_e·P_e (scalar, already scaled by the coefficient); absent when the coefficient is 0. */
+  aux?: tf.Tensor;
+  /** z_loss · mean_t logsumexp(l_t)²; absent when the coefficient is 0. */
+  z?: tf.Tensor;
+  plan: RoutingPlan;
+}
+
+/** w[t, k] = s[t, choice(t, k)], differentiable in s. s: [T, E]. */
+function gateWeights(s: tf.Tensor, plan: RoutingPlan): tf.Tensor {
+  const { tokens: T, topK: K, experts: E } = plan;
+  const idx = new Int32Array(T * K);
+  const inv = new Int32Array(T * E).fill(T * K);
+  for (let a = 0; a < T * K; a++) {
+    const flat = Math.floor(a / K) * E + plan.choice[a]!;
+    idx[a] = flat;
+    inv[flat] = a;
+  }
+  const picked = gatherRows(tf.reshape(s, [T * E, 1]), tf.tensor1d(idx, 'int32'), tf.tensor2d(inv, [T * E, 1], 'int32'));
+  return tf.reshape(picked, [T, K]);
+}
+
+/** The MoE block at `p` (`layers.1.moe`) on x [T, H]. */
+export function moeBlock(m: MoeIR, x: tf.Tensor, get: Getter, opt: OptionalGetter, p: string, o: MoeBlockOptions): MoeBlockResult {
+  const r = m.router;
+  const [T] = x.shape as number[];
+  const E = m.experts;
+  const routerIn = o.training && r.jitter > 0 ? tf.mul(x, tf.randomUniform(x.shape, 1 - r.jitter, 1 + r.jitter, 'float32', o.seed)) : x;
+  const logits = linear(routerIn, get(`${p}.router.weight`), opt(`${p}.router.bias`));
+  const s = r.score === 'softmax' ? tf.softmax(logits) : tf.sigmoid(logits);
+  const bias = r.biasUpdate > 0 ? (get(`${p}.router.score_bias`).dataSync() as Float32Array) : undefined;
+  const plan = planRouting(s.dataSync() as Float32Array, T!, E, r, bias);
+
+  let w = gateWeights(s, plan);
+  if (r.normTopK) w = tf.div(w, tf.add(tf.sum(w, 1, true), 1e-20));
+  if (r.scaling !== 1) w = tf.mul(w, r.scaling);
+  const routed = (o.dispatch === 'sparse' ? sparseExperts : denseExperts)(x, w, plan, m.expert.activation, get, opt, p);
+
+  let y = routed;
+  if (m.shared) {
+    let shared = ffn(m.shared.activation, x, get, opt, `${p}.shared`);
+    if (m.shared.gate) shared = tf.mul(shared, tf.sigmoid(linear(x, get(`${p}.shared.gate.weight`))));
+    y = tf.add(y, shared);
+  }
+
+  const result: MoeBlockResult = { y, plan };
+  if (r.auxLoss > 0) {
+    // f_e counts assignments before dropping; it is a constant (no gradient), P_e carries it.
+    const f = Float32Array.from(plan.routed, (c) => c / (T! * r.topK));
+    result.aux = tf.mul(tf.sum(tf.mul(tf.mean(s, 0), tf.tensor1d(f))), r.auxLoss * E);
+  }
+  if (r.zLoss > 0) result.z = tf.mul(tf.mean(tf.square(tf.logSumExp(logits, 1))), r.zLoss);
+  return result;
+}
