@@ -91,5 +91,7 @@ export function parseMoeSource(text: string, file: string): ParsedSource {
   const whole = { ...endOfFileSpan(file, text), offset: 0, line: 1, column: 1 };
   const ast: FileNode = { kind: 'file', file, span: whole, ...parts, comments };
   if (!parts.model) delete ast.model;
+  // Lexer, parser and literal problems are found in three passes: report them in file order.
+  diagnostics.sort((a, b) => (a.span?.offset ?? 0) - (b.span?.offset ?? 0));
   return { ast, diagnostics: capped(diagnostics, file) };
 }
