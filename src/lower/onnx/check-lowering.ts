@@ -1,0 +1,23 @@
+/**
+ * ONNX lowering — what the ONNX target cannot express exactly, reported as warnings before
+ * emission (YaRN rope scaling; fused MoE requested where com.microsoft.MoE does not fit).
+ */
+import { createDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
+import type { ModelIR } from '../../ir/types.js';
+import type { MoeDispatch } from './moe-block.js';
+import { fusedMisfitReason } from './moe-fused.js';
+
+export function checkLowering(ir: ModelIR, dispatch: MoeDispatch): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (ir.layers.some((l) => l.attention.rope.scaling === 'yarn')) out.push(createDiagnostic('MOE5000', {}));
+  if (dispatch === 'fused') {
+    const reasons = new Set<string>();
+    for (const l of ir.layers) {
+      if (l.ffn.kind !== 'moe') continue;
+      const reason = fusedMisfitReason(l.ffn, ir.quantize.experts);
+      if (reason) reasons.add(`layer ${l.index}: ${reason}`);
+    }
+    if (reasons.size) out.push(createDiagnostic('MOE5001', { args: { reasons: [...reasons].join('; ') } }));
+  }
+  return out;
+}

@@ -1,0 +1,77 @@
+/**
+ * ONNX lowering — MoE routing (docs/semantics.md §MoE block, steps 1–7), shared by the sparse,
+ * dense-masked and fused dispatches. Input x [T, hidden] (tokens flattened over the batch).
+ * Output: idx [T, K] int64 expert ids (TopK breaks ties toward the lower index, as the
+ * semantics require), w [T, K] float routing weights, and — when capacity drops — keep [T, K]
+ * bool, false for assignments past their expert's capacity.
+ * Capacity order (GShard): assignments flattened k-major (all first choices in token order,
+ * then all second choices, …); an exclusive CumSum of the one-hot [T·K, E] gives each
+ * assignment's position within its expert, compared to C = ceil(cf · T · K / E) computed in
+ * double precision from the dynamic T.
+ */
+import type { MoeIR } from '../../ir/types.js';
+import { DT } from './graph-builder.js';
+import { floatParam, linearMaybeBias, type EmitContext } from './linear.js';
+
+export interface Routing {
+  idx: string;
+  w: string;
+  keep?: string;
+  /** Router probabilities [T, E] (softmax or sigmoid scores), for the fused op. */
+  logits: string;
+}
+
+/** Flatten [T, K] to [T·K] in k-major order (all first choices, then all second, …). */
+export function kMajor(ctx: EmitContext, x: string): string {
+  return ctx.b.reshape(ctx.b.transpose(x, [1, 0]), [-1]);
+}
+
+function groupLimited(ctx: EmitContext, sel: string, moe: MoeIR): string {
+  const b = ctx.b;
+  const r = moe.router;
+  const g = r.groups;
+  const grouped = b.reshape(sel, [0, g, moe.experts / g]); // [T, G, E/G]
+  const groupScore =
+    r.groupScore === 'max'
+      ? b.op('ReduceMax', [grouped, b.i64([-1])], { keepdims: 0 })
+      : b.op('ReduceSum', [b.opN('TopK', [grouped, b.i64([2])], { axis: -1 }, { outputs: 2 })[0], b.i64([-1])], { keepdims: 0 });
+  const [, top] = b.opN('TopK', [groupScore, b.i64([r.topGroups])], { axis: -1 }, { outputs: 2 }); // [T, topGroups]
+  // Scatter "true" into the kept groups (indices are distinct within a row).
+  const zeros = b.op('ConstantOfShape', [b.shape(groupScore)], { value: b.tensorValue(DT.BOOL, [1], Uint8Array.of(0)) });
+  const ones = b.op('Expand', [b.bool([true]), b.shape(top)]);
+  const keepGroup = b.unsqueeze(b.op('ScatterElements', [zeros, top, ones], { axis: 1 }), [-1]); // [T, G, 1]
+  const masked = b.op('Where', [keepGroup, grouped, b.f32([-Infinity])]);
+  return b.reshape(masked, [0, moe.experts]);
+}
+
+function capacityKeep(ctx: EmitContext, x: string, idx: string, moe: MoeIR): string {
+  const b = ctx.b;
+  const r = moe.router;
+  const E = moe.experts;
+  const flat = b.unsqueeze(kMajor(ctx, idx), [1]); // [A, 1]
+  const onehot = b.cast(b.op('Equal', [flat, b.i64(Array.from({ length: E }, (_, e) => e), [1, E])]), DT.INT32);
+  const before = b.op('CumSum', [onehot, b.i64([0], [])], { exclusive: 1 }); // [A, E]
+  const pos = b.op('GatherElements', [before, flat], { axis: 1 }); // [A, 1]
+  const tokens = b.cast(b.shape(x, 0, 1), DT.DOUBLE);
+  const cap = b.op('Ceil', [b.div(b.mul(b.mul(tokens, b.f64(r.capacityFactor!)), b.f64(r.topK)), b.f64(E))]);
+  const keepFlat = b.op('Less', [pos, b.cast(cap, DT.INT32)]); // [A, 1]
+  return b.transpose(b.reshape(keepFlat, [r.topK, -1]), [1, 0]); // [T, K]
+}
+
+export function route(ctx: EmitContext, x: string, p: string, moe: MoeIR): Routing {
+  const b = ctx.b;
+  const r = moe.router;
+  return b.scope(`${p}.router`, () => {
+    const logits = linearMaybeBias(ctx, x, `${p}.router`);
+    const s = r.score === 'softmax' ? b.op('Softmax', [logits], { axis: -1 }) : b.op('Sigmoid', [logits]);
+    let sel = r.biasUpdate > 0 ? b.add(s, floatParam(ctx, `${p}.router.score_bias`)) : s;
+    if (r.groups > 1) sel = groupLimited(ctx, sel, moe);
+    const [, idx] = b.opN('TopK', [sel, b.i64([r.topK])], { axis: -1, largest: 1, sorted: 1 }, { outputs: 2 });
+    let w = b.op('GatherElements', [s, idx], { axis: 1 });
+    if (r.normTopK) w = b.div(w, b.add(b.op('ReduceSum', [w, b.i64([-1])], { keepdims: 1 }), b.f32([1e-20])));
+    if (r.scaling !== 1) w = b.mul(w, b.f32([r.scaling]));
+    const drops = r.capacityFactor !== undefined && r.overflow === 'drop';
+    return { idx, w, keep: drops ? capacityKeep(ctx, x, idx, moe) : undefined, logits };
+  });
+}
+
