@@ -73,3 +73,16 @@ export const deepseekV3Spec: ModelSpec = {
   quantize: { default: { dtype: 'bf16' }, experts: { dtype: 'int4', block: 32 } },
   train: { batch: 15360, seq_len: 4096, precision: 'bf16', checkpointing: 'full' },
 };
+
+/** A small MoE layout whose memory plan test/analysis/memory.test.ts derives by hand. */
+export const planSpec: ModelSpec = {
+  name: 'plan',
+  vocab: 1000,
+  hidden: 64,
+  layers: 4,
+  context: 128,
+  attention: { heads: 4 },
+  moe: { experts: { count: 8, ffn: 128 }, router: { top_k: 2 } },
+  parallel: { data: 4, pipeline: 2, expert: 4, zero: 1, micro_batch: 2 },
+  train: { batch: 32, seq_len: 128, precision: 'bf16', checkpointing: 'none' },
+};
