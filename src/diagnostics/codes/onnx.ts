@@ -18,4 +18,77 @@ export const onnxCodes = defineCodes({
     message: 'com.microsoft.MoE cannot express this MoE block ({reasons}); emitting the sparse standard-op dispatch instead',
     hint: 'the fused op needs softmax scoring with norm_topk, no groups, no score bias, no capacity drop, swiglu/silu/relu fp32 experts',
   },
+  // MOE5500–MOE5999: compile glue, output files, Triton, `moec run` (deployment engineer).
+  MOE5500: {
+    severity: 'error',
+    title: 'invalid seed',
+    message: '`--seed {value}` is not a non-negative integer',
+    hint: 'pass a whole number, e.g. --seed 1234 (the default is the spec\'s train.seed)',
+  },
+  MOE5501: {
+    severity: 'error',
+    title: 'no output given',
+    message: '`moec compile --target {target}` needs an output: -o <file>{triton}',
+    hint: 'e.g. moec compile model.moe --target onnx -o model.onnx',
+  },
+  MOE5502: {
+    severity: 'error',
+    title: 'target not available',
+    message: 'the {target} target is not available in this build: {reason}',
+  },
+  MOE5503: {
+    severity: 'error',
+    title: 'option needs the ONNX target',
+    message: '`{option}` applies to `--target onnx` only',
+  },
+  MOE5510: {
+    severity: 'error',
+    title: 'cannot load ONNX model',
+    message: 'onnxruntime cannot load `{path}`: {reason}',
+    hint: 'check that the file is a complete ONNX model (its external data files, if any, beside it); recompile with `moec compile --target onnx`',
+  },
+  MOE5511: {
+    severity: 'error',
+    title: 'not a language model',
+    message: '`{path}` is not a moec language model: {reason}',
+    hint: '`moec run` needs an int64 input `input_ids` [batch, seq] and a float output `logits` [batch, seq, vocab]',
+  },
+  MOE5512: {
+    severity: 'error',
+    title: 'invalid token ids',
+    message: '`--ids {text}`: {reason}',
+    hint: 'pass comma-separated token ids, e.g. --ids 1,2,3',
+  },
+  MOE5513: {
+    severity: 'error',
+    title: 'token id out of range',
+    message: 'token id {id} is outside the model\'s vocabulary [0, {vocab})',
+  },
+  MOE5514: {
+    severity: 'error',
+    title: 'prompt needs a byte-level vocabulary',
+    message: '`--prompt` encodes text as UTF-8 bytes, which needs vocab ≥ 256; this model has {vocab}',
+    hint: 'pass token ids with --ids instead',
+  },
+  MOE5515: {
+    severity: 'error',
+    title: 'prompt or ids required',
+    message: '{reason}',
+    hint: 'e.g. moec run model.onnx --prompt "hello" or moec run model.onnx --ids 1,2,3',
+  },
+  MOE5516: {
+    severity: 'error',
+    title: 'inference failed',
+    message: 'onnxruntime failed while running `{path}`: {reason}',
+  },
+  MOE5517: {
+    severity: 'warning',
+    title: 'generation stopped at the context length',
+    message: 'generation stopped after {generated} tokens: the sequence reached the model\'s context of {context} tokens',
+  },
+  MOE5518: {
+    severity: 'error',
+    title: 'invalid option value',
+    message: '`{option} {value}`: {reason}',
+  },
 });
