@@ -1,0 +1,100 @@
+/**
+ * CLI (`moec fmt`): format `.moe` files in the canonical layout (format-moe.ts).
+ *   moec fmt spec.moe            print the formatted file to stdout (one file only)
+ *   moec fmt --write specs/      rewrite changed files in place (atomically: temp file + rename)
+ *   moec fmt --check specs/      exit 1 listing the files that are not formatted; writes nothing
+ * A file with syntax errors is left alone and its diagnostics are printed (exit 1).
+ * Exit codes: 0 ok, 1 errors or (with --check) unformatted files, 2 usage.
+ */
+import { readFileSync, renameSync, writeFileSync, unlinkSync } from 'node:fs';
+import { createDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { expandInputs } from '../cli/check/expand-inputs.js';
+import { renderPretty } from '../cli/render/pretty.js';
+import { readSpecText } from '../spec/read-text.js';
+import type { Sources } from '../spec/source.js';
+import { formatMoe } from './format-moe.js';
+
+export interface FmtOptions {
+  check?: boolean;
+  write?: boolean;
+}
+
+const EXIT_OK = 0;
+const EXIT_ERRORS = 1;
+const EXIT_USAGE = 2;
+
+function writeAtomically(file: string, text: string): Diagnostic | undefined {
+  const tmp = `${file}.${process.pid}.moec-fmt.tmp`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+    return undefined;
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // The temp file was never created.
+    }
+    return createDiagnostic('MOE9004', { args: { path: file, reason: (err as Error).message } });
+  }
+}
+
+export async function runFmt(inputs: readonly string[], options: FmtOptions): Promise<number> {
+  const sources: Sources = new Map();
+  if (options.check && options.write) {
+    process.stderr.write('moec fmt: use either --check or --write, not both\n');
+    return EXIT_USAGE;
+  }
+  const expanded = await expandInputs(inputs);
+  // fmt formats the .moe language; JSON/YAML spec files found in directories are not its business.
+  const files = expanded.files.filter((f) => f.endsWith('.moe'));
+  if (expanded.diagnostics.length) {
+    process.stderr.write(renderPretty(expanded.diagnostics, sources));
+    return EXIT_USAGE;
+  }
+  if (files.length === 0) {
+    process.stderr.write(renderPretty([createDiagnostic('MOE9002', { args: { pattern: inputs.join(' ') }, hint: 'moec fmt formats .moe files' })], sources));
+    return EXIT_USAGE;
+  }
+  if (!options.check && !options.write && files.length > 1) {
+    process.stderr.write(`moec fmt: ${files.length} files matched; printing is for one file — use --write to rewrite them or --check to verify\n`);
+    return EXIT_USAGE;
+  }
+
+  const diagnostics: Diagnostic[] = [];
+  const unformatted: string[] = [];
+  for (const file of files) {
+    const read = readSpecText(file, file, sources);
+    if (!read.ok) {
+      diagnostics.push(read.diagnostic);
+      continue;
+    }
+    const result = formatMoe(read.text, file);
+    diagnostics.push(...result.diagnostics);
+    if (result.output === undefined) continue;
+    const changed = result.output !== read.text;
+    if (options.check) {
+      if (changed) unformatted.push(file);
+    } else if (options.write) {
+      if (changed) {
+        const failed = writeAtomically(file, result.output);
+        if (failed) diagnostics.push(failed);
+        else process.stderr.write(`formatted ${file}\n`);
+      }
+    } else {
+      process.stdout.write(result.output);
+    }
+  }
+
+  if (diagnostics.length) process.stderr.write(renderPretty(diagnostics, sources));
+  for (const file of unformatted) process.stdout.write(`would reformat ${file}\n`);
+  if (options.check && unformatted.length) {
+    process.stderr.write(`${unformatted.length} of ${files.length} file${files.length === 1 ? '' : 's'} not formatted; run \`moec fmt --write\`\n`);
+  }
+  return hasErrors(diagnostics) || unformatted.length ? EXIT_ERRORS : EXIT_OK;
+}
+
+/** For tests: read a file and format it. */
+export function formatFile(file: string): string | undefined {
+  return formatMoe(readFileSync(file, 'utf8'), file).output;
+}
