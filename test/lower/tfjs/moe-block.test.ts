@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import type { MoeIR } from '../../../src/ir/types.js';
 import { moeBlock, type DispatchMode } from '../../../src/lower/tfjs/moe-block.js';
-import { planRouting } from '../../../src/lower/tfjs/router.js';
+import { planRouting, type RoutingPlan } from '../../../src/lower/tfjs/router.js';
 import { fillNormal } from '../../../src/weights/init-weights.js';
 import { maxRelDiff, useBackend } from './helpers.js';
 
@@ -185,10 +185,11 @@ describe('capacity dropping', () => {
     const m = moeIR({ capacityFactor: 0.25, topK: 1 }, false);
     const w = params(m, 4);
     const x = randomArray(T * H, 'x3');
-    const y = tf.tidy(() => {
+    let y!: { y: Float32Array; plan: RoutingPlan };
+    tf.tidy(() => {
       const values = new Map([...w].map(([n, a]) => [n, tf.tensor(a, shapeOf(m, n))]));
       const out = moeBlock(m, tf.tensor2d(x, [T, H]), (n) => values.get(n)!, (n) => values.get(n), 'moe', { training: false, seed: 0, dispatch: 'sparse' });
-      return { y: out.y.dataSync(), plan: out.plan };
+      y = { y: out.y.dataSync() as Float32Array, plan: out.plan };
     });
     let zeroRows = 0;
     for (let t = 0; t < T; t++) {
