@@ -1,0 +1,112 @@
+/**
+ * Training phase — reading the training text. `--data` takes files, directories (searched for
+ * *.txt, *.text, *.md, *.jsonl) and globs (tinyglobby); files are read in sorted order so the
+ * same arguments give the same token stream. UTF-8 text files are one document each; a .jsonl
+ * file holds one document per line as `{"text": "…"}`. Without --data, the shipped demo text
+ * (specs/data/) is used.
+ *
+ * Tokenizer: byte-level — a document's UTF-8 bytes are its tokens (ids 0–255). Documents are
+ * joined with an end-of-document token: id 256 when the vocabulary has room, otherwise a blank
+ * line ("\n\n"), so a 256-entry vocabulary still sees document boundaries.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { globSync } from 'tinyglobby';
+import { createDiagnostic, type Diagnostic, type Result } from '../diagnostics/diagnostic.js';
+
+const TEXT_EXTENSIONS = ['.txt', '.text', '.md', '.jsonl'];
+
+export interface Corpus {
+  /** Token ids (bytes, plus the end-of-document id when the vocabulary has it). */
+  tokens: Uint16Array;
+  files: string[];
+  documents: number;
+  /** sha256 of the token stream: a resumed run checks it is training on the same data. */
+  fingerprint: string;
+}
+
+/** The demo text shipped with moec (specs/data/), found relative to this module in src/ or dist/src/. */
+export function defaultDataDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, 'specs', 'data');
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  return resolve('specs/data');
+}
+
+function expand(inputs: readonly string[], diagnostics: Diagnostic[]): string[] {
+  const files = new Set<string>();
+  for (const input of inputs) {
+    let matched: string[];
+    if (existsSync(input) && statSync(input).isDirectory()) {
+      matched = globSync(TEXT_EXTENSIONS.map((e) => `**/*${e}`), { cwd: input, absolute: true }).filter((f) => !f.endsWith('README.md'));
+    } else if (existsSync(input)) matched = [resolve(input)];
+    else matched = globSync(input, { absolute: true, onlyFiles: true });
+    if (matched.length === 0) diagnostics.push(createDiagnostic('MOE6520', { args: { pattern: input } }));
+    for (const f of matched) files.add(resolve(f));
+  }
+  return [...files].sort();
+}
+
+/** Documents of one file: the whole text, or the `text` field of each JSONL line. */
+function documentsOf(file: string, diagnostics: Diagnostic[]): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    diagnostics.push(createDiagnostic('MOE6524', { args: { path: file, reason: (err as NodeJS.ErrnoException).code ?? String(err) } }));
+    return [];
+  }
+  if (extname(file) !== '.jsonl') return text.length ? [text] : [];
+  const docs: string[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (!line) continue;
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch (err) {
+      diagnostics.push(createDiagnostic('MOE6521', { args: { file, line: i + 1, reason: `not JSON (${(err as Error).message})` } }));
+      continue;
+    }
+    const t = (record as { text?: unknown } | null)?.text;
+    if (typeof t !== 'string') {
+      diagnostics.push(createDiagnostic('MOE6521', { args: { file, line: i + 1, reason: 'no string "text" field' } }));
+      continue;
+    }
+    if (t.length) docs.push(t);
+  }
+  return docs;
+}
+
+/** Read and tokenize the training data. `inputs` empty → the shipped demo text. */
+export function loadCorpus(inputs: readonly string[], vocab: number): Result<Corpus | undefined> {
+  const diagnostics: Diagnostic[] = [];
+  if (vocab < 256) return { value: undefined, diagnostics: [createDiagnostic('MOE6523', { args: { vocab } })] };
+  const files = expand(inputs.length ? inputs : [defaultDataDir()], diagnostics);
+  if (diagnostics.length) return { value: undefined, diagnostics };
+  const separator = vocab > 256 ? [256] : [10, 10];
+  const parts: Uint8Array[] = [];
+  let documents = 0;
+  for (const f of files) for (const doc of documentsOf(f, diagnostics)) {
+    parts.push(Buffer.from(doc, 'utf8'));
+    documents++;
+  }
+  if (diagnostics.length) return { value: undefined, diagnostics };
+  const total = parts.reduce((n, p) => n + p.length, 0) + separator.length * Math.max(0, parts.length - 1);
+  const tokens = new Uint16Array(total);
+  let at = 0;
+  parts.forEach((p, i) => {
+    if (i > 0) for (const s of separator) tokens[at++] = s;
+    tokens.set(p, at);
+    at += p.length;
+  });
+  const fingerprint = createHash('sha256').update(new Uint8Array(tokens.buffer)).digest('hex');
+  const shown = files.map((f) => relative(process.cwd(), f) || f);
+  return { value: { tokens, files: shown, documents, fingerprint }, diagnostics };
+}

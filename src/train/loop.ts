@@ -1,0 +1,169 @@
+/**
+ * Training phase — `moec train`'s loop. Per optimizer step: trainStep (micro-batches, clip,
+ * update, router-bias balancing), a metrics.jsonl line, progress, and every
+ * `checkpoint_every` steps (and at the end) an atomic checkpoint. An abort (SIGINT) is seen
+ * between steps: the step in flight finishes, a checkpoint of it is written, and the loop
+ * returns `interrupted`. A non-finite loss or gradient norm stops with MOE6531 before any
+ * update is applied, so the last checkpoint stays a good one.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeCheckpoint } from '../checkpoint/index.js';
+import { createDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { appendMetrics, METRICS_FILE, truncateMetrics, type StepMetrics } from './metrics.js';
+import { createProgress, type ProgressMode } from './progress.js';
+import { appendRunSession } from './run-log.js';
+import { createSchedule } from './schedule.js';
+import { createSession, type Session, type SessionOptions, type TrainerState } from './session.js';
+import { trainStep } from './train-step.js';
+
+export interface TrainOptions extends SessionOptions {
+  specFile: string;
+  checkpointEvery?: number;
+  /** Keep only the newest N checkpoints (0: all). */
+  keep?: number;
+  progress?: ProgressMode;
+  /** Abort between steps (SIGINT). */
+  signal?: AbortSignal;
+  /** Called after each step's metrics are written. */
+  onStep?: (m: StepMetrics) => void;
+  argv?: string[];
+}
+
+export type TrainStatus = 'completed' | 'interrupted' | 'diverged' | 'failed';
+
+export interface TrainOutcome {
+  status: TrainStatus;
+  /** Optimizer steps done when the loop stopped. */
+  step: number;
+  lastCheckpoint?: number;
+  /** Loss of each step this session ran. */
+  losses: number[];
+  backend?: string;
+  diagnostics: Diagnostic[];
+}
+
+const LOSS_TAIL = 100;
+
+function saveCheckpoint(o: TrainOptions, s: Session, step: number): Diagnostic[] {
+  const state: TrainerState = {
+    step,
+    totalSteps: s.totalSteps,
+    seed: s.seed,
+    tokens: s.tokens,
+    data: s.sampler.state(),
+    dataFingerprint: s.corpus.fingerprint,
+    lossTail: s.lossTail.slice(-LOSS_TAIL),
+  };
+  const r = writeCheckpoint(o.outDir, {
+    step,
+    specHash: o.ir.specHash,
+    weights: s.model.variables,
+    optimizer: s.optimizer.snapshot(),
+    state,
+    keep: o.keep,
+  });
+  return r.diagnostics;
+}
+
+function record(s: Session, step: number, lr: number, r: ReturnType<typeof trainStep>, seconds: number, epoch: number): StepMetrics {
+  const byLayer = <T>(values: T[]): Record<string, T> => Object.fromEntries(r.stats.moeLayers.map((l, i) => [String(l), values[i]!]));
+  return {
+    step,
+    loss: r.loss,
+    ce: r.ce,
+    aux_loss: r.auxLoss,
+    z_loss: r.zLoss,
+    lr,
+    grad_norm: r.gradNorm,
+    clipped: r.clipped,
+    tokens: s.tokens,
+    tokens_per_s: r.tokens / Math.max(seconds, 1e-9),
+    step_s: seconds,
+    epoch,
+    expert_load: byLayer(r.stats.expertLoad),
+    router_entropy: byLayer(r.stats.routerEntropy),
+    dropped_fraction: byLayer(r.stats.droppedFraction),
+  };
+}
+
+export async function runTraining(o: TrainOptions): Promise<TrainOutcome> {
+  mkdirSync(o.outDir, { recursive: true });
+  const created = await createSession(o);
+  const diagnostics = created.diagnostics;
+  const s = created.session;
+  if (!s || hasErrors(diagnostics)) return { status: 'failed', step: 0, losses: [], diagnostics };
+  const t = o.ir.train;
+  const metricsFile = join(o.outDir, METRICS_FILE);
+  if (o.resume) truncateMetrics(metricsFile, s.startStep);
+  appendRunSession(
+    o.outDir,
+    { name: o.ir.name, spec: o.specFile, specHash: o.ir.specHash },
+    {
+      backend: s.backend.kind,
+      backendDetails: s.backend.details,
+      fromStep: s.startStep,
+      totalSteps: s.totalSteps,
+      seed: s.seed,
+      data: s.corpus.files,
+      dataTokens: s.corpus.tokens.length,
+      dataFingerprint: s.corpus.fingerprint,
+      argv: o.argv ?? [],
+    },
+  );
+  // Without an explicit decay_steps the decay spans the run's steps, which --steps may change.
+  const followsSteps = t.schedule.decaySteps === t.steps;
+  const schedule = createSchedule({ optimizer: t.optimizer, schedule: { ...t.schedule, decaySteps: followsSteps ? s.totalSteps : t.schedule.decaySteps } });
+  const every = o.checkpointEvery ?? t.checkpointEvery;
+  const cfg = { microBatch: t.batch / t.gradAccum, gradAccum: t.gradAccum, gradClip: t.gradClip, seed: s.seed };
+  const progress = createProgress(o.progress ?? 'auto', process.stderr, t.logEvery);
+  const losses: number[] = [];
+  let step = s.startStep;
+  let lastCheckpoint: number | undefined = o.resume ? s.startStep : undefined;
+  let status: TrainStatus = 'completed';
+  progress.start(s.totalSteps, step);
+  try {
+    while (step < s.totalSteps) {
+      if (o.signal?.aborted) {
+        status = 'interrupted';
+        break;
+      }
+      const began = performance.now();
+      const lr = schedule(step);
+      const r = trainStep(s.model, s.optimizer, s.sampler, step, lr, cfg);
+      if (!Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm)) {
+        const what = !Number.isFinite(r.loss) ? r.loss : `finite, but the gradient norm is ${r.gradNorm}`;
+        diagnostics.push(createDiagnostic('MOE6531', { args: { value: String(what), step: step + 1 } }));
+        status = 'diverged';
+        break;
+      }
+      step += 1;
+      s.tokens += r.tokens;
+      s.lossTail.push(r.loss);
+      if (s.lossTail.length > LOSS_TAIL) s.lossTail.shift();
+      losses.push(r.loss);
+      const m = record(s, step, lr, r, (performance.now() - began) / 1000, s.sampler.state().epoch);
+      appendMetrics(metricsFile, m);
+      progress.step(m, s.totalSteps);
+      o.onStep?.(m);
+      // Let a pending SIGINT handler run: tf's cpu/wasm kernels are synchronous.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (step % every === 0 || step === s.totalSteps || o.signal?.aborted) {
+        const d = saveCheckpoint(o, s, step);
+        diagnostics.push(...d);
+        if (hasErrors(d)) {
+          status = 'failed';
+          break;
+        }
+        lastCheckpoint = step;
+      }
+    }
+  } finally {
+    progress.stop();
+    s.dispose();
+  }
+  if (status === 'interrupted') {
+    diagnostics.push(createDiagnostic('MOE6532', { args: { step, checkpoint: lastCheckpoint ?? 'none', path: o.outDir } }));
+  }
+  return { status, step, lastCheckpoint, losses, backend: s.backend.kind, diagnostics };
+}
