@@ -54,6 +54,9 @@ export function suggest(word: string, allowed: readonly string[]): string | unde
   if (allowed.length === 0 || word.length === 0) return undefined;
   const folded = allowed.find((a) => a.toLowerCase() === word.toLowerCase().replace(/-/g, '_'));
   if (folded) return folded;
+  // A shortened key (`capacity` for `capacity_factor`) is far in edits but plainly meant.
+  const prefixed = allowed.filter((a) => word.length >= 3 && a.startsWith(word));
+  if (prefixed.length === 1) return prefixed[0];
   const best = closest(word, allowed as string[]);
   const limit = Math.max(1, Math.floor(Math.max(word.length, best.length) / 3));
   return distance(word, best) <= limit ? best : undefined;

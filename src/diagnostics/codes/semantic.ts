@@ -42,15 +42,15 @@ export const semanticCodes = defineCodes({
   // 33xx layer selections
   MOE3301: { severity: 'error', title: 'layer out of range', message: 'layer {index} in `{path}` is out of range: the model has {layers} layers (0..{last})' },
   MOE3302: { severity: 'error', title: 'reversed range', message: 'range {range} in `{path}` is reversed: the start must not exceed the end' },
-  MOE3303: { severity: 'error', title: 'layer both dense and MoE', message: 'layers {list} are selected by both dense.layers and moe.layers' },
-  MOE3304: { severity: 'error', title: 'layer without FFN', message: 'layers {list} have no feed-forward block: they are not MoE layers and {why}' },
+  MOE3303: { severity: 'error', title: 'layer both dense and MoE', message: '{list}: selected by both dense.layers and moe.layers' },
+  MOE3304: { severity: 'error', title: 'layer without FFN', message: '{list}: no feed-forward block (not an MoE layer, and {why})' },
   MOE3305: { severity: 'warning', title: 'layer listed twice', message: 'layer {index} is selected more than once in `{path}`' },
   MOE3306: { severity: 'warning', title: 'moe selects no layer', message: 'the moe block selects no layer ({why}): the model has no MoE layers' },
   MOE3307: { severity: 'warning', title: 'dense block unused', message: 'the dense block is used by no layer: every layer is an MoE layer' },
 
   // 34xx parallel layout
   MOE3401: { severity: 'error', title: 'experts not divisible by expert parallelism', message: 'the {experts} routed experts cannot be split evenly over parallel.expert {expert}' },
-  MOE3402: { severity: 'warning', title: 'uneven pipeline stages', message: 'layers {layers} are not divisible by pipeline {pipeline} × virtual_stages {virtual} = {stages}: stages get {low} or {high} layers' },
+  MOE3402: { severity: 'warning', title: 'uneven pipeline stages', message: '{layers} layers do not split evenly over pipeline {pipeline} × virtual_stages {virtual} = {stages} stages: stages get {low} or {high} layers' },
   MOE3403: { severity: 'error', title: 'more pipeline stages than layers', message: 'pipeline {pipeline} × virtual_stages {virtual} = {stages} stages for {layers} layers: some stages would hold no layer' },
   MOE3404: { severity: 'error', title: 'not divisible by tensor parallelism', message: '{what} {value} is not divisible by parallel.{degree_key} {degree}' },
   MOE3405: { severity: 'warning', title: 'kv heads replicated over tensor ranks', message: 'attention.kv_heads {kv_heads} < parallel.tensor {tensor}: each key/value head is replicated on {copies} tensor ranks' },
@@ -66,6 +66,7 @@ export const semanticCodes = defineCodes({
   MOE3415: { severity: 'error', title: 'sequence not divisible by tensor for sequence parallelism', message: 'sequence length {seq_len} is not divisible by tensor {tensor}: sequence parallelism splits each sequence over the tensor ranks' },
   MOE3416: { severity: 'warning', title: 'ZeRO without data parallelism', message: 'zero {zero} with data 1: there are no data-parallel ranks to shard over' },
   MOE3417: { severity: 'warning', title: 'expert parallelism without MoE', message: 'parallel.{key} {value} has no effect: the model has no MoE layers' },
+  MOE3418: { severity: 'error', title: 'batch not divisible into micro-batches', message: 'train.batch {batch} is not divisible by micro_batch {micro_batch} × data {data} = {per}: each data-parallel rank must get whole micro-batches' },
 
   // 35xx quantization
   MOE3501: { severity: 'error', title: 'block does not divide the dimension', message: 'quantize.{group}.block {block} does not divide {dim_name} {dim}, the input dimension of {tensors}' },

@@ -44,10 +44,11 @@ export function roundUp(n: number, m: number): number {
   return Math.ceil(n / m) * m;
 }
 
-/** "3, 4, 5, ... (12 layers)": a short list for messages. */
+/** "layer 0" / "layers 3, 4, 5, ... (12 layers)": a short list for messages. */
 export function shortList(values: readonly number[], max = 6): string {
-  if (values.length <= max) return values.join(', ');
-  return `${values.slice(0, max).join(', ')}, ... (${values.length} layers)`;
+  if (values.length === 1) return `layer ${values[0]}`;
+  if (values.length <= max) return `layers ${values.join(', ')}`;
+  return `layers ${values.slice(0, max).join(', ')}, ... (${values.length} layers)`;
 }
 
 export function trainSeqLen(spec: ModelSpec): number {

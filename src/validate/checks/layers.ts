@@ -68,7 +68,7 @@ export const checkLayers: Check = (ctx) => {
     const at = spec.moe.layers !== undefined ? '/moe/layers' : ctx.has('/moe/offset') ? '/moe/offset' : '/moe';
     ctx.report('MOE3306', at, { args: { why }, hint: 'remove the moe block for a dense model, or select some layers' });
   }
-  if (spec.dense && dense.size === 0 && moe.size > 0) {
+  if (spec.dense && spec.dense.layers === undefined && dense.size === 0 && moe.size > 0) {
     ctx.report('MOE3307', '/dense', { hint: 'remove the dense block, or give it layers with dense.layers' });
   }
 };

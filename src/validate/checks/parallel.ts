@@ -108,17 +108,19 @@ export const checkParallel: Check = (ctx) => {
     ctx.report('MOE3415', seqAt, { args: { seq_len: seq, tensor: d.tensor }, hint: `use a sequence length that is a multiple of ${d.tensor}` });
   }
 
+  // Megatron-Core: global batch = micro_batch × data × (number of micro-batches). With
+  // grad_accum written, the product must match; without it, grad_accum is implied and the
+  // batch must split into whole micro-batches per data-parallel rank.
   const batch = spec.train?.batch;
   if (batch !== undefined && p.micro_batch !== undefined && d.data !== undefined) {
-    const ga = spec.train?.grad_accum ?? 1;
-    const product = p.micro_batch * d.data * ga;
-    if (product !== batch) {
-      const per = p.micro_batch * d.data;
-      ctx.report('MOE3412', '/train/batch', {
-        args: { micro_batch: p.micro_batch, data: d.data, grad_accum: ga, product, batch },
-        hint: batch % per === 0 ? `set train.grad_accum ${batch / per}` : `use a batch that is a multiple of micro_batch × data = ${per}`,
-        related: [{ at: '/parallel/micro_batch', message: `micro_batch ${p.micro_batch} is set here` }],
-      });
+    const per = p.micro_batch * d.data;
+    const ga = spec.train?.grad_accum;
+    const related = [{ at: '/parallel/micro_batch', message: `micro_batch ${p.micro_batch} is set here` }];
+    const fix = batch % per === 0 ? `set train.grad_accum ${batch / per}, or remove it to derive it` : `use a batch that is a multiple of micro_batch × data = ${per}`;
+    if (ga !== undefined && per * ga !== batch) {
+      ctx.report('MOE3412', '/train/batch', { args: { micro_batch: p.micro_batch, data: d.data, grad_accum: ga, product: per * ga, batch }, hint: fix, related });
+    } else if (ga === undefined && batch % per !== 0) {
+      ctx.report('MOE3418', '/train/batch', { args: { batch, micro_batch: p.micro_batch, data: d.data, per }, hint: fix, related });
     }
   }
 };

@@ -3,7 +3,8 @@
  * run the spec, so it says what each target will do. The facts behind each row are in
  * ../shared/guide/TFJS-NOTES.md (tfjs: float32 only; no fp16/bf16 kernels; optimizers sgd,
  * momentum, rmsprop, adam, adadelta, adamax, adagrad) and in the target code under src/lower/.
- * When a target gains a feature, delete its row here.
+ * When a target gains a feature, delete its row here. (Both targets implement attention sinks
+ * and sliding windows, so those have no row.)
  */
 import type { ModelSpec } from '../../spec/types.js';
 import type { Check } from './context.js';
@@ -23,13 +24,22 @@ interface Gap {
  * Features a target does not implement. Each row names the target and what it will do, so a
  * user can decide whether the spec still means what they want there.
  */
-export const TARGET_GAPS: Gap[] = [];
+export const TARGET_GAPS: Gap[] = [
+  {
+    // src/lower/onnx/check-lowering.ts (MOE5000) and src/lower/tfjs/model.ts (MOE6003).
+    at: '/attention/rope/scaling',
+    applies: (spec) => spec.attention.rope?.scaling === 'yarn',
+    feature: () => 'rope scaling yarn',
+    consequence: 'the onnx and tfjs targets will use plain (unscaled) rotary embeddings, so logits differ from the reference past the original context',
+    hint: 'fine for training within the original context; use `scaling linear` if the exported model must extend the context',
+  },
+];
 
 export const checkTargets: Check = (ctx) => {
   const { spec } = ctx;
   const t = spec.train;
   if (t?.precision === 'bf16' || t?.precision === 'fp16') {
-    ctx.report('MOE3701', '/train/precision', { args: { precision: t.precision }, hint: 'the setting is kept for `moec explain` memory estimates; use fp32 to match what tfjs runs' });
+    ctx.report('MOE3701', '/train/precision', { args: { precision: t.precision }, hint: 'keep it to describe the intended run (targets that can honour it will); write fp32 to match what the tfjs trainer runs' });
   }
   if (t?.optimizer && !TFJS_OPTIMIZERS.has(t.optimizer.type)) {
     ctx.report('MOE3702', '/train/optimizer', { args: { type: t.optimizer.type }, hint: `use one of ${[...TFJS_OPTIMIZERS].join(', ')} to train with the tfjs target` });
