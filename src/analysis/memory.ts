@@ -99,6 +99,11 @@ export function createMemoryPlan(ir: ModelIR): MemoryPlan {
   const sh = activationShape(ir);
   const T = sh.tokens;
 
+  // One pass to bucket tensors by stage (the tensor list of a large model has ~50k entries).
+  const layerStage = new Map([...ir.layers, ...ir.mtpLayers].map((l) => [l.index, l.stage]));
+  const byStage: TensorIR[][] = Array.from({ length: p.pipeline }, () => []);
+  for (const t of ir.tensors) byStage[stageOf(ir, t, layerStage)].push(t);
+
   const stages: StageMemory[] = placement.stages.map((sp) => {
     const s = sp.stage;
     let dense = 0;
@@ -106,7 +111,7 @@ export function createMemoryPlan(ir: ModelIR): MemoryPlan {
     let weights = 0;
     let grads = 0;
     let optimizer = 0;
-    const held = ir.tensors.filter((t) => stageOf(ir, t) === s);
+    const held = byStage[s];
     // A tied embedding also lives on the last stage, for the head (Megatron keeps both copies in sync).
     if (ir.tieEmbeddings && p.pipeline > 1 && s === p.pipeline - 1) held.push(ir.tensors[0]);
     for (const t of held) {

@@ -42,10 +42,10 @@ export interface Placement {
 }
 
 /** The pipeline stage that holds a tensor. */
-export function stageOf(ir: ModelIR, t: TensorIR): number {
+export function stageOf(ir: ModelIR, t: TensorIR, layerStage?: ReadonlyMap<number, number>): number {
   const last = ir.parallel.pipeline - 1;
   if (t.mtp) return last;
-  if (t.layer !== undefined) return ir.layers.find((l) => l.index === t.layer)?.stage ?? last;
+  if (t.layer !== undefined) return (layerStage ? layerStage.get(t.layer) : ir.layers.find((l) => l.index === t.layer)?.stage) ?? last;
   return t.group === 'embeddings' ? 0 : last;
 }
 

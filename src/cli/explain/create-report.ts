@@ -1,0 +1,97 @@
+/**
+ * `moec explain` — the report object: every analysis of src/analysis/ over one IR, in the
+ * shape `--json` prints (docs/explain.md describes each field). Pure: no I/O, no tensors.
+ */
+import type { Diagnostic } from '../../diagnostics/diagnostic.js';
+import type { ModelIR, TensorGroup } from '../../ir/types.js';
+import { countParams, GROUPS, type ParamSplit } from '../../analysis/params.js';
+import { countFlops, type FlopCounts } from '../../analysis/flops.js';
+import { createPlacement, type Placement } from '../../analysis/placement.js';
+import { createMemoryPlan, type MemoryPlan } from '../../analysis/memory.js';
+import { createCommPlan, type CommPlan } from '../../analysis/comms.js';
+import { createQuantSize, type QuantSize } from '../../analysis/quant-size.js';
+
+export const ACTIVE_CONVENTION =
+  'active = every non-expert parameter (embedding and LM head included) + top_k routed experts per MoE layer + shared experts; MTP modules excluded and reported apart';
+
+type Groups = Record<TensorGroup, { total: number; active: number }>;
+
+function groups(split: ParamSplit): Groups {
+  return Object.fromEntries(GROUPS.map((g) => [g, { total: split.byGroup.total[g], active: split.byGroup.active[g] }])) as Groups;
+}
+
+export interface ExplainReport {
+  name: string;
+  specHash: string;
+  architecture: {
+    vocab: number;
+    hidden: number;
+    layers: number;
+    context: number;
+    denseLayers: number[];
+    moeLayers: number[];
+    attention: string;
+    experts?: { routed: number; topK: number; shared: number; ffn: number };
+    tieEmbeddings: boolean;
+    mtpDepth: number;
+  };
+  params: {
+    total: number;
+    active: number;
+    convention: string;
+    nonEmbedding: { total: number; active: number };
+    frozen: number;
+    groups: Groups;
+    mtp: { total: number; active: number; groups: Groups };
+  };
+  flops: FlopCounts & { tokensPerStep: number; trainingPerStep: number };
+  parallel: ModelIR['parallel'];
+  placement: Placement;
+  memory: MemoryPlan & { fits?: boolean };
+  comms: CommPlan;
+  quantized: QuantSize;
+  diagnostics: Diagnostic[];
+}
+
+export function createExplainReport(ir: ModelIR, diagnostics: Diagnostic[] = []): ExplainReport {
+  const p = countParams(ir);
+  const flops = countFlops(ir);
+  const memory = createMemoryPlan(ir);
+  const moe = ir.layers.find((l) => l.ffn.kind === 'moe')?.ffn;
+  const a = ir.layers[0]?.attention;
+  const tokensPerStep = ir.train.batch * ir.train.seqLen;
+  return {
+    name: ir.name,
+    specHash: ir.specHash,
+    architecture: {
+      vocab: ir.vocab,
+      hidden: ir.hidden,
+      layers: ir.layers.length,
+      context: ir.context,
+      denseLayers: ir.layers.filter((l) => l.ffn.kind === 'dense').map((l) => l.index),
+      moeLayers: ir.layers.filter((l) => l.ffn.kind === 'moe').map((l) => l.index),
+      attention: a ? `${a.kind.toUpperCase()} ${a.heads} heads${a.kind === 'gqa' || a.kind === 'mqa' ? ` / ${a.kvHeads} kv` : ''}, head dim ${a.headDim}` : 'none',
+      ...(moe?.kind === 'moe'
+        ? { experts: { routed: moe.experts, topK: moe.router.topK, shared: moe.shared?.count ?? 0, ffn: moe.expert.ffn } }
+        : {}),
+      tieEmbeddings: ir.tieEmbeddings,
+      mtpDepth: ir.mtpDepth,
+    },
+    params: {
+      total: p.total,
+      active: p.active,
+      convention: ACTIVE_CONVENTION,
+      nonEmbedding: p.nonEmbedding,
+      frozen: p.frozen,
+      groups: groups(p),
+      mtp: { total: p.mtp.total, active: p.mtp.active, groups: groups(p.mtp) },
+    },
+    flops: { ...flops, tokensPerStep, trainingPerStep: flops.training * tokensPerStep },
+    parallel: ir.parallel,
+    placement: createPlacement(ir),
+    memory: { ...memory, ...(memory.capacity !== undefined ? { fits: memory.peak.total <= memory.capacity } : {}) },
+    comms: createCommPlan(ir, memory),
+    quantized: createQuantSize(ir),
+    diagnostics,
+  };
+}
