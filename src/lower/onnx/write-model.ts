@@ -173,3 +173,19 @@ export async function writeOnnxModel(model: onnxProto.onnx.IModelProto, path: st
     process.removeListener('SIGTERM', onSignal);
   }
 }
+
+/** A small text file (e.g. Triton's config.pbtxt), with the same temp/fsync/rename discipline. */
+export async function writeTextAtomic(path: string, text: string): Promise<Result<void>> {
+  const file = resolve(path);
+  const tmp = tempName(file);
+  try {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(tmp, [{ offset: 0, bytes: Buffer.from(text, 'utf8') }], Buffer.byteLength(text), new Progress(0));
+    await rename(tmp, file);
+    await fsyncDir(dirname(file));
+    return { value: undefined, diagnostics: [] };
+  } catch (err) {
+    await rm(tmp, { force: true });
+    return { value: undefined, diagnostics: [createDiagnostic('MOE9004', { args: { path, reason: err instanceof Error ? err.message : String(err) } })] };
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * CLI (`moec compile`): load the spec through the same pipeline as `moec check`, refuse to emit
+ * when there are errors, compile to the chosen target, print diagnostics (stderr) and a summary
+ * (stdout). Exit 0 written, 1 errors (nothing written), 2 usage.
+ */
+import { performance } from 'node:perf_hooks';
+import type { CompileOptions } from '../commands/compile.js';
+import { createDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../../diagnostics/diagnostic.js';
+import { loadModel } from '../../pipeline.js';
+import type { ModelIR } from '../../ir/types.js';
+import type { Sources } from '../../spec/source.js';
+import { renderPretty } from '../render/pretty.js';
+import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../main.js';
+import { onnxSummaryJson, renderOnnxSummary } from './summary.js';
+
+const location = (d: Diagnostic) => (d.span ? { file: d.span.file, line: d.span.line, column: d.span.column } : {});
+
+function report(options: CompileOptions, diagnostics: Diagnostic[], sources: Sources, summary?: object): void {
+  const sorted = sortDiagnostics(diagnostics);
+  if (options.format === 'json') {
+    const doc = {
+      version: 1,
+      ok: !hasErrors(sorted) && summary !== undefined,
+      diagnostics: sorted.map((d) => ({ code: d.code, severity: d.severity, message: d.message, ...location(d), ...(d.hint ? { hint: d.hint } : {}) })),
+      ...(summary ? { result: summary } : {}),
+    };
+    process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+    return;
+  }
+  if (sorted.length) process.stderr.write(renderPretty(sorted, sources));
+}
+
+/** Usage problems that do not depend on the spec. */
+function checkUsage(options: CompileOptions): { diagnostics: Diagnostic[]; seed?: number } {
+  const diagnostics: Diagnostic[] = [];
+  let seed: number | undefined;
+  if (options.seed !== undefined) {
+    seed = Number(options.seed);
+    if (!/^\d+$/.test(options.seed.trim()) || !Number.isSafeInteger(seed)) diagnostics.push(createDiagnostic('MOE5500', { args: { value: options.seed } }));
+  }
+  if (options.target === 'onnx' && options.output === undefined && options.triton === undefined) {
+    diagnostics.push(createDiagnostic('MOE5501', { args: { target: 'onnx', triton: ' or --triton <repo>' } }));
+  }
+  if (options.target === 'tfjs') {
+    if (options.output === undefined) diagnostics.push(createDiagnostic('MOE5501', { args: { target: 'tfjs', triton: '' } }));
+    for (const [flag, set] of [['--triton', options.triton], ['--external-data', options.externalData], ['--external-threshold', options.externalThreshold]] as const) {
+      if (set !== undefined) diagnostics.push(createDiagnostic('MOE5503', { args: { option: flag } }));
+    }
+  }
+  return { diagnostics, seed };
+}
+
+async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: number | undefined): Promise<{ diagnostics: Diagnostic[]; summary?: object; text?: string }> {
+  // Owned by the TensorFlow.js target; imported by a computed path so this file builds whether or
+  // not that module exists yet, and so `moec compile --target onnx` never loads TensorFlow.js.
+  const path = ['..', '..', 'lower', 'tfjs', 'compile-tfjs.js'].join('/');
+  let mod: { compileTfjs?: (ir: ModelIR, o: object) => Promise<{ value?: unknown; diagnostics: Diagnostic[] }> };
+  try {
+    mod = await import(path);
+  } catch (err) {
+    return { diagnostics: [createDiagnostic('MOE5502', { args: { target: 'tfjs', reason: (err as Error).message.split('\n')[0] } })] };
+  }
+  if (typeof mod.compileTfjs !== 'function') {
+    return { diagnostics: [createDiagnostic('MOE5502', { args: { target: 'tfjs', reason: 'compile-tfjs.js has no compileTfjs export' } })] };
+  }
+  const r = await mod.compileTfjs(ir, { out: options.output, seed, weights: options.weights });
+  const value = r.value as { summary?: string } | undefined;
+  return { diagnostics: r.diagnostics, summary: r.value as object | undefined, text: typeof value?.summary === 'string' ? value.summary : undefined };
+}
+
+export async function runCompile(specFile: string, options: CompileOptions): Promise<number> {
+  const started = performance.now();
+  const usage = checkUsage(options);
+  if (usage.diagnostics.length) {
+    report(options, usage.diagnostics, new Map());
+    return EXIT_USAGE;
+  }
+  // The memory-fit analysis is about the training layout; it says nothing about this artifact.
+  const loaded = loadModel(specFile, { memoryFit: false });
+  const diagnostics = [...loaded.diagnostics];
+  if (!loaded.ir || hasErrors(diagnostics)) {
+    report(options, diagnostics, loaded.sources);
+    return EXIT_ERRORS;
+  }
+  const ir = loaded.ir;
+  if (options.target === 'tfjs') {
+    const r = await compileTfjsTarget(ir, options, usage.seed);
+    diagnostics.push(...r.diagnostics);
+    report(options, diagnostics, loaded.sources, hasErrors(diagnostics) ? undefined : r.summary ?? {});
+    if (r.text && options.format === 'pretty' && !hasErrors(diagnostics)) process.stdout.write(r.text);
+    return hasErrors(diagnostics) ? EXIT_ERRORS : EXIT_OK;
+  }
+  const { compileOnnx } = await import('../../lower/onnx/compile-onnx.js');
+  const r = await compileOnnx(ir, {
+    out: options.output,
+    seed: usage.seed,
+    weights: options.weights,
+    moe: options.moe,
+    externalData: options.externalData ? true : 'auto',
+    externalThreshold: options.externalThreshold,
+    triton: options.triton,
+    tritonOptions: { maxBatchSize: options.tritonMaxBatch, instances: options.tritonInstances, kind: options.tritonKind },
+  });
+  diagnostics.push(...r.diagnostics);
+  const ok = r.value !== undefined && !hasErrors(diagnostics);
+  report(options, diagnostics, loaded.sources, ok ? onnxSummaryJson(r.value!) : undefined);
+  if (ok && options.format === 'pretty') process.stdout.write(renderOnnxSummary(ir.name, r.value!, (performance.now() - started) / 1000));
+  return ok ? EXIT_OK : EXIT_ERRORS;
+}

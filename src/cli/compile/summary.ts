@@ -1,0 +1,56 @@
+/**
+ * CLI (`moec compile`): the summary printed after a successful compile — output paths and
+ * sizes, parameter count, where the weights came from, the size of each tensor group in the
+ * file (with its quantized storage), and the time taken. JSON gives the same facts.
+ */
+import { relative } from 'node:path';
+import type { CompileOnnxSummary } from '../../lower/onnx/compile-onnx.js';
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} B` : `${v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${units[u]}`;
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+const shown = (p: string) => relative(process.cwd(), p) || p;
+
+export function renderOnnxSummary(name: string, s: CompileOnnxSummary, seconds: number): string {
+  const out: string[] = [];
+  const files = s.model ?? s.triton?.model;
+  const where = s.model ? shown(s.model.path) : shown(s.triton!.dir);
+  out.push(`compiled ${name} → ${where} (${formatBytes(files?.totalBytes ?? 0)}) in ${seconds.toFixed(2)} s`);
+  for (const d of s.model?.data ?? []) out.push(`  external data  ${shown(d.path)} (${formatBytes(d.bytes)})`);
+  out.push(`  parameters     ${count(s.params)}`);
+  out.push(`  weights        ${s.weightsFrom}`);
+  out.push(`  moe dispatch   ${s.metadata['moec.moe_dispatch']}`);
+  out.push('  size by tensor group:');
+  const rows = s.groups.map((g) => [g.group, count(g.params), g.storage, formatBytes(g.bytes)]);
+  const header = ['group', 'params', 'storage', 'bytes'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => '    ' + r.map((c, i) => (i === 1 || i === 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  out.push(line(header), ...rows.map(line));
+  const total = s.groups.reduce((a, g) => a + g.bytes, 0);
+  out.push(line(['total', count(s.params), '', formatBytes(total)]));
+  if (s.triton) out.push(`  triton         ${shown(s.triton.dir)} (config.pbtxt, 1/model.onnx)`);
+  out.push(`  time           weights ${(s.ms.weights / 1000).toFixed(2)} s, graph ${(s.ms.emit / 1000).toFixed(2)} s, write ${(s.ms.write / 1000).toFixed(2)} s`);
+  return out.join('\n') + '\n';
+}
+
+export function onnxSummaryJson(s: CompileOnnxSummary) {
+  return {
+    target: 'onnx',
+    model: s.model && { path: s.model.path, bytes: s.model.bytes, data: s.model.data, totalBytes: s.model.totalBytes },
+    triton: s.triton && { dir: s.triton.dir, config: s.triton.config, model: s.triton.model.path },
+    params: s.params,
+    weights: s.weightsFrom,
+    groups: s.groups,
+    metadata: s.metadata,
+    ms: s.ms,
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * ONNX target — `moec compile --target onnx`: resolved IR → weights (seeded init, or a
+ * checkpoint's) → emitOnnxModel → metadata → atomic write (+ a Triton repository). Everything
+ * the file records is a function of the inputs (spec, seed or checkpoint contents, options),
+ * so identical inputs give byte-identical files.
+ *
+ * metadata_props (read back by `moec run` and by anyone auditing a deployed model):
+ *   moec.name, moec.spec_sha256, moec.version, moec.weights (`init` or `checkpoint`),
+ *   moec.seed or moec.checkpoint_step, moec.moe_dispatch, moec.quantization (JSON: storage per
+ *   tensor group), moec.vocab, moec.context.
+ */
+import { performance } from 'node:perf_hooks';
+import type onnxProto from 'onnx-proto';
+import { readCheckpointWeights, readManifest } from '../../checkpoint/index.js';
+import { hasErrors, type Diagnostic, type Result } from '../../diagnostics/diagnostic.js';
+import type { ModelIR } from '../../ir/types.js';
+import { VERSION } from '../../version.js';
+import { initWeights } from '../../weights/init-weights.js';
+import { emitOnnxModel } from './emit-model.js';
+import type { MoeDispatch } from './moe-block.js';
+import { sizeByGroup, type GroupSize } from './quant-size.js';
+import { writeTritonRepository, type TritonOptions, type TritonWritten } from './triton.js';
+import { writeOnnxModel, type WriteModelOptions, type WrittenModel } from './write-model.js';
+
+export interface CompileOnnxOptions extends Omit<WriteModelOptions, 'onProgress'> {
+  /** Output model file. At least one of `out` and `triton` is needed. */
+  out?: string;
+  /** Init seed (default: the spec's train.seed). Ignored with `weights`. */
+  seed?: number;
+  /** A run directory (follows `latest`) or a checkpoint directory (docs/checkpoint.md). */
+  weights?: string;
+  moe?: MoeDispatch;
+  /** Also write a Triton model repository here. */
+  triton?: string;
+  tritonOptions?: TritonOptions;
+  onProgress?: WriteModelOptions['onProgress'];
+}
+
+export interface CompileOnnxSummary {
+  model?: WrittenModel;
+  triton?: TritonWritten;
+  /** Parameters in the emitted graph (MTP modules are training-only and excluded). */
+  params: number;
+  groups: GroupSize[];
+  /** `init seed 1234` or `checkpoint step 200 (<dir>)`. */
+  weightsFrom: string;
+  metadata: Record<string, string>;
+  /** Wall time per phase, milliseconds. */
+  ms: { weights: number; emit: number; write: number };
+}
+
+type Loaded = { weights: Map<string, Float32Array>; meta: [string, string][]; from: string };
+
+function loadWeights(ir: ModelIR, options: CompileOnnxOptions): Result<Loaded | undefined> {
+  if (options.weights !== undefined) {
+    const read = readCheckpointWeights(options.weights, ir);
+    if (!read.value) return { value: undefined, diagnostics: read.diagnostics };
+    const located = readManifest(options.weights);
+    const step = located.value?.manifest.step ?? 0;
+    return {
+      value: {
+        weights: read.value,
+        meta: [['moec.weights', 'checkpoint'], ['moec.checkpoint_step', String(step)]],
+        from: `checkpoint step ${step} (${located.value?.dir ?? options.weights})`,
+      },
+      diagnostics: read.diagnostics,
+    };
+  }
+  const seed = options.seed ?? ir.train.seed;
+  return {
+    value: { weights: initWeights(ir, seed), meta: [['moec.weights', 'init'], ['moec.seed', String(seed)]], from: `init seed ${seed}` },
+    diagnostics: [],
+  };
+}
+
+/** The metadata_props entries, in a fixed order. */
+export function modelMetadata(ir: ModelIR, weightsMeta: [string, string][], dispatch: MoeDispatch, groups: GroupSize[]): [string, string][] {
+  const quant = Object.fromEntries(groups.map((g) => [g.group, g.storage]));
+  return [
+    ['moec.name', ir.name],
+    ['moec.spec_sha256', ir.specHash],
+    ['moec.version', VERSION],
+    ...weightsMeta,
+    ['moec.moe_dispatch', ir.layers.some((l) => l.ffn.kind === 'moe') ? dispatch : 'none'],
+    ['moec.quantization', JSON.stringify(quant)],
+    ['moec.vocab', String(ir.vocab)],
+    ['moec.context', String(ir.context)],
+  ];
+}
+
+export async function compileOnnx(ir: ModelIR, options: CompileOnnxOptions): Promise<Result<CompileOnnxSummary | undefined>> {
+  const diagnostics: Diagnostic[] = [];
+  const t0 = performance.now();
+  const loaded = loadWeights(ir, options);
+  diagnostics.push(...loaded.diagnostics);
+  if (!loaded.value || hasErrors(diagnostics)) return { value: undefined, diagnostics };
+  const t1 = performance.now();
+
+  const dispatch = options.moe ?? 'sparse';
+  const model: onnxProto.onnx.IModelProto = emitOnnxModel(ir, loaded.value.weights, { moe: dispatch, diagnostics });
+  const groups = sizeByGroup(ir);
+  const meta = modelMetadata(ir, loaded.value.meta, dispatch, groups);
+  model.metadataProps = meta.map(([key, value]) => ({ key, value }));
+  const t2 = performance.now();
+
+  const write: WriteModelOptions = {
+    externalData: options.externalData,
+    externalThreshold: options.externalThreshold,
+    shardBytes: options.shardBytes,
+    onProgress: options.onProgress,
+  };
+  const summary: CompileOnnxSummary = {
+    params: ir.tensors.filter((t) => !t.mtp).reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0),
+    groups,
+    weightsFrom: loaded.value.from,
+    metadata: Object.fromEntries(meta),
+    ms: { weights: t1 - t0, emit: t2 - t1, write: 0 },
+  };
+  if (options.out !== undefined) {
+    const written = await writeOnnxModel(model, options.out, write);
+    diagnostics.push(...written.diagnostics);
+    if (!written.value) return { value: undefined, diagnostics };
+    summary.model = written.value;
+  }
+  if (options.triton !== undefined) {
+    const repo = await writeTritonRepository(options.triton, ir.name, ir.vocab, model, { ...write, ...options.tritonOptions });
+    diagnostics.push(...repo.diagnostics);
+    if (!repo.value) return { value: undefined, diagnostics };
+    summary.triton = repo.value;
+  }
+  summary.ms.write = performance.now() - t2;
+  return { value: summary, diagnostics };
+}
