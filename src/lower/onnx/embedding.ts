@@ -55,7 +55,7 @@ function quantizedTable(ctx: EmitContext): Table {
         x = b.reshape(b.concat([b.unsqueeze(lo, [-1]), b.unsqueeze(hi, [-1])], -1), [...lead, width]);
       }
       let v = b.cast(x, DT.FLOAT);
-      if (zp) v = b.sub(b.reshape(v, [...lead, q.blocks, q.block]), b.unsqueeze(gather(zp), [-1]));
+      if (zp) v = b.sub(b.reshape(v, [...lead, q.blocks, q.block]), q.perTensor ? zp : b.unsqueeze(gather(zp), [-1]));
       else if (bits === 4) v = b.reshape(b.sub(v, b.f32([8])), [...lead, q.blocks, q.block]);
       else v = b.reshape(v, [...lead, q.blocks, q.block]);
       const s = q.perTensor ? scale : b.unsqueeze(gather(scale), [-1]);

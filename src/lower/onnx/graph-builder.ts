@@ -86,7 +86,9 @@ export class GraphBuilder {
   }
 
   private fresh(base: string): string {
-    const prefix = this.scopes.length ? `${this.scopes.join('/')}/${base}` : base;
+    // A scope that the next one extends (`layers.0.moe` → `layers.0.moe.experts.3`) adds nothing.
+    const path = this.scopes.filter((s, i) => !this.scopes[i + 1]?.startsWith(s));
+    const prefix = path.length ? `${path.join('/')}/${base}` : base;
     const n = this.counters.get(prefix) ?? 0;
     this.counters.set(prefix, n + 1);
     return n === 0 ? prefix : `${prefix}_${n}`;

@@ -7,8 +7,8 @@ export function encode(model: ModelProto): Uint8Array {
 }
 
 /** Run a model on ids [batch][seq]; returns logits (float32, [batch, seq, vocab]). */
-export async function runLogits(bytes: Uint8Array, ids: number[][], threads = 1): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(Buffer.from(bytes), { intraOpNumThreads: threads, interOpNumThreads: 1 });
+export async function runLogits(bytes: Uint8Array, ids: number[][], options: ort.InferenceSession.SessionOptions = {}): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(Buffer.from(bytes), { intraOpNumThreads: 1, interOpNumThreads: 1, ...options });
   try {
     const batch = ids.length;
     const seq = ids[0].length;
