@@ -54,9 +54,11 @@ const mutation = fc.oneof(
   fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
 );
 
-function mutate(text: string, ops: fc.RecordValue<Record<string, unknown>>[]): string {
+type Mutation = { op: string; at: number; text?: string; len?: number; to?: number };
+
+function mutate(text: string, ops: readonly Mutation[]): string {
   let t = text;
-  for (const m of ops as Array<{ op: string; at: number; text?: string; len?: number; to?: number }>) {
+  for (const m of ops) {
     const at = t.length ? m.at % (t.length + 1) : 0;
     if (m.op === 'insert') t = t.slice(0, at) + m.text + t.slice(at);
     else if (m.op === 'delete') t = t.slice(0, at) + t.slice(at + (m.len ?? 1));
