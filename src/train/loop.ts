@@ -16,6 +16,7 @@ import { appendRunSession } from './run-log.js';
 import { createSchedule } from './schedule.js';
 import { createSession, type Session, type SessionOptions, type TrainerState } from './session.js';
 import { trainStep } from './train-step.js';
+import { VERSION } from '../version.js';
 
 export interface TrainOptions extends SessionOptions {
   specFile: string;
@@ -27,6 +28,8 @@ export interface TrainOptions extends SessionOptions {
   signal?: AbortSignal;
   /** Called after each step's metrics are written. */
   onStep?: (m: StepMetrics) => void;
+  /** Called once with the run-log line (backend, spec hash, data) before the first step. */
+  onStart?: (line: string) => void;
   argv?: string[];
 }
 
@@ -110,6 +113,13 @@ export async function runTraining(o: TrainOptions): Promise<TrainOutcome> {
       dataFingerprint: s.corpus.fingerprint,
       argv: o.argv ?? [],
     },
+  );
+  const params = o.ir.tensors.reduce((n, x) => n + x.shape.reduce((a, b) => a * b, 1), 0);
+  const details = s.backend.details.length ? ` (${s.backend.details.join(', ')})` : '';
+  o.onStart?.(
+    `moec train ${VERSION}: ${o.ir.name} (spec ${o.ir.specHash.slice(0, 12)}), ${params.toLocaleString('en-US')} parameters, ` +
+      `backend ${s.backend.kind}${details}; data ${s.corpus.files.length} file(s), ${s.corpus.tokens.length.toLocaleString('en-US')} tokens; ` +
+      `${o.resume ? `resuming at step ${s.startStep}` : 'fresh run'} → ${s.totalSteps} steps in ${o.outDir}`,
   );
   // Without an explicit decay_steps the decay spans the run's steps, which --steps may change.
   const followsSteps = t.schedule.decaySteps === t.steps;

@@ -1,0 +1,93 @@
+/**
+ * CLI (`moec train`): load the spec through the pipeline (same diagnostics as `moec check`),
+ * run the training loop, render diagnostics, and map the outcome to an exit code — 0 done,
+ * 1 errors or divergence, 130 interrupted. SIGINT/SIGTERM once: finish the step in flight,
+ * write a checkpoint, exit; twice: leave at once (checkpoints are atomic, so the last one is
+ * intact either way).
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { TrainCommandOptions } from '../cli/commands/train.js';
+import { renderPretty } from '../cli/render/pretty.js';
+import { createDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { loadModel } from '../pipeline.js';
+import { runTraining } from './loop.js';
+import { readRunLog } from './run-log.js';
+
+const EXIT_INTERRUPTED = 130;
+
+function report(diagnostics: Diagnostic[], sources: Map<string, string>): void {
+  if (diagnostics.length) process.stderr.write(renderPretty(sortDiagnostics(diagnostics), sources));
+}
+
+export async function runTrainCommand(specArg: string | undefined, options: TrainCommandOptions): Promise<number> {
+  let spec = specArg;
+  if (!spec && options.resume) spec = readRunLog(options.resume)?.spec;
+  if (!spec) {
+    const why = options.resume ? `${options.resume} has no run.json naming its spec; pass the spec` : 'pass a spec file, or --resume <run dir>';
+    process.stderr.write(`error: moec train needs a spec: ${why}\n`);
+    return 2;
+  }
+  if (options.resume && options.out && resolve(options.out) !== resolve(options.resume)) {
+    process.stderr.write('error: --resume continues the run in its own directory; drop --out (or make it the same directory)\n');
+    return 2;
+  }
+  const loaded = loadModel(spec, { memoryFit: false });
+  if (!loaded.ir || hasErrors(loaded.diagnostics)) {
+    report(loaded.diagnostics, loaded.sources);
+    return 1;
+  }
+  if (options.resume && !existsSync(options.resume)) {
+    report([createDiagnostic('MOE6500', { args: { path: options.resume, reason: 'no such directory' } })], loaded.sources);
+    return 1;
+  }
+  const outDir = options.resume ?? options.out ?? join('runs', loaded.ir.name);
+
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    if (controller.signal.aborted) {
+      process.stderr.write('\nmoec train: abandoning the step; the last checkpoint is intact\n');
+      process.exit(EXIT_INTERRUPTED);
+    }
+    process.stderr.write('\nmoec train: finishing this step and writing a checkpoint (Ctrl-C again to leave now)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const began = Date.now();
+  try {
+    const out = await runTraining({
+      ir: loaded.ir,
+      spans: loaded.spans,
+      specFile: spec,
+      outDir,
+      resume: options.resume !== undefined,
+      data: options.data,
+      steps: options.steps,
+      seed: options.seed,
+      backend: options.backend,
+      checkpointEvery: options.checkpointEvery,
+      keep: options.keep,
+      progress: options.progress === 'none' ? 'silent' : options.progress,
+      signal: controller.signal,
+      argv: process.argv.slice(2),
+      onStart: (info) => process.stderr.write(info + '\n'),
+    });
+    report([...loaded.diagnostics, ...out.diagnostics], loaded.sources);
+    if (out.status === 'failed') return 1;
+    const first = out.losses[0];
+    const last = out.losses[out.losses.length - 1];
+    const seconds = ((Date.now() - began) / 1000).toFixed(1);
+    if (first !== undefined && last !== undefined) {
+      process.stdout.write(
+        `${loaded.ir.name}: step ${out.step} on ${out.backend}, loss ${first.toFixed(4)} → ${last.toFixed(4)} in ${seconds} s; ` +
+          `checkpoint step ${out.lastCheckpoint ?? 'none'} in ${outDir}\n  view: moec report ${outDir}\n`,
+      );
+    } else process.stdout.write(`${loaded.ir.name}: nothing to do, ${outDir} is already at step ${out.step}\n`);
+    if (out.status === 'interrupted') return EXIT_INTERRUPTED;
+    return out.status === 'diverged' ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
