@@ -1,0 +1,140 @@
+/**
+ * compileOnnx end to end: the tiny spec compiled with seeded weights or from a checkpoint runs
+ * in onnxruntime-node and matches the plain-TypeScript reference on the same weights; output is
+ * byte-deterministic; metadata is recorded; external data round-trips; failures write nothing.
+ * Tolerance: 1e-4 absolute on logits of magnitude ≲ 1 (float32 graph vs float64 reference).
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import onnxProto from 'onnx-proto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeCheckpoint } from '../../../src/checkpoint/index.js';
+import { compileOnnx } from '../../../src/lower/onnx/compile-onnx.js';
+import { buildIR } from '../../../src/ir/build-ir.js';
+import { initWeights } from '../../../src/weights/init-weights.js';
+import { VERSION } from '../../../src/version.js';
+import { tinySpec } from '../../ir/fixtures.js';
+import { testIds, testWeights } from '../../reference/cases.js';
+import { referenceForward } from '../../reference/reference-forward.js';
+import { maxAbsDiff } from './helpers.js';
+
+const root = mkdtempSync(join(tmpdir(), 'moec-compile-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const dir = (name: string) => join(root, name);
+
+// specs/tiny.moe as a spec object (the CLI tests compile the file itself).
+const tiny = buildIR(tinySpec).value;
+const ids = testIds(tiny.vocab, 2, 7);
+
+async function logitsOf(path: string, batch: number[][] = ids): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(path, { intraOpNumThreads: 1 });
+  try {
+    const data = BigInt64Array.from(batch.flat().map(BigInt));
+    const out = await session.run({ input_ids: new ort.Tensor('int64', data, [batch.length, batch[0].length]) });
+    return out.logits.data as Float32Array;
+  } finally {
+    await session.release();
+  }
+}
+
+const metadata = (path: string) =>
+  Object.fromEntries(onnxProto.onnx.ModelProto.decode(readFileSync(path)).metadataProps.map((e) => [e.key, e.value]));
+
+describe('compileOnnx on the tiny spec', () => {
+  it('seeded weights: runs in onnxruntime and matches the reference forward pass', async () => {
+    const out = join(dir('seeded'), 'tiny.onnx');
+    const r = await compileOnnx(tiny, { out });
+    expect(r.diagnostics).toEqual([]);
+    const expected = referenceForward(tiny, initWeights(tiny, tiny.train.seed), ids);
+    const err = maxAbsDiff(await logitsOf(out), expected);
+    console.log(`tiny (seed ${tiny.train.seed}) ONNX vs reference: max abs error ${err.toExponential(2)}`);
+    expect(err).toBeLessThan(1e-4);
+  });
+
+  it('records name, spec hash, version, seed and quantization in metadata_props', async () => {
+    const out = join(dir('meta'), 'tiny.onnx');
+    await compileOnnx(tiny, { out, seed: 99, moe: 'dense' });
+    const m = metadata(out);
+    expect(m).toMatchObject({
+      'moec.name': 'tiny',
+      'moec.spec_sha256': tiny.specHash,
+      'moec.version': VERSION,
+      'moec.weights': 'init',
+      'moec.seed': '99',
+      'moec.moe_dispatch': 'dense',
+      'moec.vocab': '256',
+      'moec.context': '128',
+    });
+    expect(JSON.parse(m['moec.quantization'])).toMatchObject({ experts: 'fp32', attention: 'fp32' });
+  });
+
+  it('is deterministic: two compiles give the same bytes; another seed does not', async () => {
+    const d = dir('determinism');
+    await compileOnnx(tiny, { out: join(d, 'a.onnx') });
+    await compileOnnx(tiny, { out: join(d, 'b.onnx') });
+    await compileOnnx(tiny, { out: join(d, 'c.onnx'), seed: 1 });
+    const a = readFileSync(join(d, 'a.onnx'));
+    expect(a.equals(readFileSync(join(d, 'b.onnx')))).toBe(true);
+    expect(a.equals(readFileSync(join(d, 'c.onnx')))).toBe(false);
+  });
+
+  it('external data: shards load and give the same logits as the inline model', async () => {
+    const d = dir('external');
+    await compileOnnx(tiny, { out: join(d, 'inline.onnx') });
+    const r = await compileOnnx(tiny, { out: join(d, 'ext.onnx'), externalData: true, externalThreshold: 4096, shardBytes: 256 * 1024 });
+    expect(r.value!.model!.data.length).toBeGreaterThan(1);
+    expect(r.value!.model!.bytes).toBeLessThan(200 * 1024);
+    expect(readdirSync(d).filter((f) => f.startsWith('ext.onnx.data')).length).toBe(r.value!.model!.data.length);
+    expect(Array.from(await logitsOf(join(d, 'ext.onnx')))).toEqual(Array.from(await logitsOf(join(d, 'inline.onnx'))));
+    // Deterministic too.
+    const again = await compileOnnx(tiny, { out: join(d, 'ext2.onnx'), externalData: true, externalThreshold: 4096, shardBytes: 256 * 1024 });
+    expect(again.value!.model!.data.map((f) => readFileSync(f.path).equals(readFileSync(f.path.replace('ext2', 'ext'))))).toEqual(r.value!.model!.data.map(() => true));
+  });
+
+  it('a compile that fails midway leaves neither the output nor a temporary', async () => {
+    const d = dir('fail');
+    const r = await compileOnnx(tiny, {
+      out: join(d, 'tiny.onnx'),
+      onProgress: (written) => {
+        if (written > 0) throw new Error('injected write failure');
+      },
+    });
+    expect(r.value).toBeUndefined();
+    expect(r.diagnostics.map((x) => x.code)).toEqual(['MOE9004']);
+    expect(readdirSync(d)).toEqual([]);
+  });
+});
+
+describe('compileOnnx --weights <checkpoint>', () => {
+  const weights = testWeights(tiny, 11);
+  const run = dir('run');
+  const named = tiny.tensors.map((t) => ({ name: t.name, shape: t.shape, data: weights.get(t.name)! }));
+  const written = writeCheckpoint(run, { step: 200, specHash: tiny.specHash, weights: named, state: { step: 200 } });
+
+  it('the fixture checkpoint was written', () => {
+    expect(written.diagnostics.map((d) => d.message)).toEqual([]);
+  });
+
+  it('uses the checkpoint weights (logits match the reference on them) and records the step', async () => {
+    const out = join(dir('from-ckpt'), 'tiny.onnx');
+    const r = await compileOnnx(tiny, { out, weights: run });
+    expect(r.diagnostics).toEqual([]);
+    expect(r.value!.weightsFrom).toMatch(/^checkpoint step 200 /);
+    const err = maxAbsDiff(await logitsOf(out), referenceForward(tiny, weights, ids));
+    console.log(`tiny (checkpoint weights) ONNX vs reference: max abs error ${err.toExponential(2)}`);
+    expect(err).toBeLessThan(1e-3);
+    expect(metadata(out)).toMatchObject({ 'moec.weights': 'checkpoint', 'moec.checkpoint_step': '200' });
+    expect(metadata(out)['moec.seed']).toBeUndefined();
+  });
+
+  it('refuses a checkpoint of another spec and writes nothing', async () => {
+    const other = { ...tiny, specHash: 'f'.repeat(64) };
+    const d = dir('mismatch');
+    const r = await compileOnnx(other, { out: join(d, 'x.onnx'), weights: run });
+    expect(r.value).toBeUndefined();
+    expect(r.diagnostics.map((x) => x.code)).toContain('MOE6502');
+    expect(() => readdirSync(d)).toThrow();
+  });
+});
