@@ -73,3 +73,19 @@ describe('FLOPs per token', () => {
     expect(f.training).toBe(3 * f.forward);
   });
 });
+
+describe('the shipped .moe files (through the parser) match the spec objects above', () => {
+  it.each([
+    ['specs/mixtral-8x7b.moe', mixtralSpec],
+    ['specs/deepseek-moe-16b.moe', deepseekMoe16bSpec],
+    ['specs/deepseek-v3.moe', deepseekV3Spec],
+  ])('%s', async (file, spec) => {
+    const { loadModel } = await import('../../src/pipeline.js');
+    const loaded = loadModel(file);
+    expect(loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const fromFile = countParams(loaded.ir!);
+    expect(fromFile).toEqual(params(spec));
+    expect(loaded.ir!.tensors.map((t) => t.name)).toEqual(buildIR(spec).value.tensors.map((t) => t.name));
+    expect(loaded.ir!.layers.map((l) => l.stage)).toEqual(buildIR(spec).value.layers.map((l) => l.stage));
+  });
+});
