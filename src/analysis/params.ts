@@ -7,7 +7,8 @@
  *   stores and counts), biases, sinks. MTP modules are excluded and reported separately.
  * - active (per token): every non-expert tensor, plus top_k routed experts of each MoE layer
  *   (shared experts always run). The embedding and the LM head ARE included, as Mixtral and
- *   DeepSeek publish it; `nonEmbedding` gives the figure without them (Kaplan et al.'s N).
+ *   DeepSeekMoE publish it; `nonEmbedding` gives the figure without them (Kaplan et al.'s N),
+ *   `activeExcludingInputEmbedding` without the input embedding only (DeepSeek-V2/V3, gpt-oss).
  * Counts are exact integers (every model here is far below 2^53).
  */
 import type { ModelIR, TensorGroup, TensorIR } from '../ir/types.js';
@@ -25,6 +26,11 @@ export interface ParamSplit {
 export interface ParamCounts extends ParamSplit {
   /** Without the embedding and LM head. */
   nonEmbedding: { total: number; active: number };
+  /**
+   * Active without the input embedding only (a lookup, not compute), LM head kept: the
+   * convention of DeepSeek-V2/V3 and OpenAI's gpt-oss model cards.
+   */
+  activeExcludingInputEmbedding: number;
   /** Parameters not trained by gradient (the routing correction bias). */
   frozen: number;
   /** Multi-token-prediction modules, beyond the main model (they share its embedding and head). */
@@ -78,6 +84,7 @@ export function countParams(ir: ModelIR): ParamCounts {
   return {
     ...main,
     nonEmbedding: { total: main.total - edge(main.byGroup.total), active: main.active - edge(main.byGroup.active) },
+    activeExcludingInputEmbedding: main.active - main.byGroup.active.embeddings,
     frozen: ir.tensors.filter((t) => !t.trainable && !t.mtp).reduce((a, t) => a + numel(t), 0),
     mtp,
   };

@@ -42,6 +42,8 @@ describe('published figures of the shipped specs', () => {
     const p = params(deepseekV3Spec);
     expect(billions(p.total, 0)).toBe(671);
     expect(Math.abs(p.active / 37e9 - 1)).toBeLessThan(0.02);
+    // DeepSeek-V2/V3 leave the input embedding (a lookup) out of the active figure: exactly 37B then.
+    expect(billions(p.activeExcludingInputEmbedding, 0)).toBe(37);
     // MTP module: enorm, hnorm, eh_proj [2h, h], one MoE decoder layer, final norm.
     expect(p.mtp.total).toBe(11_610_068_224);
     // Independent check against the checkpoint: Hugging Face's safetensors count for

@@ -40,6 +40,7 @@ export interface ExplainReport {
     active: number;
     convention: string;
     nonEmbedding: { total: number; active: number };
+    activeExcludingInputEmbedding: number;
     frozen: number;
     groups: Groups;
     mtp: { total: number; active: number; groups: Groups };
@@ -82,6 +83,7 @@ export function createExplainReport(ir: ModelIR, diagnostics: Diagnostic[] = [])
       active: p.active,
       convention: ACTIVE_CONVENTION,
       nonEmbedding: p.nonEmbedding,
+      activeExcludingInputEmbedding: p.activeExcludingInputEmbedding,
       frozen: p.frozen,
       groups: groups(p),
       mtp: { total: p.mtp.total, active: p.mtp.active, groups: groups(p.mtp) },

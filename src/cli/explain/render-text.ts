@@ -20,6 +20,7 @@ function paramsSection(r: ExplainReport): string {
   const p = r.params;
   const rows = GROUPS.filter((g) => p.groups[g].total > 0).map((g) => [LABEL[g], count(p.groups[g].total), count(p.groups[g].active), grouped(p.groups[g].total)]);
   rows.push(['total', count(p.total), count(p.active), grouped(p.total)]);
+  rows.push(['  without input embedding', '', count(p.activeExcludingInputEmbedding), '']);
   rows.push(['  without embedding and head', count(p.nonEmbedding.total), count(p.nonEmbedding.active), grouped(p.nonEmbedding.total)]);
   if (p.mtp.total > 0) rows.push([`MTP modules (${r.architecture.mtpDepth}, apart)`, count(p.mtp.total), count(p.mtp.active), grouped(p.mtp.total)]);
   return `Parameters\n${table(['group', 'total', 'active/token', 'exact total'], rows)}\n  ${p.convention}`;
