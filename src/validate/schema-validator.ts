@@ -1,24 +1,19 @@
 /**
- * Validation phase: the compiled ajv validator for modelSpecSchema, built once on first use.
- * `allErrors` so one run reports every problem; strict mode so NaN / Infinity are not numbers.
+ * Validation phase: the ajv validator for modelSpecSchema — precompiled standalone code
+ * (./generated/, written by generate-validator.ts), so no schema compile happens at startup.
+ * Options: `allErrors` so one run reports every problem; strict numbers so NaN and Infinity
+ * are not numbers.
  */
-import { Ajv, type ErrorObject } from 'ajv';
-import { modelSpecSchema } from './schema.js';
+import type { ErrorObject } from 'ajv';
+import { validate } from './generated/model-spec-validator.js';
 
 export interface SchemaValidator {
   (data: unknown): boolean;
   errors?: ErrorObject[] | null;
 }
 
-let compiled: SchemaValidator | undefined;
-
-export function createAjv() {
-  return new Ajv({ allErrors: true, strict: true, strictTypes: false, strictNumbers: true });
-}
-
 export function getSchemaValidator(): SchemaValidator {
-  compiled ??= createAjv().compile(modelSpecSchema) as SchemaValidator;
-  return compiled;
+  return validate as SchemaValidator;
 }
 
 export type { ErrorObject };
