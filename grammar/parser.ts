@@ -15,7 +15,8 @@
  * Error messages: Chevrotain's own messages list token types; ours are written from the
  * structured description the message provider below encodes (see syntax-errors.ts).
  */
-import { CstParser, type CstNode, type IParserErrorMessageProvider, type TokenType } from 'chevrotain';
+import type { CstNode, IParserErrorMessageProvider, TokenType } from 'chevrotain';
+import { chevrotain } from './chevrotain.js';
 import {
   allTokens,
   Comma,
@@ -60,7 +61,7 @@ const structuredMessages: IParserErrorMessageProvider = {
     JSON.stringify({ kind: 'no-alternative', expected: names(expectedIterationPaths), rule: ruleName } satisfies ParseProblem),
 };
 
-export class MoeParser extends CstParser {
+export class MoeParser extends chevrotain.CstParser {
   constructor(validate = false) {
     if (validate) ensureObjectGroupBy();
     super(allTokens, {

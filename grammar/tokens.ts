@@ -9,7 +9,10 @@
  * Strings and block comments also match when unterminated (to the end of the line / file) so the
  * lexer never stalls on them; cst-to-ast.ts reports them as MOE1004 / MOE1005.
  */
-import { createToken, Lexer, type CustomPatternMatcherFunc, type TokenType } from 'chevrotain';
+import type { CustomPatternMatcherFunc, Lexer as LexerType, TokenType } from 'chevrotain';
+import { chevrotain } from './chevrotain.js';
+
+const { createToken, Lexer } = chevrotain;
 
 export const WhiteSpace = createToken({
   name: 'WhiteSpace',
@@ -101,10 +104,10 @@ export const allTokens: TokenType[] = [
   DotDot,
 ];
 
-let lexer: Lexer | undefined;
+let lexer: LexerType | undefined;
 
 /** The lexer, built on first use (building validates the patterns: keep it off the import path). */
-export function getLexer(): Lexer {
+export function getLexer(): LexerType {
   lexer ??= new Lexer(allTokens, {
     positionTracking: 'full',
     ensureOptimizations: false,

@@ -4,7 +4,8 @@
  * "a..b" strings). The `yaml` package parses both (JSON is YAML 1.2) and keeps node ranges, so
  * every value gets a span just like in a `.moe` file.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, Node } from 'yaml';
 import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Span } from '../diagnostics/span.js';
 import { pointer, type SpanMap } from './spans.js';
@@ -34,7 +35,12 @@ function bracketDepth(text: string): { depth: number; at: number } {
   return { depth, at: -1 };
 }
 
+// `yaml` costs ~35 ms to load; most runs read only .moe files, so load it on first use.
+let yamlModule: typeof import('yaml') | undefined;
+const loadYaml = () => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
+
 export function readJsonYaml(text: string, file: string): DataSpec {
+  const { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } = loadYaml();
   const spans: SpanMap = new Map();
   const diagnostics: Diagnostic[] = [];
   const lines = new LineCounter();
