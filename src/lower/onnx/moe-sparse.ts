@@ -9,7 +9,7 @@
  *   4. Concat the expert outputs (plus zeros for the dropped segment) in sorted order, gather
  *      them back by the inverse permutation (ScatterElements with distinct indices — never a
  *      scatter-add with duplicates, which ORT computes wrongly under threads), weight each
- *      assignment, and sum the K choices of each token: Reshape [K, T, hidden] → ReduceSum.
+ *      assignment, and sum the K choices of each token (Split into K contiguous blocks → Sum).
  */
 import type { MoeIR } from '../../ir/types.js';
 import { DT } from './graph-builder.js';
@@ -52,7 +52,11 @@ export function sparseExperts(ctx: EmitContext, x: string, routing: Routing, p: 
     const positions = b.op('Range', [b.i64([0], []), b.squeeze(count, [0]), b.i64([1], [])]);
     const inverse = b.op('ScatterElements', [positions, perm, positions], { axis: 0 }); // inverse[perm[i]] = i
     const perAssignment = b.mul(b.op('Gather', [sorted, inverse], { axis: 0 }), weight);
-    const byChoice = b.reshape(perAssignment, [moe.router.topK, -1, H]);
-    return b.op('ReduceSum', [byChoice, b.i64([0])], { keepdims: 0 });
+    // Sum the K choices of each token: rows k·T … k·T+T−1 hold choice k. Split + Sum reads
+    // contiguous blocks (a ReduceSum over the leading axis of [K, T, hidden] measured 5× slower).
+    const K = moe.router.topK;
+    if (K === 1) return perAssignment;
+    const choices = b.opN('Split', [perAssignment], { axis: 0, num_outputs: K }, { outputs: K });
+    return b.op('Sum', choices);
   });
 }
