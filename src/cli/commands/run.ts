@@ -1,14 +1,42 @@
 /** `moec run` — definition only; the implementation is imported when the command runs. */
+import { InvalidArgumentError, Option } from 'commander';
 import type { DefineCommand } from '../define.js';
+
+const positive = (flag: string, min: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${flag} needs a whole number ≥ ${min}, got \`${v}\``);
+  return n;
+};
 
 export const defineRun: DefineCommand = (program, wrap) => {
   program
     .command('run')
-    .description('(not implemented yet)')
+    .description('run a compiled ONNX model in onnxruntime: greedy generation from a prompt or token ids')
+    .argument('<model>', 'model.onnx written by `moec compile --target onnx`')
+    .option('-p, --prompt <text>', 'text prompt, encoded as UTF-8 bytes (byte-level vocabulary, vocab ≥ 256)')
+    .option('--ids <ids>', 'prompt as comma-separated token ids, e.g. 1,2,3')
+    .option('-n, --max-new-tokens <n>', 'tokens to generate', positive('--max-new-tokens', 0), 16)
+    .option('--threads <n>', 'onnxruntime intra-op threads (default: onnxruntime decides)', positive('--threads', 1))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
+    .addHelpText(
+      'after',
+      '\nEach step re-runs the whole sequence (the graph has no KV cache), so this shows a model working\n' +
+        'end to end rather than serving it. Examples:\n' +
+        '  moec run tiny.onnx --prompt "Hello" -n 32\n' +
+        '  moec run tiny.onnx --ids 72,101,108 --format json',
+    )
     .action(
-      wrap(async () => {
-        process.stderr.write('moec run: not implemented yet\n');
-        return 2;
+      wrap(async (model: string, options: RunOptions) => {
+        const { runModel } = await import('../../run/run-command.js');
+        return runModel(model, options);
       }),
     );
 };
+
+export interface RunOptions {
+  prompt?: string;
+  ids?: string;
+  maxNewTokens: number;
+  threads?: number;
+  format: 'pretty' | 'json';
+}

@@ -50,11 +50,23 @@ function checkUsage(options: CompileOptions): { diagnostics: Diagnostic[]; seed?
   return { diagnostics, seed };
 }
 
+type CompileTfjs = (
+  ir: ModelIR,
+  o: { out: string; seed: number; weights?: Map<string, Float32Array> },
+) => Promise<{ value?: { files?: string[] }; diagnostics: Diagnostic[] }>;
+
 async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: number | undefined): Promise<{ diagnostics: Diagnostic[]; summary?: object; text?: string }> {
+  let weights: Map<string, Float32Array> | undefined;
+  if (options.weights !== undefined) {
+    const { readCheckpointWeights } = await import('../../checkpoint/index.js');
+    const read = readCheckpointWeights(options.weights, ir);
+    if (!read.value || hasErrors(read.diagnostics)) return { diagnostics: read.diagnostics };
+    weights = read.value;
+  }
   // Owned by the TensorFlow.js target; imported by a computed path so this file builds whether or
-  // not that module exists yet, and so `moec compile --target onnx` never loads TensorFlow.js.
+  // not that module exists, and so `moec compile --target onnx` never loads TensorFlow.js.
   const path = ['..', '..', 'lower', 'tfjs', 'compile-tfjs.js'].join('/');
-  let mod: { compileTfjs?: (ir: ModelIR, o: object) => Promise<{ value?: unknown; diagnostics: Diagnostic[] }> };
+  let mod: { compileTfjs?: CompileTfjs };
   try {
     mod = await import(path);
   } catch (err) {
@@ -63,9 +75,14 @@ async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: num
   if (typeof mod.compileTfjs !== 'function') {
     return { diagnostics: [createDiagnostic('MOE5502', { args: { target: 'tfjs', reason: 'compile-tfjs.js has no compileTfjs export' } })] };
   }
-  const r = await mod.compileTfjs(ir, { out: options.output, seed, weights: options.weights });
-  const value = r.value as { summary?: string } | undefined;
-  return { diagnostics: r.diagnostics, summary: r.value as object | undefined, text: typeof value?.summary === 'string' ? value.summary : undefined };
+  const r = await mod.compileTfjs(ir, { out: options.output!, seed: seed ?? ir.train.seed, weights });
+  const files = r.value?.files ?? [];
+  const from = options.weights !== undefined ? `checkpoint ${options.weights}` : `init seed ${seed ?? ir.train.seed}`;
+  return {
+    diagnostics: r.diagnostics,
+    summary: { target: 'tfjs', files, weights: from },
+    text: `compiled ${ir.name} → ${options.output} (TensorFlow.js Layers model, weights ${from})\n` + files.map((f) => `  ${f}\n`).join(''),
+  };
 }
 
 export async function runCompile(specFile: string, options: CompileOptions): Promise<number> {
