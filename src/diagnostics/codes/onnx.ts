@@ -18,6 +18,18 @@ export const onnxCodes = defineCodes({
     message: 'com.microsoft.MoE cannot express this MoE block ({reasons}); emitting the sparse standard-op dispatch instead',
     hint: 'the fused op needs softmax scoring with norm_topk, no groups, no score bias, no capacity drop, swiglu/silu/relu fp32 experts',
   },
+  MOE5002: {
+    severity: 'warning',
+    title: 'activation dtype not lowered to ONNX',
+    message: 'quantize activations {dtype}: the ONNX graph computes activations in fp32 (weights keep their storage dtype)',
+    hint: 'use activations int8 for dynamic int8 quantization, or drop the activations line',
+  },
+  MOE5003: {
+    severity: 'warning',
+    title: 'int8 activations need per-tensor or per-channel int8 weights',
+    message: 'groups {groups} store blocked int8 weights, which MatMulInteger cannot take; those linears dequantize their weights and compute in fp32',
+    hint: 'use granularity channel for int8 weights with int8 activations',
+  },
   // MOE5500–MOE5999: compile glue, output files, Triton, `moec run` (deployment engineer).
   MOE5500: {
     severity: 'error',

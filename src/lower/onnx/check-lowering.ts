@@ -1,6 +1,7 @@
 /**
  * ONNX lowering — what the ONNX target cannot express exactly, reported as warnings before
- * emission (YaRN rope scaling; fused MoE requested where com.microsoft.MoE does not fit).
+ * emission: YaRN rope scaling, fp16/bf16 activations, blocked int8 weights with int8
+ * activations, fused MoE requested where com.microsoft.MoE does not fit.
  */
 import { createDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { ModelIR } from '../../ir/types.js';
@@ -10,6 +11,12 @@ import { fusedMisfitReason } from './moe-fused.js';
 export function checkLowering(ir: ModelIR, dispatch: MoeDispatch): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (ir.layers.some((l) => l.attention.rope.scaling === 'yarn')) out.push(createDiagnostic('MOE5000', {}));
+  const act = ir.quantize.activations.dtype;
+  if (act === 'fp16' || act === 'bf16') out.push(createDiagnostic('MOE5002', { args: { dtype: act } }));
+  if (act === 'int8') {
+    const groups = new Set(ir.tensors.filter((t) => t.quant.dtype === 'int8' && t.quant.granularity === 'block').map((t) => t.group));
+    if (groups.size) out.push(createDiagnostic('MOE5003', { args: { groups: [...groups].join(', ') } }));
+  }
   if (dispatch === 'fused') {
     const reasons = new Set<string>();
     for (const l of ir.layers) {

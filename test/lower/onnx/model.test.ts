@@ -98,4 +98,17 @@ describe('tiny spec and fused MoE', () => {
     expect(maxAbsDiff(a, referenceForward(drop, weights, ids))).toBeLessThan(TOL);
     expect(maxAbsDiff(b, referenceForward(keep, weights, ids))).toBeLessThan(TOL);
   });
+
+  it('warns about what the graph does not lower (YaRN, fp16 activations, blocked int8 with int8 activations)', () => {
+    const codes = (spec: typeof tinySpec): string[] => {
+      const diagnostics: Diagnostic[] = [];
+      const ir = irOf(spec);
+      emitOnnxModel(ir, testWeights(ir), { diagnostics });
+      return diagnostics.map((d) => d.code);
+    };
+    expect(codes({ ...tinySpec, attention: { ...tinySpec.attention, rope: { scaling: 'yarn', factor: 4 } } })).toEqual(['MOE5000']);
+    expect(codes({ ...tinySpec, quantize: { activations: { dtype: 'fp16' } } })).toEqual(['MOE5002']);
+    expect(codes({ ...tinySpec, quantize: { default: { dtype: 'int8', block: 32 }, activations: { dtype: 'int8' } } })).toEqual(['MOE5003']);
+    expect(codes(tinySpec)).toEqual([]);
+  });
 });
