@@ -91,7 +91,7 @@ for (let i = 0; i < input.length; i++) {
 const x = new ort.Tensor('float32', input, [T, HIDDEN]);
 
 console.log(`onnxruntime-node ${ort.env.versions.common} CPU, MoE FFN block: T=${T} tokens, hidden ${HIDDEN}, expert FFN ${FFN} (SwiGLU), top-${TOP_K}, ${THREADS} intra-op threads, median of ${RUNS} runs after 3 warm-up\n`);
-console.log('experts | dense-masked ms | sparse ms | fused ms | sparse speed-up vs dense | target (E/K/2) | sparse vs fused | max |Δy| sparse–dense, sparse–fused');
+console.log('experts | dense-masked ms | sparse ms | fused ms | sparse speed-up vs dense | target (E/K/2) | fused ÷ sparse | max |Δy| sparse–dense, sparse–fused');
 for (const E of EXPERTS) {
   const sparse = await time(blockModel(E, 'sparse').bytes, x, RUNS);
   const dense = await time(blockModel(E, 'dense').bytes, x, Math.max(3, Math.round(RUNS / (E / 8))));
