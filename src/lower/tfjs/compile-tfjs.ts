@@ -1,0 +1,99 @@
+/**
+ * TensorFlow.js target — `moec compile --target tfjs`: the training graph as a Layers-format
+ * artifact (model.json with moec's registered custom layers + weight shards) that a user loads
+ * with tf.loadLayersModel after importing moec's layers module (layers.ts), and trains with
+ * model.fit or their own loop. The graph is the one `moec train` runs: embedding, per layer
+ * input norm → attention → residual add → post-attention norm → FFN or MoE → residual add,
+ * final norm, LM head (tied: the embedding layer applied to the hidden state).
+ * Same IR + seed → same bytes.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createDiagnostic, type Diagnostic, type Result } from '../../diagnostics/diagnostic.js';
+import type { ModelIR } from '../../ir/types.js';
+import { initWeights } from '../../weights/init-weights.js';
+import { fileHandler } from './artifact-io.js';
+import { MoecAttention, MoecEmbedding, MoecFfn, MoecLmHead, MoecMoE, MoecNorm, type TensorSpec } from './layers.js';
+
+function tensorsUnder(ir: ModelIR, prefix: string): TensorSpec[] {
+  return ir.tensors
+    .filter((t) => !t.mtp && t.name.startsWith(`${prefix}.`))
+    .map((t) => ({ name: t.name.slice(prefix.length + 1), shape: [...t.shape] }));
+}
+
+/** The functional LayersModel for `ir` (weights zero until set). Input: int32 ids [batch, seq]. */
+export function buildLayersModel(ir: ModelIR, seed = ir.train.seed): tf.LayersModel {
+  const norm = (name: string) => new MoecNorm({ name, normType: ir.norm.type, eps: ir.norm.eps, tensors: tensorsUnder(ir, name) });
+  const ids = tf.input({ shape: [null], dtype: 'int32', name: 'input_ids' });
+  const embedding = new MoecEmbedding({ name: 'embed_tokens', vocab: ir.vocab, hidden: ir.hidden, tensors: tensorsUnder(ir, 'embed_tokens') });
+  let h = embedding.apply(ids) as tf.SymbolicTensor;
+  for (const layer of ir.layers) {
+    const p = `layers.${layer.index}`;
+    const attn = new MoecAttention({ name: `${p}.attn`, attention: layer.attention, eps: ir.norm.eps, tensors: tensorsUnder(ir, `${p}.attn`) });
+    const a = attn.apply(norm(`${p}.input_norm`).apply(h)) as tf.SymbolicTensor;
+    h = tf.layers.add({ name: `${p}.attn_residual` }).apply([h, a]) as tf.SymbolicTensor;
+    const x = norm(`${p}.post_attn_norm`).apply(h) as tf.SymbolicTensor;
+    const f = layer.ffn;
+    const block = f.kind === 'dense'
+      ? new MoecFfn({ name: `${p}.mlp`, ffn: { ffn: f.ffn, activation: f.activation, bias: f.bias }, tensors: tensorsUnder(ir, `${p}.mlp`) })
+      : new MoecMoE({ name: `${p}.moe`, moe: f, seed: seed + layer.index, tensors: tensorsUnder(ir, `${p}.moe`) });
+    h = tf.layers.add({ name: `${p}.ffn_residual` }).apply([h, block.apply(x) as tf.SymbolicTensor]) as tf.SymbolicTensor;
+  }
+  const final = norm('norm').apply(h) as tf.SymbolicTensor;
+  const logits = ir.tieEmbeddings
+    ? (embedding.apply(final) as tf.SymbolicTensor)
+    : (new MoecLmHead({ name: 'lm_head', vocab: ir.vocab, tensors: tensorsUnder(ir, 'lm_head') }).apply(final) as tf.SymbolicTensor);
+  return tf.model({ inputs: ids, outputs: logits, name: ir.name });
+}
+
+/** IR name of a Layers weight: `layers.1.moe/experts.3.up_proj.weight` → `layers.1.moe.experts.3.up_proj.weight`. */
+export function irNameOf(weight: tf.LayerVariable): string {
+  return weight.originalName.replace('/', '.');
+}
+
+/** Copy IR-named values into the model's weights. */
+export function setLayersWeights(model: tf.LayersModel, weights: Map<string, Float32Array>): void {
+  for (const w of model.weights) {
+    const name = irNameOf(w);
+    const data = weights.get(name);
+    if (!data) throw new Error(`moec: no value for ${name}`);
+    tf.tidy(() => {
+      w.write(tf.tensor(data, w.shape as number[], 'float32'));
+    });
+  }
+}
+
+function checkWeights(ir: ModelIR, weights: Map<string, Float32Array>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const t of ir.tensors) {
+    const size = t.shape.reduce((a, b) => a * b, 1);
+    const data = weights.get(t.name);
+    if (!data) out.push(createDiagnostic('MOE6007', { args: { name: t.name, reason: 'is missing' } }));
+    else if (data.length !== size) out.push(createDiagnostic('MOE6007', { args: { name: t.name, reason: `has ${data.length} values; shape [${t.shape.join(', ')}] needs ${size}` } }));
+  }
+  return out;
+}
+
+export async function compileTfjs(
+  ir: ModelIR,
+  opts: { out: string; seed: number; weights?: Map<string, Float32Array> },
+): Promise<Result<{ files: string[] }>> {
+  const weights = opts.weights ?? initWeights(ir, opts.seed);
+  const diagnostics = checkWeights(ir, weights);
+  if (diagnostics.length) return { value: { files: [] }, diagnostics };
+  for (const [group, q] of Object.entries(ir.quantize)) {
+    if (group !== 'activations' && q.dtype !== 'fp32') diagnostics.push(createDiagnostic('MOE6005', { args: { group, dtype: q.dtype } }));
+  }
+  if (ir.mtpDepth > 0) diagnostics.push(createDiagnostic('MOE6004', { args: { depth: ir.mtpDepth } }));
+  const model = buildLayersModel(ir, opts.seed);
+  try {
+    setLayersWeights(model, weights);
+    const handler = fileHandler(opts.out, { moec: { model: ir.name, specHash: ir.specHash, seed: opts.seed } });
+    await model.save(handler);
+    return { value: { files: handler.written }, diagnostics };
+  } catch (err) {
+    diagnostics.push(createDiagnostic('MOE6006', { args: { path: opts.out, reason: (err as Error).message } }));
+    return { value: { files: [] }, diagnostics };
+  } finally {
+    model.dispose();
+  }
+}
