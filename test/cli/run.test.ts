@@ -1,0 +1,87 @@
+/**
+ * `moec run` end to end with the built CLI: greedy generation from a prompt or ids (checked
+ * against greedy decoding with the plain-TypeScript reference on the same seeded weights), and
+ * clear diagnostics for missing or invalid models, bad ids and out-of-range tokens.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildIR } from '../../src/ir/build-ir.js';
+import { initWeights } from '../../src/weights/init-weights.js';
+import { tinySpec } from '../ir/fixtures.js';
+import { referenceForward } from '../reference/reference-forward.js';
+
+const BIN = 'dist/src/cli/bin.js';
+const root = mkdtempSync(join(tmpdir(), 'moec-cli-run-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const TINY = join(root, 'tiny.onnx');
+const SMALL = join(root, 'small.onnx');
+
+function moec(args: string[], nodeArgs: string[] = []) {
+  const r = spawnSync(process.execPath, [...nodeArgs, BIN, ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe.skipIf(!existsSync(BIN))('moec run (built CLI)', () => {
+  beforeAll(() => {
+    expect(moec(['compile', 'specs/tiny.moe', '-o', TINY]).code).toBe(0);
+    const spec = join(root, 'small.moe.json');
+    writeFileSync(spec, JSON.stringify({ name: 'small', vocab: 11, hidden: 8, layers: 1, context: 8, attention: { heads: 2, head_dim: 4 }, dense: { ffn: 12 } }));
+    expect(moec(['compile', spec, '-o', SMALL]).code).toBe(0);
+  });
+
+  test('--ids: greedy continuation equals greedy decoding with the reference forward pass', () => {
+    const r = moec(['run', TINY, '--ids', '72,101,108,108,111', '-n', '4', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.ok).toBe(true);
+    expect(doc.result.kvCache).toBe(false);
+    const ir = buildIR(tinySpec).value;
+    const w = initWeights(ir, 1234);
+    const seq = [72, 101, 108, 108, 111];
+    for (let i = 0; i < 4; i++) {
+      const logits = referenceForward(ir, w, [seq]).subarray((seq.length - 1) * 256);
+      seq.push(logits.indexOf(Math.max(...logits)));
+    }
+    expect(doc.result.generatedIds).toEqual(seq.slice(5));
+    expect(doc.result.tokensPerSecond).toBeGreaterThan(0);
+  });
+
+  test('--prompt streams the prompt and its continuation; tokens/s on stderr', () => {
+    const r = moec(['run', TINY, '--prompt', 'Hi', '-n', '3', '--threads', '1'], ['--import', './test/cli/fixtures/forbid-tfjs.mjs']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.startsWith('Hi')).toBe(true);
+    expect(r.stderr).toMatch(/^3 tokens in \d+\.\d\d s: \d+\.\d tokens\/s .*no KV cache/);
+  });
+
+  test('stops at the model context with a warning', () => {
+    const r = moec(['run', SMALL, '--ids', '1,2,3,4,5,6', '-n', '5', '--format', 'json']);
+    const doc = JSON.parse(r.stdout);
+    expect(r.code).toBe(0);
+    expect(doc.result.generatedIds.length).toBe(2);
+    expect(doc.diagnostics.map((d: { code: string }) => d.code)).toEqual(['MOE5517']);
+  });
+
+  test('clear diagnostics for bad input', () => {
+    const missing = moec(['run', join(root, 'nope.onnx'), '--ids', '1']);
+    expect([missing.code, missing.stderr]).toEqual([1, expect.stringContaining('error MOE9001')]);
+    const garbage = join(root, 'garbage.onnx');
+    writeFileSync(garbage, 'not a model at all');
+    const g = moec(['run', garbage, '--ids', '1']);
+    expect(g.stderr).toContain('error MOE5510');
+    const truncated = join(root, 'truncated.onnx');
+    writeFileSync(truncated, readFileSync(TINY).subarray(0, 5000));
+    const t = moec(['run', truncated, '--ids', '1']);
+    expect([t.code, t.stderr.includes('error MOE5510')]).toEqual([1, true]);
+    expect(moec(['run', TINY, '--ids', '1,300']).stderr).toContain("error MOE5513: token id 300 is outside the model's vocabulary [0, 256)");
+    expect(moec(['run', SMALL, '--prompt', 'hello']).stderr).toContain('error MOE5514');
+    const badIds = moec(['run', TINY, '--ids', '1,x']);
+    expect([badIds.code, badIds.stderr.includes('error MOE5512')]).toEqual([2, true]);
+    const neither = moec(['run', TINY]);
+    expect([neither.code, neither.stderr.includes('error MOE5515')]).toEqual([2, true]);
+    expect(moec(['run', TINY, '--ids', '1', '--prompt', 'a']).stderr).toContain('not both');
+    for (const r of [missing, g, t]) expect(r.stderr).not.toMatch(/\n\s+at /); // never a stack trace
+  });
+});
