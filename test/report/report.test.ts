@@ -1,0 +1,60 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { expertLoadRows } from '../../src/report/charts.js';
+import { writeReport } from '../../src/report/run-report.js';
+import type { StepMetrics } from '../../src/train/metrics.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'moec-report-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function metrics(steps: number): StepMetrics[] {
+  return Array.from({ length: steps }, (_, i) => {
+    const step = i + 1;
+    const skew = Math.exp(-step / 10);
+    const load = [0.25 + 0.5 * skew, 0.25 - 0.1 * skew, 0.25 - 0.2 * skew, 0.25 - 0.2 * skew];
+    return {
+      step, loss: 5 * Math.exp(-step / 20) + 1, ce: 5 * Math.exp(-step / 20) + 0.98, aux_loss: 0.02 + 0.01 * skew, z_loss: 0.001,
+      lr: 1e-3, grad_norm: 1 + skew, clipped: false, tokens: step * 256, tokens_per_s: 1000, step_s: 0.25, epoch: 0,
+      expert_load: { '0': load, '2': [...load].reverse() }, router_entropy: { '0': 1.3, '2': 1.35 }, dropped_fraction: { '0': 0.01, '2': 0 },
+    };
+  });
+}
+
+describe('moec report', () => {
+  it('writes one HTML file with the loss, LR, aux loss and an expert-load heatmap as inline SVG', async () => {
+    const run = join(dir, 'run');
+    mkdirSync(run);
+    writeFileSync(join(run, 'metrics.jsonl'), metrics(40).map((m) => JSON.stringify(m)).join('\n') + '\n');
+    writeFileSync(join(run, 'run.json'), JSON.stringify({ name: 'tiny', spec: 'specs/tiny.moe', specHash: 'ab'.repeat(32), sessions: [
+      { started: '2026-01-01T00:00:00.000Z', moecVersion: '0.1.0', backend: 'wasm', backendDetails: ['simd=true'], fromStep: 0, totalSteps: 40, seed: 1, data: [], dataTokens: 1000, dataFingerprint: 'x', argv: [] },
+    ] }));
+    const r = await writeReport(run);
+    expect(r.diagnostics).toEqual([]);
+    const html = readFileSync(r.file!, 'utf8');
+    expect(html.match(/<svg /g)).toHaveLength(7);
+    for (const h of ['Training loss', 'Learning rate', 'Router losses', 'Expert load', 'layer 0', 'layer 2', 'wasm']) expect(html).toContain(h);
+    // The heatmap: one rect per (step, expert) in each layer's row.
+    const rects = [...html.matchAll(/<g class="mark-rect role-mark[^"]*"[^>]*>(.*?)<\/g>/gs)].map((m) => m[1]!.split('<path').length - 1);
+    expect(rects).toEqual([40 * 4, 40 * 4]);
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+    // Same metrics, same bytes.
+    const again = await writeReport(run, join(dir, 'again.html'));
+    expect(readFileSync(again.file!, 'utf8')).toBe(html);
+  });
+
+  it('buckets long runs to at most 120 columns per layer', () => {
+    const rows = expertLoadRows(metrics(1000));
+    expect(rows.filter((r) => r.layer === 'layer 0' && r.expert === 0).length).toBeLessThanOrEqual(120);
+    const first = rows[0]!;
+    expect(first.from).toBe(0);
+    expect(first.to).toBe(9);
+  });
+
+  it('reports a directory without metrics', async () => {
+    const r = await writeReport(dir);
+    expect(r.file).toBeUndefined();
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['MOE6540']);
+  });
+});
