@@ -1,14 +1,16 @@
 /**
  * TensorFlow.js target — token embedding lookup with a backward that runs on every backend.
- * tf.gather's gradient is UnsortedSegmentSum, which the wasm backend has no kernel for; where
- * the kernel is missing the rows are summed per token id in plain JS (O(tokens · hidden),
- * accumulated in float64).
+ * tf.gather's gradient is UnsortedSegmentSum, which the wasm backend has no kernel for (and
+ * cpu's loops over every segment); except on the native backend the rows are summed per
+ * token id in plain JS (O(tokens · hidden), accumulated in float64).
  */
 import * as tf from '@tensorflow/tfjs';
 import { customOp } from './custom-grad.js';
 
 function segmentSumRows(dy: tf.Tensor, ids: tf.Tensor, vocab: number): tf.Tensor {
-  if (tf.getKernel('UnsortedSegmentSum', tf.getBackend())) return tf.unsortedSegmentSum(dy, ids as tf.Tensor1D, vocab);
+  // Only the native backends' kernel is worth using: wasm has none, and cpu's loops over
+  // every segment (O(vocab · tokens)).
+  if (tf.getBackend() === 'tensorflow') return tf.unsortedSegmentSum(dy, ids as tf.Tensor1D, vocab);
   const h = dy.shape[1]!;
   const g = dy.dataSync();
   const idx = ids.dataSync();
