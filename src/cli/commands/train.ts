@@ -1,10 +1,10 @@
 /** `moec train` — definition only; the implementation is imported when the command runs. */
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import type { DefineCommand } from '../define.js';
 
 const wholeNumber = (flag: string, min: number) => (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${flag} needs a whole number ≥ ${min}, got \`${v}\``);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${flag} needs a whole number ≥ ${min}, got \`${v}\``);
   return n;
 };
 

@@ -1,0 +1,74 @@
+/** `moec train` / `moec report` usage and input errors, in process (no step is trained). */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { tinySpec } from '../train/tiny-model.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'moec-cli-train-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let stderr = '';
+beforeEach(() => {
+  stderr = '';
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+});
+afterEach(() => vi.restoreAllMocks());
+
+const moec = (...args: string[]) => main(['node', 'moec', ...args]);
+
+describe('moec train errors', () => {
+  it('rejects an optimizer the trainer does not implement, at its place in the spec', async () => {
+    const spec = await tinySpec();
+    spec.train!.optimizer = { type: 'adafactor', lr: 1e-3 };
+    const file = join(dir, 'adafactor.moe.json');
+    writeFileSync(file, JSON.stringify(spec, null, 2));
+    expect(await moec('train', file, '--out', join(dir, 'a'))).toBe(1);
+    expect(stderr).toMatch(/adafactor\.moe\.json:\d+:\d+ - error MOE6510: optimizer `adafactor` is not supported/);
+  });
+
+  it('refuses to start a fresh run over an existing one', async () => {
+    const out = join(dir, 'existing');
+    mkdirSync(out);
+    writeFileSync(join(out, 'metrics.jsonl'), '');
+    expect(await moec('train', 'specs/tiny.moe', '--out', out)).toBe(1);
+    expect(stderr).toContain('error MOE6530');
+    expect(stderr).toContain(`moec train --resume ${out}`);
+  });
+
+  it('reports a --resume directory without a checkpoint', async () => {
+    const out = join(dir, 'empty');
+    mkdirSync(out);
+    expect(await moec('train', 'specs/tiny.moe', '--resume', out)).toBe(1);
+    expect(stderr).toContain('error MOE6500');
+  });
+
+  it('reports --data that matches nothing', async () => {
+    expect(await moec('train', 'specs/tiny.moe', '--out', join(dir, 'd'), '--data', join(dir, 'none-*.txt'))).toBe(1);
+    expect(stderr).toContain('error MOE6520');
+  });
+
+  it('needs a spec unless resuming, and validates numbers', async () => {
+    expect(await moec('train')).toBe(2);
+    expect(await moec('train', 'specs/tiny.moe', '--steps', '0')).toBe(2);
+    expect(await moec('train', 'specs/tiny.moe', '--backend', 'tpu')).toBe(2);
+  });
+
+  it('reports a spec error before anything else', async () => {
+    const file = join(dir, 'bad.moe');
+    writeFileSync(file, 'model "x" { vocab 256 hidden 64 layers 1 context 32 attention { heads 3 } }\n');
+    expect(await moec('train', file, '--out', join(dir, 'b'))).toBe(1);
+    expect(stderr).toMatch(/bad\.moe:1:\d+ - error MOE/);
+  });
+});
+
+describe('moec report errors', () => {
+  it('exits 1 with MOE6540 for a directory without metrics', async () => {
+    expect(await moec('report', dir)).toBe(1);
+    expect(stderr).toContain('error MOE6540');
+  });
+});
