@@ -10,7 +10,7 @@ import type { ModelSpec } from './spec/types.js';
 import type { SpanMap } from './spec/spans.js';
 import type { Sources } from './spec/source.js';
 import type { ModelIR } from './ir/types.js';
-import { readSpecFile } from './spec/read-spec-file.js';
+import { readSpecFile, type ReadSpecResult } from './spec/read-spec-file.js';
 import { validateSpec } from './validate/validate-spec.js';
 import { buildIR } from './ir/build-ir.js';
 import { checkMemoryFit } from './analysis/memory-fit.js';
@@ -29,9 +29,16 @@ export interface LoadedModel extends LoadedSpec {
   ir?: ModelIR;
 }
 
+export interface LoadSpecOptions {
+  /** Imports may not escape this directory (default: the spec file's own directory). */
+  root?: string;
+  /** The file already read by readSpecFile (callers that looked at it first need not parse twice). */
+  parsed?: ReadSpecResult;
+}
+
 /** Parse and validate one spec file (`.moe`, `.moe.json`, `.moe.yaml`). */
-export function loadSpec(file: string, sources: Sources = new Map()): LoadedSpec {
-  const parsed = readSpecFile(file, sources);
+export function loadSpec(file: string, sources: Sources = new Map(), options: LoadSpecOptions = {}): LoadedSpec {
+  const parsed = options.parsed ?? readSpecFile(file, sources, { root: options.root });
   const diagnostics = [...parsed.diagnostics];
   if (parsed.spec === undefined || hasErrors(diagnostics)) {
     return { file, spans: parsed.spans, sources, diagnostics };
@@ -43,14 +50,14 @@ export function loadSpec(file: string, sources: Sources = new Map()): LoadedSpec
   return result;
 }
 
-export interface LoadModelOptions {
+export interface LoadModelOptions extends LoadSpecOptions {
   /** Run the per-device memory-fit analysis (on by default: CI should catch a layout that cannot fit). */
   memoryFit?: boolean;
 }
 
 /** Parse, validate and resolve a spec to the IR, with the analyses `moec check` runs. */
 export function loadModel(file: string, options: LoadModelOptions = {}, sources: Sources = new Map()): LoadedModel {
-  const loaded: LoadedModel = loadSpec(file, sources);
+  const loaded: LoadedModel = loadSpec(file, sources, options);
   if (!loaded.spec) return loaded;
   const built = buildIR(loaded.spec, loaded.spans);
   loaded.diagnostics.push(...built.diagnostics);

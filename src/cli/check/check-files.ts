@@ -16,6 +16,8 @@ import { countBySeverity, type CheckReport, type FileResult } from './report.js'
 export interface CheckFilesOptions {
   /** Run the memory-fit analysis (default true). */
   memory?: boolean;
+  /** Imports may not escape this directory (default: each spec's own directory). */
+  root?: string;
 }
 
 function isFragment(parsed: unknown): boolean {
@@ -24,9 +26,10 @@ function isFragment(parsed: unknown): boolean {
 
 function checkOne(file: string, options: CheckFilesOptions, sources: Sources): { kind: FileResult['kind']; diagnostics: Diagnostic[] } {
   try {
-    const parsed = readSpecFile(file, sources);
+    const parsed = readSpecFile(file, sources, { root: options.root });
     if (isFragment(parsed)) return { kind: 'fragment', diagnostics: parsed.diagnostics };
-    return { kind: 'model', diagnostics: loadModel(file, { memoryFit: options.memory !== false }, sources).diagnostics };
+    const loaded = loadModel(file, { memoryFit: options.memory !== false, root: options.root, parsed }, sources);
+    return { kind: 'model', diagnostics: loaded.diagnostics };
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     if (process.env.MOEC_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);

@@ -16,6 +16,7 @@ export const defineCheck: DefineCommand = (program, wrap) => {
     .option('-q, --quiet', 'report errors only')
     .option('--no-memory', 'skip the per-device memory-fit analysis')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--root <dir>', 'imports may not escape this directory (default: each spec file\'s directory)')
     .addHelpText(
       'after',
       '\nExit codes: 0 no errors (warnings allowed), 1 errors found (or too many warnings), 2 usage error or no input matched.\n' +
@@ -35,4 +36,5 @@ export interface CheckOptions {
   quiet?: boolean;
   memory: boolean;
   output?: string;
+  root?: string;
 }
