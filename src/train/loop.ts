@@ -28,8 +28,8 @@ export interface TrainOptions extends SessionOptions {
   signal?: AbortSignal;
   /** Called after each step's metrics are written. */
   onStep?: (m: StepMetrics) => void;
-  /** Called once with the run-log line (backend, spec hash, data) before the first step. */
-  onStart?: (line: string) => void;
+  /** Called once before the first step with the run-log line (backend, spec hash, data) and the setup's warnings. */
+  onStart?: (line: string, warnings: readonly Diagnostic[]) => void;
   argv?: string[];
 }
 
@@ -120,6 +120,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainOutcome> {
     `moec train ${VERSION}: ${o.ir.name} (spec ${o.ir.specHash.slice(0, 12)}), ${params.toLocaleString('en-US')} parameters, ` +
       `backend ${s.backend.kind}${details}; data ${s.corpus.files.length} file(s), ${s.corpus.tokens.length.toLocaleString('en-US')} tokens; ` +
       `${o.resume ? `resuming at step ${s.startStep}` : 'fresh run'} → ${s.totalSteps} steps in ${o.outDir}`,
+    diagnostics,
   );
   // Without an explicit decay_steps the decay spans the run's steps, which --steps may change.
   const followsSteps = t.schedule.decaySteps === t.steps;

@@ -113,7 +113,11 @@ export async function createSession(o: SessionOptions): Promise<{ session?: Sess
   }
 
   const backend = await selectBackend(o.backend ?? 'auto', { precision: ir.train.precision });
-  diagnostics.push(...backend.warnings);
+  for (const w of backend.warnings) {
+    // Point the precision warning at the spec's `precision` (selectBackend has no spans).
+    if (w.code === 'MOE6511' && !w.span && o.spans) w.span = spanAt(o.spans, '/train/precision', 'value');
+    diagnostics.push(w);
+  }
   const seed = restored?.state.seed ?? o.seed ?? ir.train.seed;
   const weights = restored?.weights ?? initWeights(ir, seed);
   const vars = createVariables(ir, weights);

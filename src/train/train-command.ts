@@ -55,6 +55,7 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const began = Date.now();
+  const shown = new Set<Diagnostic>();
   try {
     const out = await runTraining({
       ir: loaded.ir,
@@ -71,9 +72,15 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
       progress: options.progress === 'none' ? 'silent' : options.progress,
       signal: controller.signal,
       argv: process.argv.slice(2),
-      onStart: (info) => process.stderr.write(info + '\n'),
+      onStart: (info, warnings) => {
+        // Warnings (precision, backend fallback) belong before a long run, not after it.
+        const early = [...loaded.diagnostics, ...warnings];
+        early.forEach((d) => shown.add(d));
+        report(early, loaded.sources);
+        process.stderr.write(info + '\n');
+      },
     });
-    report([...loaded.diagnostics, ...out.diagnostics], loaded.sources);
+    report([...loaded.diagnostics, ...out.diagnostics].filter((d) => !shown.has(d)), loaded.sources);
     if (out.status === 'failed') return 1;
     const first = out.losses[0];
     const last = out.losses[out.losses.length - 1];
