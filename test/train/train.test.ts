@@ -108,3 +108,18 @@ describe('the aux loss', () => {
     expect(diff).toBeGreaterThan(1e-6);
   });
 });
+
+describe('activation checkpointing through the loop', () => {
+  it('trains to the same losses with train.checkpointing full as without', async () => {
+    const losses = async (checkpointing: 'none' | 'full'): Promise<number[]> => {
+      const ir = await buildTinyIR((s) => Object.assign(s.train!, { batch: 2, seq_len: 32, checkpointing }));
+      const out = join(dir, `recompute-${checkpointing}`);
+      const r = await runTraining({ ir, specFile: 'specs/tiny.moe', outDir: out, steps: 3, backend: 'wasm', progress: 'silent' });
+      expect(r.status).toBe('completed');
+      return r.losses;
+    };
+    const plain = await losses('none');
+    const recomputed = await losses('full');
+    recomputed.forEach((l, i) => expect(Math.abs(l - plain[i]!)).toBeLessThan(1e-5));
+  });
+});
