@@ -72,4 +72,30 @@ describe('kill and resume', () => {
     const log = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'));
     expect(log.sessions.map((s: { fromStep: number }) => s.fromStep)).toEqual([0, ckpt]);
   });
+
+  it('on SIGINT finishes the step, checkpoints it and exits 130', async () => {
+    const spec = await tinySpec();
+    Object.assign(spec.train!, { batch: 4, seq_len: 32 });
+    const specFile = join(root, 'tiny-int.moe.json');
+    writeFileSync(specFile, JSON.stringify(spec));
+    const run = join(root, 'run-int');
+    const child = moec(['train', specFile, '--steps', '200', '--checkpoint-every', '100', '--backend', 'wasm', '--progress', 'plain', '--out', run]);
+    const metricsFile = join(run, 'metrics.jsonl');
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (existsSync(metricsFile) && readMetrics(metricsFile).length >= 2) {
+          clearInterval(poll);
+          child.child.kill('SIGINT');
+          resolve();
+        }
+      }, 20);
+    });
+    const r = await child.done;
+    expect(r.code, r.stderr).toBe(130);
+    const steps = readMetrics(metricsFile).length;
+    expect(steps).toBeLessThan(200);
+    expect(readManifest(run).value!.manifest.step).toBe(steps);
+    expect(r.stderr).toContain('info MOE6532');
+    expect(r.stderr).toContain(`moec train --resume ${run}`);
+  });
 });
