@@ -15,7 +15,13 @@ import { buildTinyIR } from './tiny-model.js';
 const root = mkdtempSync(join(tmpdir(), 'moec-resume-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const ir = await buildTinyIR((s) => Object.assign(s.train!, { batch: 2, seq_len: 16, grad_accum: 2, checkpoint_every: 2 }));
+// A narrower tiny (hidden 32, expert ffn 64) keeps the pure-JS cpu backend quick.
+const ir = await buildTinyIR((s) => {
+  Object.assign(s, { hidden: 32 });
+  Object.assign(s.moe!.experts, { ffn: 64 });
+  Object.assign(s.moe!.shared!, { ffn: 32 });
+  Object.assign(s.train!, { batch: 2, seq_len: 16, grad_accum: 2, checkpoint_every: 2 });
+});
 const common = { ir, specFile: 'specs/tiny.moe', backend: 'cpu' as const, progress: 'silent' as const, steps: 4 };
 const bits = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
