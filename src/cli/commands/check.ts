@@ -1,5 +1,5 @@
 /** `moec check` — definition only; the implementation is imported when the command runs. */
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import type { DefineCommand } from '../define.js';
 
 export const defineCheck: DefineCommand = (program, wrap) => {
@@ -10,7 +10,7 @@ export const defineCheck: DefineCommand = (program, wrap) => {
     .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json', 'sarif', 'github']).default('pretty'))
     .option('--max-warnings <n>', 'exit 1 when there are more than n warnings', (v) => {
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new Error(`--max-warnings needs a whole number ≥ 0, got \`${v}\``);
+      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`--max-warnings needs a whole number ≥ 0, got \`${v}\``);
       return n;
     })
     .option('-q, --quiet', 'report errors only')
