@@ -33,7 +33,14 @@ function push(
 ): void {
   // Only matrices are quantized; vectors (norms, biases, sinks) stay fp32.
   const quant: QuantIR = shape.length >= 2 ? ctx.quantize[group] : FP32;
-  ctx.out.push({ name, shape, group, quant, init, trainable: true, ...ctx.tag, ...extra });
+  // Explicit fields rather than object spreads: DeepSeek-V3 has ~46k tensors and this runs
+  // inside `moec check`, where spreads cost more than the rest of IR building.
+  const t: TensorIR = { name, shape, group, quant, init, trainable: extra.trainable ?? true };
+  const layer = extra.layer ?? ctx.tag.layer;
+  if (layer !== undefined) t.layer = layer;
+  if (extra.expert !== undefined) t.expert = extra.expert;
+  if (extra.mtp ?? ctx.tag.mtp) t.mtp = true;
+  ctx.out.push(t);
 }
 
 const normal = (std: number): InitIR => ({ kind: 'normal', std });
