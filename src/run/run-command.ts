@@ -67,7 +67,8 @@ export async function runModel(model: string, options: RunOptions): Promise<numb
     if (bad !== undefined) diagnostics.push(createDiagnostic('MOE5513', { args: { id: bad, vocab: vocab! } }));
     if (hasErrors(diagnostics)) return finish(EXIT_ERRORS);
 
-    const text = options.prompt !== undefined || (vocab ?? 0) >= 256;
+    // Ids mode shows text only for a plain byte vocabulary; other vocabularies need their own tokenizer.
+    const text = options.prompt !== undefined || vocab === 256;
     const decoder = new ByteDecoder();
     const stream = options.format === 'pretty' && options.prompt !== undefined;
     if (stream) process.stdout.write(options.prompt!);

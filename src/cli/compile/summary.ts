@@ -38,7 +38,10 @@ export function renderOnnxSummary(name: string, s: CompileOnnxSummary, seconds: 
   const total = s.groups.reduce((a, g) => a + g.bytes, 0);
   out.push(line(['total', count(s.params), '', formatBytes(total)]));
   if (s.triton) out.push(`  triton         ${shown(s.triton.dir)} (config.pbtxt, 1/model.onnx)`);
-  out.push(`  time           weights ${(s.ms.weights / 1000).toFixed(2)} s, graph ${(s.ms.emit / 1000).toFixed(2)} s, write ${(s.ms.write / 1000).toFixed(2)} s`);
+  const phases = s.weightsFrom.startsWith('init')
+    ? `graph with weight init ${((s.ms.weights + s.ms.emit) / 1000).toFixed(2)} s`
+    : `weights ${(s.ms.weights / 1000).toFixed(2)} s, graph ${(s.ms.emit / 1000).toFixed(2)} s`;
+  out.push(`  time           ${phases}, write ${(s.ms.write / 1000).toFixed(2)} s`);
   return out.join('\n') + '\n';
 }
 

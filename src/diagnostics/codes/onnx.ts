@@ -100,7 +100,14 @@ export const onnxCodes = defineCodes({
   },
   MOE5518: {
     severity: 'error',
-    title: 'invalid option value',
-    message: '`{option} {value}`: {reason}',
+    title: 'not enough memory to compile',
+    message: 'compiling `{name}` needs about {need} of memory ({params} parameters, {held}); this machine has {have}',
+    hint: 'compile on a machine with more memory, quantize more tensor groups (the stored model is held in memory), or try the spec at a smaller size first',
+  },
+  MOE5519: {
+    severity: 'warning',
+    title: 'compile may exhaust free memory',
+    message: 'compiling `{name}` needs about {need} of memory; only {free} is free now',
+    hint: 'close other programs, or expect swapping',
   },
 });

@@ -15,7 +15,8 @@ import { readCheckpointWeights, readManifest } from '../../checkpoint/index.js';
 import { hasErrors, type Diagnostic, type Result } from '../../diagnostics/diagnostic.js';
 import type { ModelIR } from '../../ir/types.js';
 import { VERSION } from '../../version.js';
-import { initWeights } from '../../weights/init-weights.js';
+import { LazyInitWeights } from '../../weights/lazy-weights.js';
+import { checkCompileMemory, type HostMemory } from './compile-memory.js';
 import { emitOnnxModel } from './emit-model.js';
 import type { MoeDispatch } from './moe-block.js';
 import { sizeByGroup, type GroupSize } from './quant-size.js';
@@ -30,6 +31,8 @@ export interface CompileOnnxOptions extends Omit<WriteModelOptions, 'onProgress'
   /** A run directory (follows `latest`) or a checkpoint directory (docs/checkpoint.md). */
   weights?: string;
   moe?: MoeDispatch;
+  /** Host memory to check the compile against (default: this machine's). */
+  hostMemory?: HostMemory;
   /** Also write a Triton model repository here. */
   triton?: string;
   tritonOptions?: TritonOptions;
@@ -68,7 +71,8 @@ function loadWeights(ir: ModelIR, options: CompileOnnxOptions): Result<Loaded | 
   }
   const seed = options.seed ?? ir.train.seed;
   return {
-    value: { weights: initWeights(ir, seed), meta: [['moec.weights', 'init'], ['moec.seed', String(seed)]], from: `init seed ${seed}` },
+    // Generated per tensor as the emitter asks, so the float32 model is never whole in memory.
+    value: { weights: new LazyInitWeights(ir, seed), meta: [['moec.weights', 'init'], ['moec.seed', String(seed)]], from: `init seed ${seed}` },
     diagnostics: [],
   };
 }
@@ -91,6 +95,9 @@ export function modelMetadata(ir: ModelIR, weightsMeta: [string, string][], disp
 export async function compileOnnx(ir: ModelIR, options: CompileOnnxOptions): Promise<Result<CompileOnnxSummary | undefined>> {
   const diagnostics: Diagnostic[] = [];
   const t0 = performance.now();
+  const groups = sizeByGroup(ir);
+  diagnostics.push(...checkCompileMemory(ir, groups, options.weights !== undefined, options.hostMemory));
+  if (hasErrors(diagnostics)) return { value: undefined, diagnostics };
   const loaded = loadWeights(ir, options);
   diagnostics.push(...loaded.diagnostics);
   if (!loaded.value || hasErrors(diagnostics)) return { value: undefined, diagnostics };
@@ -98,7 +105,6 @@ export async function compileOnnx(ir: ModelIR, options: CompileOnnxOptions): Pro
 
   const dispatch = options.moe ?? 'sparse';
   const model: onnxProto.onnx.IModelProto = emitOnnxModel(ir, loaded.value.weights, { moe: dispatch, diagnostics });
-  const groups = sizeByGroup(ir);
   const meta = modelMetadata(ir, loaded.value.meta, dispatch, groups);
   model.metadataProps = meta.map(([key, value]) => ({ key, value }));
   const t2 = performance.now();

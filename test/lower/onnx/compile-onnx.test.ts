@@ -138,3 +138,19 @@ describe('compileOnnx --weights <checkpoint>', () => {
     expect(() => readdirSync(d)).toThrow();
   });
 });
+
+describe('compile memory check', () => {
+  const small = { total: 64 * 2 ** 20, free: 64 * 2 ** 20 };
+  it('refuses before allocating when the machine cannot hold the model (MOE5518)', async () => {
+    const d = dir('memory');
+    const r = await compileOnnx(tiny, { out: join(d, 'x.onnx'), hostMemory: { total: 2 ** 20, free: 2 ** 20 } });
+    expect(r.value).toBeUndefined();
+    expect(r.diagnostics.map((x) => x.code)).toEqual(['MOE5518']);
+    expect(r.diagnostics[0].message).toMatch(/needs about 0\.\d GiB .* this machine has 0\.0 GiB/);
+  });
+  it('warns when the estimate exceeds free memory only (MOE5519), and compiles', async () => {
+    const r = await compileOnnx(tiny, { out: join(dir('memory-warn'), 'x.onnx'), hostMemory: { total: 2 ** 40, free: small.free } });
+    expect(r.diagnostics.map((x) => x.code)).toEqual(['MOE5519']);
+    expect(r.value?.model).toBeDefined();
+  });
+});
