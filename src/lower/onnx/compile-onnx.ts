@@ -19,6 +19,7 @@ import { LazyInitWeights } from '../../weights/lazy-weights.js';
 import { checkCompileMemory, type HostMemory } from './compile-memory.js';
 import { emitOnnxModel } from './emit-model.js';
 import type { MoeDispatch } from './moe-block.js';
+import { fusedMisfitReason } from './moe-fused.js';
 import { sizeByGroup, type GroupSize } from './quant-size.js';
 import { writeTritonRepository, type TritonOptions, type TritonWritten } from './triton.js';
 import { writeOnnxModel, type WriteModelOptions, type WrittenModel } from './write-model.js';
@@ -77,6 +78,17 @@ function loadWeights(ir: ModelIR, options: CompileOnnxOptions): Result<Loaded | 
   };
 }
 
+/** The dispatch the graph actually has: `fused` falls back to sparse per layer where the op does not fit. */
+export function dispatchUsed(ir: ModelIR, dispatch: MoeDispatch): string {
+  const moe = ir.layers.filter((l) => l.ffn.kind === 'moe');
+  if (moe.length === 0) return 'none';
+  if (dispatch !== 'fused') return dispatch;
+  const sparse = moe.filter((l) => l.ffn.kind === 'moe' && fusedMisfitReason(l.ffn, ir.quantize.experts) !== undefined).map((l) => l.index);
+  if (sparse.length === 0) return 'fused';
+  if (sparse.length === moe.length) return 'sparse';
+  return `fused, sparse in layers ${sparse.join(', ')}`;
+}
+
 /** The metadata_props entries, in a fixed order. */
 export function modelMetadata(ir: ModelIR, weightsMeta: [string, string][], dispatch: MoeDispatch, groups: GroupSize[]): [string, string][] {
   const quant = Object.fromEntries(groups.map((g) => [g.group, g.storage]));
@@ -85,7 +97,7 @@ export function modelMetadata(ir: ModelIR, weightsMeta: [string, string][], disp
     ['moec.spec_sha256', ir.specHash],
     ['moec.version', VERSION],
     ...weightsMeta,
-    ['moec.moe_dispatch', ir.layers.some((l) => l.ffn.kind === 'moe') ? dispatch : 'none'],
+    ['moec.moe_dispatch', dispatchUsed(ir, dispatch)],
     ['moec.quantization', JSON.stringify(quant)],
     ['moec.vocab', String(ir.vocab)],
     ['moec.context', String(ir.context)],

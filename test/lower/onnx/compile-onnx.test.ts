@@ -154,3 +154,23 @@ describe('compile memory check', () => {
     expect(r.value?.model).toBeDefined();
   });
 });
+
+describe('--moe fused', () => {
+  it('records the dispatch the graph really has: sparse where the fused op does not fit', async () => {
+    const out = join(dir('fused-misfit'), 'x.onnx');
+    const r = await compileOnnx(tiny, { out, moe: 'fused' });
+    expect(r.diagnostics.map((x) => x.code)).toEqual(['MOE5001']); // capacity drop
+    expect(metadata(out)['moec.moe_dispatch']).toBe('sparse');
+  });
+
+  it('fused where it fits, with logits matching the reference', async () => {
+    const router = { ...tinySpec.moe!.router, capacity_factor: undefined, overflow: undefined };
+    const ir = buildIR({ ...tinySpec, moe: { ...tinySpec.moe!, router } }).value;
+    const out = join(dir('fused'), 'x.onnx');
+    const r = await compileOnnx(ir, { out, moe: 'fused' });
+    expect(r.diagnostics).toEqual([]);
+    expect(metadata(out)['moec.moe_dispatch']).toBe('fused');
+    const err = maxAbsDiff(await logitsOf(out), referenceForward(ir, initWeights(ir, ir.train.seed), ids));
+    expect(err).toBeLessThan(1e-4);
+  });
+});
