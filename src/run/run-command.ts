@@ -7,7 +7,7 @@ import type { RunOptions } from '../cli/commands/run.js';
 import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../cli/main.js';
 import { renderPretty } from '../cli/render/pretty.js';
 import { createDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { ByteDecoder, decodeBytes, encodeBytes } from './byte-tokenizer.js';
+import { ByteDecoder, decodeBytes, encodeBytes, visibleText } from './byte-tokenizer.js';
 import { generateGreedy, type Generation } from './generate.js';
 import { openLmSession } from './lm-session.js';
 
@@ -78,7 +78,7 @@ export async function runModel(model: string, options: RunOptions): Promise<numb
         maxNewTokens: options.maxNewTokens,
         context: lm.context,
         onToken: (id) => {
-          if (stream) process.stdout.write(decoder.push(id));
+          if (stream) process.stdout.write(visibleText(decoder.push(id)));
         },
       });
     } catch (err) {
@@ -99,7 +99,7 @@ export async function runModel(model: string, options: RunOptions): Promise<numb
       kvCache: false,
     };
     if (options.format === 'pretty') {
-      if (stream) process.stdout.write(decoder.end() + '\n');
+      if (stream) process.stdout.write(visibleText(decoder.end()) + '\n');
       else {
         process.stdout.write(`generated ids: ${gen.ids.join(', ')}\n`);
         if (text) process.stdout.write(`as text: ${JSON.stringify(result.text)}\n`);

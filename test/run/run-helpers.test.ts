@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ByteDecoder, decodeBytes, encodeBytes } from '../../src/run/byte-tokenizer.js';
+import { ByteDecoder, decodeBytes, encodeBytes, visibleText } from '../../src/run/byte-tokenizer.js';
 import { argmax } from '../../src/run/lm-session.js';
 import { readModelMetadata } from '../../src/run/model-metadata.js';
 import { parseIds } from '../../src/run/run-command.js';
@@ -13,6 +13,10 @@ const root = mkdtempSync(join(tmpdir(), 'moec-run-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('byte tokenizer', () => {
+  it('shows control bytes as escapes so generated text cannot drive the terminal', () => {
+    expect(visibleText('a\x1b[2Jb\x07\x7f')).toBe('a\\x1b[2Jb\\x07\\x7f');
+    expect(visibleText('line\n\ttab é')).toBe('line\n\ttab é');
+  });
   it('round-trips UTF-8 text byte by byte', () => {
     const text = 'héllo → 世界 🙂';
     expect(encodeBytes('é')).toEqual([0xc3, 0xa9]);
