@@ -88,6 +88,17 @@ const HINTS: Record<Exclude<BackendPreference, 'auto'>, string> = {
  * Make a backend active. `auto` takes the fastest that loads, quietly; an explicit choice that
  * fails warns (MOE6000) and falls back down the list. Only when even cpu fails is it an error.
  */
+/**
+ * tfjs's cpu backend prints a "install tfjs-node" banner on its first tensor. moec reports the
+ * backend that ran (and how to get a faster one) itself, so the banner is only noise in its
+ * output. The flag is the backend's own first-use marker.
+ */
+export function silenceCpuBanner(): void {
+  if (tf.getBackend() !== 'cpu') return;
+  const cpu = tf.backend() as unknown as { firstUse?: boolean };
+  if ('firstUse' in cpu) cpu.firstUse = false;
+}
+
 export async function selectBackend(
   pref: BackendPreference,
   opts: SelectBackendOptions = {},
@@ -104,6 +115,7 @@ export async function selectBackend(
     else if (kind === 'node') reason = await tryNative('@tensorflow/tfjs-node');
     else if (kind === 'wasm') reason = await tryWasm(details);
     else reason = (await tf.setBackend('cpu')) ? undefined : 'the cpu backend did not initialise';
+    if (kind === 'cpu' && reason === undefined) silenceCpuBanner();
     if (reason === undefined) {
       chosen = { backend: tf.getBackend(), kind, details, warnings };
       break;

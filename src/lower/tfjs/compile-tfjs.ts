@@ -12,6 +12,7 @@ import { createDiagnostic, type Diagnostic, type Result } from '../../diagnostic
 import type { ModelIR } from '../../ir/types.js';
 import { initWeights } from '../../weights/init-weights.js';
 import { fileHandler } from './artifact-io.js';
+import { silenceCpuBanner } from './backend.js';
 import { MoecAttention, MoecEmbedding, MoecFfn, MoecLmHead, MoecMoE, MoecNorm, type TensorSpec } from './layers.js';
 
 function tensorsUnder(ir: ModelIR, prefix: string): TensorSpec[] {
@@ -84,6 +85,8 @@ export async function compileTfjs(
     if (group !== 'activations' && q.dtype !== 'fp32') diagnostics.push(createDiagnostic('MOE6005', { args: { group, dtype: q.dtype } }));
   }
   if (ir.mtpDepth > 0) diagnostics.push(createDiagnostic('MOE6004', { args: { depth: ir.mtpDepth } }));
+  await tf.ready();
+  silenceCpuBanner();
   const model = buildLayersModel(ir, opts.seed);
   try {
     setLayersWeights(model, weights);
