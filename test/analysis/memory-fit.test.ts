@@ -32,7 +32,7 @@ describe('memory-fit diagnostic', () => {
 
   it('moec check path: DeepSeek-V3 on 8 × 80 GiB cannot fit, with a line and column', () => {
     const text = readFileSync('specs/deepseek-v3.moe', 'utf8').replace(
-      /world 2048 {2}data 128 {2}pipeline 16 {2}expert 64/,
+      /world 2048\s+data 128\s+pipeline 16\s+expert 64/,
       'world 8  data 8  expert 8',
     );
     const dir = mkdtempSync(join(tmpdir(), 'moec-fit-'));

@@ -25,6 +25,11 @@ describe('fmt', () => {
     expect(comments(once)).toEqual(comments(text));
   });
 
+  it.each(specFiles)('specs/%s is shipped formatted (the README runs `moec fmt --check specs/`)', (name) => {
+    const text = readFileSync(join('specs', name), 'utf8');
+    expect(fmt(text)).toBe(text);
+  });
+
   it('prints the canonical layout and keeps number spellings', () => {
     expect(fmt('model   "m"{vocab 32_000 hidden 4k  lr 1e-4 mem 80GiB r 1..27 l [ 0,3..5 ]  s "a\\u0041" norm rmsnorm{eps 1e-6} e {}}')).toBe(
       [
