@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Thin launcher for the `moec` bin (compiled to dist/src/cli/bin.js by `npm run build`,
+// Thin launcher for the `moec` bin (compiled by `npm run build` and bundled into dist/cli/bin.js,
 // which `npm ci` runs through the `prepare` script).
 import { main } from './main.js';
 

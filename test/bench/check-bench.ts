@@ -2,7 +2,7 @@
  * `npm run bench`: how fast `moec check` is.
  *  1. In-process throughput: every spec under specs/ through checkFiles (parse, schema,
  *     semantic rules, IR, memory fit), many iterations, as files/s and MB/s.
- *  2. CLI cold start: `node dist/src/cli/bin.js check specs/tiny.moe` against `node -e 0`,
+ *  2. CLI cold start: `node dist/cli/bin.js check specs/tiny.moe` against `node -e 0`,
  *     alternating runs in the same session so machine noise hits both alike; medians and ratio.
  * Needs `npm run build` first (the npm script does it).
  */
@@ -36,7 +36,7 @@ function time(args: string[]): number {
 
 function coldStart(): void {
   const runs = Number(process.env.RUNS ?? 20);
-  const cli = ['dist/src/cli/bin.js', 'check', 'specs/tiny.moe'];
+  const cli = ['dist/cli/bin.js', 'check', 'specs/tiny.moe'];
   const bare = ['-e', '0'];
   time(cli);
   time(bare); // warm the file cache

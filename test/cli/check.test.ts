@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { describe, expect, test } from 'vitest';
 
-const BIN = 'dist/src/cli/bin.js';
+const BIN = 'dist/cli/bin.js';
 const BAD = 'test/fixtures/invalid/router-top-k.moe';
 
 function moec(args: string[], nodeArgs: string[] = []) {

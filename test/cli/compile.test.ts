@@ -13,7 +13,7 @@ import { buildIR } from '../../src/ir/build-ir.js';
 import { tinySpec } from '../ir/fixtures.js';
 import { testWeights } from '../reference/cases.js';
 
-const BIN = 'dist/src/cli/bin.js';
+const BIN = 'dist/cli/bin.js';
 const TINY = 'specs/tiny.moe';
 const root = mkdtempSync(join(tmpdir(), 'moec-cli-compile-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { describe, expect, test } from 'vitest';
 
-const BIN = 'dist/src/cli/bin.js';
+const BIN = 'dist/cli/bin.js';
 
 function moec(args: string[], nodeArgs: string[] = []) {
   const r = spawnSync(process.execPath, [...nodeArgs, BIN, ...args], { encoding: 'utf8' });

@@ -13,7 +13,7 @@ import { initWeights } from '../../src/weights/init-weights.js';
 import { tinySpec } from '../ir/fixtures.js';
 import { referenceForward } from '../reference/reference-forward.js';
 
-const BIN = 'dist/src/cli/bin.js';
+const BIN = 'dist/cli/bin.js';
 const root = mkdtempSync(join(tmpdir(), 'moec-cli-run-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const TINY = join(root, 'tiny.onnx');

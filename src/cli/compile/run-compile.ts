@@ -50,11 +50,6 @@ function checkUsage(options: CompileOptions): { diagnostics: Diagnostic[]; seed?
   return { diagnostics, seed };
 }
 
-type CompileTfjs = (
-  ir: ModelIR,
-  o: { out: string; seed: number; weights?: Map<string, Float32Array> },
-) => Promise<{ value?: { files?: string[] }; diagnostics: Diagnostic[] }>;
-
 async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: number | undefined): Promise<{ diagnostics: Diagnostic[]; summary?: object; text?: string }> {
   let weights: Map<string, Float32Array> | undefined;
   if (options.weights !== undefined) {
@@ -63,19 +58,9 @@ async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: num
     if (!read.value || hasErrors(read.diagnostics)) return { diagnostics: read.diagnostics };
     weights = read.value;
   }
-  // Owned by the TensorFlow.js target; imported by a computed path so this file builds whether or
-  // not that module exists, and so `moec compile --target onnx` never loads TensorFlow.js.
-  const path = ['..', '..', 'lower', 'tfjs', 'compile-tfjs.js'].join('/');
-  let mod: { compileTfjs?: CompileTfjs };
-  try {
-    mod = await import(path);
-  } catch (err) {
-    return { diagnostics: [createDiagnostic('MOE5502', { args: { target: 'tfjs', reason: (err as Error).message.split('\n')[0] } })] };
-  }
-  if (typeof mod.compileTfjs !== 'function') {
-    return { diagnostics: [createDiagnostic('MOE5502', { args: { target: 'tfjs', reason: 'compile-tfjs.js has no compileTfjs export' } })] };
-  }
-  const r = await mod.compileTfjs(ir, { out: options.output!, seed: seed ?? ir.train.seed, weights });
+  // Imported here, not at the top, so `moec compile --target onnx` never loads TensorFlow.js.
+  const { compileTfjs } = await import('../../lower/tfjs/compile-tfjs.js');
+  const r = await compileTfjs(ir, { out: options.output!, seed: seed ?? ir.train.seed, weights });
   const files = r.value?.files ?? [];
   const from = options.weights !== undefined ? `checkpoint ${options.weights}` : `init seed ${seed ?? ir.train.seed}`;
   return {

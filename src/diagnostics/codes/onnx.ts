@@ -43,6 +43,8 @@ export const onnxCodes = defineCodes({
     message: '`moec compile --target {target}` needs an output: -o <file>{triton}',
     hint: 'e.g. moec compile model.moe --target onnx -o model.onnx',
   },
+  // Retired: raised while the tfjs target was loaded by a computed path; it is now a plain
+  // lazy import that cannot be missing. Kept so the code is never reused.
   MOE5502: {
     severity: 'error',
     title: 'target not available',

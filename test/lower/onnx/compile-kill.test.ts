@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const BIN = 'dist/src/cli/bin.js';
+const BIN = 'dist/cli/bin.js';
 const root = mkdtempSync(join(tmpdir(), 'moec-kill-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
