@@ -1,6 +1,6 @@
 /** Checkpoints (docs/checkpoint.md): the writer `moec train` uses and the readers resume and ONNX export use. */
 export * from './format.js';
-export { writeCheckpoint, type CheckpointInput, type OptimizerSnapshot } from './write-checkpoint.js';
+export { pointLatestAt, writeCheckpoint, type CheckpointInput, type OptimizerSnapshot } from './write-checkpoint.js';
 export {
   readCheckpointWeights,
   readManifest,

@@ -5,7 +5,7 @@
  * checkpoint: the previous one or the new one.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { createDiagnostic, type Result } from '../diagnostics/diagnostic.js';
 import { VERSION } from '../version.js';
 import {
@@ -111,6 +111,14 @@ export function writeCheckpoint(runDir: string, input: CheckpointInput): Result<
     const reason = err instanceof Error ? err.message : String(err);
     return { value: undefined, diagnostics: [createDiagnostic('MOE6506', { args: { path: finalDir, reason } })] };
   }
+}
+
+/**
+ * Point `latest` at an existing checkpoint of the run (resuming from an earlier one), so the
+ * run directory says which step it is at before the first new checkpoint is written.
+ */
+export function pointLatestAt(runDir: string, checkpointDir: string): void {
+  replaceFileAtomic(join(runDir, LATEST_FILE), `${CHECKPOINTS_DIR}/${basename(resolve(checkpointDir))}\n`);
 }
 
 /** Delete all but the newest `keep` step directories; never the one `latest` names. */

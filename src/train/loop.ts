@@ -8,7 +8,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeCheckpoint } from '../checkpoint/index.js';
+import { pointLatestAt, writeCheckpoint } from '../checkpoint/index.js';
 import { createDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { appendMetrics, METRICS_FILE, truncateMetrics, type StepMetrics } from './metrics.js';
 import { createProgress, type ProgressMode } from './progress.js';
@@ -99,6 +99,9 @@ export async function runTraining(o: TrainOptions): Promise<TrainOutcome> {
   const t = o.ir.train;
   const metricsFile = join(o.outDir, METRICS_FILE);
   if (o.resume) truncateMetrics(metricsFile, s.startStep);
+  // Resuming from an earlier checkpoint branches the run there: `latest` follows at once, so an
+  // interruption before the next checkpoint resumes this branch, not the abandoned steps.
+  if (o.resumeFrom) pointLatestAt(o.outDir, o.resumeFrom);
   appendRunSession(
     o.outDir,
     { name: o.ir.name, spec: o.specFile, specHash: o.ir.specHash },

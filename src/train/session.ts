@@ -36,6 +36,8 @@ export interface SessionOptions {
   spans?: SpanMap;
   outDir: string;
   resume?: boolean;
+  /** A checkpoint directory of the run to resume from instead of the one `latest` names. */
+  resumeFrom?: string;
   data?: string[];
   steps?: number;
   seed?: number;
@@ -75,7 +77,7 @@ interface Restored {
 }
 
 function readResume(o: SessionOptions, diagnostics: Diagnostic[]): Restored | undefined {
-  const m = readManifest(o.outDir);
+  const m = readManifest(o.resumeFrom ?? o.outDir);
   diagnostics.push(...m.diagnostics);
   if (!m.value) return undefined;
   const w = readCheckpointWeights(m.value.dir, o.ir);

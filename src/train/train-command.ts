@@ -6,13 +6,28 @@
  * intact either way).
  */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { TrainCommandOptions } from '../cli/commands/train.js';
 import { renderPretty } from '../cli/render/pretty.js';
 import { createDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { loadModel } from '../pipeline.js';
 import { runTraining } from './loop.js';
 import { readRunLog } from './run-log.js';
+
+/**
+ * `--resume` takes a run directory or one of its `checkpoints/step-*` directories (the way to
+ * go back to an earlier checkpoint). Either way the run continues in the run directory: a
+ * checkpoint directory is never a place to write a run into.
+ */
+function locateResume(path: string): { runDir: string; from?: string } {
+  const dir = resolve(path);
+  if (existsSync(join(dir, 'manifest.json')) && basename(dirname(dir)) === 'checkpoints') {
+    const runDir = dirname(dirname(dir));
+    // join keeps the user's spelling (a relative path stays relative) for messages.
+    if (existsSync(join(runDir, 'run.json')) || existsSync(join(runDir, 'latest'))) return { runDir: join(path, '..', '..'), from: path };
+  }
+  return { runDir: path };
+}
 
 const EXIT_INTERRUPTED = 130;
 
@@ -21,14 +36,15 @@ function report(diagnostics: Diagnostic[], sources: Map<string, string>): void {
 }
 
 export async function runTrainCommand(specArg: string | undefined, options: TrainCommandOptions): Promise<number> {
+  const located = options.resume !== undefined ? locateResume(options.resume) : undefined;
   let spec = specArg;
-  if (!spec && options.resume) spec = readRunLog(options.resume)?.spec;
+  if (!spec && located) spec = readRunLog(located.runDir)?.spec;
   if (!spec) {
     const why = options.resume ? `${options.resume} has no run.json naming its spec; pass the spec` : 'pass a spec file, or --resume <run dir>';
     process.stderr.write(`error: moec train needs a spec: ${why}\n`);
     return 2;
   }
-  if (options.resume && options.out && resolve(options.out) !== resolve(options.resume)) {
+  if (located && options.out && resolve(options.out) !== resolve(located.runDir)) {
     process.stderr.write('error: --resume continues the run in its own directory; drop --out (or make it the same directory)\n');
     return 2;
   }
@@ -41,7 +57,7 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
     report([createDiagnostic('MOE6500', { args: { path: options.resume, reason: 'no such directory' } })], loaded.sources);
     return 1;
   }
-  const outDir = options.resume ?? options.out ?? join('runs', loaded.ir.name);
+  const outDir = located?.runDir ?? options.out ?? join('runs', loaded.ir.name);
 
   const controller = new AbortController();
   const onSignal = (): void => {
@@ -60,9 +76,11 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
     const out = await runTraining({
       ir: loaded.ir,
       spans: loaded.spans,
-      specFile: spec,
+      // Absolute, so `moec train --resume` finds the spec from any working directory.
+      specFile: resolve(spec),
       outDir,
       resume: options.resume !== undefined,
+      resumeFrom: located?.from,
       data: options.data,
       steps: options.steps,
       seed: options.seed,

@@ -1,5 +1,5 @@
 /** `moec train` / `moec report` usage and input errors, in process (no step is trained). */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -63,6 +63,30 @@ describe('moec train errors', () => {
     writeFileSync(file, 'model "x" { vocab 256 hidden 64 layers 1 context 32 attention { heads 3 } }\n');
     expect(await moec('train', file, '--out', join(dir, 'b'))).toBe(1);
     expect(stderr).toMatch(/bad\.moe:1:\d+ - error MOE/);
+  });
+});
+
+describe('moec train --resume <run>/checkpoints/step-N', () => {
+  it('continues the run in its run directory from that checkpoint, leaving the checkpoint untouched', async () => {
+    const spec = await tinySpec();
+    Object.assign(spec, { hidden: 32 });
+    Object.assign(spec.moe!.experts, { ffn: 32 });
+    Object.assign(spec.moe!.shared!, { ffn: 32 });
+    Object.assign(spec.train!, { batch: 2, seq_len: 16 });
+    const file = join(dir, 'branch.moe.json');
+    writeFileSync(file, JSON.stringify(spec, null, 2));
+    const run = join(dir, 'branch');
+    const common = ['--backend', 'wasm', '--progress', 'none', '--checkpoint-every', '1'];
+    expect(await moec('train', file, '--out', run, '--steps', '3', ...common)).toBe(0);
+    const step1 = join(run, 'checkpoints', 'step-000001');
+    const before = readdirSync(step1).sort();
+
+    // No spec argument: it is found through the run directory the checkpoint belongs to.
+    expect(await moec('train', '--resume', step1, '--steps', '2', ...common), stderr).toBe(0);
+    expect(readdirSync(step1).sort()).toEqual(before);
+    expect(readFileSync(join(run, 'latest'), 'utf8').trim()).toBe('checkpoints/step-000002');
+    const steps = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step);
+    expect(steps).toEqual([1, 2]);
   });
 });
 
