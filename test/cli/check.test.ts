@@ -7,6 +7,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { describe, expect, test } from 'vitest';
+import { createDiagnostic, type Diagnostic } from '../../src/diagnostics/diagnostic.js';
+import { renderPretty } from '../../src/cli/render/pretty.js';
 
 const BIN = 'dist/cli/bin.js';
 const BAD = 'test/fixtures/invalid/router-top-k.moe';
@@ -101,5 +103,29 @@ describe.skipIf(!existsSync(BIN))('moec check (built CLI)', () => {
     const schema = JSON.parse(moec(['schema']).stdout);
     expect(schema.$schema).toContain('json-schema.org');
     expect(schema.properties.moe.properties.router.required).toEqual(['top_k']);
+  });
+});
+
+describe('pretty output shows the source line as a terminal would', () => {
+  const at = (line: number, column: number, endColumn: number): Diagnostic =>
+    createDiagnostic('MOE1010', { span: { file: 'a.moe', offset: 0, line, column, endOffset: 0, endLine: line, endColumn }, args: { text: 'x', plural: '' } });
+
+  test('a tab before the span keeps the caret under it', () => {
+    const out = renderPretty([at(2, 6, 9)], new Map([['a.moe', 'model "x" {\n\tfoo bar\n}\n']]));
+    const [src, caret] = out.split('\n').slice(1, 3);
+    expect(src).not.toContain('\t');
+    expect(caret.indexOf('^')).toBe(src.indexOf('bar'));
+    expect(caret).toMatch(/[^^]\^{3}$/);
+  });
+
+  test('lone CR line endings count as lines, as in the lexer', () => {
+    const out = renderPretty([at(3, 3, 7)], new Map([['a.moe', 'model "x" {\r  vocab 1\r  hidden 2\r}\r']]));
+    expect(out).toContain('  3 |   hidden 2\n');
+  });
+
+  test('control characters in the source cannot reach the terminal', () => {
+    const out = renderPretty([at(1, 13, 14)], new Map([['a.moe', 'model "x" { \u001b[2J }']]));
+    expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(out).toContain('model "x" { \u241b[2J }');
   });
 });

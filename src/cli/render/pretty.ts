@@ -5,20 +5,48 @@
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { Sources } from '../../spec/source.js';
 
+const TAB_WIDTH = 4;
+
+/**
+ * One source line as it should appear in a terminal, one display cell per character except a
+ * tab, which becomes spaces (else the caret drifts by up to 7 columns
+ * per tab), and a control character becomes its Unicode "control picture" (␛ for ESC), so a
+ * spec holding escape sequences cannot clear or recolour the reader's terminal.
+ */
+function displayLine(line: string): string {
+  return line.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
+    if (c === '\t') return ' '.repeat(TAB_WIDTH);
+    const code = c.charCodeAt(0);
+    return code < 0x20 ? String.fromCharCode(0x2400 + code) : code === 0x7f ? '\u2421' : '\ufffd';
+  });
+}
+
+/** Display width of the UTF-16 range [from, to) of `line` (0-based), tabs expanded. */
+function displayWidth(line: string, from: number, to: number): number {
+  let width = 0;
+  for (let i = from; i < to && i < line.length; i++) width += line[i] === '\t' ? TAB_WIDTH : 1;
+  return width;
+}
+
 export function renderPretty(diagnostics: readonly Diagnostic[], sources: Sources): string {
   const out: string[] = [];
+  const linesOf = new Map<string, string[]>();
   for (const d of diagnostics) {
     const where = d.span ? `${d.span.file}:${d.span.line}:${d.span.column} - ` : '';
     out.push(`${where}${d.severity} ${d.code}: ${d.message}`);
     const text = d.span ? sources.get(d.span.file) : undefined;
     if (d.span && text !== undefined) {
-      const line = text.split(/\r?\n/)[d.span.line - 1];
+      // Same line terminators as the lexer (\r\n, \r, \n), so line N here is line N there.
+      let lines = linesOf.get(d.span.file);
+      if (!lines) linesOf.set(d.span.file, (lines = text.split(/\r\n|\r|\n/)));
+      const line = lines[d.span.line - 1];
       if (line !== undefined && line.length <= 400) {
         const gutter = String(d.span.line);
-        const width =
-          d.span.endLine === d.span.line ? Math.max(1, d.span.endColumn - d.span.column) : Math.max(1, line.length - d.span.column + 1);
-        out.push(`  ${gutter} | ${line}`);
-        out.push(`  ${' '.repeat(gutter.length)} | ${' '.repeat(d.span.column - 1)}${'^'.repeat(Math.min(width, 120))}`);
+        const start = d.span.column - 1;
+        const end = d.span.endLine === d.span.line ? d.span.endColumn - 1 : line.length;
+        const width = Math.max(1, displayWidth(line, start, end));
+        out.push(`  ${gutter} | ${displayLine(line)}`);
+        out.push(`  ${' '.repeat(gutter.length)} | ${' '.repeat(displayWidth(line, 0, start))}${'^'.repeat(Math.min(width, 120))}`);
       }
     }
     if (d.hint) out.push(`  hint: ${d.hint}`);
