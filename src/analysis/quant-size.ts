@@ -3,8 +3,10 @@
  * spec's quantize block (the storage dtype the IR gives each tensor).
  *   fp32 4 B, fp16/bf16 2 B per parameter;
  *   int8: 1 B, int4: 0.5 B per parameter (two per byte), plus scales:
- *     block b: one fp16 scale per b consecutive inputs of each output column (the layout of
- *       onnxruntime's MatMulNBits and of GGUF), ⌈in/b⌉ × out of them;
+ *     block b: one scale per b consecutive inputs of each output column (the layout of
+ *       onnxruntime's MatMulNBits), ⌈in/b⌉ × out of them, fp32 — MatMulNBits's scales take
+ *       the activation type and moec's ONNX graph computes in fp32, so this is what
+ *       `moec compile --target onnx` writes (an fp16 scale would understate it by 2 B a block);
  *     channel: one fp32 scale per output channel (ONNX QuantizeLinear per-axis);
  *     tensor: one fp32 scale;
  *     asymmetric adds one zero point per scale at the quantized width (int4: 0.5 B, int8: 1 B).
@@ -27,7 +29,7 @@ export function tensorBytes(t: Pick<TensorIR, 'shape' | 'quant' | 'group'>): num
   let scaleBytes: number;
   if (q.granularity === 'block') {
     scales = Math.ceil(rows / (q.block ?? 32)) * cols;
-    scaleBytes = 2;
+    scaleBytes = 4;
   } else if (q.granularity === 'channel') {
     scales = cols;
     scaleBytes = 4;
