@@ -52,13 +52,44 @@ function expand(inputs: readonly string[], diagnostics: Diagnostic[]): string[] 
   return [...files].sort();
 }
 
-/** Documents of one file: the whole text, or the `text` field of each JSONL line. */
-function documentsOf(file: string, diagnostics: Diagnostic[]): string[] {
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A file's text, BOM dropped. Bytes that are not UTF-8 (a binary file, Latin-1, UTF-16) are
+ * refused rather than decoded to U+FFFD, which would train the model on replacement
+ * characters; NUL bytes mark binary files and UTF-16 too.
+ */
+function decodeUtf8(bytes: Buffer): string | { reason: string } {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = strictUtf8.decode(bytes);
+  } catch {
+    const lossy = bytes.toString('utf8');
+    let offset = 0;
+    for (const ch of lossy) {
+      const n = Buffer.byteLength(ch);
+      if (ch === '\uFFFD' && !(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd)) break;
+      offset += n;
+    }
+    return { reason: `not UTF-8 text (byte 0x${(bytes[offset] ?? 0).toString(16).padStart(2, '0')} at offset ${offset} is not valid UTF-8)` };
+  }
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) return { reason: `not text (a NUL byte at offset ${nul}: a binary or UTF-16 file)` };
+  return text;
+}
+
+/** Documents of one file: the whole text, or the `text` field of each JSONL line. */
+function documentsOf(file: string, diagnostics: Diagnostic[]): string[] {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
   } catch (err) {
     diagnostics.push(createDiagnostic('MOE6524', { args: { path: file, reason: (err as NodeJS.ErrnoException).code ?? String(err) } }));
+    return [];
+  }
+  const text = decodeUtf8(bytes);
+  if (typeof text !== 'string') {
+    diagnostics.push(createDiagnostic('MOE6524', { args: { path: file, reason: text.reason }, hint: 'training data must be UTF-8 text; convert it (e.g. `iconv -t UTF-8`) or leave the file out' }));
     return [];
   }
   if (extname(file) !== '.jsonl') return text.length ? [text] : [];

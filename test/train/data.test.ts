@@ -33,6 +33,22 @@ describe('training data', () => {
     expect(loadCorpus([], 100).diagnostics.map((d) => d.code)).toEqual(['MOE6523']);
   });
 
+  it('refuses files that are not UTF-8 text instead of training on replacement characters', () => {
+    writeFileSync(join(dir, 'latin1.txt'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x21])); // "café!" in Latin-1
+    writeFileSync(join(dir, 'blob.bin'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x00, 0x00]));
+    const latin = loadCorpus([join(dir, 'latin1.txt')], 256);
+    expect(latin.value).toBeUndefined();
+    expect(latin.diagnostics.map((d) => d.code)).toEqual(['MOE6524']);
+    expect(latin.diagnostics[0]!.message).toContain('byte 0xe9 at offset 3 is not valid UTF-8');
+    expect(latin.diagnostics[0]!.hint).toContain('UTF-8');
+    const blob = loadCorpus([join(dir, 'blob.bin')], 256);
+    expect(blob.diagnostics.map((d) => d.code)).toEqual(['MOE6524']);
+    expect(blob.diagnostics[0]!.message).toContain('NUL byte at offset 5');
+    // A UTF-8 byte-order mark is not part of the text.
+    writeFileSync(join(dir, 'bom.jsonl'), '\ufeff{"text":"ab"}\n');
+    expect([...loadCorpus([join(dir, 'bom.jsonl')], 256).value!.tokens]).toEqual([97, 98]);
+  });
+
   it('ships a demo text of 50–150 KB', () => {
     const c = loadCorpus([], 256).value!;
     expect(c.files.length).toBeGreaterThanOrEqual(2);
