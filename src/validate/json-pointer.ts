@@ -23,10 +23,20 @@ export function valueAt(root: unknown, ptr: string): unknown {
   return cur;
 }
 
+/**
+ * A key from a JSON/YAML spec can hold any character; in a message, control characters
+ * (newlines, terminal escape sequences) are written as JSON escapes so they cannot break the
+ * output format or the reader's terminal.
+ */
+export function printableKey(key: string): string {
+  return key.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** `/moe/router/top_k` → `moe.router.top_k`; `/moe/layers/1` → `moe.layers[1]`; `` → `model`. */
 export function displayPath(ptr: string): string {
   let out = '';
-  for (const seg of splitPointer(ptr)) {
+  for (const raw of splitPointer(ptr)) {
+    const seg = printableKey(raw);
     out += /^\d+$/.test(seg) ? `[${seg}]` : out === '' ? seg : `.${seg}`;
   }
   return out === '' ? 'model' : out;
@@ -48,7 +58,8 @@ export function describeValue(v: unknown): string {
   if (v === null || v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a block';
-  if (typeof v === 'string') return `"${v.length > 40 ? v.slice(0, 37) + '...' : v}" (a string)`;
+  // JSON quoting: a value from a spec may hold quotes, newlines or terminal escape sequences.
+  if (typeof v === 'string') return `${JSON.stringify(v.length > 40 ? v.slice(0, 37) + '...' : v)} (a string)`;
   if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
   return String(v);
 }

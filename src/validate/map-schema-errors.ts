@@ -9,7 +9,7 @@
 import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { SpanMap } from '../spec/spans.js';
 import { pointer } from '../spec/spans.js';
-import { describeValue, displayPath, spanFor, valueAt } from './json-pointer.js';
+import { describeValue, displayPath, printableKey, spanFor, valueAt } from './json-pointer.js';
 import type { ErrorObject } from './schema-validator.js';
 import { allowedKeysAt, blocksAllowing, schemaAt, suggest } from './schema-lookup.js';
 import { LAYER_SELECTION_TITLE } from './schema-builders.js';
@@ -64,7 +64,7 @@ function mapOne(e: ErrorObject, spec: unknown, spans: SpanMap): Diagnostic {
         : homes.length
           ? `\`${key}\` belongs in ${homes.map((h) => `\`${h}\``).join(' or ')}`
           : `allowed keys in \`${path}\`: ${allowed.join(', ')}`;
-      return createDiagnostic('MOE2001', { span: spanFor(spans, ptr + pointer([key]), 'key'), args: { key, block: path }, hint });
+      return createDiagnostic('MOE2001', { span: spanFor(spans, ptr + pointer([key]), 'key'), args: { key: printableKey(key), block: path }, hint });
     }
     case 'required': {
       const key = String((e.params as { missingProperty: string }).missingProperty);

@@ -57,3 +57,14 @@ test('github annotation escapes newlines and property separators', () => {
   });
   expect(line).toBe('::error file=a%2Cb%3Ac.moe,line=2,col=3,endLine=2,endColumn=7,title=MOE3201::a, b: 100%25%0Ahint: x');
 });
+
+test('control characters in values and keys from a spec are escaped in messages', () => {
+  const r = run((s) => {
+    s.norm = { type: '\u001b[2Jlayer\nnorm' };
+    s.attention['kv\u001bheads\n'] = 2;
+  });
+  const messages = r.diagnostics.map((d) => d.message);
+  expect(messages).toContain('`norm.type` cannot be "\\u001b[2Jlayer\\nnorm" (a string); allowed: rmsnorm, layernorm');
+  expect(messages).toContain('unknown key `kv\\u001bheads\\u000a` in `attention`');
+  for (const m of messages) expect(m).not.toMatch(/[\u0000-\u001f]/);
+});
