@@ -15,7 +15,8 @@
  *   (data × tensor × context / (expert × expert_tensor)).
  * Activations: src/analysis/activations.ts per layer and micro-batch, times the micro-batches
  *   in flight under 1F1B — stage s of p holds min(p − s, m) — (× (1 + (p−1)/(p·v)) when
- *   interleaved with v virtual stages); under full recomputation plus one layer's working set.
+ *   interleaved with v virtual stages); under full recomputation plus one layer's working set,
+ *   under selective plus one layer's recomputed score matrix.
  *   The first stage adds the embedding output, the last the final-norm input and fp32 logits
  *   (T × vocab / tensor × 4 B), and each MTP module its layer and logits.
  */
@@ -136,10 +137,15 @@ export function createMemoryPlan(ir: ModelIR): MemoryPlan {
     if (s === 0) edges += (T * sh.bytes * ir.hidden) / tpSplit;
     const logits = (T * ir.vocab * 4) / p.tensor;
     if (s === p.pipeline - 1) edges += (T * sh.bytes * ir.hidden) / tpSplit + logits * (1 + ir.mtpDepth);
+    // Recomputation happens one layer at a time in backward, so each mode that recomputes adds
+    // that layer's rebuilt tensors once: full the whole layer, selective its attention core (the
+    // score matrix is materialized again while that layer's backward runs). Without the latter
+    // selective would read lower than full at long context, which no run shows.
     const workingSet = Math.max(0, ...per.map((x) => x.none));
+    const coreSet = Math.max(0, ...per.map((x) => x.none - x.selective));
     const activations: Record<CheckpointMode, number> = {
       none: sum('none') * inFlight + edges,
-      selective: sum('selective') * inFlight + edges,
+      selective: sum('selective') * inFlight + edges + coreSet,
       full: sum('full') * inFlight + edges + workingSet,
     };
     const activationsUsed = activations[checkpointing];

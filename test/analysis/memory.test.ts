@@ -50,6 +50,8 @@ describe('memory plan of a small layout, derived by hand', () => {
     const embedOut = 256 * 2 * 64;
     expect(s0.activations.none).toBe(2 * (selective + scores) * 2 + embedOut);
     expect(s0.activations.full).toBe(2 * 32768 * 2 + embedOut + (selective + scores));
+    // selective: the saved tensors of every in-flight layer + one layer's recomputed score matrix
+    expect(s0.activations.selective).toBe(2 * selective * 2 + embedOut + scores);
     expect(s1.activations.none).toBe(2 * (selective + scores) + 256 * 2 * 64 + 256 * 1000 * 4);
     expect(s0.total).toBe(s0.weights + s0.grads + s0.optimizer + s0.activations.none);
     expect(s0.total).toBe(6_551_808);
@@ -99,5 +101,17 @@ describe('activations reproduce Korthikanti et al. 2022', () => {
   it('sbh(10 + 24/t + 5as/(ht)) with tensor parallelism, sbh(34/t + 5as/(ht)) with sequence parallelism', () => {
     expect(of(gpt(4, false)).none).toBe(s * b * h * (10 + 24 / 4 + (5 * a * s) / (h * 4)));
     expect(of(gpt(4, true)).none).toBe(s * b * h * (34 / 4 + (5 * a * s) / (h * 4)));
+  });
+});
+
+describe('recomputation never reads as costing more than keeping activations', () => {
+  it('full ≤ selective ≤ none per stage, seq_len 64 to 128k', () => {
+    for (const seq_len of [64, 4096, 131072]) {
+      const ir = buildIR({ ...planSpec, context: 131072, train: { ...planSpec.train, seq_len } }).value;
+      for (const st of createMemoryPlan(ir).stages) {
+        expect(st.activations.full).toBeLessThanOrEqual(st.activations.selective);
+        expect(st.activations.selective).toBeLessThanOrEqual(st.activations.none);
+      }
+    }
   });
 });
