@@ -35,6 +35,25 @@ function bracketDepth(text: string): { depth: number; at: number } {
   return { depth, at: -1 };
 }
 
+/**
+ * The `yaml` parser also reads YAML's flow syntax, which is looser than JSON: trailing commas,
+ * comments, single quotes, bare keys. A `.moe.json` file must stay readable by every JSON tool
+ * (jq, editors validating it against `moec schema`), so it must also be strict JSON.
+ */
+function strictJsonError(text: string): { detail: string; at: number } | undefined {
+  try {
+    JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    return undefined;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const position = /at position (\d+)/.exec(message);
+    const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+    const detail = message.replace(/ in JSON at position \d+.*$/, '').replace(/ \(line \d+ column \d+\)$/, '');
+    return { detail: `not valid JSON: ${detail}`, at: position ? Number(position[1]) + bom : 0 };
+  }
+}
+const JSON_HINT = 'a .moe.json file is strict JSON: no trailing commas, comments, single quotes or unquoted keys (name it .moe.yaml for YAML syntax)';
+
 // `yaml` costs ~35 ms to load; most runs read only .moe files, so load it on first use.
 let yamlModule: typeof import('yaml') | undefined;
 const loadYaml = () => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
@@ -67,6 +86,11 @@ export function readJsonYaml(text: string, file: string): DataSpec {
     diagnostics.push(createDiagnostic('MOE1050', { span: span(start, Math.max(start, end)), args: { detail: e.message.split('\n')[0] } }));
   }
   if (diagnostics.length) return { spans, diagnostics };
+  const notJson = /\.json$/i.test(file) ? strictJsonError(text) : undefined;
+  if (notJson) {
+    diagnostics.push(createDiagnostic('MOE1050', { span: span(notJson.at, Math.min(text.length, notJson.at + 1)), args: { detail: notJson.detail }, hint: JSON_HINT }));
+    return { spans, diagnostics };
+  }
 
   const root = doc.contents;
   if (!isMap(root)) {

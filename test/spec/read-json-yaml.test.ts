@@ -23,6 +23,20 @@ describe('JSON and YAML specs', () => {
     expect(readJsonYaml('', 'x.moe.yaml').diagnostics[0]).toMatchObject({ code: 'MOE1051' });
   });
 
+  it('holds .moe.json files to strict JSON, which the YAML parser alone would not', () => {
+    const trailing = readJsonYaml('{\n  "name": "j",\n  "vocab": 8,\n}\n', 'x.moe.json');
+    expect(trailing.spec).toBeUndefined();
+    expect(trailing.diagnostics).toHaveLength(1);
+    expect(trailing.diagnostics[0]).toMatchObject({ code: 'MOE1050', span: { line: 4, column: 1 }, hint: expect.stringContaining('trailing commas') });
+    expect(trailing.diagnostics[0].message).toMatch(/^not valid JSON: /);
+    for (const loose of ["{'name': 'j'}", '{name: j}', '{"name": "j"} # c', '{"name": "j", // c\n "vocab": 8}']) {
+      expect(readJsonYaml(loose, 'x.moe.json').diagnostics.map((d) => d.code), loose).toEqual(['MOE1050']);
+    }
+    // The same flow syntax is fine in a YAML file, and a BOM is fine in JSON.
+    expect(readJsonYaml('{name: j, vocab: 8,}', 'x.moe.yaml').spec).toEqual({ name: 'j', vocab: 8 });
+    expect(readJsonYaml('\ufeff{"name": "j"}', 'x.moe.json').spec).toEqual({ name: 'j' });
+  });
+
   it('refuses deep nesting and alias bombs', () => {
     expect(readJsonYaml('{"a":' + '['.repeat(10000) + ']'.repeat(10000) + '}', 'x.moe.json').diagnostics[0].code).toBe('MOE1023');
     const bomb = ['a: &a [x, x]', ...'bcdefghij'.split('').map((k, i) => `${k}: &${k} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`)].join('\n');
