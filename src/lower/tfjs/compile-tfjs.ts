@@ -18,7 +18,8 @@ import { MoecAttention, MoecEmbedding, MoecFfn, MoecLmHead, MoecMoE, MoecNorm, t
 function tensorsUnder(ir: ModelIR, prefix: string): TensorSpec[] {
   return ir.tensors
     .filter((t) => !t.mtp && t.name.startsWith(`${prefix}.`))
-    .map((t) => ({ name: t.name.slice(prefix.length + 1), shape: [...t.shape] }));
+    // Buffers (router.score_bias) are non-trainable weights: model.fit must not optimise them.
+    .map((t) => ({ name: t.name.slice(prefix.length + 1), shape: [...t.shape], ...(t.trainable ? {} : { trainable: false }) }));
 }
 
 /** The functional LayersModel for `ir` (weights zero until set). Input: int32 ids [batch, seq]. */

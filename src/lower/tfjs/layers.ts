@@ -25,6 +25,8 @@ import { ffn } from './ffn.js';
 import { matMul2d } from './matmul.js';
 import { mlaAttention } from './mla.js';
 import { moeBlock } from './moe-block.js';
+import { nextRouterBias } from './model.js';
+import type { RoutingPlan } from './router.js';
 import { modelNorm } from './norm.js';
 import { crossEntropy } from './loss.js';
 
@@ -36,6 +38,8 @@ export interface TensorSpec {
   /** IR name relative to the layer's name (`q_proj.weight`). */
   name: string;
   shape: number[];
+  /** false for a buffer (router.score_bias); absent means trainable. */
+  trainable?: boolean;
 }
 
 interface BaseConfig {
@@ -54,7 +58,7 @@ abstract class MoecLayer<C extends BaseConfig> extends tf.layers.Layer {
 
   override build(): void {
     for (const t of this.cfg.tensors) {
-      this.params.set(t.name, this.addWeight(t.name, t.shape, 'float32', tf.initializers.zeros()));
+      this.params.set(t.name, this.addWeight(t.name, t.shape, 'float32', tf.initializers.zeros(), undefined, t.trainable !== false));
     }
     this.built = true;
   }
@@ -155,10 +159,24 @@ export class MoecMoE extends MoecLayer<BaseConfig & { moe: MoeIR; seed: number }
       seed: this.cfg.seed + this.calls++,
       dispatch: 'sparse',
     });
+    if (training && this.cfg.moe.router.biasUpdate > 0) this.balance(out.plan);
     const terms = [out.aux, out.z].filter((t): t is tf.Tensor => t !== undefined);
     // Read by the addLoss closure inside the same model.fit step (same tape scope).
     this.terms = training && terms.length > 0 ? tf.addN(terms) : undefined;
     return tf.reshape(out.y, [b!, s!, h!]);
+  }
+
+  /**
+   * Aux-loss-free balancing in model.fit: after each training batch's routing, score_bias
+   * moves by bias_update · sign(mean load − load), as `moec train` does after each step.
+   */
+  private balance(plan: RoutingPlan): void {
+    const bias = this.opt(`${this.name}.router.score_bias`) as tf.Variable | undefined;
+    if (!bias) return;
+    const load = new Array<number>(plan.experts).fill(0);
+    for (const e of plan.choice) load[e]! += 1 / plan.choice.length;
+    const next = nextRouterBias(bias.dataSync() as Float32Array, load, this.cfg.moe.router.biasUpdate);
+    tf.tidy(() => bias.assign(tf.tensor1d(next)));
   }
 }
 

@@ -196,15 +196,19 @@ export function updateRouterBias(vars: ModelVariables, stats: RoutingStats, ir: 
     if (!layer || layer.ffn.kind !== 'moe' || layer.ffn.router.biasUpdate <= 0) return;
     const v = vars.get(`layers.${index}.moe.router.score_bias`);
     if (!v) return;
-    const load = stats.expertLoad[i]!;
-    const mean = load.reduce((a, b) => a + b, 0) / load.length;
-    const gamma = layer.ffn.router.biasUpdate;
-    const bias = Float32Array.from(v.dataSync() as Float32Array);
-    for (let e = 0; e < bias.length; e++) {
-      // Loads are fractions k/(T·K): a difference below 1e-12 is rounding, i.e. a balanced expert.
-      const d = mean - load[e]!;
-      bias[e] = bias[e]! + gamma * (Math.abs(d) < 1e-12 ? 0 : Math.sign(d));
-    }
+    const bias = nextRouterBias(v.dataSync() as Float32Array, stats.expertLoad[i]!, layer.ffn.router.biasUpdate);
     tf.tidy(() => v.assign(tf.tensor1d(bias)));
   });
+}
+
+/** score_bias after one aux-loss-free update: bias + γ·sign(mean load − load) per expert. */
+export function nextRouterBias(current: Float32Array, load: readonly number[], gamma: number): Float32Array {
+  const mean = load.reduce((a, b) => a + b, 0) / load.length;
+  const bias = Float32Array.from(current);
+  for (let e = 0; e < bias.length; e++) {
+    // Loads are fractions k/(T·K): a difference below 1e-12 is rounding, i.e. a balanced expert.
+    const d = mean - load[e]!;
+    bias[e] = bias[e]! + gamma * (Math.abs(d) < 1e-12 ? 0 : Math.sign(d));
+  }
+  return bias;
 }

@@ -62,4 +62,29 @@ describe('Layers artifact', () => {
     expect(losses[losses.length - 1]!).toBeLessThan(losses[0]! * 0.8);
     model.dispose();
   });
+
+  it('model.fit balances with score_bias as moec train does: non-trainable, moved by bias_update', async () => {
+    await useBackend('wasm');
+    const ir = referenceIR('moe-sigmoid-bias-groups-max-scaling');
+    const out = path.join(tmp, 'fit-bias');
+    await compileTfjs(ir, { out, seed: 3 });
+    const model = await tf.loadLayersModel(fileHandler(out));
+    const biases = model.weights.filter((w) => w.name.includes('router.score_bias'));
+    expect(biases.length).toBeGreaterThan(0);
+    expect(model.trainableWeights.filter((w) => w.name.includes('router.score_bias'))).toEqual([]);
+    model.compile({ optimizer: tf.train.adam(0.01), loss: lmLoss });
+    const ids = testIds(ir.vocab, 4, 9);
+    const x = ids2d(ids.map((r) => r.slice(0, 8)));
+    const y = tf.oneHot(ids2d(ids.map((r) => r.slice(1))), ir.vocab);
+    await model.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0 });
+    const layer = ir.layers.find((l) => l.ffn.kind === 'moe')!;
+    const gamma = layer.ffn.kind === 'moe' ? layer.ffn.router.biasUpdate : 0;
+    for (const b of biases) {
+      // Two batches: each expert moved by −2γ, 0 or +2γ (a balanced expert does not move).
+      const v = Array.from(b.read().dataSync());
+      expect(v.some((e) => e !== 0)).toBe(true);
+      for (const e of v) expect([-2, -1, 0, 1, 2].some((m) => Math.abs(e - m * gamma) < 1e-9)).toBe(true);
+    }
+    model.dispose();
+  });
 });
