@@ -93,6 +93,15 @@ export function parseErrorDiagnostic(error: IRecognitionException, cx: ParseErro
             'each entry is one key and exactly one value (`vocab 1 hidden 2`); check the entries just before it',
           );
         }
+        // `model 3` inside a block: a reserved word where a key belongs. (`model "b"` or
+        // `import "x"` is a new statement, i.e. the block before it is unclosed: below.)
+        const next = cx.tokens[at + 1];
+        if (['Model', 'Import', 'Extends'].includes(tokenName) && next?.tokenType.name !== 'String') {
+          return syntax(
+            `${what} is a keyword and cannot be a key`,
+            'the words `model`, `import`, `extends`, `true` and `false` are reserved; a longer word such as `model_dim` is an ordinary key',
+          );
+        }
         const open = openBracket(cx.tokens, at, 'LCurly', 'RCurly');
         if (!open) return syntax(`expected \`}\`, found ${what}`);
         const name = cx.blockNames.get(open.startOffset) ?? 'enclosing';

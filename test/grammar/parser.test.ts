@@ -97,6 +97,16 @@ describe('parser: errors', () => {
     expect(d[0].related?.[0].span).toMatchObject({ line: 2, column: 7 });
   });
 
+  it('says a reserved word cannot be a key, and still reads what follows', () => {
+    expect(messages('model "m" {\n  model 3\n  moe { extends 2 }\n  vocab 1:\n}')).toEqual([
+      '2:3 MOE1020 `model` is a keyword and cannot be a key',
+      '3:9 MOE1020 `extends` is a keyword and cannot be a key',
+      '4:10 MOE1010 unexpected character `:`',
+    ]);
+    // A keyword starting a new statement means the block before it was left open.
+    expect(messages('model "a" {\n  vocab 1\nmodel "b" {}')[0]).toMatch(/^3:1 MOE1021 expected `}` to close the `model` block/);
+  });
+
   it('says a value is missing, naming the key', () => {
     expect(messages('model "m" { router { top_k } }')).toEqual(['1:28 MOE1022 expected a value or `{` after `top_k`, found `}`']);
   });
