@@ -95,6 +95,12 @@ function documentsOf(file: string, diagnostics: Diagnostic[]): string[] {
   if (extname(file) !== '.jsonl') return text.length ? [text] : [];
   const docs: string[] = [];
   const lines = text.split('\n');
+  // A file of thousands of bad records needs a few examples, not thousands of lines of output.
+  const SHOWN = 10;
+  let bad = 0;
+  const badRecord = (line: number, reason: string) => {
+    if (++bad <= SHOWN) diagnostics.push(createDiagnostic('MOE6521', { args: { file, line, reason } }));
+  };
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (!line) continue;
@@ -102,15 +108,18 @@ function documentsOf(file: string, diagnostics: Diagnostic[]): string[] {
     try {
       record = JSON.parse(line);
     } catch (err) {
-      diagnostics.push(createDiagnostic('MOE6521', { args: { file, line: i + 1, reason: `not JSON (${(err as Error).message})` } }));
+      badRecord(i + 1, `not JSON (${(err as Error).message})`);
       continue;
     }
     const t = (record as { text?: unknown } | null)?.text;
     if (typeof t !== 'string') {
-      diagnostics.push(createDiagnostic('MOE6521', { args: { file, line: i + 1, reason: 'no string "text" field' } }));
+      badRecord(i + 1, 'no string "text" field');
       continue;
     }
     if (t.length) docs.push(t);
+  }
+  if (bad > SHOWN) {
+    diagnostics.push(createDiagnostic('MOE6521', { args: { file, line: lines.length, reason: `${bad - SHOWN} more bad records not shown (${bad} in all)` } }));
   }
   return docs;
 }

@@ -40,7 +40,11 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
   let spec = specArg;
   if (!spec && located) spec = readRunLog(located.runDir)?.spec;
   if (!spec) {
-    const why = options.resume ? `${options.resume} has no run.json naming its spec; pass the spec` : 'pass a spec file, or --resume <run dir>';
+    const why = !options.resume
+      ? 'pass a spec file, or --resume <run dir>'
+      : existsSync(options.resume)
+        ? `${options.resume} has no run.json naming its spec; pass the spec`
+        : `no such run directory: ${options.resume}`;
     process.stderr.write(`error: moec train needs a spec: ${why}\n`);
     return 2;
   }

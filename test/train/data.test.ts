@@ -33,6 +33,13 @@ describe('training data', () => {
     expect(loadCorpus([], 100).diagnostics.map((d) => d.code)).toEqual(['MOE6523']);
   });
 
+  it('shows ten bad JSONL records and a count of the rest, not thousands of lines', () => {
+    writeFileSync(join(dir, 'many-bad.jsonl'), 'nope\n'.repeat(5000));
+    const r = loadCorpus([join(dir, 'many-bad.jsonl')], 256);
+    expect(r.diagnostics).toHaveLength(11);
+    expect(r.diagnostics[10]!.message).toContain('4990 more bad records not shown (5000 in all)');
+  });
+
   it('refuses files that are not UTF-8 text instead of training on replacement characters', () => {
     writeFileSync(join(dir, 'latin1.txt'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x21])); // "café!" in Latin-1
     writeFileSync(join(dir, 'blob.bin'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x00, 0x00]));
