@@ -1,8 +1,10 @@
 /**
  * Validation phase: the spec object from the front end → a ModelSpec, or diagnostics.
- * Two gated steps: the JSON Schema (shape: keys, types, enums, ranges) and then, only on a
- * spec that passed it, the semantic rules in ./checks (relations between values). A semantic
- * rule can therefore trust every type in ModelSpec.
+ * Two steps: the JSON Schema (shape: keys, types, enums, ranges), then the semantic rules in
+ * ./checks (relations between values). A semantic rule trusts every type in ModelSpec, so on
+ * a spec the schema rejected in places, each rule runs behind a guard (checks/guard-invalid.ts)
+ * and is abandoned if it reads a rejected value — the rest still report, so one run shows
+ * every error it can.
  */
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { SpanMap } from '../spec/spans.js';
@@ -10,6 +12,7 @@ import type { ModelSpec } from '../spec/types.js';
 import { getSchemaValidator } from './schema-validator.js';
 import { mapSchemaErrors } from './map-schema-errors.js';
 import { runChecks } from './checks/index.js';
+import { rejectedPointers } from './checks/guard-invalid.js';
 
 /** Schema errors only (also what a fragment file can be checked against, key by key). */
 export function validateSchema(spec: unknown, spans: SpanMap): Diagnostic[] {
@@ -19,8 +22,15 @@ export function validateSchema(spec: unknown, spans: SpanMap): Diagnostic[] {
 }
 
 export function validateSpec(spec: unknown, spans: SpanMap): { spec?: ModelSpec; diagnostics: Diagnostic[] } {
-  const diagnostics = validateSchema(spec, spans);
-  if (hasErrors(diagnostics)) return { diagnostics };
-  diagnostics.push(...runChecks(spec as ModelSpec, spans));
-  return hasErrors(diagnostics) ? { diagnostics } : { spec: spec as ModelSpec, diagnostics };
+  const validate = getSchemaValidator();
+  if (validate(spec)) {
+    const diagnostics = runChecks(spec as ModelSpec, spans);
+    return hasErrors(diagnostics) ? { diagnostics } : { spec: spec as ModelSpec, diagnostics };
+  }
+  const errors = validate.errors ?? [];
+  const diagnostics = mapSchemaErrors(errors, spec, spans);
+  if (spec !== null && typeof spec === 'object' && !Array.isArray(spec)) {
+    diagnostics.push(...runChecks(spec as ModelSpec, spans, rejectedPointers(errors)));
+  }
+  return { diagnostics };
 }

@@ -38,8 +38,9 @@ specs/model.moe:7:20 - error MOE3201: router.top_k 10 exceeds the 8 routed exper
 - **warning**: the spec works, but probably not as meant (a setting with no effect, a layout
   that is slow, a feature a target will not honour); \`moec check\` exits 0 unless
   \`--max-warnings\` is exceeded.
-- Phases gate each other: schema errors (MOE2xxx) stop the semantic rules (MOE3xxx), which stop
-  IR building and analyses (MOE4xxx). Fix the first errors first.
+- Schema errors (MOE2xxx) do not hide semantic errors (MOE3xxx): every semantic rule that does
+  not depend on a value the schema rejected still runs, so one run shows both. Errors in either
+  stop IR building and the analyses (MOE4xxx).
 
 Machine-readable output (\`--format json|sarif|github\`) carries the same codes; see
 [ci.md](ci.md). The examples below are the real output for the fixtures in

@@ -30,13 +30,30 @@ test('a bad layer list reports the element, once', () => {
   expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([['MOE2006', '`moe.layers[1]` is not a layer selection: got "x" (a string)']]);
 });
 
-test('schema errors gate the semantic rules', () => {
+test('schema errors do not hide semantic errors elsewhere in the spec (one run reports both)', () => {
   const r = run((s) => {
     s.vocab = 'big';
-    s.moe.router.top_k = 99; // would be MOE3201
+    s.moe.router.top_k = 99; // MOE3201: top_k exceeds the 8 experts
+  });
+  expect(r.diagnostics.map((d) => d.code)).toEqual(['MOE2003', 'MOE3201']);
+  expect(r.spec).toBeUndefined();
+});
+
+test('a rule that would read a rejected value is skipped, not fed garbage', () => {
+  const r = run((s) => {
+    s.hidden = 'wide'; // rejected: the attention rule (hidden ÷ heads) must not run on it
+    s.attention.heads = 7;
+    s.attention.kv_heads = 7;
   });
   expect(r.diagnostics.map((d) => d.code)).toEqual(['MOE2003']);
-  expect(r.spec).toBeUndefined();
+});
+
+test('unknown keys are invisible to the rules, which still check the rest of the block', () => {
+  const r = run((s) => {
+    s.quantize = { experts: { dtype: 'int4', block: 48 }, expertz: { dtype: 'int8' } };
+  });
+  // MOE2001 for the typo, and the block-size rule still sees `experts` (48 does not divide 64).
+  expect(r.diagnostics.map((d) => d.code)).toEqual(['MOE2001', 'MOE3501']);
 });
 
 test('NaN and Infinity are not numbers', () => {

@@ -6,6 +6,7 @@ import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { SpanMap } from '../../spec/spans.js';
 import type { ModelSpec } from '../../spec/types.js';
 import { createCheckContext, type Check } from './context.js';
+import { guardRejected, REJECTED_VALUE_READ, type Rejected } from './guard-invalid.js';
 import { checkAttention } from './attention.js';
 import { checkExperts } from './experts.js';
 import { checkRouter } from './router.js';
@@ -17,9 +18,26 @@ import { checkTargets } from './targets.js';
 
 export const CHECKS: readonly Check[] = [checkAttention, checkExperts, checkRouter, checkLayers, checkParallel, checkQuantize, checkTrain, checkTargets];
 
-export function runChecks(spec: ModelSpec, spans: SpanMap): Diagnostic[] {
+/**
+ * Run every rule. `rejected`: JSON pointers the schema rejected (see guard-invalid.ts); a rule
+ * that reads one is abandoned together with what it found, the others report as usual.
+ */
+export function runChecks(spec: ModelSpec, spans: SpanMap, rejected?: Rejected): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const ctx = createCheckContext(spec, spans, out);
-  for (const check of CHECKS) check(ctx);
+  if (!rejected) {
+    const ctx = createCheckContext(spec, spans, out);
+    for (const check of CHECKS) check(ctx);
+    return out;
+  }
+  for (const check of CHECKS) {
+    const found: Diagnostic[] = [];
+    try {
+      check(createCheckContext(guardRejected(spec, rejected), spans, found));
+    } catch (err) {
+      if (err === REJECTED_VALUE_READ) continue;
+      throw err;
+    }
+    out.push(...found);
+  }
   return out;
 }
