@@ -92,9 +92,19 @@ function checkParallel(ir: ModelIR, spans: SpanMap, diagnostics: Diagnostic[]): 
   }
 }
 
+/** Upper bound on the tensor list (DeepSeek-V3 has ~46k): beyond it a spec is a typo, not a model. */
+export const MAX_TENSORS = 2_000_000;
+
 export function buildIR(spec: ModelSpec, spans: SpanMap = new Map()): Result<ModelIR> {
   const diagnostics: Diagnostic[] = [];
   const n = spec.layers;
+  const experts = spec.moe?.experts.count ?? 0;
+  const estimate = (n + (spec.mtp?.depth ?? 0)) * (experts * 6 + 40);
+  if (estimate > MAX_TENSORS) {
+    const args = { layers: n, experts, tensors: estimate.toLocaleString('en-US'), limit: MAX_TENSORS.toLocaleString('en-US') };
+    // No IR: the caller gates on this error, and building it would not finish in reasonable time.
+    return { value: undefined as unknown as ModelIR, diagnostics: [createDiagnostic('MOE4008', { span: spanAt(spans, spec.moe ? '/moe/experts' : '/layers'), args })] };
+  }
   const { moe: moeLayers, dense: denseListed } = moeLayerSet(spec, spans, diagnostics);
   const windowLayers = spec.attention.window_layers !== undefined
     ? select(spec.attention.window_layers, '/attention/window_layers', n, spans, diagnostics)!

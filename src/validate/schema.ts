@@ -227,7 +227,8 @@ export const modelSpecSchema: JsonSchema = {
       name: string('Model name.'),
       vocab: int(1, 'Vocabulary size.'),
       hidden: int(1, 'Model (residual stream) width.'),
-      layers: int(1, 'Decoder layers.'),
+      // Bounded so a typo (an extra `_000`) gets a message instead of moec enumerating the layers.
+      layers: int(1, 'Decoder layers (at most 10,000).', undefined, 10_000),
       context: int(1, 'Maximum sequence length.'),
       tie_embeddings: bool('Share the token embedding with the output projection.', false),
       norm,

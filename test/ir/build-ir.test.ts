@@ -71,3 +71,17 @@ describe('buildIR on the tiny spec', () => {
     expect(buildIR({ ...tinySpec, vocab: 257 }).value.specHash).not.toBe(ir.specHash);
   });
 });
+
+describe('buildIR on a spec too large to enumerate', () => {
+  it('refuses with MOE4008 at once instead of building millions of tensor records', () => {
+    const spec: ModelSpec = structuredClone(tinySpec);
+    spec.layers = 10_000;
+    spec.moe!.experts.count = 65_536;
+    const started = Date.now();
+    const { diagnostics } = buildIR(spec);
+    expect(diagnostics.map((d) => d.code)).toEqual(['MOE4008']);
+    expect(diagnostics[0]!.message).toContain('10000 layers × 65536 experts');
+    // A hang detector, not a timing target: enumerating would take minutes and gigabytes.
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});

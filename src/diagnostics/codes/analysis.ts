@@ -47,6 +47,12 @@ export const analysisCodes = defineCodes({
     message: 'expert × expert_tensor = {ep} does not divide data × tensor × context = {dense}',
     hint: 'expert-parallel ranks are folded onto the data/tensor/context ranks of a stage (Megatron-Core MoE parallel folding); pick degrees so that expert × expert_tensor divides {dense}',
   },
+  MOE4008: {
+    severity: 'error',
+    title: 'model too large to enumerate',
+    message: '{layers} layers × {experts} experts make about {tensors} parameter tensors; moec names every tensor and handles at most {limit}',
+    hint: 'check the layer and expert counts for a typo (DeepSeek-V3, 61 layers × 256 experts, has about 46,000 tensors)',
+  },
   MOE4010: {
     severity: 'error',
     title: 'device memory exceeded',
