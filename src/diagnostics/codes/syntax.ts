@@ -147,7 +147,7 @@ export const syntaxCodes = defineCodes({
   MOE1045: {
     severity: 'error',
     title: 'errors in imported file',
-    message: '`{path}` has errors (reported above); its values were not merged',
+    message: '`{path}` has errors (reported under its own file name); its values were not merged',
   },
   MOE1050: {
     severity: 'error',
