@@ -58,6 +58,43 @@ function openBracket(tokens: readonly IToken[], index: number, open: string, clo
   return stack.at(-1);
 }
 
+/** Leading whitespace width of line `line` (1-based); tabs count as one column, as the lexer does. */
+function indentOf(text: string, line: number): number {
+  let start = 0;
+  for (let l = 1; l < line; l++) {
+    const nl = text.indexOf('\n', start);
+    if (nl === -1) return 0;
+    start = nl + 1;
+  }
+  let i = start;
+  while (text[i] === ' ' || text[i] === '\t') i++;
+  return i - start;
+}
+
+/**
+ * Which block inside `open` most likely lacks its `}`: with one brace missing, every block
+ * from the culprit on closes one brace too late, so the first block whose closing `}` starts
+ * a line at a different indentation than the line that opened it is the suspect (the same
+ * idea as rustc's "unclosed delimiter" note). Undefined when the file's indentation says nothing.
+ */
+function likelyUnclosed(cx: ParseErrorContext, from: IToken, index: number): IToken | undefined {
+  const stack: IToken[] = [];
+  let inside = false;
+  for (let i = 0; i < index && i < cx.tokens.length; i++) {
+    const t = cx.tokens[i];
+    if (t === from) inside = true;
+    if (!inside || t === from) continue;
+    if (t.tokenType.name === 'LCurly') stack.push(t);
+    else if (t.tokenType.name === 'RCurly') {
+      const opened = stack.pop();
+      if (!opened) continue;
+      const startsLine = indentOf(cx.text, t.startLine!) === t.startColumn! - 1;
+      if (startsLine && t.startLine !== opened.startLine && t.startColumn! - 1 !== indentOf(cx.text, opened.startLine!)) return opened;
+    }
+  }
+  return undefined;
+}
+
 export interface ParseErrorContext {
   file: string;
   text: string;
@@ -105,10 +142,18 @@ export function parseErrorDiagnostic(error: IRecognitionException, cx: ParseErro
         const open = openBracket(cx.tokens, at, 'LCurly', 'RCurly');
         if (!open) return syntax(`expected \`}\`, found ${what}`);
         const name = cx.blockNames.get(open.startOffset) ?? 'enclosing';
+        const suspect = likelyUnclosed(cx, open, at);
+        const suspectName = suspect ? (cx.blockNames.get(suspect.startOffset) ?? 'inner') : '';
         return createDiagnostic('MOE1021', {
           span,
           args: { block: name, at: `${open.startLine}:${open.startColumn}`, found: what },
-          related: [{ message: `the \`${name}\` block opens here`, span: tokenSpan(cx.file, open) }],
+          ...(suspect
+            ? { hint: `the \`${suspectName}\` block opened at ${suspect.startLine}:${suspect.startColumn} is probably the one missing its \`}\` (judging by the indentation)` }
+            : {}),
+          related: [
+            { message: `the \`${name}\` block opens here`, span: tokenSpan(cx.file, open) },
+            ...(suspect ? [{ message: `the \`${suspectName}\` block, probably unclosed, opens here`, span: tokenSpan(cx.file, suspect) }] : []),
+          ],
         });
       }
       case 'RBracket': {

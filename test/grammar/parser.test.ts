@@ -97,6 +97,16 @@ describe('parser: errors', () => {
     expect(d[0].related?.[0].span).toMatchObject({ line: 2, column: 7 });
   });
 
+  it('points at the block that most likely lacks its `}`, by indentation', () => {
+    const text = 'model "u" {\n  attention {\n    heads 4\n  moe {\n    router {\n      top_k 2\n    }\n  }\n}\n';
+    const [d] = parse(text).diagnostics;
+    expect(d.code).toBe('MOE1021');
+    expect(d.hint).toBe('the `attention` block opened at 2:13 is probably the one missing its `}` (judging by the indentation)');
+    expect(d.related?.[1].span).toMatchObject({ line: 2, column: 13 });
+    // Consistently flat indentation gives no clue, so no guess.
+    expect(parse('model "u" {\nattention {\nheads 4\nmoe {\n}\n}\n').diagnostics[0].hint).toBeUndefined();
+  });
+
   it('says a reserved word cannot be a key, and still reads what follows', () => {
     expect(messages('model "m" {\n  model 3\n  moe { extends 2 }\n  vocab 1:\n}')).toEqual([
       '2:3 MOE1020 `model` is a keyword and cannot be a key',
