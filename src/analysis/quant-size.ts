@@ -1,44 +1,17 @@
 /**
- * Analysis phase — quantized artifact size per tensor group (docs/explain.md), for the
- * spec's quantize block (the storage dtype the IR gives each tensor).
- *   fp32 4 B, fp16/bf16 2 B per parameter;
- *   int8: 1 B, int4: 0.5 B per parameter (two per byte), plus scales:
- *     block b: one scale per b consecutive inputs of each output column (the layout of
- *       onnxruntime's MatMulNBits), ⌈in/b⌉ × out of them, fp32 — MatMulNBits's scales take
- *       the activation type and moec's ONNX graph computes in fp32, so this is what
- *       `moec compile --target onnx` writes (an fp16 scale would understate it by 2 B a block);
- *     channel: one fp32 scale per output channel (ONNX QuantizeLinear per-axis);
- *     tensor: one fp32 scale;
- *     asymmetric adds one zero point per scale at the quantized width (int4: 0.5 B, int8: 1 B).
- * The reduction (input) dimension of a linear weight [in, out] is the first; for the
- * embedding [vocab, hidden] it is hidden (each row is dequantized on its own).
- * MTP modules are training-only and not part of the inference artifact.
+ * Analysis phase — quantized artifact size per tensor group (docs/explain.md): the bytes
+ * `moec compile --target onnx` writes for the spec's quantize block. One calculator serves
+ * both: the ONNX target's storage layouts (src/lower/onnx/storage-layout.ts, arithmetic only),
+ * which the ONNX tests check against real files. In short: fp32 4 B, fp16/bf16 2 B, int8 1 B,
+ * int4 ½ B per parameter, plus an fp32 scale per tensor / output channel / block, plus zero
+ * points when asymmetric. MTP modules are training-only and not part of the artifact.
  */
 import type { ModelIR, QuantIR, TensorGroup, TensorIR } from '../ir/types.js';
+import { tensorBytes as layoutBytes } from '../lower/onnx/storage-layout.js';
 import { GROUPS, numel, zeroGroups } from './params.js';
 
-const WIDTH: Record<QuantIR['dtype'], number> = { fp32: 4, fp16: 2, bf16: 2, int8: 1, int4: 0.5 };
-
-export function tensorBytes(t: Pick<TensorIR, 'shape' | 'quant' | 'group'>): number {
-  const q = t.quant;
-  const n = numel(t);
-  const width = WIDTH[q.dtype];
-  if (q.dtype !== 'int8' && q.dtype !== 'int4') return n * width;
-  const [rows, cols] = t.group === 'embeddings' ? [t.shape[1], t.shape[0]] : [t.shape[0], numel(t) / t.shape[0]];
-  let scales: number;
-  let scaleBytes: number;
-  if (q.granularity === 'block') {
-    scales = Math.ceil(rows / (q.block ?? 32)) * cols;
-    scaleBytes = 4;
-  } else if (q.granularity === 'channel') {
-    scales = cols;
-    scaleBytes = 4;
-  } else {
-    scales = 1;
-    scaleBytes = 4;
-  }
-  const zeroPoints = q.symmetric ? 0 : scales * width;
-  return Math.ceil(n * width) + scales * scaleBytes + Math.ceil(zeroPoints);
+export function tensorBytes(t: Pick<TensorIR, 'shape' | 'quant' | 'group'>, activations: QuantIR['dtype'] = 'fp32'): number {
+  return layoutBytes(t, activations);
 }
 
 export interface QuantSize {
@@ -54,7 +27,7 @@ export function createQuantSize(ir: ModelIR): QuantSize {
   for (const t of ir.tensors) {
     if (t.mtp) continue;
     params[t.group] += numel(t);
-    bytes[t.group] += tensorBytes(t);
+    bytes[t.group] += tensorBytes(t, ir.quantize.activations.dtype);
   }
   const byGroup = Object.fromEntries(
     GROUPS.map((g) => {

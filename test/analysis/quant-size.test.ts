@@ -29,12 +29,15 @@ describe('quantized artifact size', () => {
     expect(q.byGroup.embeddings.bytes).toBe(256 * 64 * 2);
   });
   // explain's figure is the size of the artifact moec writes: the same bytes per group as the
-  // ONNX target reports (and the file holds) for symmetric quantization.
+  // ONNX target reports (and the file holds), symmetric or not.
   const configs: Record<string, QuantizeSpec> = {
     'int4 block 32': { default: { dtype: 'fp16' }, experts: { dtype: 'int4', block: 32 } },
     'int4 block 16 everywhere': { default: { dtype: 'int4', block: 16 } },
     'int8 channel': { default: { dtype: 'int8' } },
     'int8 tensor, bf16': { default: { dtype: 'bf16' }, experts: { dtype: 'int8', granularity: 'tensor' } },
+    'asymmetric int8 and int4 embeddings': { embeddings: { dtype: 'int8', symmetric: false }, lm_head: { dtype: 'int4', block: 32, symmetric: false } },
+    'asymmetric int4 blocks (MatMulNBits) and int4 channel': { experts: { dtype: 'int4', block: 32, symmetric: false }, attention: { dtype: 'int4', granularity: 'channel', symmetric: false } },
+    'int8 activations (MatMulInteger zero points)': { default: { dtype: 'int8' }, activations: { dtype: 'int8' } },
   };
   for (const [label, quantize] of Object.entries(configs)) {
     it(`matches the ONNX target's size per group: ${label}`, () => {

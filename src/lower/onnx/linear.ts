@@ -44,12 +44,9 @@ export function floatParam(ctx: EmitContext, name: string): string {
   return ctx.b.floatInit(name, tensorOf(ctx, name).shape, weightOf(ctx, name));
 }
 
-export const isPow2 = (n: number): boolean => n >= 16 && (n & (n - 1)) === 0;
-
-/** Whether an int4 tensor of this quant is emitted as MatMulNBits. */
-export function usesMatMulNBits(q: QuantIR): boolean {
-  return q.dtype === 'int4' && q.granularity === 'block' && isPow2(q.block ?? 32);
-}
+// The storage layouts live in storage-layout.ts (arithmetic only, shared with `moec explain`).
+export { isPow2, usesMatMulNBits } from './storage-layout.js';
+import { usesMatMulNBits } from './storage-layout.js';
 
 function zeroPointInit(b: GraphBuilder, name: string, q: Quantized, dims: number[], values: Int32Array): string {
   const raw = q.bits === 8 ? rawBytes(Uint8Array.from(values)) : packNibbles(values);

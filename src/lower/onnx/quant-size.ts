@@ -4,7 +4,7 @@
  * the file against the layout and `moec compile` can print the size per group.
  */
 import type { ModelIR, QuantIR, TensorGroup, TensorIR } from '../../ir/types.js';
-import { usesMatMulNBits } from './linear.js';
+import { tensorBytes as layoutBytes } from './storage-layout.js';
 
 export interface GroupSize {
   group: TensorGroup;
@@ -21,32 +21,9 @@ const describe = (q: QuantIR): string =>
     ? `${q.dtype} ${q.granularity}${q.granularity === 'block' ? ` ${q.block}` : ''} ${q.symmetric ? 'sym' : 'asym'}`
     : q.dtype;
 
-/** Bytes of one tensor as emitted. */
+/** Bytes of one tensor as emitted (storage-layout.ts). */
 export function tensorBytes(t: TensorIR, ir: Pick<ModelIR, 'quantize'>): number {
-  const n = t.shape.reduce((a, b) => a * b, 1);
-  const q = t.quant;
-  if (t.shape.length < 2 || q.dtype === 'fp32') return 4 * n;
-  if (q.dtype === 'fp16' || q.dtype === 'bf16') return 2 * n;
-  const embedding = t.name === 'embed_tokens.weight';
-  // Vectors along K: an embedding's rows (K = hidden), a linear's output columns (K = in).
-  const [vectors, k] = embedding ? [t.shape[0], t.shape[1]] : [t.shape[1], t.shape[0]];
-  const block = q.granularity === 'block' ? Math.min(q.block ?? 32, k) : k;
-  const blocks = Math.ceil(k / block);
-  const groups = q.granularity === 'tensor' ? 1 : vectors * blocks;
-  const scales = 4 * groups;
-  if (embedding) {
-    const width = q.granularity === 'tensor' ? k : blocks * block;
-    const data = q.dtype === 'int8' ? vectors * width : (vectors * width) / 2;
-    return data + scales + (q.symmetric ? 0 : 4 * groups);
-  }
-  if (q.dtype === 'int4' && usesMatMulNBits(q)) {
-    return (vectors * blocks * block) / 2 + scales + (q.symmetric ? 0 : vectors * Math.ceil(blocks / 2));
-  }
-  if (q.dtype === 'int8') {
-    const integerPath = ir.quantize.activations.dtype === 'int8' && q.granularity !== 'block';
-    return n + scales + (q.symmetric && !integerPath ? 0 : groups);
-  }
-  return Math.ceil(n / 2) + scales + (q.symmetric ? 0 : Math.ceil(groups / 2));
+  return layoutBytes(t, ir.quantize.activations.dtype);
 }
 
 /** Size per tensor group of the emitted model (MTP modules excluded: they are not emitted). */
