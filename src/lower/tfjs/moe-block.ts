@@ -46,7 +46,7 @@ function gateWeights(s: tf.Tensor, plan: RoutingPlan): tf.Tensor {
     idx[a] = flat;
     inv[flat] = a;
   }
-  const picked = gatherRows(tf.reshape(s, [T * E, 1]), tf.tensor1d(idx, 'int32'), tf.tensor2d(inv, [T * E, 1], 'int32'));
+  const picked = gatherRows(tf.reshape(s, [T * E, 1]), idx, inv, 1);
   return tf.reshape(picked, [T, K]);
 }
 
