@@ -19,7 +19,7 @@ import {
   resolveShared,
   resolveTrain,
 } from './defaults.js';
-import { resolveLayerSelection } from './layer-selection.js';
+import { ffnLayout, resolveLayerSelection } from './layer-selection.js';
 import { specHash } from './spec-hash.js';
 import { assignStages } from './stages.js';
 import { createTensors } from './tensors.js';
@@ -47,21 +47,13 @@ function select(
   return new Set(resolved.layers);
 }
 
-/** Which layers are MoE: `moe.layers` (default: every layer not in `dense.layers`), thinned by every/offset. */
+/** Which layers are MoE (ffnLayout), reporting bad selections with their spans. */
 function moeLayerSet(spec: ModelSpec, spans: SpanMap, diagnostics: Diagnostic[]): { moe: Set<number>; dense?: Set<number> } {
   const n = spec.layers;
   const dense = select(spec.dense?.layers, '/dense/layers', n, spans, diagnostics);
   if (!spec.moe) return { moe: new Set(), dense };
-  const listed = select(spec.moe.layers, '/moe/layers', n, spans, diagnostics);
-  const every = spec.moe.every ?? 1;
-  const offset = spec.moe.offset ?? 0;
-  const moe = new Set<number>();
-  for (let i = 0; i < n; i++) {
-    const selected = listed ? listed.has(i) : !dense?.has(i);
-    // `every n` counts layer indices from `offset`: with every 2, offset 1 → layers 1, 3, 5, …
-    if (selected && i >= offset && (i - offset) % every === 0) moe.add(i);
-  }
-  return { moe, dense };
+  select(spec.moe.layers, '/moe/layers', n, spans, diagnostics);
+  return { moe: ffnLayout(spec).moe, dense };
 }
 
 function checkParallel(ir: ModelIR, spans: SpanMap, diagnostics: Diagnostic[]): void {

@@ -4,7 +4,7 @@
  * Both IR resolution and the semantic checks (src/validate/) resolve selections here, so
  * the two can never disagree about which layers a spec means.
  */
-import type { LayerSelection } from '../spec/types.js';
+import type { LayerSelection, ModelSpec } from '../spec/types.js';
 
 /** Why one item of a selection could not be resolved. */
 export interface SelectionProblem {
@@ -49,8 +49,10 @@ function resolveItem(
   const from = Number(m[1]);
   const to = Number(m[2]);
   if (from > to) return report('reversed');
-  if (to >= layers) return report('out-of-range');
-  for (let i = from; i <= to; i++) into.add(i);
+  // Past the end: reported, and the part that exists is kept, so later rules see the layers the
+  // author evidently meant instead of reporting them again as uncovered.
+  if (to >= layers) report('out-of-range');
+  for (let i = from; i <= Math.min(to, layers - 1); i++) into.add(i);
 }
 
 /** Resolve a selection against a model with `layers` decoder layers. */
@@ -63,6 +65,40 @@ export function resolveLayerSelection(selection: LayerSelection, layers: number)
     resolveItem(selection, layers, set, problems);
   }
   return { layers: [...set].sort((a, b) => a - b), problems };
+}
+
+export interface FfnLayout {
+  /** MoE layers: `moe.layers` (default: every layer not in `dense.layers`), thinned by every/offset. */
+  moe: Set<number>;
+  /** Dense-FFN layers: `dense.layers`, or (when a dense block exists) every layer that is not MoE. */
+  dense: Set<number>;
+  /** Layers `moe.layers` selects but every/offset skip. */
+  skipped: Set<number>;
+}
+
+/**
+ * Which layers are MoE and which dense, with the defaults of src/spec/types.ts. The one
+ * definition: the IR builds its layers from it and the semantic rules check against it.
+ * `every n` counts layer indices from `offset`: every 2, offset 1 → layers 1, 3, 5, …
+ */
+export function ffnLayout(spec: Pick<ModelSpec, 'layers' | 'dense' | 'moe'>): FfnLayout {
+  const n = spec.layers;
+  const set = (sel: LayerSelection | undefined) => (sel === undefined ? undefined : new Set(resolveLayerSelection(sel, n).layers));
+  const explicitDense = set(spec.dense?.layers);
+  const moe = new Set<number>();
+  const skipped = new Set<number>();
+  if (spec.moe) {
+    const listed = set(spec.moe.layers);
+    const every = spec.moe.every ?? 1;
+    const offset = spec.moe.offset ?? 0;
+    for (let i = 0; i < n; i++) {
+      if (!(listed ? listed.has(i) : !explicitDense?.has(i))) continue;
+      (i >= offset && (i - offset) % every === 0 ? moe : skipped).add(i);
+    }
+  }
+  const dense = explicitDense ?? new Set<number>();
+  if (!explicitDense && spec.dense) for (let i = 0; i < n; i++) if (!moe.has(i)) dense.add(i);
+  return { moe, dense, skipped };
 }
 
 /** Compact text for a set of layers, e.g. `0..2, 5, 7..9` (for tables and messages). */

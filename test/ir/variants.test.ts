@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildIR } from '../../src/ir/build-ir.js';
 import { assignStages, chunkSizes } from '../../src/ir/stages.js';
-import { formatLayerSet, resolveLayerSelection } from '../../src/ir/layer-selection.js';
+import { ffnLayout, formatLayerSet, resolveLayerSelection } from '../../src/ir/layer-selection.js';
 import type { ModelSpec } from '../../src/spec/types.js';
 import { deepseekV3Spec, tinySpec } from './fixtures.js';
 
@@ -23,6 +23,21 @@ describe('layer selections', () => {
       [1, 'reversed'],
       [2, 'malformed'],
     ]);
+  });
+  it('keeps the existing part of a range that runs past the last layer (and reports it)', () => {
+    const r = resolveLayerSelection('2..9', 4);
+    expect(r.layers).toEqual([2, 3]);
+    expect(r.problems.map((p) => p.reason)).toEqual(['out-of-range']);
+  });
+  it('lays out MoE and dense layers: explicit lists, defaults, every/offset', () => {
+    const layout = (spec: Parameters<typeof ffnLayout>[0]) => {
+      const l = ffnLayout(spec);
+      return { moe: [...l.moe], dense: [...l.dense].sort((a, b) => a - b), skipped: [...l.skipped] };
+    };
+    const moe = { experts: { count: 4, ffn: 8 }, router: { top_k: 2 } };
+    expect(layout({ layers: 4, dense: { ffn: 8, layers: '0..0' }, moe })).toEqual({ moe: [1, 2, 3], dense: [0], skipped: [] });
+    expect(layout({ layers: 6, dense: { ffn: 8 }, moe: { ...moe, every: 2, offset: 1 } })).toEqual({ moe: [1, 3, 5], dense: [0, 2, 4], skipped: [0, 2, 4] });
+    expect(layout({ layers: 3, moe })).toEqual({ moe: [0, 1, 2], dense: [], skipped: [] });
   });
   it('formats compactly', () => {
     expect(formatLayerSet([0, 1, 2, 5, 7, 8])).toBe('0..2, 5, 7..8');
