@@ -91,11 +91,12 @@ function record(s: Session, step: number, lr: number, r: ReturnType<typeof train
 }
 
 export async function runTraining(o: TrainOptions): Promise<TrainOutcome> {
-  mkdirSync(o.outDir, { recursive: true });
   const created = await createSession(o);
   const diagnostics = created.diagnostics;
   const s = created.session;
   if (!s || hasErrors(diagnostics)) return { status: 'failed', step: 0, losses: [], diagnostics };
+  // Only now: a run refused during setup (bad data, too large) leaves no directory behind.
+  mkdirSync(o.outDir, { recursive: true });
   const t = o.ir.train;
   const metricsFile = join(o.outDir, METRICS_FILE);
   if (o.resume) truncateMetrics(metricsFile, s.startStep);

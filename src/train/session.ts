@@ -15,6 +15,7 @@ import { createTfjsModel, type TfjsModel } from '../lower/tfjs/model.js';
 import { createVariables, disposeVariables } from '../lower/tfjs/variables.js';
 import { spanAt, type SpanMap } from '../spec/spans.js';
 import { initWeights } from '../weights/init-weights.js';
+import { checkTrainMemory } from './train-memory.js';
 import { loadCorpus, type Corpus } from './corpus.js';
 import { METRICS_FILE } from './metrics.js';
 import { createOptimizer, isSupportedOptimizer, type Optimizer } from './optimizer.js';
@@ -120,6 +121,8 @@ export async function createSession(o: SessionOptions): Promise<{ session?: Sess
     if (w.code === 'MOE6511' && !w.span && o.spans) w.span = spanAt(o.spans, '/train/precision', 'value');
     diagnostics.push(w);
   }
+  diagnostics.push(...checkTrainMemory(ir, backend.kind));
+  if (hasErrors(diagnostics)) return { diagnostics };
   const seed = restored?.state.seed ?? o.seed ?? ir.train.seed;
   const weights = restored?.weights ?? initWeights(ir, seed);
   const vars = createVariables(ir, weights);

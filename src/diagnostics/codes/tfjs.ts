@@ -168,6 +168,12 @@ export const tfjsCodes = defineCodes({
     title: 'resume settings differ',
     message: 'cannot resume `{path}`: {reason}',
   },
+  MOE6534: {
+    severity: 'error',
+    title: 'model too large to train here',
+    message: 'training `{name}` needs about {need} ({params} parameters at 20 B each for weights, gradients and Adam moments, plus activations); the {backend} backend can use at most {limit}',
+    hint: '`moec train` runs TensorFlow.js on one device, for small models and CI-sized variants: train this spec with your cluster\'s framework, or write a smaller variant that `extends` it (fewer layers, a narrower hidden size)',
+  },
   MOE6540: {
     severity: 'error',
     title: 'no metrics to report',
