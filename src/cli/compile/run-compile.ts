@@ -12,6 +12,7 @@ import type { Sources } from '../../spec/source.js';
 import { renderPretty } from '../render/pretty.js';
 import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../main.js';
 import { onnxSummaryJson, renderOnnxSummary } from './summary.js';
+import { checkTfjsCompileMemory } from '../../lower/onnx/compile-memory.js';
 
 const location = (d: Diagnostic) => (d.span ? { file: d.span.file, line: d.span.line, column: d.span.column } : {});
 
@@ -51,6 +52,8 @@ function checkUsage(options: CompileOptions): { diagnostics: Diagnostic[]; seed?
 }
 
 async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: number | undefined): Promise<{ diagnostics: Diagnostic[]; summary?: object; text?: string }> {
+  const memory = checkTfjsCompileMemory(ir);
+  if (hasErrors(memory)) return { diagnostics: memory };
   let weights: Map<string, Float32Array> | undefined;
   if (options.weights !== undefined) {
     const { readCheckpointWeights } = await import('../../checkpoint/index.js');
@@ -64,7 +67,7 @@ async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: num
   const files = r.value?.files ?? [];
   const from = options.weights !== undefined ? `checkpoint ${options.weights}` : `init seed ${seed ?? ir.train.seed}`;
   return {
-    diagnostics: r.diagnostics,
+    diagnostics: [...memory, ...r.diagnostics],
     summary: { target: 'tfjs', files, weights: from },
     text: `compiled ${ir.name} → ${options.output} (TensorFlow.js Layers model, weights ${from})\n` + files.map((f) => `  ${f}\n`).join(''),
   };

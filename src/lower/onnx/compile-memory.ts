@@ -44,3 +44,17 @@ export function checkCompileMemory(ir: ModelIR, groups: readonly GroupSize[], wh
   if (need > host.free) return [createDiagnostic('MOE5519', { args: { name: ir.name, need: gib(need), free: gib(host.free) } })];
   return [];
 }
+
+/**
+ * The TensorFlow.js artifact holds every weight three times as float32 while it is written:
+ * the initial values, the tfjs variables, and the weights file's buffer.
+ */
+export function checkTfjsCompileMemory(ir: ModelIR, host: HostMemory = { total: totalmem(), free: freemem() }): Diagnostic[] {
+  const count = ir.tensors.reduce((s, t) => s + sizeOf(t.shape), 0);
+  const need = BASELINE + 12 * count;
+  const args = { name: ir.name, need: gib(need), params: count.toLocaleString('en-US'), held: 'every weight held three times as float32 while the artifact is written', have: gib(host.total) };
+  const hint = 'compile on a machine with more memory, or try the spec at a smaller size first (the TensorFlow.js artifact stores float32 weights)';
+  if (need > host.total) return [createDiagnostic('MOE5518', { args, hint })];
+  if (need > host.free) return [createDiagnostic('MOE5519', { args: { name: ir.name, need: gib(need), free: gib(host.free) } })];
+  return [];
+}

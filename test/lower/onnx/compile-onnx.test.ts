@@ -19,6 +19,7 @@ import { tinySpec } from '../../ir/fixtures.js';
 import { testIds, testWeights } from '../../reference/cases.js';
 import { referenceForward } from '../../reference/reference-forward.js';
 import { maxAbsDiff } from './helpers.js';
+import { checkTfjsCompileMemory } from '../../../src/lower/onnx/compile-memory.js';
 
 const root = mkdtempSync(join(tmpdir(), 'moec-compile-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -152,6 +153,18 @@ describe('compile memory check', () => {
     const r = await compileOnnx(tiny, { out: join(dir('memory-warn'), 'x.onnx'), hostMemory: { total: 2 ** 40, free: small.free } });
     expect(r.diagnostics.map((x) => x.code)).toEqual(['MOE5519']);
     expect(r.value?.model).toBeDefined();
+  });
+});
+
+describe('tfjs compile memory check', () => {
+  it('counts every weight three times as float32 and refuses past the machine (MOE5518)', () => {
+    const params = tiny.tensors.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
+    const need = 256 * 2 ** 20 + 12 * params;
+    expect(checkTfjsCompileMemory(tiny, { total: need + 1, free: need + 1 })).toEqual([]);
+    const [d] = checkTfjsCompileMemory(tiny, { total: need - 1, free: need - 1 });
+    expect(d?.code).toBe('MOE5518');
+    expect(d?.hint).toContain('float32 weights');
+    expect(checkTfjsCompileMemory(tiny, { total: 2 * need, free: need - 1 }).map((x) => x.code)).toEqual(['MOE5519']);
   });
 });
 
