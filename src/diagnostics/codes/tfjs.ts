@@ -12,6 +12,9 @@ export const tfjsCodes = defineCodes({
     message: 'backend `{requested}` is not available ({reason}); using `{used}`',
     hint: '{hint}',
   },
+  // Not raised: the cpu backend, last in the fallback list, is plain JavaScript and always
+  // initialises, so selectBackend treats its failure as a compiler bug (an exception). Kept so
+  // the code is never reused.
   MOE6001: {
     severity: 'error',
     title: 'no TensorFlow.js backend could be initialised',

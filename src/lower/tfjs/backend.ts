@@ -85,10 +85,6 @@ const HINTS: Record<Exclude<BackendPreference, 'auto'>, string> = {
 };
 
 /**
- * Make a backend active. `auto` takes the fastest that loads, quietly; an explicit choice that
- * fails warns (MOE6000) and falls back down the list. Only when even cpu fails is it an error.
- */
-/**
  * tfjs's cpu backend prints a "install tfjs-node" banner on its first tensor. moec reports the
  * backend that ran (and how to get a faster one) itself, so the banner is only noise in its
  * output. The flag is the backend's own first-use marker.
@@ -99,6 +95,11 @@ export function silenceCpuBanner(): void {
   if ('firstUse' in cpu) cpu.firstUse = false;
 }
 
+/**
+ * Make a backend active. `auto` takes the fastest that loads, quietly; an explicit choice that
+ * fails warns (MOE6000) and falls back down the list. cpu (plain JavaScript) always
+ * initialises; if even it fails, that is a bug and is thrown.
+ */
 export async function selectBackend(
   pref: BackendPreference,
   opts: SelectBackendOptions = {},
