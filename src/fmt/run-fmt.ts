@@ -6,7 +6,7 @@
  * A file with syntax errors is left alone and its diagnostics are printed (exit 1).
  * Exit codes: 0 ok, 1 errors or (with --check) unformatted files, 2 usage.
  */
-import { readFileSync, renameSync, writeFileSync, unlinkSync } from 'node:fs';
+import { renameSync, writeFileSync, unlinkSync } from 'node:fs';
 import { createDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { expandInputs } from '../cli/check/expand-inputs.js';
 import { renderPretty } from '../cli/render/pretty.js';
@@ -92,9 +92,4 @@ export async function runFmt(inputs: readonly string[], options: FmtOptions): Pr
     process.stderr.write(`${unformatted.length} of ${files.length} file${files.length === 1 ? '' : 's'} not formatted; run \`moec fmt --write\`\n`);
   }
   return hasErrors(diagnostics) || unformatted.length ? EXIT_ERRORS : EXIT_OK;
-}
-
-/** For tests: read a file and format it. */
-export function formatFile(file: string): string | undefined {
-  return formatMoe(readFileSync(file, 'utf8'), file).output;
 }

@@ -14,13 +14,6 @@ import { mapSchemaErrors } from './map-schema-errors.js';
 import { runChecks } from './checks/index.js';
 import { rejectedPointers } from './checks/guard-invalid.js';
 
-/** Schema errors only (also what a fragment file can be checked against, key by key). */
-export function validateSchema(spec: unknown, spans: SpanMap): Diagnostic[] {
-  const validate = getSchemaValidator();
-  if (validate(spec)) return [];
-  return mapSchemaErrors(validate.errors ?? [], spec, spans);
-}
-
 export function validateSpec(spec: unknown, spans: SpanMap): { spec?: ModelSpec; diagnostics: Diagnostic[] } {
   const validate = getSchemaValidator();
   if (validate(spec)) {

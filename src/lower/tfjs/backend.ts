@@ -16,7 +16,6 @@ import { createDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.
 import type { Precision } from '../../spec/types.js';
 
 export type BackendPreference = 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
-export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'];
 
 export interface SelectedBackend {
   /** The tfjs backend name that is now active: `tensorflow` (node / node-gpu), `wasm` or `cpu`. */

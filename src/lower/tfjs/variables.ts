@@ -35,23 +35,6 @@ export function createVariables(ir: Pick<ModelIR, 'tensors'>, weights: Map<strin
   return vars;
 }
 
-/** Current values, copied out (for checkpoints and the ONNX export). */
-export function readVariables(vars: ModelVariables): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  for (const [name, v] of vars) out.set(name, v.dataSync() as Float32Array);
-  return out;
-}
-
-/** Overwrite variable values in place (resume); shapes must match. */
-export function assignVariables(vars: ModelVariables, values: Map<string, Float32Array>): void {
-  for (const [name, data] of values) {
-    const v = vars.get(name);
-    if (!v) throw new Error(`moec: no variable \`${name}\``);
-    if (data.length !== v.size) throw new Error(`moec: \`${name}\` has ${data.length} values, needs ${v.size}`);
-    tf.tidy(() => v.assign(tf.tensor(data, v.shape, 'float32')));
-  }
-}
-
 export function disposeVariables(vars: ModelVariables): void {
   for (const v of vars.values()) v.dispose();
   vars.clear();
