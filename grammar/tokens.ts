@@ -7,7 +7,7 @@
  * instead of a number followed by a stray identifier that derails the parser.
  *
  * Strings and block comments also match when unterminated (to the end of the line / file) so the
- * lexer never stalls on them; cst-to-ast.ts reports them as MOE1004 / MOE1005.
+ * lexer never stalls on them; parse-source.ts reports them as MOE1011 / MOE1012.
  */
 import type { CustomPatternMatcherFunc, Lexer as LexerType, TokenType } from 'chevrotain';
 import { chevrotain } from './chevrotain.js';
@@ -42,7 +42,7 @@ export const BlockComment = createToken({
 
 export const StringLiteral = createToken({
   name: 'String',
-  // The closing quote is optional so an unterminated string ends at the line end (MOE1004).
+  // The closing quote is optional so an unterminated string ends at the line end (MOE1011).
   pattern: /"(?:[^"\\\n\r]|\\[^\n\r])*"?/,
   label: 'a string',
 });

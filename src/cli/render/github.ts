@@ -1,5 +1,5 @@
 /**
- * GitHub Actions workflow commands: one `::error file=…,line=…,col=…,title=MOE1203::message`
+ * GitHub Actions workflow commands: one `::error file=…,line=…,col=…,title=MOE3201::message`
  * line per diagnostic, which GitHub shows as an annotation on the line in the pull request.
  * Escaping follows the Actions toolkit (`%`, CR, LF in data; also `:` and `,` in properties).
  */

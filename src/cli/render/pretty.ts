@@ -1,5 +1,5 @@
 /**
- * Human-readable diagnostics: `file:line:col - error MOE1203: message`, the source line,
+ * Human-readable diagnostics: `file:line:col - error MOE3201: message`, the source line,
  * a caret under the span, and the hint.
  */
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
