@@ -46,7 +46,7 @@ export const syntaxCodes = defineCodes({
     severity: 'error',
     title: 'invalid escape in string',
     message: 'invalid escape `{escape}` in string',
-    hint: 'valid escapes are \\" \\\\ \\n \\t \\r \\uXXXX and \\u{X...}',
+    hint: 'valid escapes are \\" \\\\ \\/ \\n \\t \\r \\b \\f \\0 \\uXXXX and \\u{X...}',
   },
   MOE1014: {
     severity: 'error',
