@@ -1,4 +1,5 @@
 /**
+ * Phase: lexing/parsing (loading the library).
  * Loads Chevrotain's single-file bundle instead of its package entry. The entry point
  * (lib/src/api.js) is ~100 ES modules, which costs `moec check` about 40 ms of cold start just
  * to resolve and link; the bundle (lib/chevrotain.min.mjs, shipped in the same package) is one

@@ -1,4 +1,5 @@
 /**
+ * Phase: parsing (grammar validation; tests and the diagram generator only).
  * Chevrotain 13 targets Node 22 and calls `Object.groupBy` in its grammar validation (run by the
  * tests and the diagram generator, never by `moec` itself). moec supports Node 20, so grammar
  * validation installs this minimal polyfill first.

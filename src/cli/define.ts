@@ -1,4 +1,4 @@
-/** Shared type for command definition modules (src/cli/commands/*.ts). */
+/** CLI: shared type for command definition modules (src/cli/commands/*.ts). */
 import type { Command } from 'commander';
 import type { Action } from './main.js';
 

@@ -1,4 +1,5 @@
 /**
+ * Phase: lowering (AST → spec object); read by validation.
  * Where each value of a spec object came from. Keys are JSON pointers (RFC 6901) into the
  * spec object, e.g. `/moe/router/top_k`; the root object is `""`. Schema errors (ajv's
  * `instancePath`) and semantic checks use this to put a line and column on every diagnostic.

@@ -1,4 +1,4 @@
-/** Shape of one row of the diagnostic table. `message`/`hint` may use `{name}` placeholders. */
+/** Diagnostics: one row of the code table. `message`/`hint` may use `{name}` placeholders. */
 import type { Severity } from '../diagnostic.js';
 
 export interface DiagnosticEntry {
