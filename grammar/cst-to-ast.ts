@@ -32,10 +32,6 @@ function token(ctx: Ctx, name: string): IToken | undefined {
   return isRealToken(t) ? t : undefined;
 }
 
-function node(ctx: Ctx, name: string, i = 0): CstNode | undefined {
-  return ctx[name]?.[i] as CstNode | undefined;
-}
-
 function createBuilderClass(): new () => Builder {
   const Base = getParser().getBaseCstVisitorConstructor();
 

@@ -12,7 +12,7 @@
  * The quantized data keeps the IR tensor name; scales and zero points are `<name>_scale`
  * and `<name>_zero_point`.
  */
-import type { ModelIR, QuantIR, TensorIR } from '../../ir/types.js';
+import type { ModelIR, TensorIR } from '../../ir/types.js';
 import { DT, GraphBuilder, rawBytes } from './graph-builder.js';
 import { packNibbles, quantizeMatrix, toBFloat16, toFloat16, transpose2d, type Quantized } from './quantize.js';
 

@@ -37,6 +37,7 @@ describe('writeOnnxModel', () => {
     const a = await writeOnnxModel(model, join(dir, 'a.onnx'));
     const b = await writeOnnxModel(model, join(dir, 'b.onnx'));
     expect(a.diagnostics).toEqual([]);
+    expect(b.diagnostics).toEqual([]);
     expect(a.value!.data).toEqual([]);
     expect(readFileSync(join(dir, 'a.onnx'))).toEqual(readFileSync(join(dir, 'b.onnx')));
     expect(Array.from(await runAdd(join(dir, 'a.onnx'), 8))).toEqual([1, 3, 5, 7, 9, 11, 13, 15]);
