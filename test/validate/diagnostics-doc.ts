@@ -49,7 +49,7 @@ Machine-readable output (\`--format json|sarif|github\`) carries the same codes;
 \`UPDATE=1 npx vitest run test/validate/diagnostics-doc.test.ts\`.
 `;
 
-type Entry = { severity: string; title: string; message: string; hint?: string };
+type Entry = { severity: string; title: string; message: string; hint?: string; retired?: string };
 
 function examples(): Map<string, { diagnostic: Diagnostic; sources: Map<string, string> }> {
   const found = new Map<string, { diagnostic: Diagnostic; sources: Map<string, string> }>();
@@ -72,7 +72,7 @@ export function generateDiagnosticsDoc(): string {
   out.push('## Index\n', '| Code | Severity | Meaning |', '|---|---|---|');
   for (const code of codes) {
     const e = diagnosticTable[code] as Entry;
-    out.push(`| [${code}](#${code.toLowerCase()}) | ${e.severity} | ${cell(e.title)} |`);
+    out.push(`| [${code}](#${code.toLowerCase()}) | ${e.severity} | ${cell(e.title)}${e.retired ? ' (retired)' : ''} |`);
   }
   out.push('');
   for (const [prefix, heading] of RANGES) {
@@ -82,6 +82,10 @@ export function generateDiagnosticsDoc(): string {
     for (const code of inRange) {
       const e = diagnosticTable[code] as Entry;
       out.push(`### ${code}\n`, `**${e.severity}** — ${e.title}.\n`, `Message: ${e.message.replace(/\{(\w+)\}/g, '‹$1›')}\n`);
+      if (e.retired) {
+        out.push(`Retired: moec no longer raises this code (${e.retired}).\n`);
+        continue;
+      }
       const sample = ex.get(code);
       if (sample) {
         const text = renderPretty([sample.diagnostic], sample.sources).trimEnd();

@@ -1,6 +1,6 @@
 /**
  * Diagnostic codes MOE4xxx (IR resolution and analysis). Codes are stable: never renumber or
- * reuse one; retire a code by leaving it here with a note. Each is documented in docs/diagnostics.md.
+ * reuse one; retire a code by leaving it here with `retired: why`. Each is documented in docs/diagnostics.md.
  */
 import { defineCodes } from './entry.js';
 

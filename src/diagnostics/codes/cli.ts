@@ -1,6 +1,6 @@
 /**
  * Diagnostic codes MOE9xxx (CLI and I/O). Codes are stable: never renumber or reuse one;
- * retire a code by leaving it here with a note. Each is documented in docs/diagnostics.md.
+ * retire a code by leaving it here with `retired: why`. Each is documented in docs/diagnostics.md.
  */
 import { defineCodes } from './entry.js';
 

@@ -7,6 +7,8 @@ export interface DiagnosticEntry {
   title: string;
   message: string;
   hint?: string;
+  /** Set when moec no longer raises the code: why. The row stays so the code is never reused. */
+  retired?: string;
 }
 
 /** Identity helper that keeps the literal code keys (so unknown codes fail to type-check). */

@@ -1,6 +1,6 @@
 /**
  * Diagnostic codes MOE5xxx (onnx). Codes are stable: never renumber or reuse one;
- * retire a code by leaving it here with a note. Each is documented in docs/diagnostics.md.
+ * retire a code by leaving it here with `retired: why`. Each is documented in docs/diagnostics.md.
  */
 import { defineCodes } from './entry.js';
 
@@ -43,12 +43,11 @@ export const onnxCodes = defineCodes({
     message: '`moec compile --target {target}` needs an output: -o <file>{triton}',
     hint: 'e.g. moec compile model.moe --target onnx -o model.onnx',
   },
-  // Retired: raised while the tfjs target was loaded by a computed path; it is now a plain
-  // lazy import that cannot be missing. Kept so the code is never reused.
   MOE5502: {
     severity: 'error',
     title: 'target not available',
     message: 'the {target} target is not available in this build: {reason}',
+    retired: 'it was raised while the tfjs target was loaded by a computed path; it is now a plain lazy import that cannot be missing',
   },
   MOE5503: {
     severity: 'error',

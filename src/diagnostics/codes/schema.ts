@@ -1,6 +1,6 @@
 /**
  * Diagnostic codes MOE2xxx (schema). Codes are stable: never renumber or reuse one;
- * retire a code by leaving it here with a note. Each is documented in docs/diagnostics.md.
+ * retire a code by leaving it here with `retired: why`. Each is documented in docs/diagnostics.md.
  *
  * These come from the JSON Schema (src/validate/schema.ts) checked by ajv; src/validate/
  * map-schema-errors.ts turns each ajv error into one of them with the span of the value.

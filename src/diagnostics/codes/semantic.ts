@@ -1,6 +1,6 @@
 /**
  * Diagnostic codes MOE3xxx (semantic). Codes are stable: never renumber or reuse one;
- * retire a code by leaving it here with a note. Each is documented in docs/diagnostics.md.
+ * retire a code by leaving it here with `retired: why`. Each is documented in docs/diagnostics.md.
  *
  * Ranges follow the check files in src/validate/checks/: 31xx attention, 32xx experts and
  * router, 33xx layer selections, 34xx parallel layout, 35xx quantization, 36xx training,

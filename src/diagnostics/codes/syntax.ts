@@ -1,6 +1,6 @@
 /**
  * Diagnostic codes MOE1xxx (syntax). Codes are stable: never renumber or reuse one;
- * retire a code by leaving it here with a note. Each is documented in docs/diagnostics.md.
+ * retire a code by leaving it here with `retired: why`. Each is documented in docs/diagnostics.md.
  *
  *   MOE100x  file-level problems (binary, size, empty)      MOE101x  lexing and literals
  *   MOE102x  parsing                                        MOE103x  lowering (keys, blocks)

@@ -1,6 +1,6 @@
 /**
  * Diagnostic codes MOE6xxx (tfjs). Codes are stable: never renumber or reuse one;
- * retire a code by leaving it here with a note. Each is documented in docs/diagnostics.md.
+ * retire a code by leaving it here with `retired: why`. Each is documented in docs/diagnostics.md.
  */
 import { defineCodes } from './entry.js';
 
@@ -12,14 +12,12 @@ export const tfjsCodes = defineCodes({
     message: 'backend `{requested}` is not available ({reason}); using `{used}`',
     hint: '{hint}',
   },
-  // Not raised: the cpu backend, last in the fallback list, is plain JavaScript and always
-  // initialises, so selectBackend treats its failure as a compiler bug (an exception). Kept so
-  // the code is never reused.
   MOE6001: {
     severity: 'error',
     title: 'no TensorFlow.js backend could be initialised',
     message: 'backend `{requested}` could not be initialised: {reason}',
     hint: 'use `--backend auto` to fall back to wasm or cpu',
+    retired: 'an unavailable backend falls back down the list (MOE6000) to cpu, which is plain JavaScript and always initialises; its failure would be a bug in moec',
   },
   MOE6002: {
     severity: 'warning',
