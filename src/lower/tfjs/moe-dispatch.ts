@@ -1,5 +1,5 @@
 /**
- * TensorFlow.js target — sparse MoE dispatch and combine (docs/tfjs.md §Dispatch).
+ * TensorFlow.js target — sparse MoE dispatch and combine (docs/tfjs.md §MoE dispatch).
  *
  * Work is proportional to top_k, not to the number of experts: the kept assignments' token
  * rows are gathered into one expert-major buffer [kept, hidden], split into per-expert
