@@ -111,7 +111,7 @@ export function getLexer(): LexerType {
   lexer ??= new Lexer(allTokens, {
     positionTracking: 'full',
     ensureOptimizations: false,
-    // The patterns are validated by test/grammar/tokens.test.ts; skip the work at run time.
+    // The patterns are validated by test/grammar/diagrams.test.ts; skip the work at run time.
     skipValidations: process.env.MOEC_VALIDATE_GRAMMAR !== '1',
   });
   return lexer;
