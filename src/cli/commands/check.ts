@@ -1,6 +1,7 @@
 /** `moec check` — definition only; the implementation is imported when the command runs. */
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import type { DefineCommand } from '../define.js';
+import { wholeNumber } from '../options.js';
 
 export const defineCheck: DefineCommand = (program, wrap) => {
   program
@@ -8,11 +9,7 @@ export const defineCheck: DefineCommand = (program, wrap) => {
     .description('parse and validate spec files (schema, semantic rules, memory fit) without compiling; for CI')
     .argument('<inputs...>', 'spec files, directories (searched for *.moe, *.moe.json, *.moe.yaml) or globs')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json', 'sarif', 'github']).default('pretty'))
-    .option('--max-warnings <n>', 'exit 1 when there are more than n warnings', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`--max-warnings needs a whole number ≥ 0, got \`${v}\``);
-      return n;
-    })
+    .option('--max-warnings <n>', 'exit 1 when there are more than n warnings', wholeNumber('--max-warnings'))
     .option('-q, --quiet', 'report errors only')
     .option('--no-memory', 'skip the per-device memory-fit analysis')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')

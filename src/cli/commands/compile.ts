@@ -1,12 +1,7 @@
 /** `moec compile` — definition only; the implementation is imported when the command runs. */
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import type { DefineCommand } from '../define.js';
-
-const wholeNumber = (flag: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${flag} needs a whole number ≥ 0, got \`${v}\``);
-  return n;
-};
+import { wholeNumber } from '../options.js';
 
 export const defineCompile: DefineCommand = (program, wrap) => {
   program

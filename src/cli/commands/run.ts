@@ -1,12 +1,7 @@
 /** `moec run` — definition only; the implementation is imported when the command runs. */
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import type { DefineCommand } from '../define.js';
-
-const positive = (flag: string, min: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${flag} needs a whole number ≥ ${min}, got \`${v}\``);
-  return n;
-};
+import { wholeNumber } from '../options.js';
 
 export const defineRun: DefineCommand = (program, wrap) => {
   program
@@ -15,8 +10,8 @@ export const defineRun: DefineCommand = (program, wrap) => {
     .argument('<model>', 'model.onnx written by `moec compile --target onnx`')
     .option('-p, --prompt <text>', 'text prompt, encoded as UTF-8 bytes (byte-level vocabulary, vocab ≥ 256)')
     .option('--ids <ids>', 'prompt as comma-separated token ids, e.g. 1,2,3')
-    .option('-n, --max-new-tokens <n>', 'tokens to generate', positive('--max-new-tokens', 0), 16)
-    .option('--threads <n>', 'onnxruntime intra-op threads (default: onnxruntime decides)', positive('--threads', 1))
+    .option('-n, --max-new-tokens <n>', 'tokens to generate', wholeNumber('--max-new-tokens', 0), 16)
+    .option('--threads <n>', 'onnxruntime intra-op threads (default: onnxruntime decides)', wholeNumber('--threads', 1))
     .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
     .addHelpText(
       'after',

@@ -1,12 +1,7 @@
 /** `moec train` — definition only; the implementation is imported when the command runs. */
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import type { DefineCommand } from '../define.js';
-
-const wholeNumber = (flag: string, min: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${flag} needs a whole number ≥ ${min}, got \`${v}\``);
-  return n;
-};
+import { wholeNumber } from '../options.js';
 
 export const defineTrain: DefineCommand = (program, wrap) => {
   program
