@@ -6,7 +6,7 @@
  */
 import type { Diagnostic } from './diagnostics/diagnostic.js';
 import { hasErrors } from './diagnostics/diagnostic.js';
-import type { ModelSpec } from './spec/types.js';
+import type { ModelSpec, Target } from './spec/types.js';
 import type { SpanMap } from './spec/spans.js';
 import type { Sources } from './spec/source.js';
 import type { ModelIR } from './ir/types.js';
@@ -34,6 +34,8 @@ export interface LoadSpecOptions {
   root?: string;
   /** The file already read by readSpecFile (callers that looked at it first need not parse twice). */
   parsed?: ReadSpecResult;
+  /** The targets the command compiles to (target-specific rules run for these; default: the spec's `targets`). */
+  targets?: readonly Target[];
 }
 
 /** Parse and validate one spec file (`.moe`, `.moe.json`, `.moe.yaml`). */
@@ -43,7 +45,7 @@ export function loadSpec(file: string, sources: Sources = new Map(), options: Lo
   if (parsed.spec === undefined || hasErrors(diagnostics)) {
     return { file, spans: parsed.spans, sources, diagnostics };
   }
-  const validated = validateSpec(parsed.spec, parsed.spans);
+  const validated = validateSpec(parsed.spec, parsed.spans, { targets: options.targets });
   diagnostics.push(...validated.diagnostics);
   const result: LoadedSpec = { file, spans: parsed.spans, sources, diagnostics };
   if (validated.spec && !hasErrors(diagnostics)) result.spec = validated.spec;

@@ -230,6 +230,15 @@ export interface TrainSpec {
   dropout?: number; // default 0
 }
 
+/**
+ * The tools a spec is meant for. Target-specific rules (what the tfjs trainer cannot honour, what
+ * Megatron-Core would refuse at launch) run only for the targets in effect: the ones a command
+ * compiles to (`--target`), else the ones the spec declares here. A spec without `targets` gets
+ * the target-neutral checks only.
+ */
+export type Target = 'onnx' | 'tfjs' | 'megatron' | 'hf';
+export const TARGETS: readonly Target[] = ['onnx', 'tfjs', 'megatron', 'hf'];
+
 /** The whole spec. */
 export interface ModelSpec {
   name: string;
@@ -246,6 +255,8 @@ export interface ModelSpec {
   parallel?: ParallelSpec;
   quantize?: QuantizeSpec;
   train?: TrainSpec;
+  /** The targets this spec is written for (see Target). Default: none declared. */
+  targets?: Target[];
 }
 
 /**

@@ -52,7 +52,7 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
     process.stderr.write('error: --resume continues the run in its own directory; drop --out (or make it the same directory)\n');
     return 2;
   }
-  const loaded = loadModel(spec, { memoryFit: false });
+  const loaded = loadModel(spec, { memoryFit: false, targets: ['tfjs'] });
   if (!loaded.ir || hasErrors(loaded.diagnostics)) {
     report(loaded.diagnostics, loaded.sources);
     return 1;

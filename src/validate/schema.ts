@@ -5,6 +5,7 @@
  * live in src/validate/checks/. Descriptions and defaults feed `moec schema` (editors validate
  * `.moe.json` files with it) and the reference tables in docs/language.md.
  */
+import { TARGETS } from '../spec/types.js';
 import { bool, int, layerSelection, nonNegative, object, oneOfValues, positive, string, type JsonSchema } from './schema-builders.js';
 
 const ACTIVATIONS = ['swiglu', 'geglu', 'gelu', 'relu', 'silu'] as const;
@@ -239,6 +240,12 @@ export const modelSpecSchema: JsonSchema = {
       parallel,
       quantize,
       train,
+      targets: {
+        type: 'array',
+        items: { enum: [...TARGETS] },
+        uniqueItems: true,
+        description: 'Targets the spec is written for; target-specific checks run for these (a command\'s --target overrides).',
+      },
     },
     ['name', 'vocab', 'hidden', 'layers', 'context', 'attention'],
   ),

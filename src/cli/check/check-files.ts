@@ -9,6 +9,7 @@
 import { createDiagnostic, sortDiagnostics, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { fileSpan } from '../../diagnostics/span.js';
 import type { Sources } from '../../spec/source.js';
+import type { Target } from '../../spec/types.js';
 import { readSpecFile } from '../../spec/read-spec-file.js';
 import { loadModel } from '../../pipeline.js';
 import { countBySeverity, type CheckReport, type FileResult } from './report.js';
@@ -18,6 +19,8 @@ export interface CheckFilesOptions {
   memory?: boolean;
   /** Imports may not escape this directory (default: each spec's own directory). */
   root?: string;
+  /** Run these targets' rules (default: the targets each spec declares). */
+  targets?: readonly Target[];
 }
 
 function isFragment(parsed: unknown): boolean {
@@ -28,7 +31,7 @@ function checkOne(file: string, options: CheckFilesOptions, sources: Sources): {
   try {
     const parsed = readSpecFile(file, sources, { root: options.root });
     if (isFragment(parsed)) return { kind: 'fragment', diagnostics: parsed.diagnostics };
-    const loaded = loadModel(file, { memoryFit: options.memory !== false, root: options.root, parsed }, sources);
+    const loaded = loadModel(file, { memoryFit: options.memory !== false, root: options.root, parsed, targets: options.targets }, sources);
     return { kind: 'model', diagnostics: loaded.diagnostics };
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);

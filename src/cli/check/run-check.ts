@@ -42,7 +42,7 @@ function write(output: string | undefined, text: string): Diagnostic | undefined
 
 export async function runCheck(inputs: string[], options: CheckOptions): Promise<number> {
   const expanded = await expandInputs(inputs);
-  const report = checkFiles(expanded.files, { memory: options.memory, root: options.root });
+  const report = checkFiles(expanded.files, { memory: options.memory, root: options.root, targets: options.target });
   report.diagnostics.unshift(...expanded.diagnostics);
   const counts = countBySeverity(report.diagnostics);
   if (options.quiet) report.diagnostics = report.diagnostics.filter((d) => d.severity === 'error');

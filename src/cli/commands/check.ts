@@ -2,6 +2,7 @@
 import { Option } from 'commander';
 import type { DefineCommand } from '../define.js';
 import { wholeNumber } from '../options.js';
+import { TARGETS, type Target } from '../../spec/types.js';
 
 export const defineCheck: DefineCommand = (program, wrap) => {
   program
@@ -13,6 +14,7 @@ export const defineCheck: DefineCommand = (program, wrap) => {
     .option('-q, --quiet', 'report errors only')
     .option('--no-memory', 'skip the per-device memory-fit analysis')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .addOption(new Option('-t, --target <target...>', 'also run the rules of these targets (default: the targets each spec declares)').choices([...TARGETS]))
     .option('--root <dir>', 'imports may not escape this directory (default: each spec file\'s directory)')
     .addHelpText(
       'after',
@@ -34,4 +36,5 @@ export interface CheckOptions {
   memory: boolean;
   output?: string;
   root?: string;
+  target?: Target[];
 }

@@ -81,7 +81,7 @@ export async function runCompile(specFile: string, options: CompileOptions): Pro
     return EXIT_USAGE;
   }
   // The memory-fit analysis is about the training layout; it says nothing about this artifact.
-  const loaded = loadModel(specFile, { memoryFit: false });
+  const loaded = loadModel(specFile, { memoryFit: false, targets: [options.target] });
   const diagnostics = [...loaded.diagnostics];
   if (!loaded.ir || hasErrors(diagnostics)) {
     report(options, diagnostics, loaded.sources);

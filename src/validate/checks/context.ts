@@ -6,7 +6,7 @@
 import { createDiagnostic, type Diagnostic, type Severity } from '../../diagnostics/diagnostic.js';
 import type { DiagnosticCode } from '../../diagnostics/codes/index.js';
 import type { SpanMap } from '../../spec/spans.js';
-import type { ModelSpec } from '../../spec/types.js';
+import type { ModelSpec, Target } from '../../spec/types.js';
 import { spanFor } from '../json-pointer.js';
 
 export interface ReportInit {
@@ -20,6 +20,11 @@ export interface ReportInit {
 export interface CheckContext {
   spec: ModelSpec;
   spans: SpanMap;
+  /**
+   * The targets in effect (docs/language.md `targets`): the command's `--target` when given,
+   * else the spec's `targets`. Target-specific rules report only for these.
+   */
+  targets: ReadonlySet<Target>;
   /** Report at the value named by JSON pointer `at` (the nearest ancestor with a span if it was defaulted). */
   report(code: DiagnosticCode, at: string, init?: ReportInit): void;
   /** Whether the user wrote the value at `at` (as opposed to a default). */
@@ -28,10 +33,17 @@ export interface CheckContext {
 
 export type Check = (ctx: CheckContext) => void;
 
-export function createCheckContext(spec: ModelSpec, spans: SpanMap, out: Diagnostic[]): CheckContext {
+/** The targets in effect: the command's when it names any, else the spec's declaration. */
+export function targetsInEffect(spec: ModelSpec, commandTargets?: readonly Target[]): ReadonlySet<Target> {
+  if (commandTargets && commandTargets.length) return new Set(commandTargets);
+  return new Set(Array.isArray(spec.targets) ? spec.targets : []);
+}
+
+export function createCheckContext(spec: ModelSpec, spans: SpanMap, out: Diagnostic[], targets: ReadonlySet<Target> = new Set()): CheckContext {
   return {
     spec,
     spans,
+    targets,
     report(code, at, init = {}) {
       const related = (init.related ?? []).flatMap((r) => {
         const span = spanFor(spans, r.at);

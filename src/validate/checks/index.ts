@@ -4,8 +4,8 @@
  */
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { SpanMap } from '../../spec/spans.js';
-import type { ModelSpec } from '../../spec/types.js';
-import { createCheckContext, type Check } from './context.js';
+import type { ModelSpec, Target } from '../../spec/types.js';
+import { createCheckContext, targetsInEffect, type Check } from './context.js';
 import { guardRejected, REJECTED_VALUE_READ, type Rejected } from './guard-invalid.js';
 import { checkAttention } from './attention.js';
 import { checkExperts } from './experts.js';
@@ -22,17 +22,20 @@ export const CHECKS: readonly Check[] = [checkAttention, checkExperts, checkRout
  * Run every rule. `rejected`: JSON pointers the schema rejected (see guard-invalid.ts); a rule
  * that reads one is abandoned together with what it found, the others report as usual.
  */
-export function runChecks(spec: ModelSpec, spans: SpanMap, rejected?: Rejected): Diagnostic[] {
+export function runChecks(spec: ModelSpec, spans: SpanMap, rejected?: Rejected, commandTargets?: readonly Target[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (!rejected) {
-    const ctx = createCheckContext(spec, spans, out);
+    const ctx = createCheckContext(spec, spans, out, targetsInEffect(spec, commandTargets));
     for (const check of CHECKS) check(ctx);
     return out;
   }
+  // A rejected `targets` value reads as none declared.
+  const targetsRejected = [...rejected.values].some((p) => p === '/targets' || p.startsWith('/targets/'));
+  const targets = targetsRejected ? new Set<Target>(commandTargets ?? []) : targetsInEffect(spec, commandTargets);
   for (const check of CHECKS) {
     const found: Diagnostic[] = [];
     try {
-      check(createCheckContext(guardRejected(spec, rejected), spans, found));
+      check(createCheckContext(guardRejected(spec, rejected), spans, found, targets));
     } catch (err) {
       if (err === REJECTED_VALUE_READ) continue;
       throw err;
