@@ -14,6 +14,8 @@ import { readSpecFile, type ReadSpecResult } from './spec/read-spec-file.js';
 import { validateSpec } from './validate/validate-spec.js';
 import { buildIR } from './ir/build-ir.js';
 import { checkMemoryFit } from './analysis/memory-fit.js';
+import { specHash } from './ir/spec-hash.js';
+import { QUANTIZE_OPTION_FILE, type QuantizeOption } from './spec/quantize-option.js';
 
 export interface LoadedSpec {
   file: string;
@@ -22,6 +24,8 @@ export interface LoadedSpec {
   spans: SpanMap;
   sources: Sources;
   diagnostics: Diagnostic[];
+  /** Hash of the spec as the file states it (before a `--quantize` override): provenance. */
+  fileSpecHash?: string;
 }
 
 export interface LoadedModel extends LoadedSpec {
@@ -36,6 +40,11 @@ export interface LoadSpecOptions {
   parsed?: ReadSpecResult;
   /** The targets the command compiles to (target-specific rules run for these; default: the spec's `targets`). */
   targets?: readonly Target[];
+  /**
+   * `--quantize`: replaces the spec's whole `quantize` block for this command. Its values are
+   * checked by the same rules, reported at the option text.
+   */
+  quantize?: QuantizeOption;
 }
 
 /** Parse and validate one spec file (`.moe`, `.moe.json`, `.moe.yaml`). */
@@ -45,11 +54,21 @@ export function loadSpec(file: string, sources: Sources = new Map(), options: Lo
   if (parsed.spec === undefined || hasErrors(diagnostics)) {
     return { file, spans: parsed.spans, sources, diagnostics };
   }
-  const validated = validateSpec(parsed.spec, parsed.spans, { targets: options.targets });
+  const fileSpecHash = specHash(parsed.spec);
+  const { spec, spans } = options.quantize ? withQuantize(parsed.spec, parsed.spans, options.quantize, sources) : parsed;
+  const validated = validateSpec(spec, spans, { targets: options.targets });
   diagnostics.push(...validated.diagnostics);
-  const result: LoadedSpec = { file, spans: parsed.spans, sources, diagnostics };
+  const result: LoadedSpec = { file, spans, sources, diagnostics, fileSpecHash };
   if (validated.spec && !hasErrors(diagnostics)) result.spec = validated.spec;
   return result;
+}
+
+/** The spec with its `quantize` block replaced by the option's (spans point into the option). */
+function withQuantize(spec: unknown, spans: SpanMap, option: QuantizeOption, sources: Sources): { spec: unknown; spans: SpanMap } {
+  sources.set(QUANTIZE_OPTION_FILE, option.text);
+  const merged: SpanMap = new Map([...spans].filter(([ptr]) => ptr !== '/quantize' && !ptr.startsWith('/quantize/')));
+  for (const [ptr, s] of option.spans) merged.set(ptr, s);
+  return { spec: { ...(spec as object), quantize: option.quantize }, spans: merged };
 }
 
 export interface LoadModelOptions extends LoadSpecOptions {
@@ -65,6 +84,8 @@ export function loadModel(file: string, options: LoadModelOptions = {}, sources:
   loaded.diagnostics.push(...built.diagnostics);
   if (hasErrors(built.diagnostics)) return loaded;
   loaded.ir = built.value;
+  // With --quantize the IR's spec is not the file's; provenance names the file's spec.
+  if (options.quantize && loaded.fileSpecHash) loaded.ir.specHash = loaded.fileSpecHash;
   if (options.memoryFit !== false) loaded.diagnostics.push(...checkMemoryFit(built.value, loaded.spans));
   return loaded;
 }

@@ -43,7 +43,14 @@ export interface ShardEntry {
 export interface Manifest {
   format: typeof CHECKPOINT_FORMAT;
   version: number;
+  /** The whole spec's hash: provenance only (which spec trained it). */
   specHash: string;
+  /**
+   * What the weights belong to (src/ir/architecture.ts): a reader matches a spec by this.
+   * Absent in checkpoints written before moec 0.2; those are matched by specHash.
+   */
+  architectureHash?: string;
+  architecture?: Record<string, unknown>;
   moecVersion: string;
   step: number;
   tensors: TensorEntry[];

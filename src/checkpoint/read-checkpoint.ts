@@ -8,6 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { createDiagnostic, type Diagnostic, type Result } from '../diagnostics/diagnostic.js';
 import type { ModelIR } from '../ir/types.js';
+import { describeArchitecture, firstArchitectureDifference } from '../ir/architecture.js';
 import {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
@@ -86,16 +87,12 @@ export function readManifest(path: string): Result<CheckpointLocation | undefine
 }
 
 /**
- * Read a checkpoint's weights for `ir`: spec hash must match, every IR tensor must be present
- * with its IR shape. Extra tensors are ignored with a warning. The map is in IR order.
+ * Whether a checkpoint's weights belong to `ir` (docs/checkpoint.md "Matching a spec"): every IR
+ * tensor present with its shape (the first that is not is named), then the recorded architecture
+ * equal to the spec's (the first differing field is named). A checkpoint written before
+ * architectures were recorded is matched by its whole spec hash instead.
  */
-export function readCheckpointWeights(runOrCheckpointDir: string, ir: ModelIR): Result<Map<string, Float32Array> | undefined> {
-  const m = readManifest(runOrCheckpointDir);
-  if (!m.value) return m as Result<undefined>;
-  const { dir, manifest } = m.value;
-  if (manifest.specHash !== ir.specHash) {
-    return fail(createDiagnostic('MOE6502', { args: { path: dir, found: short(manifest.specHash), expected: short(ir.specHash) } }));
-  }
+export function checkArchitecture(dir: string, manifest: Manifest, ir: ModelIR): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const byName = new Map(manifest.tensors.map((t) => [t.name, t]));
   for (const t of ir.tensors) {
@@ -105,6 +102,33 @@ export function readCheckpointWeights(runOrCheckpointDir: string, ir: ModelIR): 
       diagnostics.push(createDiagnostic('MOE6504', { args: { name: t.name, found: e.shape.join(', '), expected: t.shape.join(', ') } }));
     }
   }
+  if (diagnostics.length) {
+    // Tensors named first: they say what is wrong in the user's terms. One per kind is enough
+    // when the whole model differs (a wrong spec gives hundreds).
+    return diagnostics.length > 10 ? [...diagnostics.slice(0, 10)] : diagnostics;
+  }
+  if (manifest.architecture === undefined) {
+    if (manifest.specHash !== ir.specHash) {
+      return [createDiagnostic('MOE6502', { args: { path: dir, found: short(manifest.specHash), expected: short(ir.specHash) } })];
+    }
+    return [];
+  }
+  if (manifest.architectureHash === ir.architectureHash) return [];
+  const diff = firstArchitectureDifference(manifest.architecture, describeArchitecture(ir));
+  if (!diff) return [];
+  return [createDiagnostic('MOE6550', { args: { path: dir, field: diff.path, found: diff.found, expected: diff.expected } })];
+}
+
+/**
+ * Read a checkpoint's weights for `ir`: the checkpoint must hold `ir`'s architecture
+ * (checkArchitecture), not necessarily its whole spec. Extra tensors are ignored with a warning.
+ * The map is in IR order.
+ */
+export function readCheckpointWeights(runOrCheckpointDir: string, ir: ModelIR): Result<Map<string, Float32Array> | undefined> {
+  const m = readManifest(runOrCheckpointDir);
+  if (!m.value) return m as Result<undefined>;
+  const { dir, manifest } = m.value;
+  const diagnostics = checkArchitecture(dir, manifest, ir);
   if (diagnostics.length) return { value: undefined, diagnostics };
   const wanted = new Set(ir.tensors.map((t) => t.name));
   const extra = manifest.tensors.filter((t) => !wanted.has(t.name));

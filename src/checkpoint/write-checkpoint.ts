@@ -38,6 +38,8 @@ export interface OptimizerSnapshot {
 export interface CheckpointInput {
   step: number;
   specHash: string;
+  /** The architecture the weights belong to (describeArchitecture) and its hash. */
+  architecture?: { hash: string; description: Record<string, unknown> };
   /** Parameters, in IR order. */
   weights: WeightsInput;
   optimizer?: OptimizerSnapshot;
@@ -86,6 +88,7 @@ export function writeCheckpoint(runDir: string, input: CheckpointInput): Result<
       format: CHECKPOINT_FORMAT,
       version: CHECKPOINT_VERSION,
       specHash: input.specHash,
+      ...(input.architecture ? { architectureHash: input.architecture.hash, architecture: input.architecture.description } : {}),
       moecVersion: VERSION,
       step: input.step,
       ...weights,

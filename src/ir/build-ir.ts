@@ -21,6 +21,7 @@ import {
 } from './defaults.js';
 import { ffnLayout, resolveLayerSelection } from './layer-selection.js';
 import { specHash } from './spec-hash.js';
+import { architectureHash } from './architecture.js';
 import { assignStages } from './stages.js';
 import { createTensors } from './tensors.js';
 import type { DenseIR, LayerIR, ModelIR, MoeIR } from './types.js';
@@ -159,7 +160,8 @@ export function buildIR(spec: ModelSpec, spans: SpanMap = new Map()): Result<Mod
     train: resolveTrain(spec.train, spec.context),
     quantize: resolveQuantize(spec.quantize),
   };
-  const ir: ModelIR = { ...base, tensors: createTensors(base) };
+  const withTensors = { ...base, tensors: createTensors(base) };
+  const ir: ModelIR = { ...withTensors, architectureHash: architectureHash(withTensors) };
   if (!hasErrors(diagnostics)) checkParallel(ir, spans, diagnostics);
   return { value: ir, diagnostics };
 }

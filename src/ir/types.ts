@@ -187,8 +187,13 @@ export interface TrainIR {
 
 export interface ModelIR {
   name: string;
-  /** sha256 of the canonical JSON of the spec object (hex). */
+  /** sha256 of the canonical JSON of the spec object (hex): provenance. */
   specHash: string;
+  /**
+   * sha256 of the architecture (src/ir/architecture.ts): what decides the weights and the
+   * function. Checkpoints are matched to a spec by this, not by specHash.
+   */
+  architectureHash: string;
   vocab: number;
   hidden: number;
   context: number;

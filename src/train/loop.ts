@@ -17,6 +17,7 @@ import { createSchedule } from './schedule.js';
 import { createSession, type Session, type SessionOptions, type TrainerState } from './session.js';
 import { trainStep } from './train-step.js';
 import { VERSION } from '../version.js';
+import { describeArchitecture } from '../ir/architecture.js';
 
 export interface TrainOptions extends SessionOptions {
   specFile: string;
@@ -61,6 +62,7 @@ function saveCheckpoint(o: TrainOptions, s: Session, step: number): Diagnostic[]
   const r = writeCheckpoint(o.outDir, {
     step,
     specHash: o.ir.specHash,
+    architecture: { hash: o.ir.architectureHash, description: describeArchitecture(o.ir) },
     weights: s.model.variables,
     optimizer: s.optimizer.snapshot(),
     state,
@@ -105,7 +107,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainOutcome> {
   if (o.resumeFrom) pointLatestAt(o.outDir, o.resumeFrom);
   appendRunSession(
     o.outDir,
-    { name: o.ir.name, spec: o.specFile, specHash: o.ir.specHash },
+    { name: o.ir.name, spec: o.specFile, specHash: o.ir.specHash, architectureHash: o.ir.architectureHash },
     {
       backend: s.backend.kind,
       backendDetails: s.backend.details,

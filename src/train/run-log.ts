@@ -29,6 +29,8 @@ export interface RunLog {
   name: string;
   spec: string;
   specHash: string;
+  /** What the weights fit (src/ir/architecture.ts); absent in runs started before moec 0.2. */
+  architectureHash?: string;
   sessions: RunSession[];
 }
 

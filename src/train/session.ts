@@ -86,6 +86,12 @@ function readResume(o: SessionOptions, diagnostics: Diagnostic[]): Restored | un
   const opt = readOptimizerState(m.value.dir);
   diagnostics.push(...w.diagnostics, ...s.diagnostics, ...opt.diagnostics);
   if (!w.value || !s.value || !opt.value) return undefined;
+  const trainedWith = m.value.manifest.specHash;
+  if (trainedWith !== o.ir.specHash) {
+    // Same architecture (readCheckpointWeights checked it), other settings: continuing is the
+    // user's call (a longer schedule, another learning rate), but it is not the same run.
+    diagnostics.push(createDiagnostic('MOE6551', { args: { path: m.value.dir, found: trainedWith.slice(0, 12), expected: o.ir.specHash.slice(0, 12) } }));
+  }
   if (o.seed !== undefined && o.seed !== s.value.seed) {
     diagnostics.push(createDiagnostic('MOE6533', { args: { path: o.outDir, reason: `the run was trained with seed ${s.value.seed}, --seed is ${o.seed}` } }));
     return undefined;

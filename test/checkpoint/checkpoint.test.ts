@@ -11,6 +11,7 @@ import {
   type NamedTensor,
 } from '../../src/checkpoint/index.js';
 import type { ModelIR } from '../../src/ir/types.js';
+import { describeArchitecture } from '../../src/ir/architecture.js';
 import { buildTinyIR } from '../train/tiny-model.js';
 
 const dirs: string[] = [];
@@ -81,9 +82,50 @@ describe('checkpoint round trip', () => {
     expect(readdirSync(join(run, 'checkpoints')).sort()).toEqual(['step-000003', 'step-000004']);
   });
 
-  it('refuses a checkpoint of another spec', async () => {
+  it('matches by architecture: other training, quantization, layout and name are accepted', async () => {
+    const run = tempRun();
+    const architecture = { hash: ir.architectureHash, description: describeArchitecture(ir) };
+    writeCheckpoint(run, { step: 1, specHash: ir.specHash, architecture, weights: weightsFor(ir, 1), state: {} });
+    const other = await buildTinyIR((s) => {
+      s.name = 'renamed';
+      s.train!.seed = 99;
+      s.train!.steps = 5000;
+      s.quantize = { default: { dtype: 'int4', block: 32 } };
+      s.parallel = { data: 2, expert: 2 };
+      s.moe!.router.aux_loss = 0.5;
+      s.moe!.router.capacity_factor = 2;
+    });
+    expect(other.specHash).not.toBe(ir.specHash);
+    expect(other.architectureHash).toBe(ir.architectureHash);
+    const r = readCheckpointWeights(run, other);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.value!.get(ir.tensors[0]!.name)).toEqual(weightsFor(ir, 1)[0]!.data);
+  });
+
+  it('refuses another architecture, naming the first differing field or tensor', async () => {
+    const run = tempRun();
+    const architecture = { hash: ir.architectureHash, description: describeArchitecture(ir) };
+    writeCheckpoint(run, { step: 1, specHash: ir.specHash, architecture, weights: weightsFor(ir, 1), state: {} });
+    const theta = await buildTinyIR((s) => {
+      s.attention.rope = { ...s.attention.rope, theta: 500000 };
+    });
+    const r = readCheckpointWeights(run, theta);
+    expect(r.value).toBeUndefined();
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['MOE6550']);
+    expect(r.diagnostics[0]!.message).toContain('`layers[0].attention.rope.theta` is 10000 in the checkpoint, 500000 in this spec');
+
+    const wider = await buildTinyIR((s) => {
+      s.moe!.experts.ffn = 256;
+    });
+    const w = readCheckpointWeights(run, wider);
+    expect(w.diagnostics[0]!.code).toBe('MOE6504');
+    expect(w.diagnostics[0]!.message).toBe('`layers.0.moe.experts.0.gate_proj.weight` is [64, 128] in the checkpoint, [64, 256] in this spec');
+  });
+
+  it('matches a checkpoint without an architecture record (older moec) by its whole spec hash', async () => {
     const run = tempRun();
     writeCheckpoint(run, { step: 1, specHash: ir.specHash, weights: weightsFor(ir, 1), state: {} });
+    expect(readCheckpointWeights(run, ir).diagnostics).toEqual([]);
     const other = await buildTinyIR((s) => {
       s.train!.seed = 99;
     });

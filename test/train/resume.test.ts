@@ -59,4 +59,29 @@ describe('resume on the cpu backend', () => {
     expect(ob.scalars).toEqual(oa.scalars);
     for (const [name, v] of oa.tensors) expect(bits(ob.tensors.get(name)!), name).toEqual(bits(v));
   });
+
+  it('resumes with other training settings (same architecture), warning that the run changed', async () => {
+    const dir = join(root, 'changed');
+    const stop = new AbortController();
+    await runTraining({ ...common, outDir: dir, signal: stop.signal, onStep: (m) => m.step === 2 && stop.abort() });
+    const lower = await buildTinyIR((s) => {
+      Object.assign(s, { hidden: 32 });
+      Object.assign(s.moe!.experts, { ffn: 64 });
+      Object.assign(s.moe!.shared!, { ffn: 32 });
+      Object.assign(s.train!, { batch: 2, seq_len: 16, grad_accum: 2, checkpoint_every: 2 });
+      s.train!.optimizer!.lr = 1e-3;
+    });
+    expect(lower.architectureHash).toBe(ir.architectureHash);
+    const resumed = await runTraining({ ...common, ir: lower, outDir: dir, resume: true, steps: undefined });
+    expect(resumed.status).toBe('completed');
+    expect(resumed.diagnostics.map((d) => d.code)).toContain('MOE6551');
+
+    const wider = await buildTinyIR((s) => {
+      Object.assign(s, { hidden: 32 });
+      Object.assign(s.moe!.experts, { ffn: 96 });
+      Object.assign(s.moe!.shared!, { ffn: 32 });
+    });
+    const refused = await runTraining({ ...common, ir: wider, outDir: dir, resume: true, steps: 6 });
+    expect(refused.diagnostics.map((d) => d.code)).toContain('MOE6504');
+  });
 });

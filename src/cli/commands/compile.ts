@@ -12,6 +12,7 @@ export const defineCompile: DefineCommand = (program, wrap) => {
     .option('-o, --output <file>', 'output file (ONNX: model.onnx)')
     .option('--seed <n>', 'weight-init seed (default: the spec\'s train.seed); ignored with --weights')
     .option('--weights <dir>', 'take weights from a training run or checkpoint directory instead of initializing them')
+    .option('--quantize <scheme>', 'weight storage for this export, replacing the spec\'s quantize block: fp16, bf16, int8, int8-channel, int4-block32, or per group experts=int4,attention=int8 (docs/onnx.md)')
     .addOption(new Option('--moe <dispatch>', 'ONNX MoE lowering: sparse standard ops, dense-masked, or com.microsoft.MoE where it fits').choices(['sparse', 'dense', 'fused']).default('sparse'))
     .option('--triton <repo>', 'also write a Triton model repository: <repo>/<name>/config.pbtxt and <repo>/<name>/1/model.onnx')
     .option('--triton-max-batch <n>', 'Triton max_batch_size (default 8)', wholeNumber('--triton-max-batch'))
@@ -25,6 +26,7 @@ export const defineCompile: DefineCommand = (program, wrap) => {
       '\nExamples:\n' +
         '  moec compile specs/tiny.moe --target onnx -o tiny.onnx\n' +
         '  moec compile specs/tiny.moe -o tiny.onnx --weights runs/tiny --triton models\n' +
+        '  moec compile specs/tiny.moe -o tiny-int4.onnx --weights runs/tiny --quantize int4-block32\n' +
         '\nExit codes: 0 written, 1 errors (nothing written), 2 usage error.',
     )
     .action(
@@ -40,6 +42,7 @@ export interface CompileOptions {
   output?: string;
   seed?: string;
   weights?: string;
+  quantize?: string;
   moe: 'sparse' | 'dense' | 'fused';
   triton?: string;
   tritonMaxBatch?: number;

@@ -13,6 +13,7 @@ import { renderPretty } from '../render/pretty.js';
 import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../main.js';
 import { onnxSummaryJson, renderOnnxSummary } from './summary.js';
 import { checkTfjsCompileMemory } from '../../lower/onnx/compile-memory.js';
+import { parseQuantizeOption, QUANTIZE_OPTION_FILE } from '../../spec/quantize-option.js';
 
 const location = (d: Diagnostic) => (d.span ? { file: d.span.file, line: d.span.line, column: d.span.column } : {});
 
@@ -44,7 +45,7 @@ function checkUsage(options: CompileOptions): { diagnostics: Diagnostic[]; seed?
   }
   if (options.target === 'tfjs') {
     if (options.output === undefined) diagnostics.push(createDiagnostic('MOE5501', { args: { target: 'tfjs', triton: '' } }));
-    for (const [flag, set] of [['--triton', options.triton], ['--external-data', options.externalData], ['--external-threshold', options.externalThreshold]] as const) {
+    for (const [flag, set] of [['--quantize', options.quantize], ['--triton', options.triton], ['--external-data', options.externalData], ['--external-threshold', options.externalThreshold]] as const) {
       if (set !== undefined) diagnostics.push(createDiagnostic('MOE5503', { args: { option: flag } }));
     }
   }
@@ -76,12 +77,14 @@ async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: num
 export async function runCompile(specFile: string, options: CompileOptions): Promise<number> {
   const started = performance.now();
   const usage = checkUsage(options);
-  if (usage.diagnostics.length) {
-    report(options, usage.diagnostics, new Map());
+  const quantize = options.quantize !== undefined && options.target === 'onnx' ? parseQuantizeOption(options.quantize) : undefined;
+  if (usage.diagnostics.length || quantize?.diagnostics.length) {
+    const sources: Sources = new Map(quantize ? [[QUANTIZE_OPTION_FILE, quantize.text]] : []);
+    report(options, [...usage.diagnostics, ...(quantize?.diagnostics ?? [])], sources);
     return EXIT_USAGE;
   }
   // The memory-fit analysis is about the training layout; it says nothing about this artifact.
-  const loaded = loadModel(specFile, { memoryFit: false, targets: [options.target] });
+  const loaded = loadModel(specFile, { memoryFit: false, targets: [options.target], quantize });
   const diagnostics = [...loaded.diagnostics];
   if (!loaded.ir || hasErrors(diagnostics)) {
     report(options, diagnostics, loaded.sources);
@@ -101,6 +104,7 @@ export async function runCompile(specFile: string, options: CompileOptions): Pro
     seed: usage.seed,
     weights: options.weights,
     moe: options.moe,
+    quantizeOption: options.quantize,
     externalData: options.externalData ? true : 'auto',
     externalThreshold: options.externalThreshold,
     triton: options.triton,

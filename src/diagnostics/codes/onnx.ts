@@ -111,4 +111,17 @@ export const onnxCodes = defineCodes({
     message: 'compiling `{name}` needs about {need} of memory; only {free} is free now',
     hint: 'close other programs, or expect swapping',
   },
+  // MOE5620–MOE5639: export-time overrides (`--quantize`).
+  MOE5620: {
+    severity: 'error',
+    title: 'invalid --quantize scheme',
+    message: '`{part}` in --quantize is not {what}',
+    hint: 'write e.g. `--quantize int4-block32`, `--quantize int8-channel` or `--quantize experts=int4,attention=int8` (docs/onnx.md)',
+  },
+  MOE5621: {
+    severity: 'error',
+    title: '--quantize names a group twice',
+    message: '--quantize sets group `{group}` twice',
+    hint: 'give each group once',
+  },
 });

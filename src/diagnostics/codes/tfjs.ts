@@ -69,9 +69,9 @@ export const tfjsCodes = defineCodes({
   },
   MOE6502: {
     severity: 'error',
-    title: 'checkpoint is for a different spec',
-    message: 'checkpoint `{path}` was trained from a different spec (spec hash {found}, this spec is {expected})',
-    hint: 'use the exact spec the run was trained with; any change to a value in the spec changes its hash',
+    title: 'checkpoint without an architecture record is for a different spec',
+    message: 'checkpoint `{path}` was written before checkpoints recorded their architecture, and its spec differs from this one (spec hash {found}, this spec is {expected})',
+    hint: 'use the exact spec the run was trained with, or re-save the checkpoint with this moec (`moec train --resume` for one step) so it records its architecture',
   },
   MOE6503: {
     severity: 'error',
@@ -81,7 +81,8 @@ export const tfjsCodes = defineCodes({
   MOE6504: {
     severity: 'error',
     title: 'checkpoint tensor has the wrong shape',
-    message: 'checkpoint tensor `{name}` has shape [{found}], the spec needs [{expected}]',
+    message: '`{name}` is [{found}] in the checkpoint, [{expected}] in this spec',
+    hint: 'the checkpoint was trained with a different architecture; use the spec it was trained with (quantization, layout, training settings and the name may differ)',
   },
   MOE6505: {
     severity: 'error',
@@ -180,5 +181,17 @@ export const tfjsCodes = defineCodes({
     title: 'no metrics to report',
     message: 'no metrics in `{path}`: {reason}',
     hint: 'pass the --out directory of a `moec train` run (it holds metrics.jsonl)',
+  },
+  MOE6550: {
+    severity: 'error',
+    title: 'checkpoint is for a different architecture',
+    message: 'checkpoint `{path}` has a different architecture: `{field}` is {found} in the checkpoint, {expected} in this spec',
+    hint: 'weights only fit the architecture they were trained with; use that spec (quantization, parallel layout, training settings, targets and the name may differ)',
+  },
+  MOE6551: {
+    severity: 'warning',
+    title: 'resuming with changed settings',
+    message: 'resuming `{path}` with a spec whose non-architecture settings differ from the run\'s (spec hash {found} → {expected})',
+    hint: 'training continues with this spec\'s settings; the run will not reproduce an uninterrupted one',
   },
 });

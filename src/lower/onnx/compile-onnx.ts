@@ -5,9 +5,11 @@
  * so identical inputs give byte-identical files.
  *
  * metadata_props (read back by `moec run` and by anyone auditing a deployed model):
- *   moec.name, moec.spec_sha256, moec.version, moec.weights (`init` or `checkpoint`),
+ *   moec.name, moec.spec_sha256 (the spec file's), moec.architecture_sha256 (what the weights
+ *   fit: docs/checkpoint.md), moec.version, moec.weights (`init` or `checkpoint`),
  *   moec.seed or moec.checkpoint_step, moec.moe_dispatch, moec.quantization (JSON: storage per
- *   tensor group), moec.vocab, moec.context.
+ *   tensor group), moec.quantize_option (a `--quantize` override, when given), moec.vocab,
+ *   moec.context.
  */
 import { performance } from 'node:perf_hooks';
 import type onnxProto from 'onnx-proto';
@@ -32,6 +34,8 @@ export interface CompileOnnxOptions extends Omit<WriteModelOptions, 'onProgress'
   /** A run directory (follows `latest`) or a checkpoint directory (docs/checkpoint.md). */
   weights?: string;
   moe?: MoeDispatch;
+  /** The `--quantize` text that replaced the spec's quantize block (recorded in the metadata). */
+  quantizeOption?: string;
   /** Host memory to check the compile against (default: this machine's). */
   hostMemory?: HostMemory;
   /** Also write a Triton model repository here. */
@@ -90,15 +94,17 @@ export function dispatchUsed(ir: ModelIR, dispatch: MoeDispatch): string {
 }
 
 /** The metadata_props entries, in a fixed order. */
-export function modelMetadata(ir: ModelIR, weightsMeta: [string, string][], dispatch: MoeDispatch, groups: GroupSize[]): [string, string][] {
+export function modelMetadata(ir: ModelIR, weightsMeta: [string, string][], dispatch: MoeDispatch, groups: GroupSize[], quantizeOption?: string): [string, string][] {
   const quant = Object.fromEntries(groups.map((g) => [g.group, g.storage]));
   return [
     ['moec.name', ir.name],
     ['moec.spec_sha256', ir.specHash],
+    ['moec.architecture_sha256', ir.architectureHash],
     ['moec.version', VERSION],
     ...weightsMeta,
     ['moec.moe_dispatch', dispatchUsed(ir, dispatch)],
     ['moec.quantization', JSON.stringify(quant)],
+    ...(quantizeOption !== undefined ? ([['moec.quantize_option', quantizeOption]] as [string, string][]) : []),
     ['moec.vocab', String(ir.vocab)],
     ['moec.context', String(ir.context)],
   ];
@@ -117,7 +123,7 @@ export async function compileOnnx(ir: ModelIR, options: CompileOnnxOptions): Pro
 
   const dispatch = options.moe ?? 'sparse';
   const model: onnxProto.onnx.IModelProto = emitOnnxModel(ir, loaded.value.weights, { moe: dispatch, diagnostics });
-  const meta = modelMetadata(ir, loaded.value.meta, dispatch, groups);
+  const meta = modelMetadata(ir, loaded.value.meta, dispatch, groups, options.quantizeOption);
   model.metadataProps = meta.map(([key, value]) => ({ key, value }));
   const t2 = performance.now();
 

@@ -104,7 +104,7 @@ export const checkQuantize: Check = (ctx) => {
       }
     }
     if (group === 'router' && INT.has(q.dtype)) {
-      ctx.report('MOE3505', at, { args: { group: own ? group : 'default', dtype: q.dtype }, hint: own ? 'remove quantize.router' : 'add `router bf16` to quantize to keep the router in higher precision' });
+      ctx.report('MOE3505', at, { args: { group: own ? group : 'default', dtype: q.dtype }, hint: own ? 'remove quantize.router' : 'add `router bf16` to the quantize block (`router=bf16` with --quantize) to keep the router in higher precision' });
     }
   }
 };
