@@ -278,4 +278,23 @@ CASES = [
                   'sliding window 3 on layer 0'],
         notes='Logits computed in float32 from the dequantised experts (convert_moe_packed_tensors: E2M1 x 2^(s-127), '
               'exact in BF16).'),
+
+    case('granitemoe-multipliers-tied', 'granitemoe', {
+        'architectures': ['GraniteMoeForCausalLM'], 'model_type': 'granitemoe', 'torch_dtype': 'float32',
+        'transformers_version': V4, 'vocab_size': 64, 'hidden_size': 32, 'intermediate_size': 16,
+        'num_hidden_layers': 2, 'num_attention_heads': 4, 'num_key_value_heads': 2, 'hidden_act': 'silu',
+        'max_position_embeddings': 4096, 'initializer_range': 0.1, 'rms_norm_eps': 1e-6, 'use_cache': True,
+        'bos_token_id': 0, 'eos_token_id': 0, 'pad_token_id': 0, 'tie_word_embeddings': True, 'rope_theta': 10000.0,
+        'rope_scaling': None, 'attention_bias': False, 'attention_dropout': 0.0, 'embedding_multiplier': 4.0,
+        'logits_scaling': 2.0, 'residual_multiplier': 0.5, 'attention_multiplier': 0.125, 'num_local_experts': 6,
+        'num_experts_per_tok': 2, 'output_router_logits': False, 'router_aux_loss_coef': 0.01,
+    }, layout='granitemoe', seq=12, seed=151, init={'embed_std_times_sqrt_hidden': 3.0},
+        ablations=[('embedding_multiplier -> 1', {'embedding_multiplier': 1.0}),
+                   ('residual_multiplier -> 1', {'residual_multiplier': 1.0}),
+                   ('attention_multiplier -> head_dim^-0.5', {'attention_multiplier': 8 ** -0.5})],
+        features=['Granite multipliers: embedding x4, residual x0.5, attention softmax scale 0.125 (= 1/head_dim, '
+                  'not 1/sqrt), logits / 2', 'router: softmax over the top-k logits (JetMoE gating)',
+                  'GraniteMoe fused expert layout: block_sparse_moe.input_linear.weight [E, 2F, H] (gate half first), '
+                  'output_linear.weight [E, H, F], router.layer.weight [E, H]', 'tied embeddings', 'GQA'],
+        notes='Optional model_type (issue 8: "more where cheap").'),
 ]

@@ -28,6 +28,7 @@ import hf_common  # noqa: E402
 import modeling_deepseek_v2  # noqa: E402
 import modeling_deepseek_v3  # noqa: E402
 import modeling_gpt_oss  # noqa: E402
+import modeling_granitemoe  # noqa: E402
 import modeling_mixtral  # noqa: E402
 import modeling_olmoe  # noqa: E402
 import modeling_qwen2_moe  # noqa: E402
@@ -42,12 +43,12 @@ MIN_MARGIN = 1e-3
 MODULES = {
     'mixtral': modeling_mixtral, 'qwen2_moe': modeling_qwen2_moe, 'qwen3_moe': modeling_qwen3_moe,
     'olmoe': modeling_olmoe, 'deepseek_v2': modeling_deepseek_v2, 'deepseek_v3': modeling_deepseek_v3,
-    'gpt_oss': modeling_gpt_oss,
+    'gpt_oss': modeling_gpt_oss, 'granitemoe': modeling_granitemoe,
 }
 
 T = 'src/transformers/'
 COMMON = [T + 'modeling_rope_utils.py (v5 _compute_yarn_parameters; stored v4 @ 0044e3b3, ef468064)',
-          T + 'masking_utils.py (causal_mask_function, sliding_window_overlay, padding_mask_function)',
+          T + 'masking_utils.py @ 2ccc6cae (causal_mask_function, sliding_window_overlay, padding_mask_function)',
           T + 'conversion_mapping.py @ 000c33fd']
 SOURCES = {
     'mixtral': ([T + 'models/mixtral/modular_mixtral.py @ 7792ab1a, 008f5c8c (v4)',
@@ -57,6 +58,7 @@ SOURCES = {
                    T + 'models/qwen2_moe/configuration_qwen2_moe.py @ 008e5743 (v5)'], '001f85b38fb432858ace93f18622f07cec46d874'),
     'qwen3_moe': ([T + 'models/qwen3_moe/modular_qwen3_moe.py @ 00eb1166 (v5)',
                    T + 'models/qwen3_moe/configuration_qwen3_moe.py @ 008e5743 (v5)',
+                   T + 'models/qwen3/modular_qwen3.py @ 02e8340b (Qwen3Attention)',
                    T + 'models/qwen2_moe/modular_qwen2_moe.py @ 001f85b3 (v5)'], '00eb1166685205e8b2c75ab33eee83dc77b18fca'),
     'olmoe': ([T + 'models/olmoe/modular_olmoe.py @ 052b1dcd',
                T + 'models/olmoe/configuration_olmoe.py @ 008e5743 (v5)'], '052b1dcdbe751ed16e8da95261021318f170a130'),
@@ -71,6 +73,9 @@ SOURCES = {
                  T + 'models/gpt_oss/configuration_gpt_oss.py @ 828a27fd (v4.55), 02b8f42b (v5)',
                  T + 'integrations/mxfp4.py @ 0189b1d0 (convert_moe_packed_tensors, MXFP4 case)'],
                 '0261a467116de4a9103b58200f9d82f8fb5a0e86'),
+    'granitemoe': ([T + 'models/granitemoe/modular_granitemoe.py @ 023633dd',
+                    T + 'models/jetmoe/modeling_jetmoe.py (JetMoeTopKGating, JetMoeParallelExperts)',
+                    T + 'models/granitemoe/configuration_granitemoe.py @ 040e1a7e'], '023633dd63876e9f65e733a9f547952052b63d6a'),
 }
 
 
@@ -87,7 +92,8 @@ def init_weights(model, gen, case):
         for name, p in model.named_parameters():
             shape = tuple(p.shape)
             if name == 'embed_tokens.weight':
-                p.copy_(normal(gen, shape, 2.5 / math.sqrt(H) if tied else 1.0))
+                std = case['init'].get('embed_std_times_sqrt_hidden', 2.5) / math.sqrt(H) if tied else 1.0
+                p.copy_(normal(gen, shape, std))
             elif name == 'lm_head.weight':
                 p.copy_(normal(gen, shape, 2.5 / math.sqrt(H)))
             elif name.endswith('norm.weight') or name.endswith('layernorm.weight'):
@@ -98,11 +104,13 @@ def init_weights(model, gen, case):
                 p.copy_(normal(gen, shape, 0.1))
             elif name.endswith('shared_expert_gate.weight'):
                 p.copy_(normal(gen, shape, 2.0 / math.sqrt(shape[-1])))
-            elif name.endswith('mlp.gate.weight') or name.endswith('router.weight'):
+            elif name.endswith('mlp.gate.weight') or name.endswith('router.weight') or name.endswith('router.layer.weight'):
                 p.copy_(normal(gen, shape, 1.5 / math.sqrt(shape[-1])))
             elif name.endswith('experts.gate_up_proj'):
                 fan_in = shape[1] if case['model_type'] == 'gpt_oss' else shape[2]
                 p.copy_(normal(gen, shape, gain / math.sqrt(fan_in)))
+            elif name.endswith('input_linear.weight') or name.endswith('output_linear.weight'):  # Granite [E, out, in]
+                p.copy_(normal(gen, shape, 1.0 / math.sqrt(shape[2])))
             elif name.endswith('experts.down_proj'):
                 fan_in = shape[1] if case['model_type'] == 'gpt_oss' else shape[2]
                 p.copy_(normal(gen, shape, (0.3 if case['model_type'] == 'gpt_oss' else 1.0) / math.sqrt(fan_in)))

@@ -10,7 +10,7 @@ Sources (huggingface/transformers, file and stored commit read):
     [E, 2F, H] (gate rows first), down_proj [E, H, F]; read as inlined in
     models/deepseek_v2/modeling_deepseek_v2.py @ 0233e509 (DeepseekV2Experts, identical body)
     and subclassed by deepseek_v3/modular_deepseek_v3.py @ 000c33fd.
-  * masking_utils.py: causal_mask_function (kv <= q), sliding_window_overlay (kv > q - window),
+  * masking_utils.py @ 2ccc6cae: causal_mask_function (kv <= q), sliding_window_overlay (kv > q - window),
     padding_mask_function (attention_mask[b, kv] == 1); eager gets an additive float mask
     with torch.finfo(dtype).min where masked.
   * conversion_mapping.py @ 000c33fd: v4 per-expert keys <-> v5 fused (MergeModulelist(dim=0) +

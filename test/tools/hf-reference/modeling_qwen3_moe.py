@@ -3,7 +3,7 @@
 Read: modular_qwen3_moe.py @ 00eb1166 (Qwen3MoeAttention = Qwen3Attention; router, experts, decoder
 layer reused from qwen2_moe; no shared expert), configuration_qwen3_moe.py @ 008e5743 (defaults;
 `sliding_window` kept only if `use_sliding_window`; `head_dim` read by the attention, Hub configs
-carry it). Qwen3Attention (models/qwen3): per-head RMSNorm q_norm/k_norm over head_dim (eps
+carry it). Qwen3Attention (models/qwen3/modular_qwen3.py @ 02e8340b): per-head RMSNorm q_norm/k_norm over head_dim (eps
 rms_norm_eps) applied after the [.., heads, head_dim] view and before RoPE; `attention_bias` on
 q/k/v/o; scaling head_dim**-0.5. v4 and v5 agree on all of it.
 """
