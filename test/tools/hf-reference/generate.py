@@ -118,6 +118,13 @@ def init_weights(model, gen, case):
                 p.copy_(normal(gen, shape, 1.0 / math.sqrt(shape[1])))
             else:
                 raise ValueError(f'no init rule for {name} {shape}')
+        latent = case['init'].get('mla_latent_scale')
+        if latent:  # small MLA latents, so that q_a/kv_a_layernorm's eps (1e-6, not rms_norm_eps) shows in the logits
+            for name, p in model.named_parameters():
+                if name.endswith('q_a_proj.weight'):
+                    p.mul_(latent)
+                elif name.endswith('kv_a_proj_with_mqa.weight'):
+                    p[:model.config.kv_lora_rank].mul_(latent)
         for name, b in model.named_buffers():
             if name.endswith('e_score_correction_bias'):
                 b.copy_(normal(gen, tuple(b.shape), 0.05))
@@ -180,6 +187,11 @@ def ablate(case, state, ids, mask, label, patch):
     elif patch == 'no_mask':
         m = None
     model = build(case, values)
+    if patch == 'mla_eps_from_config':
+        for layer in model.layers:
+            for norm in ('q_a_layernorm', 'kv_a_layernorm'):
+                if hasattr(layer.self_attn, norm):
+                    getattr(layer.self_attn, norm).variance_epsilon = model.config.rms_norm_eps
     if patch == 'no_clamp':
         for layer in model.layers:
             layer.mlp.experts.limit = float('inf')
