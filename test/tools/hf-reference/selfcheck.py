@@ -21,7 +21,6 @@ sys.dont_write_bytecode = True
 import json  # noqa: E402
 import math  # noqa: E402
 import os  # noqa: E402
-import re  # noqa: E402
 
 import numpy as np  # noqa: E402
 
