@@ -367,6 +367,10 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(1)  # deterministic reductions
     os.makedirs(OUT, exist_ok=True)
+    if not args.names:  # a full run leaves no orphaned case directory behind
+        for d in os.listdir(OUT):
+            if os.path.isdir(os.path.join(OUT, d)) and d not in {c['name'] for c in CASES}:
+                shutil.rmtree(os.path.join(OUT, d))
     for case in CASES:
         if args.names and case['name'] not in args.names:
             continue
