@@ -194,4 +194,47 @@ export const tfjsCodes = defineCodes({
     message: 'resuming `{path}` with a spec whose non-architecture settings differ from the run\'s (spec hash {found} → {expected})',
     hint: 'training continues with this spec\'s settings; the run will not reproduce an uninterrupted one',
   },
+  // MOE6600–MOE6799: fine-tuning — LoRA, --init-from, adapters, tokenizers, fine-tuning data (issue 11).
+  MOE6600: {
+    severity: 'error',
+    title: 'LoRA target matches no projection',
+    message: 'LoRA target `{target}` matches no projection {where}',
+    hint: '{hint}',
+  },
+  MOE6601: {
+    severity: 'warning',
+    title: 'LoRA rank not below a projection\'s width',
+    message: 'LoRA rank {rank} is not below the smallest dimension of `{module}` ({in} → {out}): its adapter has at least as many parameters as the weight it adapts',
+    hint: 'use a rank below {min}, or leave `{target}` out of the targets',
+  },
+  MOE6602: {
+    severity: 'warning',
+    title: 'LoRA on randomly initialised weights',
+    message: 'training LoRA adapters on randomly initialised base weights: nothing was loaded with --init-from',
+    hint: 'pass `--init-from <run or checkpoint dir>` to fine-tune trained weights; adapters on a random base learn little',
+  },
+  MOE6603: {
+    severity: 'error',
+    title: '--init-from cannot be used here',
+    message: '--init-from {reason}',
+    hint: '{hint}',
+  },
+  MOE6604: {
+    severity: 'error',
+    title: 'adapter does not match the spec',
+    message: 'adapter in `{path}` does not match this spec\'s LoRA block: {reason}',
+    hint: 'use the spec (and its train.lora block) the adapter was trained with',
+  },
+  MOE6605: {
+    severity: 'error',
+    title: 'not a LoRA run',
+    message: '`{path}` {reason}',
+    hint: '{hint}',
+  },
+  MOE6606: {
+    severity: 'error',
+    title: 'base weights changed since the adapter was trained',
+    message: 'the base weights of `{path}` were read from `{source}` (sha256 {expected}), which now holds different weights (sha256 {found})',
+    hint: 'an adapter only fits the weights it was trained on: restore those base weights, or start a new run',
+  },
 });
