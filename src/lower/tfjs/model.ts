@@ -34,6 +34,7 @@ import { crossEntropy, sumTerms } from './loss.js';
 import type { DispatchMode } from './moe-block.js';
 import { recomputeLossAndGrads } from './recompute.js';
 import type { RoutingPlan } from './router.js';
+import type { LoraRuntime } from './lora.js';
 import type { ModelVariables } from './variables.js';
 
 export interface RoutingStats {
@@ -83,6 +84,8 @@ export interface ModelOptions {
   dispatch?: DispatchMode;
   /** Default: the spec's train.checkpointing. */
   checkpointing?: Checkpointing;
+  /** LoRA adapters (lora.ts): their terms join the adapted projections in every pass. */
+  lora?: LoraRuntime;
 }
 
 export function routingStats(plans: { layer: number; plan: RoutingPlan }[]): RoutingStats {
@@ -141,7 +144,17 @@ export function createTfjsModel(ir: ModelIR, vars: ModelVariables, options: Mode
   const dispatch = options.dispatch ?? 'sparse';
   const checkpointing = options.checkpointing ?? ir.train.checkpointing;
 
+  const scoped = <T>(training: boolean, seed: number, fn: () => T): T => (options.lora ? options.lora.run(training, seed, fn) : fn());
+
   function forward(ids: tf.Tensor, opts: ForwardOptions): { logits: tf.Tensor; stats: RoutingStats } {
+    return scoped(opts.training, opts.seed ?? 0, () => forwardPass(ids, opts));
+  }
+
+  function lossAndGrads(batch: Batch, opts: LossOptions = {}): LossAndGrads {
+    return scoped(opts.training ?? true, opts.seed ?? 0, () => lossAndGradsPass(batch, opts));
+  }
+
+  function forwardPass(ids: tf.Tensor, opts: ForwardOptions): { logits: tf.Tensor; stats: RoutingStats } {
     const plans: { layer: number; plan: RoutingPlan }[] = [];
     const logits = tf.tidy(() => {
       const c = decoderContext(ir, vars, opts.training, opts.seed ?? 0, opts.dispatch ?? dispatch);
@@ -156,7 +169,7 @@ export function createTfjsModel(ir: ModelIR, vars: ModelVariables, options: Mode
     return { logits, stats: routingStats(plans) };
   }
 
-  function lossAndGrads(batch: Batch, opts: LossOptions = {}): LossAndGrads {
+  function lossAndGradsPass(batch: Batch, opts: LossOptions): LossAndGrads {
     const c = decoderContext(ir, vars, opts.training ?? true, opts.seed ?? 0, opts.dispatch ?? dispatch);
     if (checkpointing !== 'none') return recomputeLossAndGrads(c, vars, batch);
     const plans: { layer: number; plan: RoutingPlan }[] = [];
