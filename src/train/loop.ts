@@ -18,6 +18,8 @@ import { createSession, type Session, type SessionOptions, type TrainerState } f
 import { trainStep } from './train-step.js';
 import { VERSION } from '../version.js';
 import { describeArchitecture } from '../ir/architecture.js';
+import { adapterRecord } from './adapter-checkpoint.js';
+import { describeTrainable } from './trainable-summary.js';
 
 export interface TrainOptions extends SessionOptions {
   specFile: string;
@@ -58,12 +60,15 @@ function saveCheckpoint(o: TrainOptions, s: Session, step: number): Diagnostic[]
     data: s.sampler.state(),
     dataFingerprint: s.corpus.fingerprint,
     lossTail: s.lossTail.slice(-LOSS_TAIL),
+    base: s.base,
+    ...(s.lora ? { lora: adapterRecord(s.lora.lora) } : {}),
   };
   const r = writeCheckpoint(o.outDir, {
     step,
     specHash: o.ir.specHash,
     architecture: { hash: o.ir.architectureHash, description: describeArchitecture(o.ir) },
-    weights: s.model.variables,
+    // A LoRA run stores its adapters; the frozen base stays where state.json's `base` says.
+    weights: s.lora?.adapters ?? s.model.variables,
     optimizer: s.optimizer.snapshot(),
     state,
     keep: o.keep,
@@ -120,10 +125,9 @@ export async function runTraining(o: TrainOptions): Promise<TrainOutcome> {
       argv: o.argv ?? [],
     },
   );
-  const params = o.ir.tensors.reduce((n, x) => n + x.shape.reduce((a, b) => a * b, 1), 0);
   const details = s.backend.details.length ? ` (${s.backend.details.join(', ')})` : '';
   o.onStart?.(
-    `moec train ${VERSION}: ${o.ir.name} (spec ${o.ir.specHash.slice(0, 12)}), ${params.toLocaleString('en-US')} parameters, ` +
+    `moec train ${VERSION}: ${o.ir.name} (spec ${o.ir.specHash.slice(0, 12)}), ${describeTrainable(o.ir, s.lora, s.base)}, ` +
       `backend ${s.backend.kind}${details}; data ${s.corpus.files.length} file(s), ${s.corpus.tokens.length.toLocaleString('en-US')} tokens; ` +
       `${o.resume ? `resuming at step ${s.startStep}` : 'fresh run'} → ${s.totalSteps} steps in ${o.outDir}`,
     diagnostics,

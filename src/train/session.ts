@@ -9,12 +9,16 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCheckpointWeights, readManifest, readOptimizerState, readTrainerState } from '../checkpoint/index.js';
 import { createDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
-import type { ModelIR } from '../ir/types.js';
+import type { ModelIR, TensorIR } from '../ir/types.js';
 import { selectBackend, type BackendPreference, type SelectedBackend } from '../lower/tfjs/backend.js';
+import { createLoraRuntime, type LoraRuntime } from '../lower/tfjs/lora.js';
 import { createTfjsModel, type TfjsModel } from '../lower/tfjs/model.js';
-import { createVariables, disposeVariables } from '../lower/tfjs/variables.js';
+import { createVariables, disposeVariables, type ModelVariables } from '../lower/tfjs/variables.js';
 import { spanAt, type SpanMap } from '../spec/spans.js';
-import { initWeights } from '../weights/init-weights.js';
+import { loraModules } from '../ir/lora.js';
+import { initLoraWeights } from '../weights/lora-init.js';
+import { readAdapterCheckpoint, type AdapterRecord } from './adapter-checkpoint.js';
+import { loadBaseWeights, type BaseSource } from './base-weights.js';
 import { checkTrainMemory } from './train-memory.js';
 import { loadCorpus, type Corpus } from './corpus.js';
 import { METRICS_FILE } from './metrics.js';
@@ -30,6 +34,10 @@ export interface TrainerState {
   data: SamplerState;
   dataFingerprint: string;
   lossTail: number[];
+  /** Where the base (starting) weights came from (base-weights.ts). */
+  base?: BaseSource;
+  /** A LoRA run's adapter settings: its checkpoints hold the adapters only. */
+  lora?: AdapterRecord;
 }
 
 export interface SessionOptions {
@@ -43,6 +51,8 @@ export interface SessionOptions {
   steps?: number;
   seed?: number;
   backend?: BackendPreference;
+  /** `--init-from`: start from the weights of this run or checkpoint directory. */
+  initFrom?: string;
 }
 
 export interface Session {
@@ -57,6 +67,9 @@ export interface Session {
   startStep: number;
   tokens: number;
   lossTail: number[];
+  base: BaseSource;
+  /** Present for a LoRA run: its adapters are what the optimizer trains and checkpoints store. */
+  lora?: LoraRuntime;
   dispose(): void;
 }
 
@@ -64,6 +77,9 @@ function checkSettings(o: SessionOptions, diagnostics: Diagnostic[]): void {
   const t = o.ir.train;
   if (!isSupportedOptimizer(t.optimizer.type)) {
     diagnostics.push(createDiagnostic('MOE6510', { span: o.spans && spanAt(o.spans, '/train/optimizer/type', 'value'), args: { type: t.optimizer.type } }));
+  }
+  if (o.initFrom !== undefined && o.resume) {
+    diagnostics.push(createDiagnostic('MOE6603', { args: { reason: 'cannot be combined with --resume' }, hint: 'a run records where its weights came from; resume it without --init-from' }));
   }
   const fresh = !o.resume;
   if (fresh && (existsSync(join(o.outDir, 'latest')) || existsSync(join(o.outDir, METRICS_FILE)))) {
@@ -81,7 +97,7 @@ function readResume(o: SessionOptions, diagnostics: Diagnostic[]): Restored | un
   const m = readManifest(o.resumeFrom ?? o.outDir);
   diagnostics.push(...m.diagnostics);
   if (!m.value) return undefined;
-  const w = readCheckpointWeights(m.value.dir, o.ir);
+  const w = o.ir.train.lora ? adapterWeights(m.value.dir, o.ir) : readCheckpointWeights(m.value.dir, o.ir);
   const s = readTrainerState<TrainerState>(m.value.dir);
   const opt = readOptimizerState(m.value.dir);
   diagnostics.push(...w.diagnostics, ...s.diagnostics, ...opt.diagnostics);
@@ -130,11 +146,11 @@ export async function createSession(o: SessionOptions): Promise<{ session?: Sess
   diagnostics.push(...checkTrainMemory(ir, backend.kind));
   if (hasErrors(diagnostics)) return { diagnostics };
   const seed = restored?.state.seed ?? o.seed ?? ir.train.seed;
-  const weights = restored?.weights ?? initWeights(ir, seed);
-  const vars = createVariables(ir, weights);
-  const { model, warnings } = createTfjsModel(ir, vars);
+  const built = buildParameters(ir, o, restored, seed, diagnostics);
+  if (!built) return { diagnostics };
+  const { vars, lora, trainable, base } = built;
+  const { model, warnings } = createTfjsModel(ir, vars, { lora });
   diagnostics.push(...warnings);
-  const trainable = ir.tensors.filter((t) => t.trainable);
   const optimizer = createOptimizer(ir.train.optimizer, trainable);
   if (restored) {
     const bad = optimizer.restore(restored.optimizer);
@@ -157,10 +173,54 @@ export async function createSession(o: SessionOptions): Promise<{ session?: Sess
     startStep: restored?.state.step ?? 0,
     tokens: restored?.state.tokens ?? 0,
     lossTail: restored?.state.lossTail ?? [],
+    base,
+    ...(lora ? { lora } : {}),
     dispose() {
       optimizer.dispose();
       disposeVariables(vars);
     },
   };
   return { session, diagnostics };
+}
+
+/** A LoRA run's checkpoint weights are its adapters (adapter-checkpoint.ts). */
+function adapterWeights(dir: string, ir: ModelIR): { value?: Map<string, Float32Array>; diagnostics: Diagnostic[] } {
+  const r = readAdapterCheckpoint(dir, ir);
+  return { value: r.value?.adapters, diagnostics: r.diagnostics };
+}
+
+/**
+ * The model's variables and what the optimizer trains. Full training: every weight, from the
+ * checkpoint on resume, else --init-from, else the seed. LoRA: the base weights frozen (from
+ * --init-from, or on resume from the source the run recorded) and the adapters trainable (from
+ * the checkpoint on resume, else PEFT's initialisation).
+ */
+function buildParameters(
+  ir: ModelIR,
+  o: SessionOptions,
+  restored: Restored | undefined,
+  seed: number,
+  diagnostics: Diagnostic[],
+): { vars: ModelVariables; lora?: LoraRuntime; trainable: Pick<TensorIR, 'name' | 'shape' | 'group'>[]; base: BaseSource } | undefined {
+  const lora = ir.train.lora;
+  if (!lora) {
+    if (restored) return { vars: createVariables(ir, restored.weights), trainable: ir.tensors.filter((t) => t.trainable), base: restored.state.base ?? { kind: 'init', seed } };
+    const start = loadBaseWeights(ir, { initFrom: o.initFrom, seed, runDir: o.outDir });
+    diagnostics.push(...start.diagnostics);
+    if (!start.value) return undefined;
+    return { vars: createVariables(ir, start.value.weights), trainable: ir.tensors.filter((t) => t.trainable), base: start.value.source };
+  }
+  const start = loadBaseWeights(ir, { initFrom: o.initFrom, recorded: restored?.state.base, seed, runDir: o.outDir });
+  diagnostics.push(...start.diagnostics);
+  if (!start.value) return undefined;
+  if (start.value.source.kind === 'init') diagnostics.push(createDiagnostic('MOE6602'));
+  const modules = loraModules(ir, lora);
+  const vars = createVariables(ir, start.value.weights, { frozen: true });
+  const runtime = createLoraRuntime(ir, vars, restored?.weights ?? initLoraWeights(modules, lora.rank, seed));
+  const groupOf = (kind: string): TensorIR['group'] => (kind === 'router' ? 'router' : (kind as TensorIR['group']));
+  const trainable = modules.flatMap((m) => [
+    { name: `${m.prefix}.lora_A.weight`, shape: [m.in, lora.rank], group: groupOf(m.kind) },
+    { name: `${m.prefix}.lora_B.weight`, shape: [lora.rank, m.out], group: groupOf(m.kind) },
+  ]);
+  return { vars, lora: runtime, trainable, base: start.value.source };
 }

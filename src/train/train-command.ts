@@ -86,6 +86,7 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
       resume: options.resume !== undefined,
       resumeFrom: located?.from,
       data: options.data,
+      initFrom: options.initFrom,
       steps: options.steps,
       seed: options.seed,
       backend: options.backend,

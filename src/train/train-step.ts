@@ -97,6 +97,7 @@ export function trainStep(model: TfjsModel, optimizer: Optimizer, sampler: Sampl
   }
   optimizer.apply(model.variables, clipped.grads, lr);
   for (const g of clipped.grads.values()) g.dispose();
-  updateRouterBias(model.variables, merged, model.ir);
+  // LoRA freezes the base, routing bias included (HF's modeling never updates it either).
+  if (!model.ir.train.lora) updateRouterBias(model.variables, merged, model.ir);
   return { loss, ce, auxLoss, zLoss, gradNorm: clipped.norm, clipped: clipped.clipped, stats: merged, tokens };
 }
