@@ -12,6 +12,7 @@ export const defineCompile: DefineCommand = (program, wrap) => {
     .option('-o, --output <file>', 'output file (ONNX: model.onnx)')
     .option('--seed <n>', 'weight-init seed (default: the spec\'s train.seed); ignored with --weights')
     .option('--weights <dir>', 'take weights from a training run or checkpoint directory instead of initializing them')
+    .option('--adapter <dir>', 'merge the LoRA adapter of a `moec train` run (train.lora) into the weights: W + (alpha/rank)·A·B; without --weights, into the base the run was trained on')
     .option('--quantize <scheme>', 'weight storage for this export, replacing the spec\'s quantize block: fp16, bf16, int8, int8-channel, int4-block32, or per group experts=int4,attention=int8 (docs/onnx.md)')
     .addOption(new Option('--moe <dispatch>', 'ONNX MoE lowering: sparse standard ops, dense-masked, or com.microsoft.MoE where it fits').choices(['sparse', 'dense', 'fused']).default('sparse'))
     .option('--triton <repo>', 'also write a Triton model repository: <repo>/<name>/config.pbtxt and <repo>/<name>/1/model.onnx')
@@ -27,6 +28,7 @@ export const defineCompile: DefineCommand = (program, wrap) => {
         '  moec compile specs/tiny.moe --target onnx -o tiny.onnx\n' +
         '  moec compile specs/tiny.moe -o tiny.onnx --weights runs/tiny --triton models\n' +
         '  moec compile specs/tiny.moe -o tiny-int4.onnx --weights runs/tiny --quantize int4-block32\n' +
+        '  moec compile tuned.moe -o tuned.onnx --weights runs/base --adapter runs/tuned\n' +
         '\nExit codes: 0 written, 1 errors (nothing written), 2 usage error.',
     )
     .action(
@@ -42,6 +44,7 @@ export interface CompileOptions {
   output?: string;
   seed?: string;
   weights?: string;
+  adapter?: string;
   quantize?: string;
   moe: 'sparse' | 'dense' | 'fused';
   triton?: string;

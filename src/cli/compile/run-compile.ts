@@ -56,7 +56,14 @@ async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: num
   const memory = checkTfjsCompileMemory(ir);
   if (hasErrors(memory)) return { diagnostics: memory };
   let weights: Map<string, Float32Array> | undefined;
-  if (options.weights !== undefined) {
+  let merged: string | undefined;
+  if (options.adapter !== undefined) {
+    const r = await mergedWeights(ir, options, seed);
+    if (!r.value || hasErrors(r.diagnostics)) return { diagnostics: [...memory, ...r.diagnostics] };
+    memory.push(...r.diagnostics);
+    weights = r.value.weights;
+    merged = r.value.from;
+  } else if (options.weights !== undefined) {
     const { readCheckpointWeights } = await import('../../checkpoint/index.js');
     const read = readCheckpointWeights(options.weights, ir);
     if (!read.value || hasErrors(read.diagnostics)) return { diagnostics: read.diagnostics };
@@ -66,12 +73,18 @@ async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: num
   const { compileTfjs } = await import('../../lower/tfjs/compile-tfjs.js');
   const r = await compileTfjs(ir, { out: options.output!, seed: seed ?? ir.train.seed, weights });
   const files = r.value?.files ?? [];
-  const from = options.weights !== undefined ? `checkpoint ${options.weights}` : `init seed ${seed ?? ir.train.seed}`;
+  const from = merged ?? (options.weights !== undefined ? `checkpoint ${options.weights}` : `init seed ${seed ?? ir.train.seed}`);
   return {
     diagnostics: [...memory, ...r.diagnostics],
     summary: { target: 'tfjs', files, weights: from },
     text: `compiled ${ir.name} → ${options.output} (TensorFlow.js Layers model, weights ${from})\n` + files.map((f) => `  ${f}\n`).join(''),
   };
+}
+
+/** Base + merged LoRA adapter (`--adapter`); imported on use, like the checkpoint readers. */
+async function mergedWeights(ir: ModelIR, options: CompileOptions, seed: number | undefined) {
+  const { loadMergedWeights } = await import('./adapter-weights.js');
+  return loadMergedWeights(ir, { weights: options.weights, adapter: options.adapter!, seed: seed ?? ir.train.seed });
 }
 
 export async function runCompile(specFile: string, options: CompileOptions): Promise<number> {
@@ -98,8 +111,19 @@ export async function runCompile(specFile: string, options: CompileOptions): Pro
     if (r.text && options.format === 'pretty' && !hasErrors(diagnostics)) process.stdout.write(r.text);
     return hasErrors(diagnostics) ? EXIT_ERRORS : EXIT_OK;
   }
+  let loadedWeights: Awaited<ReturnType<typeof mergedWeights>>['value'];
+  if (options.adapter !== undefined) {
+    const m = await mergedWeights(ir, options, usage.seed);
+    diagnostics.push(...m.diagnostics);
+    if (!m.value || hasErrors(diagnostics)) {
+      report(options, diagnostics, loaded.sources);
+      return EXIT_ERRORS;
+    }
+    loadedWeights = m.value;
+  }
   const { compileOnnx } = await import('../../lower/onnx/compile-onnx.js');
   const r = await compileOnnx(ir, {
+    loaded: loadedWeights,
     out: options.output,
     seed: usage.seed,
     weights: options.weights,

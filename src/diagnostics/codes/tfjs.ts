@@ -237,4 +237,10 @@ export const tfjsCodes = defineCodes({
     message: 'the base weights of `{path}` were read from `{source}` (sha256 {expected}), which now holds different weights (sha256 {found})',
     hint: 'an adapter only fits the weights it was trained on: restore those base weights, or start a new run',
   },
+  MOE6607: {
+    severity: 'warning',
+    title: 'merging an adapter into other base weights',
+    message: 'the adapter in `{adapter}` was trained on {trained}; merging it into {given}',
+    hint: 'an adapter fits the weights it was trained on; leave out --weights to merge into those',
+  },
 });

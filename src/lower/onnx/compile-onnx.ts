@@ -33,6 +33,8 @@ export interface CompileOnnxOptions extends Omit<WriteModelOptions, 'onProgress'
   seed?: number;
   /** A run directory (follows `latest`) or a checkpoint directory (docs/checkpoint.md). */
   weights?: string;
+  /** Weights the caller has already loaded (a base with a LoRA adapter merged); overrides `weights` and `seed`. */
+  loaded?: { weights: Map<string, Float32Array>; meta: [string, string][]; from: string };
   moe?: MoeDispatch;
   /** The `--quantize` text that replaced the spec's quantize block (recorded in the metadata). */
   quantizeOption?: string;
@@ -60,6 +62,7 @@ export interface CompileOnnxSummary {
 type Loaded = { weights: Map<string, Float32Array>; meta: [string, string][]; from: string };
 
 function loadWeights(ir: ModelIR, options: CompileOnnxOptions): Result<Loaded | undefined> {
+  if (options.loaded) return { value: options.loaded, diagnostics: [] };
   if (options.weights !== undefined) {
     const read = readCheckpointWeights(options.weights, ir);
     if (!read.value) return { value: undefined, diagnostics: read.diagnostics };
