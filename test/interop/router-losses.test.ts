@@ -5,6 +5,9 @@
  * Megatron's own recipes (NVIDIA/Megatron-LM d98e8a6 examples/megatron_fsdp/
  * sbatch_mfsdp_deepseek_v3.sh l.91–103, examples/mixtral/train_mixtral_8x7b_distributed.sh l.53–54).
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RouterIR } from '../../src/ir/types.js';
 import { loadModel } from '../../src/pipeline.js';
@@ -158,5 +161,23 @@ describe('hfRouterFields', () => {
     const r = hfRouterFields(router({ auxLoss: 0.01 }), 'llama', { moeLayers: 1 });
     expect(r.fields).toEqual({});
     expect(codes(r.findings)).toEqual(['MOE3810 /moe/router']);
+  });
+});
+
+describe('docs/language.md §Router losses example', () => {
+  it('checks clean for Megatron and gives the arguments the text states', () => {
+    const doc = readFileSync('docs/language.md', 'utf8');
+    const section = doc.slice(doc.indexOf('### Router losses and drop order'));
+    const example = /```moe\n([\s\S]*?)```/.exec(section)![1]!;
+    const stated = /compiles to `([^`]*)`/.exec(section.replace(/\n/g, ' '))![1]!;
+    const dir = mkdtempSync(join(tmpdir(), 'moec-router-'));
+    const file = join(dir, 'balance-example.moe');
+    writeFileSync(file, example);
+    const m = loadModel(file, { memoryFit: false });
+    expect(m.diagnostics).toEqual([]);
+    const moe = m.ir!.layers[0]!.ffn;
+    const r = megatronRouterArgs(moe.kind === 'moe' ? moe.router : router(), megatronRouterContext(m.ir!));
+    expect(flatArgs(r.args).join(' ')).toBe(stated);
+    expect(r.findings).toEqual([]);
   });
 });
