@@ -13,6 +13,8 @@
  */
 import type {
   Activation,
+  AuxLossType,
+  DropPolicy,
   Checkpointing,
   DType,
   Granularity,
@@ -117,8 +119,12 @@ export interface RouterIR {
   /** Absent: no capacity limit (every routed token is processed). */
   capacityFactor?: number;
   overflow: Overflow;
+  /** Which assignments an over-capacity expert keeps (only matters when overflow is drop). */
+  dropPolicy: DropPolicy;
   jitter: number;
   auxLoss: number;
+  /** What one balance term averages over (docs/semantics.md §Router losses). */
+  auxLossType: AuxLossType;
   zLoss: number;
   /** Aux-loss-free bias update speed; 0 = off. When > 0 the layer has a `router.score_bias` buffer. */
   biasUpdate: number;

@@ -94,6 +94,19 @@ export interface SharedExpertsSpec {
 export type RouterScore = 'softmax' | 'sigmoid';
 export type GroupScore = 'max' | 'top2_sum';
 export type Overflow = 'drop' | 'no_drop';
+/**
+ * What one load-balancing term averages over (docs/semantics.md §Router losses): `batch` = each
+ * micro-batch of one data-parallel rank (Megatron `aux_loss`, Switch/GShard), `sequence` = each
+ * sequence (DeepSeek-V2/V3, Megatron `seq_aux_loss`), `global` = the whole global batch
+ * (Megatron `global_aux_loss`, Qwen's global-batch balance).
+ */
+export type AuxLossType = 'batch' | 'sequence' | 'global';
+/**
+ * Which assignments an over-capacity expert keeps: `probs` = highest routing weight (Megatron's
+ * default), `position` = earliest tokens (Megatron `position`), `gshard` = every token's first
+ * choice in token order, then every second choice, … (GShard / Mesh-TensorFlow).
+ */
+export type DropPolicy = 'probs' | 'position' | 'gshard';
 
 export interface RouterSpec {
   top_k: number;
@@ -107,14 +120,18 @@ export interface RouterSpec {
   top_groups?: number;
   /** How a group is scored for group-limited routing: V2 uses the max, V3 the sum of the top two. Default max. */
   group_score?: GroupScore;
-  /** Expert capacity = ceil(capacity_factor * tokens * top_k / experts). Absent: no capacity limit. */
+  /** Expert capacity = ceil(tokens * top_k / experts * capacity_factor) (Megatron get_capacity). Absent: no capacity limit. */
   capacity_factor?: number;
   /** What happens to tokens over capacity. Default drop when capacity_factor is set. */
   overflow?: Overflow;
+  /** Which assignments an over-capacity expert keeps. Default probs (Megatron). */
+  drop_policy?: DropPolicy;
   /** Multiplicative jitter noise on router inputs during training (Switch Transformer). Default 0. */
   jitter?: number;
   /** Auxiliary load-balancing loss coefficient. Default 0. */
   aux_loss?: number;
+  /** What one balance term averages over. Default batch (Megatron aux_loss). */
+  aux_loss_type?: AuxLossType;
   /** Router z-loss coefficient (ST-MoE). Default 0. */
   z_loss?: number;
   /** Aux-loss-free balancing: bias update speed γ (DeepSeek-V3: 0.001). Default 0 (off). */

@@ -50,7 +50,7 @@ export const REFERENCE_SPECS: Record<string, ModelSpec> = {
   'moe-softmax-capacity-drop-shared-gate': base('moe-softmax-capacity-drop-shared-gate', {
     dense: undefined,
     moe: moe(
-      { top_k: 2, score: 'softmax', norm_topk: true, capacity_factor: 0.5, overflow: 'drop' },
+      { top_k: 2, score: 'softmax', norm_topk: true, capacity_factor: 0.5, overflow: 'drop', drop_policy: 'gshard' },
       { experts: { count: 8, ffn: 6, activation: 'silu', bias: true }, shared: { count: 2, ffn: 4, gate: true } },
     ),
   }),
@@ -60,6 +60,14 @@ export const REFERENCE_SPECS: Record<string, ModelSpec> = {
       { top_k: 2, score: 'sigmoid', bias_update: 0.001, groups: 4, top_groups: 2, group_score: 'max', scaling: 2.5, bias: true },
       { shared: { count: 1, ffn: 4 } },
     ),
+  }),
+  'moe-capacity-drop-probs-sigmoid': base('moe-capacity-drop-probs-sigmoid', {
+    dense: undefined,
+    moe: moe({ top_k: 3, score: 'sigmoid', norm_topk: true, scaling: 2, capacity_factor: 0.75, drop_policy: 'probs' }),
+  }),
+  'moe-capacity-drop-position-unnormalized': base('moe-capacity-drop-position-unnormalized', {
+    dense: undefined,
+    moe: moe({ top_k: 2, score: 'softmax', norm_topk: false, capacity_factor: 0.5, drop_policy: 'position' }, { shared: { count: 1, ffn: 4 } }),
   }),
   'moe-top2sum-no-drop-unnormalized': base('moe-top2sum-no-drop-unnormalized', {
     dense: undefined,

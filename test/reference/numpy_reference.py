@@ -133,11 +133,20 @@ def moe(x, f, W, p):
         w = w / (w.sum(-1, keepdims=True) + 1e-20)
     w = w * r['scaling']
     if r.get('capacityFactor') is not None and r['overflow'] == 'drop':
-        C = math.ceil(r['capacityFactor'] * T * K / E)
-        order = idx.T.reshape(-1)  # choice-major: all first choices, then all second ...
-        onehot = np.eye(E)[order]
-        pos = (np.cumsum(onehot, 0) - 1)[np.arange(order.size), order].reshape(K, T).T
-        w = np.where(pos < C, w, 0)
+        C = math.ceil(T * K / E * r['capacityFactor'])  # Megatron get_capacity order
+        t_major = np.arange(T * K)  # assignment a = t*K + k
+        if r['dropPolicy'] == 'gshard':  # all first choices, then all second ...
+            order = (np.arange(T)[None, :] * K + np.arange(K)[:, None]).reshape(-1)
+        elif r['dropPolicy'] == 'position':  # earliest token first
+            order = t_major
+        else:  # probs: highest combine weight first, ties to the earlier assignment
+            order = np.lexsort((t_major, -w.reshape(-1)))
+        experts = idx.reshape(-1)[order]
+        onehot = np.eye(E)[experts]
+        pos_sorted = (np.cumsum(onehot, 0) - 1)[np.arange(order.size), experts]
+        pos = np.empty(T * K)
+        pos[order] = pos_sorted
+        w = np.where(pos.reshape(T, K) < C, w, 0)
     y = np.zeros_like(x)
     for e in range(E):
         coef = (w * (idx == e)).sum(-1)

@@ -54,6 +54,13 @@ export const tfjsCodes = defineCodes({
     title: 'weights do not match the model',
     message: 'weight `{name}` {reason}',
   },
+  // MOE6020–MOE6029: router losses in the trainer (src/lower/tfjs/balance-loss.ts).
+  MOE6020: {
+    severity: 'warning',
+    title: 'micro-step not a multiple of the rank micro-batch',
+    message: 'a training micro-step holds {rows} sequences (batch / grad_accum), not a multiple of parallel.micro_batch {micro_batch}: the balance loss and z-loss average over the whole micro-step instead of per data-parallel micro-batch',
+    hint: 'make train.batch / train.grad_accum a multiple of parallel.micro_batch (Megatron: batch = micro_batch × data × grad_accum)',
+  },
   // MOE6500–MOE6999: training loop, data, checkpoints, report (src/train, src/checkpoint, src/report).
   MOE6500: {
     severity: 'error',

@@ -37,7 +37,7 @@ export function buildLayersModel(ir: ModelIR, seed = ir.train.seed): tf.LayersMo
     const f = layer.ffn;
     const block = f.kind === 'dense'
       ? new MoecFfn({ name: `${p}.mlp`, ffn: { ffn: f.ffn, activation: f.activation, bias: f.bias }, tensors: tensorsUnder(ir, `${p}.mlp`) })
-      : new MoecMoE({ name: `${p}.moe`, moe: f, seed: seed + layer.index, tensors: tensorsUnder(ir, `${p}.moe`) });
+      : new MoecMoE({ name: `${p}.moe`, moe: f, seed: seed + layer.index, rankSequences: ir.parallel.microBatch, tensors: tensorsUnder(ir, `${p}.moe`) });
     h = tf.layers.add({ name: `${p}.ffn_residual` }).apply([h, block.apply(x) as tf.SymbolicTensor]) as tf.SymbolicTensor;
   }
   const final = norm('norm').apply(h) as tf.SymbolicTensor;

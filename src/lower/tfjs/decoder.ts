@@ -14,6 +14,7 @@ import { mlaAttention } from './mla.js';
 import { moeBlock, type DispatchMode } from './moe-block.js';
 import { modelNorm } from './norm.js';
 import type { RoutingPlan } from './router.js';
+import type { GlobalCounts } from './balance-loss.js';
 
 export interface DecoderContext {
   ir: ModelIR;
@@ -23,6 +24,12 @@ export interface DecoderContext {
   /** Base seed for jitter and dropout noise in training. */
   seed: number;
   dispatch: DispatchMode;
+  /** 1 = real token, 0 = padding, [batch·seq] row-major; absent = every token real. */
+  valid?: Uint8Array;
+  /** Sequences per data-parallel rank's micro-batch (parallel.micro_batch): the balance groups. */
+  rankSequences: number;
+  /** Per MoE layer index: earlier micro-batches' counts (aux_loss_type global). */
+  global?: ReadonlyMap<number, GlobalCounts>;
 }
 
 export interface LayerOutput {
@@ -30,6 +37,7 @@ export interface LayerOutput {
   /** The layer's scaled load-balancing terms (MoE layers with non-zero coefficients). */
   aux?: tf.Tensor;
   z?: tf.Tensor;
+  balanceCounts?: Float64Array;
   plan?: RoutingPlan;
 }
 
@@ -68,9 +76,11 @@ export function decoderLayer(layer: LayerIR, h: tf.Tensor, c: DecoderContext): L
     training: c.training,
     seed: noiseSeed(c.seed, layer.index, 3),
     dispatch: c.dispatch,
+    layout: { sequences: b!, valid: c.valid, rankSequences: c.rankSequences },
+    global: c.global?.get(layer.index),
   });
   const out = dropout(tf.reshape(moe.y, [b!, s!, hidden!]), c, layer.index, 4);
-  return { h: tf.add(h1, out), aux: moe.aux, z: moe.z, plan: moe.plan };
+  return { h: tf.add(h1, out), aux: moe.aux, z: moe.z, balanceCounts: moe.balanceCounts, plan: moe.plan };
 }
 
 /** Logits [B, S, V] = Norm_final(h) · lm_head (tied: · embed_tokensᵀ). */

@@ -12,8 +12,9 @@
  * `<layer name>/<rest of the IR name>`, e.g. `layers.1.moe/experts.3.up_proj.weight` for the IR
  * tensor `layers.1.moe.experts.3.up_proj.weight`. The layers run the same code as the
  * training graph (decoder.ts and its parts), so predict equals TfjsModel.forward.
- * MoecMoE adds its load-balancing terms (aux + z, training only) with addLoss, so model.fit
- * optimises the same loss as `moec train` (cross-entropy via `lmLoss` + aux + z):
+ * MoecMoE adds its router losses (balance + z, training only) with addLoss, so model.fit
+ * optimises the same loss as `moec train` (cross-entropy via `lmLoss` + aux + z); each fit
+ * batch is one micro-batch (aux_loss_type global sees that batch alone), every token is real:
  *   model.compile({ optimizer: tf.train.adam(1e-3), loss: lmLoss }); predict() batches by 32
  * unless told otherwise, which changes MoE capacity: pass `batchSize`.
  */
@@ -138,8 +139,12 @@ export class MoecFfn extends MoecLayer<BaseConfig & { ffn: FfnIR }> {
   }
 }
 
-/** Router + sparse expert dispatch + shared experts; aux and z losses via addLoss while training. */
-export class MoecMoE extends MoecLayer<BaseConfig & { moe: MoeIR; seed: number }> {
+/**
+ * Router + sparse expert dispatch + shared experts; aux and z losses via addLoss while training.
+ * `rankSequences` = parallel.micro_batch, the balance groups (balance-loss.ts); older artifacts
+ * without it use 1.
+ */
+export class MoecMoE extends MoecLayer<BaseConfig & { moe: MoeIR; seed: number; rankSequences?: number }> {
   static readonly className = 'MoecMoE';
   private terms: tf.Tensor | undefined;
   private calls = 0;
@@ -158,6 +163,7 @@ export class MoecMoE extends MoecLayer<BaseConfig & { moe: MoeIR; seed: number }
       training,
       seed: this.cfg.seed + this.calls++,
       dispatch: 'sparse',
+      layout: { sequences: b!, rankSequences: this.cfg.rankSequences ?? 1 },
     });
     if (training && this.cfg.moe.router.biasUpdate > 0) this.balance(out.plan);
     const terms = [out.aux, out.z].filter((t): t is tf.Tensor => t !== undefined);
@@ -168,14 +174,13 @@ export class MoecMoE extends MoecLayer<BaseConfig & { moe: MoeIR; seed: number }
 
   /**
    * Aux-loss-free balancing in model.fit: after each training batch's routing, score_bias
-   * moves by bias_update · sign(mean load − load), as `moec train` does after each step.
+   * moves by bias_update · sign(mean load − load), loads counted after capacity dropping, as
+   * `moec train` does after each step.
    */
   private balance(plan: RoutingPlan): void {
     const bias = this.opt(`${this.name}.router.score_bias`) as tf.Variable | undefined;
     if (!bias) return;
-    const load = new Array<number>(plan.experts).fill(0);
-    for (const e of plan.choice) load[e]! += 1 / plan.choice.length;
-    const next = nextRouterBias(bias.dataSync() as Float32Array, load, this.cfg.moe.router.biasUpdate);
+    const next = nextRouterBias(bias.dataSync() as Float32Array, Array.from(plan.keptLoad), this.cfg.moe.router.biasUpdate);
     tf.tidy(() => bias.assign(tf.tensor1d(next)));
   }
 }
