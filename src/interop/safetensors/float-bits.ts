@@ -26,7 +26,8 @@ export function f16BitsToF32Bits(h: number): number {
   const sign = (h & 0x8000) << 16;
   const exp = (h >> 10) & 0x1f;
   let mant = h & 0x3ff;
-  if (exp === 0x1f) return (sign | 0x7f800000 | (mant << 13)) >>> 0;
+  // NaN keeps its payload with the quiet bit set, as c10's fp16_ieee_to_fp32_value gives on x86/ARM.
+  if (exp === 0x1f) return (sign | 0x7f800000 | (mant !== 0 ? 0x400000 : 0) | (mant << 13)) >>> 0;
   if (exp !== 0) return (sign | ((exp - 15 + 127) << 23) | (mant << 13)) >>> 0;
   if (mant === 0) return sign >>> 0;
   // Subnormal: normalise the mantissa into float32's larger exponent range.
