@@ -40,7 +40,7 @@ export function parseCheckpointIndex(indexPath: string, text: string, dir: strin
   const weightMap = new Map<string, string>();
   for (const [key, file] of map) {
     if (typeof file === 'string') weightMap.set(key, file);
-    else problems.push(bad(`weight_map maps ${JSON.stringify(key)} to a ${file instanceof JsonNumber ? 'number' : 'non-string'}; values are shard file names`));
+    else problems.push(bad(`weight_map maps ${JSON.stringify(key)} to ${typeof file === 'number' || file instanceof JsonNumber ? 'a number' : 'a non-string'}; values are shard file names`));
   }
   const firstKey = new Map<string, string>();
   for (const [key, file] of weightMap) if (!firstKey.has(file)) firstKey.set(file, key);
@@ -59,8 +59,8 @@ export function parseCheckpointIndex(indexPath: string, text: string, dir: strin
 function totalSizeOf(meta: JsonObject): number | undefined {
   const t = meta.get('total_size');
   // transformers writes an int; some converters wrote a float (e.g. 1.2e10): take it when whole.
-  if (!(t instanceof JsonNumber)) return undefined;
-  const v = Number(t.text);
+  const v = typeof t === 'number' ? t : t instanceof JsonNumber ? Number(t.text) : undefined;
+  if (v === undefined) return undefined;
   return Number.isSafeInteger(v) && v >= 0 ? v : undefined;
 }
 

@@ -79,6 +79,18 @@ export function dtypeBytes(dtype: Dtype): number | undefined {
   return bits % 8 === 0 ? bits / 8 : undefined;
 }
 
+/**
+ * Bytes of a tensor of `shape`: exact when below 2^53 (done in doubles, which are exact there);
+ * `fraction` when sub-byte elements do not fill whole bytes; `huge` beyond 2^53 bytes.
+ */
+export function tensorBytes(dtype: Dtype, shape: readonly number[]): number | 'fraction' | 'huge' {
+  const bits = DTYPES[dtype].bits;
+  const elements = shape.includes(0) ? 0 : shape.reduce((a, d) => a * d, 1);
+  if (!(elements * (bits / 8) <= Number.MAX_SAFE_INTEGER)) return 'huge';
+  if (((elements % 8) * bits) % 8 !== 0) return 'fraction';
+  return Math.floor(elements / 8) * bits + ((elements % 8) * bits) / 8;
+}
+
 /** Exact byte size of `elements` values (bigint: shapes in a hostile header can overflow a double). */
 export function byteSizeOf(dtype: Dtype, elements: bigint): bigint | undefined {
   const bits = elements * BigInt(DTYPES[dtype].bits);

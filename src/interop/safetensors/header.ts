@@ -12,7 +12,7 @@
  * All problems of a header are reported (up to MAX_PROBLEMS), each naming file and tensor.
  */
 import { createDiagnostic, type Diagnostic, type Result } from '../../diagnostics/diagnostic.js';
-import { ALIGNMENT_ORDER, byteSizeOf, isDtype, type Dtype } from './dtypes.js';
+import { ALIGNMENT_ORDER, byteSizeOf, DTYPES, isDtype, type Dtype } from './dtypes.js';
 import { parseStrictJson, type JsonObject, type JsonValue, JsonNumber } from './strict-json.js';
 
 /** One tensor of a safetensors file. Offsets are absolute positions in the file. */
@@ -117,51 +117,61 @@ function readMetadata(value: JsonValue | undefined, problems: Problems): Record<
 }
 
 function readEntry(name: string, value: JsonValue, bufferSize: number, problems: Problems): Entry | undefined {
-  const path = problems.path;
-  const bad = (reason: string) => {
-    problems.add(createDiagnostic('MOE7505', { args: { path, tensor: name, reason } }));
+  const e = checkEntry(name, value, bufferSize, problems.path);
+  if (e && 'code' in e) {
+    problems.add(e);
     return undefined;
-  };
-  if (!(value instanceof Map)) return bad(`the entry is ${describe(value)}, not an object`);
+  }
+  return e;
+}
+
+/** Plain functions, no per-entry closures: headers with 10⁵ entries are common (DeepSeek-V3 shards). */
+function checkEntry(name: string, value: JsonValue, bufferSize: number, path: string): Entry | Diagnostic {
+  if (!(value instanceof Map)) return malformed(path, name, `the entry is ${describe(value)}, not an object`);
   const dtype = value.get('dtype');
   const shape = value.get('shape');
   const offsets = value.get('data_offsets');
-  if (typeof dtype !== 'string') return bad(dtype === undefined ? 'no `dtype`' : `\`dtype\` is ${describe(dtype)}, not a string`);
-  if (!isDtype(dtype)) {
-    const known = ALIGNMENT_ORDER.join(', ');
-    problems.add(createDiagnostic('MOE7506', { args: { path, tensor: name, dtype, known } }));
-    return undefined;
+  if (typeof dtype !== 'string') return malformed(path, name, dtype === undefined ? 'no `dtype`' : `\`dtype\` is ${describe(dtype)}, not a string`);
+  if (!isDtype(dtype)) return createDiagnostic('MOE7506', { args: { path, tensor: name, dtype, known: ALIGNMENT_ORDER.join(', ') } });
+  if (!Array.isArray(shape)) return malformed(path, name, shape === undefined ? 'no `shape`' : `\`shape\` is ${describe(shape)}, not a list`);
+  const dims: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    const d = wholeNumber(shape[i]!);
+    if (d === undefined) return malformed(path, name, `shape[${i}] is ${describe(shape[i]!)}, not a whole number below 2^53`);
+    dims.push(d);
   }
-  if (!Array.isArray(shape)) return bad(shape === undefined ? 'no `shape`' : `\`shape\` is ${describe(shape)}, not a list`);
-  const dims = shape.map((d) => (d instanceof JsonNumber ? d.safeInteger : undefined));
-  const badDim = dims.findIndex((d) => d === undefined);
-  if (badDim >= 0) return bad(`shape[${badDim}] is ${describe(shape[badDim]!)}, not a whole number below 2^53`);
   if (!Array.isArray(offsets) || offsets.length !== 2) {
-    return bad(offsets === undefined ? 'no `data_offsets`' : `\`data_offsets\` is ${describe(offsets)}, not [begin, end]`);
+    return malformed(path, name, offsets === undefined ? 'no `data_offsets`' : `\`data_offsets\` is ${describe(offsets)}, not [begin, end]`);
   }
-  const [begin, end] = offsets.map((o) => (o instanceof JsonNumber ? o.safeInteger : undefined));
-  if (begin === undefined || end === undefined) return bad('`data_offsets` must be two whole numbers below 2^53');
-  const range = (reason: string) => {
-    problems.add(createDiagnostic('MOE7508', { args: { path, tensor: name, begin, end, reason } }));
-    return undefined;
-  };
-  if (end < begin) return range('end before they begin');
-  if (end > bufferSize) return range(`end past the data buffer, which has ${Math.max(bufferSize, 0)} bytes`);
-  const elements = (dims as number[]).reduce((a, d) => a * BigInt(d), 1n);
-  const expected = byteSizeOf(dtype, elements);
-  if (expected === undefined || expected !== BigInt(end - begin)) {
-    const args = {
-      path,
-      tensor: name,
-      shape: dims.join(', '),
-      dtype,
-      expected: expected === undefined ? `${elements} × ${dtype} (not a whole number of)` : String(expected),
-      actual: end - begin,
-    };
-    problems.add(createDiagnostic('MOE7507', { args }));
-    return undefined;
+  const begin = wholeNumber(offsets[0]!);
+  const end = wholeNumber(offsets[1]!);
+  if (begin === undefined || end === undefined) return malformed(path, name, '`data_offsets` must be two whole numbers below 2^53');
+  if (end < begin) return createDiagnostic('MOE7508', { args: { path, tensor: name, begin, end, reason: 'end before they begin' } });
+  if (end > bufferSize) {
+    const reason = `end past the data buffer, which has ${Math.max(bufferSize, 0)} bytes`;
+    return createDiagnostic('MOE7508', { args: { path, tensor: name, begin, end, reason } });
   }
-  return { name, dtype, shape: dims as number[], elements: Number(elements), begin, end };
+  // A double is exact while the product stays below 2^53, and a larger one cannot match `end - begin`.
+  const elements = dims.includes(0) ? 0 : dims.reduce((a, d) => a * d, 1);
+  const bits = elements * DTYPES[dtype].bits;
+  if (elements > Number.MAX_SAFE_INTEGER || bits % 8 !== 0 || bits / 8 !== end - begin) return sizeMismatch(path, name, dtype, dims, end - begin);
+  return { name, dtype, shape: dims, elements, begin, end };
+}
+
+function wholeNumber(v: JsonValue): number | undefined {
+  if (typeof v === 'number') return v >= 0 && !Object.is(v, -0) ? v : undefined;
+  return v instanceof JsonNumber ? v.safeInteger : undefined;
+}
+
+function malformed(path: string, tensor: string, reason: string): Diagnostic {
+  return createDiagnostic('MOE7505', { args: { path, tensor, reason } });
+}
+
+function sizeMismatch(path: string, tensor: string, dtype: Dtype, dims: number[], actual: number): Diagnostic {
+  const elements = dims.reduce((a, d) => a * BigInt(d), 1n);
+  const bytes = byteSizeOf(dtype, elements);
+  const expected = bytes === undefined ? `${elements} × ${dtype} (not a whole number of)` : String(bytes);
+  return createDiagnostic('MOE7507', { args: { path, tensor, shape: dims.join(', '), dtype, expected, actual } });
 }
 
 function byOffsets(a: Entry, b: Entry): number {
@@ -191,6 +201,7 @@ function checkTiling(entries: Entry[], bufferSize: number, problems: Problems): 
 
 function describe(v: JsonValue): string {
   if (v === null) return 'null';
+  if (typeof v === 'number') return String(v);
   if (v instanceof JsonNumber) return v.text.length > 24 ? `${v.text.slice(0, 24)}…` : v.text;
   if (v instanceof Map) return 'an object';
   if (Array.isArray(v)) return 'a list';

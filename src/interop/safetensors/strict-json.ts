@@ -8,7 +8,10 @@
  * It runs in time linear in the input and allocates at most a constant factor of it.
  */
 
-/** A JSON number as written, so integers beyond 2^53 are detected rather than rounded. */
+/**
+ * A JSON number that is not a plain integer of at most 15 digits (those parse to a JS number,
+ * exactly): kept as written, so `1.0`, `1e3` and integers beyond 2^53 are told apart, not rounded.
+ */
 export class JsonNumber {
   constructor(readonly text: string) {}
 
@@ -20,7 +23,7 @@ export class JsonNumber {
   }
 }
 
-export type JsonValue = null | boolean | string | JsonNumber | JsonValue[] | JsonObject;
+export type JsonValue = null | boolean | string | number | JsonNumber | JsonValue[] | JsonObject;
 export type JsonObject = Map<string, JsonValue>;
 
 export type JsonResult =
@@ -49,6 +52,7 @@ export function parseStrictJson(text: string): JsonResult {
 }
 
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const PLAIN_INTEGER = /^-?(?:0|[1-9][0-9]{0,14})$/;
 const LITERALS = [['true', true], ['false', false], ['null', null]] as const;
 const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
 
@@ -127,12 +131,12 @@ class Parser {
     }
   }
 
-  number(): JsonNumber {
+  number(): number | JsonNumber {
     NUMBER.lastIndex = this.i;
     const m = NUMBER.exec(this.s);
     if (!m || m[0] === '-') this.fail('malformed number');
     this.i += m[0].length;
-    return new JsonNumber(m[0]);
+    return PLAIN_INTEGER.test(m[0]) ? Number(m[0]) : new JsonNumber(m[0]);
   }
 
   string(): string {

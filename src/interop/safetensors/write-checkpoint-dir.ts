@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { fsyncDir, writeFileDurable } from '../../checkpoint/fs-atomic.js';
 import { createDiagnostic, type Diagnostic, type Result } from '../../diagnostics/diagnostic.js';
 import { indexNameFor, SAFE_WEIGHTS_NAME, type CheckpointTensor } from './checkpoint-reader.js';
-import { byteSizeOf, isDtype } from './dtypes.js';
+import { isDtype, tensorBytes } from './dtypes.js';
 import { pythonJsonDumps } from './python-json.js';
 import { commitTemp, writeSafetensorsTemp, type TensorToWrite } from './write-safetensors.js';
 
@@ -106,9 +106,9 @@ function sizesOf(tensors: readonly TensorToWrite[]): Result<Map<TensorToWrite, n
     if (names.has(t.name)) bad('the name occurs twice');
     names.add(t.name);
     const valid = isDtype(t.dtype) && t.shape.every((d) => Number.isSafeInteger(d) && d >= 0);
-    const size = valid ? byteSizeOf(t.dtype, t.shape.reduce((a, d) => a * BigInt(d), 1n)) : undefined;
-    if (size === undefined || size > BigInt(Number.MAX_SAFE_INTEGER)) bad(`dtype ${t.dtype} with shape [${t.shape.join(', ')}] is not a valid tensor`);
-    else sizes.set(t, Number(size));
+    const size = valid ? tensorBytes(t.dtype, t.shape) : undefined;
+    if (typeof size !== 'number') bad(`dtype ${t.dtype} with shape [${t.shape.join(', ')}] is not a valid tensor`);
+    else sizes.set(t, size);
   }
   return problems.length ? { value: undefined, diagnostics: problems } : { value: sizes, diagnostics: [] };
 }

@@ -20,7 +20,7 @@ import { basename, dirname, join } from 'node:path';
 import { fsyncDir } from '../../checkpoint/fs-atomic.js';
 import { createDiagnostic, type Diagnostic, type Result } from '../../diagnostics/diagnostic.js';
 import { encodeFloat32, isFloat32Encodable, FLOAT32_ENCODABLE } from './convert.js';
-import { ALIGNMENT_ORDER, byteSizeOf, isDtype, type Dtype } from './dtypes.js';
+import { ALIGNMENT_ORDER, isDtype, tensorBytes, type Dtype } from './dtypes.js';
 import type { TensorInfo } from './header.js';
 import { writeFully } from './positioned-io.js';
 import { MAX_HEADER_BYTES } from './safetensors-file.js';
@@ -53,7 +53,20 @@ export interface WrittenFile {
 
 /** Encode at most this many float32 values at once (bounds the conversion buffer). */
 const ENCODE_CHUNK = 1 << 22;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** Whether `s` is valid Unicode (no lone surrogate), i.e. representable in UTF-8 JSON. */
+function wellFormed(s: string): boolean {
+  if (!SURROGATE.test(s)) return true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    const next = s.charCodeAt(i + 1);
+    if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return false;
+    i++;
+  }
+  return true;
+}
 
 let tempCounter = 0;
 
@@ -142,7 +155,7 @@ function planFile(path: string, tensors: readonly TensorToWrite[], options: Writ
     if (seen.has(t.name)) bad(t.name, 'the name occurs twice');
     seen.add(t.name);
     if (t.name === '__metadata__') bad(t.name, '`__metadata__` is reserved for the metadata map');
-    if (LONE_SURROGATE.test(t.name)) bad(t.name, 'the name is not valid Unicode (lone surrogate)');
+    if (!wellFormed(t.name)) bad(t.name, 'the name is not valid Unicode (lone surrogate)');
     if (!isDtype(t.dtype)) {
       bad(t.name, `unknown dtype ${String(t.dtype)}`);
       continue;
@@ -151,14 +164,14 @@ function planFile(path: string, tensors: readonly TensorToWrite[], options: Writ
       bad(t.name, `shape [${t.shape.join(', ')}] must hold whole numbers ≥ 0`);
       continue;
     }
-    const size = byteSizeOf(t.dtype, t.shape.reduce((a, d) => a * BigInt(d), 1n));
-    if (size === undefined) bad(t.name, `${t.shape.join('×')} elements of ${t.dtype} are not a whole number of bytes`);
-    else if (size > BigInt(Number.MAX_SAFE_INTEGER)) bad(t.name, 'the tensor is larger than 2^53 bytes');
-    else sizes.set(t, Number(size));
+    const size = tensorBytes(t.dtype, t.shape);
+    if (size === 'fraction') bad(t.name, `${t.shape.join('×')} elements of ${t.dtype} are not a whole number of bytes`);
+    else if (size === 'huge') bad(t.name, 'the tensor is larger than 2^53 bytes');
+    else sizes.set(t, size);
   }
   for (const [k, v] of Object.entries(options.metadata ?? {})) {
     if (typeof v !== 'string') bad('__metadata__', `the value of ${JSON.stringify(k)} is not a string`);
-    if (LONE_SURROGATE.test(k) || LONE_SURROGATE.test(v)) bad('__metadata__', 'a key or value is not valid Unicode');
+    if (!wellFormed(k) || !wellFormed(v)) bad('__metadata__', 'a key or value is not valid Unicode');
   }
   if (problems.length) return { value: undefined, diagnostics: problems };
 
@@ -192,12 +205,27 @@ function planFile(path: string, tensors: readonly TensorToWrite[], options: Writ
 
 /** Reference order: dtype alignment descending, then name compared as UTF-8 bytes (Rust `String` order). */
 function sortLikeReference(tensors: readonly TensorToWrite[]): TensorToWrite[] {
-  const rank = (d: Dtype) => ALIGNMENT_ORDER.indexOf(d);
-  return [...tensors].sort((a, b) => rank(b.dtype) - rank(a.dtype) || utf8Compare(a.name, b.name));
+  const rank = new Map(ALIGNMENT_ORDER.map((d, i) => [d, i]));
+  return [...tensors].sort((a, b) => rank.get(b.dtype)! - rank.get(a.dtype)! || utf8Compare(a.name, b.name));
 }
 
+/**
+ * Compare as UTF-8 bytes (= code point order) without encoding: UTF-16 code units order the same
+ * way except that surrogates (astral characters) must sort after U+E000–U+FFFF.
+ */
 export function utf8Compare(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+function codePointRank(unit: number): number {
+  if (unit < 0xd800) return unit;
+  return unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
 }
 
 /** Pull one tensor's data and write it; a diagnostic list when it is missing, mistyped or mis-sized. */
