@@ -50,7 +50,7 @@ export const safetensorsCodes = defineCodes({
     severity: 'error',
     title: 'unknown safetensors dtype',
     message: 'tensor `{tensor}` in `{path}` has unknown dtype `{dtype}`',
-    hint: 'the format knows {known}',
+    hint: 'dtype names are upper case as the format defines them: BOOL, U8, I8, I16, U16, I32, U32, I64, U64, F16, BF16, F32, F64, F8_E4M3, F8_E5M2, F8_E8M0, F4, … (docs/hf.md lists all)',
   },
   MOE7507: {
     severity: 'error',
@@ -102,8 +102,8 @@ export const safetensorsCodes = defineCodes({
   MOE7521: {
     severity: 'error',
     title: 'dtype cannot be read as float32',
-    message: 'tensor `{tensor}` in `{path}` has dtype {dtype}, which moec does not convert to float32',
-    hint: '{why}',
+    message: 'tensor `{tensor}` in `{path}` has dtype {dtype}, which moec does not convert to float32: {why}',
+    hint: 'read its bytes with readRaw, or dequantize it together with its scales (dequantizeMxfp4, dequantizeFp8BlockScaled)',
   },
   MOE7522: {
     severity: 'error',
@@ -141,7 +141,7 @@ export const safetensorsCodes = defineCodes({
     severity: 'error',
     title: 'no safetensors weights in directory',
     message: '`{path}` holds no safetensors weights: {reason}',
-    hint: 'a Hugging Face checkpoint directory has `{single}`, or shards listed in `{index}`; PyTorch pickles (*.bin) are not read: re-save with safetensors',
+    hint: 'a Hugging Face checkpoint directory has `model.safetensors`, or shards listed in `model.safetensors.index.json` (`adapter_model.safetensors` for a PEFT adapter); PyTorch pickles (*.bin) are not read: re-save with `save_pretrained(..., safe_serialization=True)`',
   },
   MOE7541: {
     severity: 'error',
@@ -189,8 +189,8 @@ export const safetensorsCodes = defineCodes({
   MOE7560: {
     severity: 'error',
     title: 'cannot dequantize FP8 block-scaled weight',
-    message: 'cannot dequantize `{tensor}` (FP8 with 128×128 block scales): {reason}',
-    hint: 'the weight is [..., rows, cols] in F8_E4M3 and its `weight_scale_inv` is [..., ceil(rows/{blockRows}), ceil(cols/{blockCols})]',
+    message: 'cannot dequantize `{tensor}` (FP8 with {blockRows}×{blockCols} block scales): {reason}',
+    hint: 'the weight is F8_E4M3 [..., rows, cols] and its `weight_scale_inv` float32 [..., ceil(rows/block), ceil(cols/block)], block = `quantization_config.weight_block_size` (DeepSeek: [128, 128])',
   },
   MOE7561: {
     severity: 'error',

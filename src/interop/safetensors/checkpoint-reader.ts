@@ -39,7 +39,7 @@ export function openCheckpoint(dir: string, options: CheckpointOptions = {}): Re
   const indexName = indexNameFor(weightsName);
   const none = (reason: string) => ({
     value: undefined,
-    diagnostics: [createDiagnostic('MOE7540', { args: { path: dir, reason, single: weightsName, index: indexName } })],
+    diagnostics: [createDiagnostic('MOE7540', { args: { path: dir, reason } })],
   });
   if (!existsSync(dir)) return none('it does not exist');
   if (!statSync(dir).isDirectory()) return none('it is not a directory');

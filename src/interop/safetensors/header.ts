@@ -12,7 +12,7 @@
  * All problems of a header are reported (up to MAX_PROBLEMS), each naming file and tensor.
  */
 import { createDiagnostic, type Diagnostic, type Result } from '../../diagnostics/diagnostic.js';
-import { ALIGNMENT_ORDER, byteSizeOf, DTYPES, isDtype, type Dtype } from './dtypes.js';
+import { byteSizeOf, DTYPES, isDtype, type Dtype } from './dtypes.js';
 import { parseStrictJson, type JsonObject, type JsonValue, JsonNumber } from './strict-json.js';
 
 /** One tensor of a safetensors file. Offsets are absolute positions in the file. */
@@ -132,7 +132,7 @@ function checkEntry(name: string, value: JsonValue, bufferSize: number, path: st
   const shape = value.get('shape');
   const offsets = value.get('data_offsets');
   if (typeof dtype !== 'string') return malformed(path, name, dtype === undefined ? 'no `dtype`' : `\`dtype\` is ${describe(dtype)}, not a string`);
-  if (!isDtype(dtype)) return createDiagnostic('MOE7506', { args: { path, tensor: name, dtype, known: ALIGNMENT_ORDER.join(', ') } });
+  if (!isDtype(dtype)) return createDiagnostic('MOE7506', { args: { path, tensor: name, dtype } });
   if (!Array.isArray(shape)) return malformed(path, name, shape === undefined ? 'no `shape`' : `\`shape\` is ${describe(shape)}, not a list`);
   const dims: number[] = [];
   for (let i = 0; i < shape.length; i++) {

@@ -139,7 +139,7 @@ export class SafetensorsFile implements TensorReader {
     }
     if (into && into.length < count) throw new RangeError(`readFloat32Range(${name}): the target holds ${into.length} < ${count} elements`);
     if (!convertsToFloat32(info.dtype)) {
-      const why = `${DTYPES[info.dtype].noFloat32}`;
+      const why = DTYPES[info.dtype].noFloat32!;
       return { value: undefined, diagnostics: [createDiagnostic('MOE7521', { args: { path: this.path, tensor: name, dtype: info.dtype, why } })] };
     }
     const out = into ? { value: into, diagnostics: [] } : this.allocate(info, () => new Float32Array(count), count * 4);

@@ -45,7 +45,7 @@ describe('the Python-format fixture', () => {
     expect([...reader.readRaw('f8_e8m0').value!]).toEqual([0, 127, 128, 255]);
     const r = reader.readFloat32('f8_e8m0');
     expect(codes(r.diagnostics)).toEqual(['MOE7521']);
-    expect(r.diagnostics[0]!.hint).toContain('scale');
+    expect(r.diagnostics[0]!.message).toContain('scale');
   });
 
   it('reads element ranges into a caller buffer', () => {
