@@ -35,6 +35,16 @@ export function indexNameFor(weightsName: string): string {
 
 /** Open a checkpoint directory, validating index and shard headers; all problems are reported together. */
 export function openCheckpoint(dir: string, options: CheckpointOptions = {}): Result<CheckpointReader | undefined> {
+  try {
+    return openCheckpointUnguarded(dir, options);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string') throw err;
+    return { value: undefined, diagnostics: [createDiagnostic('MOE7540', { args: { path: dir, reason: `it cannot be read (${code})` } })] };
+  }
+}
+
+function openCheckpointUnguarded(dir: string, options: CheckpointOptions): Result<CheckpointReader | undefined> {
   const weightsName = options.weightsName ?? SAFE_WEIGHTS_NAME;
   const indexName = indexNameFor(weightsName);
   const none = (reason: string) => ({

@@ -28,10 +28,10 @@ export function resetAllocationProbe(): void {
 }
 
 /** Read `target.length` bytes at `position`; returns how many arrived (fewer only at end of file). */
-export function readFully(fd: number, target: Uint8Array, position: number): number {
+export function readFully(fd: number, target: Uint8Array, position: number, chunk = IO_CHUNK): number {
   let done = 0;
   while (done < target.length) {
-    const want = Math.min(IO_CHUNK, target.length - done);
+    const want = Math.min(chunk, target.length - done);
     const n = readSync(fd, target, done, want, position + done);
     if (n === 0) break;
     done += n;
@@ -40,10 +40,10 @@ export function readFully(fd: number, target: Uint8Array, position: number): num
 }
 
 /** Write all of `bytes` at the current file position; throws (an I/O error) if the OS stops accepting them. */
-export function writeFully(fd: number, bytes: Uint8Array): void {
+export function writeFully(fd: number, bytes: Uint8Array, chunk = IO_CHUNK): void {
   let done = 0;
   while (done < bytes.length) {
-    const want = Math.min(IO_CHUNK, bytes.length - done);
+    const want = Math.min(chunk, bytes.length - done);
     const n = writeSync(fd, bytes, done, want);
     if (n <= 0) throw Object.assign(new Error(`write accepted 0 of ${bytes.length - done} bytes`), { code: 'EIO' });
     done += n;

@@ -47,7 +47,14 @@ export function openSafetensors(path: string, options: OpenOptions = {}): Result
   } catch (err) {
     return { value: undefined, diagnostics: [ioDiagnostic(path, err)] };
   }
-  const header = readHeaderFrom(fd, path, options.maxHeaderBytes ?? MAX_HEADER_BYTES);
+  let header: ReturnType<typeof readHeaderFrom>;
+  try {
+    header = readHeaderFrom(fd, path, options.maxHeaderBytes ?? MAX_HEADER_BYTES);
+  } catch (err) {
+    closeSync(fd);
+    if (typeof (err as NodeJS.ErrnoException).code !== 'string') throw err;
+    return { value: undefined, diagnostics: [ioDiagnostic(path, err)] };
+  }
   if (!header.value) {
     closeSync(fd);
     return header as Result<undefined>;

@@ -93,8 +93,8 @@ export function writeCheckpointDir(dir: string, tensors: readonly TensorToWrite[
     const failed = commitTemp(temps[i]![0], temps[i]![1]);
     if (failed) return abandon([failed]); // temps already renamed are gone; the rest are removed
   }
-  removeStale(dir, weightsName, new Set(shards.length > 1 ? [...files, indexName] : files));
-  return { value: { files, index: shards.length > 1 ? indexName : undefined, totalSize, tensors: out }, diagnostics: [] };
+  const stale = removeStale(dir, weightsName, new Set(shards.length > 1 ? [...files, indexName] : files));
+  return { value: { files, index: shards.length > 1 ? indexName : undefined, totalSize, tensors: out }, diagnostics: stale };
 }
 
 function sizesOf(tensors: readonly TensorToWrite[]): Result<Map<TensorToWrite, number> | undefined> {
@@ -142,12 +142,20 @@ export function shardName(weightsName: string, i: number, n: number): string {
   return `${stem}-${String(i).padStart(5, '0')}-of-${String(n).padStart(5, '0')}.safetensors`;
 }
 
-function removeStale(dir: string, weightsName: string, keep: ReadonlySet<string>): void {
+/** Remove files of an earlier save that the new one does not replace; a diagnostic for each that stays. */
+function removeStale(dir: string, weightsName: string, keep: ReadonlySet<string>): Diagnostic[] {
   const stem = weightsName.replace(/\.safetensors$/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const ours = new RegExp(`^${stem}-\\d{5}-of-\\d{5}\\.safetensors$`);
+  const problems: Diagnostic[] = [];
   for (const f of readdirSync(dir)) {
-    if (keep.has(f)) continue;
-    if (ours.test(f) || f === weightsName || f === indexNameFor(weightsName)) rmSync(join(dir, f), { force: true });
+    if (keep.has(f) || !(ours.test(f) || f === weightsName || f === indexNameFor(weightsName))) continue;
+    try {
+      rmSync(join(dir, f), { force: true });
+    } catch (err) {
+      const reason = `the new checkpoint is complete, but \`${f}\` of an earlier save could not be removed (${(err as NodeJS.ErrnoException).code}); remove it by hand`;
+      problems.push(createDiagnostic('MOE7531', { args: { path: join(dir, f), reason } }));
+    }
   }
   fsyncDir(dir);
+  return problems;
 }
