@@ -12,8 +12,9 @@
  * All problems of a header are reported (up to MAX_PROBLEMS), each naming file and tensor.
  */
 import { createDiagnostic, type Diagnostic, type Result } from '../../diagnostics/diagnostic.js';
-import { byteSizeOf, DTYPES, isDtype, type Dtype } from './dtypes.js';
-import { parseStrictJson, type JsonObject, type JsonValue, JsonNumber } from './strict-json.js';
+import type { Dtype } from './dtypes.js';
+import { checkEntry, describe, type Entry } from './header-entry.js';
+import { parseStrictJson, type JsonObject, type JsonValue } from './strict-json.js';
 
 /** One tensor of a safetensors file. Offsets are absolute positions in the file. */
 export interface TensorInfo {
@@ -71,21 +72,11 @@ export function parseHeader(path: string, headerBytes: Uint8Array, fileSize: num
     if (e) entries.push(e);
   }
   // Holes and overlaps are only meaningful when every entry could be placed.
+  entries.sort(byOffsets);
   if (problems.count === 0) checkTiling(entries, bufferSize, problems);
   if (problems.count > 0) return { value: undefined, diagnostics: problems.list() };
-  const tensors = entries
-    .sort(byOffsets)
-    .map((e) => ({ name: e.name, dtype: e.dtype, shape: e.shape, elements: e.elements, offset: dataOffset + e.begin, byteLength: e.end - e.begin }));
+  const tensors = entries.map((e) => ({ name: e.name, dtype: e.dtype, shape: e.shape, elements: e.elements, offset: dataOffset + e.begin, byteLength: e.end - e.begin }));
   return { value: { tensors, metadata, dataOffset }, diagnostics: [] };
-}
-
-interface Entry {
-  name: string;
-  dtype: Dtype;
-  shape: number[];
-  elements: number;
-  begin: number;
-  end: number;
 }
 
 class Problems {
@@ -125,63 +116,13 @@ function readEntry(name: string, value: JsonValue, bufferSize: number, problems:
   return e;
 }
 
-/** Plain functions, no per-entry closures: headers with 10⁵ entries are common (DeepSeek-V3 shards). */
-function checkEntry(name: string, value: JsonValue, bufferSize: number, path: string): Entry | Diagnostic {
-  if (!(value instanceof Map)) return malformed(path, name, `the entry is ${describe(value)}, not an object`);
-  const dtype = value.get('dtype');
-  const shape = value.get('shape');
-  const offsets = value.get('data_offsets');
-  if (typeof dtype !== 'string') return malformed(path, name, dtype === undefined ? 'no `dtype`' : `\`dtype\` is ${describe(dtype)}, not a string`);
-  if (!isDtype(dtype)) return createDiagnostic('MOE7506', { args: { path, tensor: name, dtype } });
-  if (!Array.isArray(shape)) return malformed(path, name, shape === undefined ? 'no `shape`' : `\`shape\` is ${describe(shape)}, not a list`);
-  const dims: number[] = [];
-  for (let i = 0; i < shape.length; i++) {
-    const d = wholeNumber(shape[i]!);
-    if (d === undefined) return malformed(path, name, `shape[${i}] is ${describe(shape[i]!)}, not a whole number below 2^53`);
-    dims.push(d);
-  }
-  if (!Array.isArray(offsets) || offsets.length !== 2) {
-    return malformed(path, name, offsets === undefined ? 'no `data_offsets`' : `\`data_offsets\` is ${describe(offsets)}, not [begin, end]`);
-  }
-  const begin = wholeNumber(offsets[0]!);
-  const end = wholeNumber(offsets[1]!);
-  if (begin === undefined || end === undefined) return malformed(path, name, '`data_offsets` must be two whole numbers below 2^53');
-  if (end < begin) return createDiagnostic('MOE7508', { args: { path, tensor: name, begin, end, reason: 'end before they begin' } });
-  if (end > bufferSize) {
-    const reason = `end past the data buffer, which has ${Math.max(bufferSize, 0)} bytes`;
-    return createDiagnostic('MOE7508', { args: { path, tensor: name, begin, end, reason } });
-  }
-  // A double is exact while the product stays below 2^53, and a larger one cannot match `end - begin`.
-  const elements = dims.includes(0) ? 0 : dims.reduce((a, d) => a * d, 1);
-  const bits = elements * DTYPES[dtype].bits;
-  if (elements > Number.MAX_SAFE_INTEGER || bits % 8 !== 0 || bits / 8 !== end - begin) return sizeMismatch(path, name, dtype, dims, end - begin);
-  return { name, dtype, shape: dims, elements, begin, end };
-}
-
-function wholeNumber(v: JsonValue): number | undefined {
-  if (typeof v === 'number') return v >= 0 && !Object.is(v, -0) ? v : undefined;
-  return v instanceof JsonNumber ? v.safeInteger : undefined;
-}
-
-function malformed(path: string, tensor: string, reason: string): Diagnostic {
-  return createDiagnostic('MOE7505', { args: { path, tensor, reason } });
-}
-
-function sizeMismatch(path: string, tensor: string, dtype: Dtype, dims: number[], actual: number): Diagnostic {
-  const elements = dims.reduce((a, d) => a * BigInt(d), 1n);
-  const bytes = byteSizeOf(dtype, elements);
-  const expected = bytes === undefined ? `${elements} × ${dtype} (not a whole number of)` : String(bytes);
-  return createDiagnostic('MOE7507', { args: { path, tensor, shape: dims.join(', '), dtype, expected, actual } });
-}
-
 function byOffsets(a: Entry, b: Entry): number {
   return a.begin - b.begin || a.end - b.end || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
 /** Sorted by offsets, the entries must tile [0, bufferSize) exactly (reference: `Metadata::validate`). */
-function checkTiling(entries: Entry[], bufferSize: number, problems: Problems): void {
+function checkTiling(sorted: readonly Entry[], bufferSize: number, problems: Problems): void {
   const path = problems.path;
-  const sorted = [...entries].sort(byOffsets);
   let covered = 0;
   let last: Entry | undefined;
   for (const e of sorted) {
@@ -197,14 +138,4 @@ function checkTiling(entries: Entry[], bufferSize: number, problems: Problems): 
     }
   }
   if (covered < bufferSize) problems.add(createDiagnostic('MOE7510', { args: { path, begin: covered, end: bufferSize } }));
-}
-
-function describe(v: JsonValue): string {
-  if (v === null) return 'null';
-  if (typeof v === 'number') return String(v);
-  if (v instanceof JsonNumber) return v.text.length > 24 ? `${v.text.slice(0, 24)}…` : v.text;
-  if (v instanceof Map) return 'an object';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'string') return JSON.stringify(v.length > 24 ? `${v.slice(0, 24)}…` : v);
-  return String(v);
 }

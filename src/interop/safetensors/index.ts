@@ -19,17 +19,18 @@ export { ALIGNMENT_ORDER, DTYPES, dtypeBytes, isDtype, type Dtype, type DtypeInf
 export { convertsToFloat32, FLOAT32_ENCODABLE, type Float32Encodable } from './convert.js';
 export { f32BitsToBf16Bits, f32BitsToF16Bits } from './float-bits.js';
 export { MAX_PROBLEMS, parseHeader, type SafetensorsHeader, type TensorInfo } from './header.js';
-export { MAX_HEADER_BYTES, openSafetensors, SafetensorsFile, type OpenOptions, type TensorReader } from './safetensors-file.js';
+export { MAX_HEADER_BYTES, openSafetensors, type OpenOptions } from './open-safetensors.js';
+export { SafetensorsFile, type TensorReader } from './safetensors-file.js';
 export { writeSafetensors, type TensorData, type TensorToWrite, type WriteOptions, type WrittenFile } from './write-safetensors.js';
 export {
   CheckpointReader,
   indexNameFor,
   MAX_OPEN_FILES,
-  openCheckpoint,
   SAFE_WEIGHTS_NAME,
   type CheckpointOptions,
   type CheckpointTensor,
 } from './checkpoint-reader.js';
+export { openCheckpoint } from './open-checkpoint.js';
 export { MAX_INDEX_BYTES } from './checkpoint-index.js';
 export {
   DEFAULT_MAX_SHARD_SIZE,

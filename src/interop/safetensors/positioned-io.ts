@@ -6,6 +6,7 @@
  * a hostile header never makes the reader allocate more than the file holds.
  */
 import { readSync, writeSync } from 'node:fs';
+import { createDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
 
 /** Bytes per read/write call: well under Node's 2 GiB − 1 limit. */
 export const IO_CHUNK = 1 << 30;
@@ -48,4 +49,11 @@ export function writeFully(fd: number, bytes: Uint8Array, chunk = IO_CHUNK): voi
     if (n <= 0) throw Object.assign(new Error(`write accepted 0 of ${bytes.length - done} bytes`), { code: 'EIO' });
     done += n;
   }
+}
+
+/** MOE7500 for an I/O error on `path`. */
+export function ioDiagnostic(path: string, err: unknown): Diagnostic {
+  const e = err as NodeJS.ErrnoException;
+  const reason = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory' : (e.code ?? e.message);
+  return createDiagnostic('MOE7500', { args: { path, reason } });
 }

@@ -1,28 +1,20 @@
 /**
- * Safetensors interop — reading one `.safetensors` file. `openSafetensors` reads the 8-byte
- * header length, checks it against the file size and MAX_HEADER_BYTES *before* allocating, then
- * validates the header (header.ts). Tensors are then read one at a time with positioned reads,
- * never the whole file; float32 conversion streams through a fixed scratch buffer, so a tensor
- * larger than 2 GiB (Node's per-read limit) reads like any other.
+ * Safetensors interop — reading tensors of one validated `.safetensors` file (opened by
+ * open-safetensors.ts). Tensors are read one at a time with positioned reads, never the whole
+ * file; float32 conversion streams through a fixed scratch buffer, so a tensor larger than 2 GiB
+ * (Node's per-read limit) reads like any other. `TensorReader` is the interface a checkpoint
+ * directory's reader offers too.
  */
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { closest, distance } from 'fastest-levenshtein';
 import { createDiagnostic, type Diagnostic, type Result } from '../../diagnostics/diagnostic.js';
 import { convertsToFloat32, decodeToFloat32 } from './convert.js';
 import { DTYPES, dtypeBytes } from './dtypes.js';
-import { parseHeader, type SafetensorsHeader, type TensorInfo } from './header.js';
-import { allocBytes, readFully } from './positioned-io.js';
-
-/** The reference reader's limit on the header (`MAX_HEADER_SIZE` in tensor.rs). */
-export const MAX_HEADER_BYTES = 100_000_000;
+import type { SafetensorsHeader, TensorInfo } from './header.js';
+import { allocBytes, ioDiagnostic, readFully } from './positioned-io.js';
 
 /** Float32 conversion goes through a scratch buffer of at most this many bytes (a multiple of 8). */
 const SCRATCH_BYTES = 8 << 20;
-
-export interface OpenOptions {
-  /** Refuse headers longer than this (default MAX_HEADER_BYTES). */
-  maxHeaderBytes?: number;
-}
 
 /** What a reader of one file or of a checkpoint directory offers. Every read returns diagnostics, never throws on bad files. */
 export interface TensorReader {
@@ -37,63 +29,6 @@ export interface TensorReader {
   readFloat32Range(name: string, start: number, count: number, into?: Float32Array): Result<Float32Array | undefined>;
   /** Release file handles; reads after close reopen the file. */
   close(): void;
-}
-
-/** Open and validate a safetensors file; the returned reader holds the file open until `close()`. */
-export function openSafetensors(path: string, options: OpenOptions = {}): Result<SafetensorsFile | undefined> {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    return { value: undefined, diagnostics: [ioDiagnostic(path, err)] };
-  }
-  let header: ReturnType<typeof readHeaderFrom>;
-  try {
-    header = readHeaderFrom(fd, path, options.maxHeaderBytes ?? MAX_HEADER_BYTES);
-  } catch (err) {
-    closeSync(fd);
-    if (typeof (err as NodeJS.ErrnoException).code !== 'string') throw err;
-    return { value: undefined, diagnostics: [ioDiagnostic(path, err)] };
-  }
-  if (!header.value) {
-    closeSync(fd);
-    return header as Result<undefined>;
-  }
-  return { value: new SafetensorsFile(path, header.value.header, header.value.fileSize, fd), diagnostics: header.diagnostics };
-}
-
-function ioDiagnostic(path: string, err: unknown): Diagnostic {
-  const e = err as NodeJS.ErrnoException;
-  const reason = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory' : (e.code ?? e.message);
-  return createDiagnostic('MOE7500', { args: { path, reason } });
-}
-
-const PICKLE_ZIP = [0x50, 0x4b, 0x03, 0x04];
-
-function readHeaderFrom(fd: number, path: string, limit: number): Result<{ header: SafetensorsHeader; fileSize: number } | undefined> {
-  const fail = (d: Diagnostic) => ({ value: undefined, diagnostics: [d] });
-  const stat = fstatSync(fd);
-  if (!stat.isFile()) return fail(createDiagnostic('MOE7500', { args: { path, reason: 'not a regular file' } }));
-  const fileSize = stat.size;
-  const prefix = new Uint8Array(8);
-  if (readFully(fd, prefix, 0) < 8) {
-    return fail(createDiagnostic('MOE7501', { args: { path, reason: `it has ${fileSize} bytes, fewer than the 8-byte header length` } }));
-  }
-  if (PICKLE_ZIP.every((b, i) => prefix[i] === b)) {
-    return fail(createDiagnostic('MOE7501', { args: { path, reason: 'it is a zip archive (a PyTorch `torch.save` checkpoint?)' } }));
-  }
-  const length = new DataView(prefix.buffer).getBigUint64(0, true);
-  if (length > BigInt(limit)) return fail(createDiagnostic('MOE7502', { args: { path, length: String(length), limit } }));
-  if (length > BigInt(fileSize - 8)) {
-    const reason = `the header length ${length} runs past the end of the file (${fileSize} bytes)`;
-    return fail(createDiagnostic('MOE7501', { args: { path, reason } }));
-  }
-  const bytes = allocBytes(Number(length));
-  if (readFully(fd, bytes, 8) < bytes.length) {
-    return fail(createDiagnostic('MOE7500', { args: { path, reason: 'the file shrank while its header was read' } }));
-  }
-  const header = parseHeader(path, bytes, fileSize);
-  return header.value ? { value: { header: header.value, fileSize }, diagnostics: header.diagnostics } : (header as Result<undefined>);
 }
 
 /** An open, validated safetensors file. */
