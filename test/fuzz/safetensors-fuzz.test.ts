@@ -49,7 +49,8 @@ function naiveValid(bytes: Uint8Array): boolean {
     const e = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof e !== 'object' || e === null || Array.isArray(e)) return false;
     if (typeof e.dtype !== 'string' || !isDtype(e.dtype)) return false;
-    const whole = (x: unknown) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+    // serde_json reads `-0` as a float, so it is not a usize either
+    const whole = (x: unknown) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0 && !Object.is(x, -0);
     if (!Array.isArray(e.shape) || !e.shape.every(whole)) return false;
     if (!Array.isArray(e.data_offsets) || e.data_offsets.length !== 2 || !e.data_offsets.every(whole)) return false;
     const [b, end] = (e.data_offsets as number[]).map(BigInt) as [bigint, bigint];
