@@ -141,7 +141,7 @@ export const safetensorsCodes = defineCodes({
     severity: 'error',
     title: 'no safetensors weights in directory',
     message: '`{path}` holds no safetensors weights: {reason}',
-    hint: 'a Hugging Face checkpoint directory has `model.safetensors`, or shards listed in `model.safetensors.index.json` (`adapter_model.safetensors` for a PEFT adapter); PyTorch pickles (*.bin) are not read: re-save with `save_pretrained(..., safe_serialization=True)`',
+    hint: 'a Hugging Face checkpoint directory has `model.safetensors`, or shards listed in `model.safetensors.index.json` (`adapter_model.safetensors` for a PEFT adapter); PyTorch pickles (*.bin) are not read: re-save with `save_pretrained` (safetensors is its default format)',
   },
   MOE7541: {
     severity: 'error',
