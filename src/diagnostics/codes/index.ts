@@ -4,6 +4,7 @@
  *   MOE1xxx syntax (lexer, parser, imports)   MOE2xxx schema (ajv)
  *   MOE3xxx semantic rules                    MOE4xxx IR and analysis (memory fit)
  *   MOE5xxx ONNX target                       MOE6xxx TensorFlow.js target and training
+ *   MOE75xx safetensors and HF checkpoint directories
  *   MOE9xxx CLI and I/O
  */
 import { syntaxCodes } from './syntax.js';
@@ -13,6 +14,7 @@ import { analysisCodes } from './analysis.js';
 import { onnxCodes } from './onnx.js';
 import { tfjsCodes } from './tfjs.js';
 import { cliCodes } from './cli.js';
+import { safetensorsCodes } from './safetensors.js';
 
 export const diagnosticTable = {
   ...syntaxCodes,
@@ -22,6 +24,7 @@ export const diagnosticTable = {
   ...onnxCodes,
   ...tfjsCodes,
   ...cliCodes,
+  ...safetensorsCodes,
 } as const;
 
 export type DiagnosticCode = keyof typeof diagnosticTable;
