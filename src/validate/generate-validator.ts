@@ -34,6 +34,14 @@ export function generateValidatorSource(): string {
     imports.push(`import ${name}Module from '${mod}.js';`, `const ${name} = { default: ${name}Module.default ?? ${name}Module };`);
     return name;
   });
+  // Annotate the exports: otherwise an importer makes TypeScript infer validate10's return type,
+  // a control-flow walk through the whole generated function. Past a few thousand branches that
+  // walk hits TypeScript's depth limit, which silently switches flow analysis off for the whole
+  // program (untyped callback parameters everywhere, `override` errors) — the schema outgrew it.
+  code = code.replace(
+    'export const validate = validate10;export default validate10;',
+    'export const validate: (data: unknown) => boolean = validate10;export default validate;',
+  );
   return [
     '// @ts-nocheck',
     '/* eslint-disable */',
