@@ -110,8 +110,6 @@ export function decoderContext(ir: ModelIR, vars: ModelVariables, training: bool
 function loweringWarnings(ir: ModelIR, checkpointing: Checkpointing): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (checkpointing === 'selective') out.push(createDiagnostic('MOE6002'));
-  const yarn = ir.layers.find((l) => l.attention.rope.scaling === 'yarn');
-  if (yarn) out.push(createDiagnostic('MOE6003', { args: { scaling: 'yarn' } }));
   if (ir.mtpDepth > 0) out.push(createDiagnostic('MOE6004', { args: { depth: ir.mtpDepth } }));
   return out;
 }
