@@ -13,7 +13,11 @@
  * PRIMARY_FIELDS below.
  */
 
-export type Activation = 'swiglu' | 'geglu' | 'gelu' | 'relu' | 'silu';
+/**
+ * `clamped_swiglu` is gpt-oss's expert activation (transformers gpt_oss/modular_gpt_oss.py,
+ * GptOssExperts): g = min(gate, limit), u = clamp(up, −limit, limit), (u + 1) · g · sigmoid(alpha · g).
+ */
+export type Activation = 'swiglu' | 'clamped_swiglu' | 'geglu' | 'gelu' | 'relu' | 'silu';
 export type NormType = 'rmsnorm' | 'layernorm';
 export type DType = 'fp32' | 'fp16' | 'bf16' | 'int8' | 'int4';
 export type Granularity = 'tensor' | 'channel' | 'block';
@@ -29,6 +33,8 @@ export type RangeString = string;
 export interface NormSpec {
   type?: NormType; // default rmsnorm
   eps?: number; // default 1e-6 (rmsnorm) / 1e-5 (layernorm)
+  /** LayerNorm with a bias (default true); DBRX's LayerNorms have none. No effect on rmsnorm. */
+  bias?: boolean;
 }
 
 export interface MlaSpec {
@@ -38,15 +44,31 @@ export interface MlaSpec {
   qk_nope_head_dim: number;
   qk_rope_head_dim: number;
   v_head_dim: number;
+  /** Epsilon of q_a_norm / kv_a_norm. Default 1e-6: transformers builds them with the RMSNorm default, not rms_norm_eps. */
+  norm_eps?: number;
 }
 
 export interface RopeSpec {
   theta?: number; // default 10000
   /** Number of rotary dimensions per head (partial rotary); default: the whole head (or qk_rope_head_dim for MLA). */
   dim?: number;
-  /** Context-extension scaling (YaRN / linear); recorded for the targets, which may warn. */
+  /** Context-extension scaling: linear position interpolation, or YaRN as transformers computes it. */
   scaling?: 'none' | 'linear' | 'yarn';
+  /** Default 1; for yarn, context / original_context when original_context is given. */
   factor?: number;
+  /** YaRN: the pre-training context (HF `original_max_position_embeddings`). Default: context. */
+  original_context?: number;
+  /** YaRN ramp bounds in rotations (defaults 32 and 1). */
+  beta_fast?: number;
+  beta_slow?: number;
+  /** YaRN (DeepSeek): attention factor = mscale(factor, mscale) / mscale(factor, mscale_all_dim) when both are set. */
+  mscale?: number;
+  /** YaRN (DeepSeek): with MLA, the softmax scale is also multiplied by mscale(factor, mscale_all_dim)². */
+  mscale_all_dim?: number;
+  /** YaRN: explicit factor on cos/sin (default 0.1·ln(factor) + 1, or the mscale ratio). */
+  attention_factor?: number;
+  /** YaRN: round the ramp bounds to whole dimensions (default true; gpt-oss: false). */
+  truncate?: boolean;
 }
 
 export interface AttentionSpec {
@@ -58,7 +80,14 @@ export interface AttentionSpec {
   rope?: RopeSpec;
   qkv_bias?: boolean; // default false
   out_bias?: boolean; // default false
-  qk_norm?: boolean; // default false (RMSNorm over each head's q and k, Qwen3/OLMoE style)
+  /**
+   * RMSNorm on q and k before RoPE. `head` (or `true`): per head with a [head_dim] weight
+   * (Qwen3); `full`: over the whole q and k projections, [heads·head_dim] and
+   * [kv_heads·head_dim] weights (OLMoE). Default false.
+   */
+  qk_norm?: boolean | 'head' | 'full';
+  /** Clamp the q, k and v projections to [−clip_qkv, clip_qkv] (OLMoE/DBRX `clip_qkv`). */
+  clip_qkv?: number;
   /** Sliding-window size in tokens for the layers in window_layers (gpt-oss alternates). */
   window?: number;
   window_layers?: LayerSelection;
@@ -72,6 +101,8 @@ export interface DenseSpec {
   ffn: number;
   activation?: Activation; // default swiglu
   bias?: boolean; // default false
+  swiglu_limit?: number; // clamped_swiglu only, default 7.0
+  swiglu_alpha?: number; // clamped_swiglu only, default 1.702
   /** Which layers use the dense FFN. Default: every layer that is not an MoE layer. */
   layers?: LayerSelection;
 }
@@ -81,12 +112,17 @@ export interface ExpertsSpec {
   ffn: number;
   activation?: Activation; // default swiglu
   bias?: boolean; // default false (gpt-oss: true)
+  swiglu_limit?: number; // clamped_swiglu only, default 7.0
+  swiglu_alpha?: number; // clamped_swiglu only, default 1.702
 }
 
 export interface SharedExpertsSpec {
   count: number;
   ffn: number;
   activation?: Activation; // default: the routed experts' activation
+  /** clamped_swiglu only; default: the routed experts' values when they use it, else 7.0 / 1.702. */
+  swiglu_limit?: number;
+  swiglu_alpha?: number;
   /** A learned sigmoid gate on the shared experts' output (Qwen-MoE). Default false. */
   gate?: boolean;
 }
@@ -264,6 +300,8 @@ export interface ModelSpec {
   layers: number;
   context: number;
   tie_embeddings?: boolean; // default false
+  /** A bias on the LM head, `lm_head.bias` [vocab] (Phi-3.5-MoE). Default false. */
+  lm_head_bias?: boolean;
   norm?: NormSpec;
   attention: AttentionSpec;
   dense?: DenseSpec;

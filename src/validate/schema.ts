@@ -8,20 +8,34 @@
 import { TARGETS } from '../spec/types.js';
 import { bool, int, layerSelection, nonNegative, object, oneOfValues, positive, string, type JsonSchema } from './schema-builders.js';
 
-const ACTIVATIONS = ['swiglu', 'geglu', 'gelu', 'relu', 'silu'] as const;
+const ACTIVATIONS = ['swiglu', 'clamped_swiglu', 'geglu', 'gelu', 'relu', 'silu'] as const;
 const DTYPES = ['fp32', 'fp16', 'bf16', 'int8', 'int4'] as const;
 const activation = (d: string, dflt?: string) => oneOfValues(ACTIVATIONS, d, dflt);
+
+/** clamped_swiglu's two constants (gpt-oss: GptOssExperts.limit and .alpha). */
+const swigluKeys = (limit: unknown, alpha: unknown): Record<string, JsonSchema> => ({
+  swiglu_limit: positive('clamped_swiglu: the gate is clamped above at limit, the up projection to ±limit.', limit),
+  swiglu_alpha: positive('clamped_swiglu: the gain inside the sigmoid, g · sigmoid(alpha · g).', alpha),
+});
 
 const norm = object('Normalization used before attention, before the FFN and at the end.', {
   type: oneOfValues(['rmsnorm', 'layernorm'], 'Norm kind.', 'rmsnorm'),
   eps: positive('Epsilon added to the variance.', '1e-6 (rmsnorm), 1e-5 (layernorm)'),
+  bias: bool('LayerNorm bias (`false`: DBRX); no effect on rmsnorm.', true),
 });
 
 const rope = object('Rotary position embedding.', {
   theta: positive('Base of the rotary frequencies.', 10000),
   dim: int(2, 'Rotary dimensions per head (partial rotary); even, ≤ head_dim.', 'head_dim (qk_rope_head_dim with mla)'),
-  scaling: oneOfValues(['none', 'linear', 'yarn'], 'Context-extension scaling.', 'none'),
-  factor: positive('Scaling factor for linear / yarn.', 1),
+  scaling: oneOfValues(['none', 'linear', 'yarn'], 'Context-extension scaling (yarn: as transformers `_compute_yarn_parameters`).', 'none'),
+  factor: positive('Scaling factor for linear / yarn.', '1; yarn: context / original_context when that is set'),
+  original_context: int(1, 'YaRN: the pre-training context (HF original_max_position_embeddings).', 'context'),
+  beta_fast: positive('YaRN: rotations where the ramp starts (high-frequency end).', 32),
+  beta_slow: positive('YaRN: rotations where the ramp ends (low-frequency end).', 1),
+  mscale: positive('YaRN (DeepSeek): cos/sin factor = mscale(factor, mscale) / mscale(factor, mscale_all_dim) when both are set.'),
+  mscale_all_dim: positive('YaRN (DeepSeek): with MLA the softmax scale is also multiplied by mscale(factor, mscale_all_dim)².'),
+  attention_factor: positive('YaRN: factor on cos and sin.', '0.1·ln(factor) + 1, or the mscale ratio'),
+  truncate: bool('YaRN: round the ramp bounds to whole dimensions (gpt-oss: false).', true),
 });
 
 const mla = object(
@@ -32,6 +46,7 @@ const mla = object(
     qk_nope_head_dim: int(1, 'Per-head query/key dimensions without rotary embedding.'),
     qk_rope_head_dim: int(2, 'Per-head query/key dimensions with rotary embedding (even).'),
     v_head_dim: int(1, 'Per-head value dimensions.'),
+    norm_eps: positive('Epsilon of q_a_norm and kv_a_norm (transformers fixes 1e-6).', 1e-6),
   },
   ['kv_lora_rank', 'qk_nope_head_dim', 'qk_rope_head_dim', 'v_head_dim'],
 );
@@ -45,7 +60,12 @@ const attention = object(
     rope,
     qkv_bias: bool('Bias on the q, k, v projections.', false),
     out_bias: bool('Bias on the output projection.', false),
-    qk_norm: bool("RMSNorm over each head's q and k (OLMoE, Qwen3).", false),
+    qk_norm: {
+      enum: [false, true, 'head', 'full'],
+      description: 'RMSNorm on q and k before RoPE: head (or true) per head, [head_dim] weights (Qwen3); full over the whole projections, [heads·head_dim] / [kv_heads·head_dim] weights (OLMoE).',
+      default: false,
+    },
+    clip_qkv: positive('Clamp the q, k, v projections to [−clip_qkv, clip_qkv] (OLMoE, DBRX).'),
     window: int(1, 'Sliding-window size in tokens for the layers in window_layers.'),
     window_layers: layerSelection('Layers that use the sliding window.', 'all (when window is set)'),
     sinks: bool('Learned per-head attention sinks (gpt-oss).', false),
@@ -58,8 +78,9 @@ const dense = object(
   'Dense (non-MoE) feed-forward layers.',
   {
     ffn: int(1, 'Intermediate size.'),
-    activation: activation('Activation; swiglu and geglu are gated.', 'swiglu'),
+    activation: activation('Activation; swiglu, clamped_swiglu and geglu are gated.', 'swiglu'),
     bias: bool('Biases on the FFN projections.', false),
+    ...swigluKeys(7, 1.702),
     layers: layerSelection('Layers that use the dense FFN.', 'every layer that is not an MoE layer'),
   },
   ['ffn'],
@@ -72,6 +93,7 @@ const experts = object(
     ffn: int(1, "Each expert's intermediate size."),
     activation: activation('Expert activation.', 'swiglu'),
     bias: bool('Biases on the expert projections (gpt-oss).', false),
+    ...swigluKeys(7, 1.702),
   },
   ['count', 'ffn'],
 );
@@ -82,6 +104,7 @@ const shared = object(
     count: int(1, 'Number of shared experts.'),
     ffn: int(1, "Each shared expert's intermediate size."),
     activation: activation('Shared-expert activation.', "the routed experts' activation"),
+    ...swigluKeys("the routed experts' value, else 7", "the routed experts' value, else 1.702"),
     gate: bool("A learned sigmoid gate on the shared experts' output (Qwen-MoE).", false),
   },
   ['count', 'ffn'],
@@ -242,6 +265,7 @@ export const modelSpecSchema: JsonSchema = {
       layers: int(1, 'Decoder layers (at most 10,000).', undefined, 10_000),
       context: int(1, 'Maximum sequence length.'),
       tie_embeddings: bool('Share the token embedding with the output projection.', false),
+      lm_head_bias: bool('A bias on the output projection, lm_head.bias [vocab] (Phi-3.5-MoE).', false),
       norm,
       attention,
       dense,

@@ -56,7 +56,9 @@ export interface ExplainReport {
 
 export function createExplainReport(ir: ModelIR, diagnostics: Diagnostic[] = []): ExplainReport {
   const p = countParams(ir);
-  const flops = countFlops(ir);
+  // Attention at the training sequence length, the length trainingPerStep counts tokens at: a
+  // long-context spec (DeepSeek-V3's YaRN 160K) trains at 4K.
+  const flops = countFlops(ir, ir.train.seqLen);
   const memory = createMemoryPlan(ir);
   const moe = ir.layers.find((l) => l.ffn.kind === 'moe')?.ffn;
   const a = ir.layers[0]?.attention;

@@ -35,7 +35,7 @@ function flopsSection(r: ExplainReport): string {
     ['training per step', `${flops(f.trainingPerStep)} (${grouped(f.tokensPerStep)} tokens)`],
   ];
   if (f.mtpForward > 0) rows.push(['MTP forward per token (extra)', flops(f.mtpForward)]);
-  return `FLOPs (attention at context ${grouped(f.context)}, averaged over causal positions)\n${table(['', 'FLOPs'], rows)}`;
+  return `FLOPs (attention at sequence length ${grouped(f.context)}, averaged over causal positions)\n${table(['', 'FLOPs'], rows)}`;
 }
 
 function layoutSection(r: ExplainReport, ir: ModelIR): string {

@@ -11,6 +11,7 @@ export const onnxCodes = defineCodes({
     title: 'YaRN rope scaling is not lowered to ONNX',
     message: 'rope scaling "yarn" is not implemented by the ONNX target; the model runs with unscaled rotary embeddings',
     hint: 'use rope scaling "linear" or "none" for ONNX export, or expect different logits past the original context',
+    retired: 'the ONNX target lowers YaRN exactly as transformers computes it (src/ir/rope.ts), so there is nothing to warn about',
   },
   MOE5001: {
     severity: 'warning',

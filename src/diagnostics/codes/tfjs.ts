@@ -30,6 +30,7 @@ export const tfjsCodes = defineCodes({
     title: 'RoPE scaling not applied',
     message: 'rope scaling `{scaling}` is not applied by the TensorFlow.js target; positions use plain RoPE',
     hint: 'context-extension scaling matters only past the trained context; remove `scaling` to silence this warning',
+    retired: 'the TensorFlow.js target applies YaRN exactly as transformers computes it (src/ir/rope.ts), in the forward pass and its gradient',
   },
   MOE6004: {
     severity: 'warning',

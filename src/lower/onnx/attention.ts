@@ -8,7 +8,7 @@
  */
 import type { AttentionIR } from '../../ir/types.js';
 import { floatParam, linearMaybeBias, type EmitContext } from './linear.js';
-import { rmsNorm } from './norm.js';
+import { projectHeads } from './qkv-projection.js';
 import { applyRope, ropeTables, type RopeCache } from './rope.js';
 
 export interface AttentionEnv {
@@ -49,11 +49,7 @@ export function attention(ctx: EmitContext, env: AttentionEnv, x: string, p: str
   return b.scope(p, () => {
     const { heads, kvHeads, headDim: d } = a;
     const rep = heads / kvHeads;
-    const proj = (name: string, n: number): string => {
-      let t = b.reshape(linearMaybeBias(ctx, x, `${p}.${name}_proj`), [0, 0, n, d]);
-      if (a.qkNorm && name !== 'v') t = rmsNorm(ctx, t, `${p}.${name}_norm.weight`, ctx.ir.norm.eps);
-      return b.transpose(t, [0, 2, 1, 3]);
-    };
+    const proj = (name: 'q' | 'k' | 'v', n: number): string => b.transpose(projectHeads(ctx, x, p, name, n, a), [0, 2, 1, 3]);
     let q = proj('q', heads);
     let k = proj('k', kvHeads);
     const v = proj('v', kvHeads);
@@ -65,7 +61,7 @@ export function attention(ctx: EmitContext, env: AttentionEnv, x: string, p: str
     const q5 = b.reshape(q, [0, kvHeads, rep, -1, d]);
     const k5 = b.unsqueeze(k, [2]);
     const v5 = b.unsqueeze(v, [2]);
-    const scores = b.mul(b.matmul(q5, b.transpose(k5, [0, 1, 2, 4, 3])), b.f32([1 / Math.sqrt(d)]));
+    const scores = b.mul(b.matmul(q5, b.transpose(k5, [0, 1, 2, 4, 3])), b.f32([a.scale]));
     const sinks = a.sinks ? { name: `${p}.sinks`, shape: [1, kvHeads, rep, 1, 1] } : undefined;
     const out = attend(ctx, scores, v5, env.mask(a.window), sinks); // [batch, kvHeads, rep, seq, d]
     const merged = mergeHeads(ctx, b.reshape(out, [0, heads, -1, d]), heads, d);

@@ -1,6 +1,6 @@
 /**
  * ONNX lowering — what the ONNX target cannot express exactly, reported as warnings before
- * emission: YaRN rope scaling, fp16/bf16 activations, blocked int8 weights with int8
+ * emission: fp16/bf16 activations, blocked int8 weights with int8
  * activations, fused MoE requested where com.microsoft.MoE does not fit.
  */
 import { createDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
@@ -10,7 +10,6 @@ import { fusedMisfitReason } from './moe-fused.js';
 
 export function checkLowering(ir: ModelIR, dispatch: MoeDispatch): Diagnostic[] {
   const out: Diagnostic[] = [];
-  if (ir.layers.some((l) => l.attention.rope.scaling === 'yarn')) out.push(createDiagnostic('MOE5000', {}));
   const act = ir.quantize.activations.dtype;
   if (act === 'fp16' || act === 'bf16') out.push(createDiagnostic('MOE5002', { args: { dtype: act } }));
   if (act === 'int8') {

@@ -1,10 +1,11 @@
 /**
  * ONNX lowering — rotary position embeddings, rotate-half convention (GPT-NeoX / HF Llama;
- * docs/semantics.md §Attention). The cos/sin tables [seq, dim/2] are computed in-graph from
- * the dynamic positions and shared by every layer with the same rope settings.
- * `scaling linear` divides positions by `factor` (HF "linear" scaling); YaRN is not lowered
- * (emit-model reports a warning) and runs as unscaled RoPE.
+ * docs/semantics.md §RoPE). The cos/sin tables [seq, dim/2] are computed in-graph from the
+ * dynamic positions and shared by every layer with the same rope settings: angles
+ * `pos · inv_freq` (float32, as transformers computes them), then cos and sin times the
+ * attention factor. `inv_freq` (linear and YaRN scaling included) comes from src/ir/rope.ts.
  */
+import { ropeCosSinFactor, ropeInvFreq } from '../../ir/rope.js';
 import type { RopeIR } from '../../ir/types.js';
 import type { EmitContext } from './linear.js';
 
@@ -21,18 +22,19 @@ export interface RopeCache {
 }
 
 export function ropeTables(ctx: EmitContext, cache: RopeCache, rope: RopeIR): RopeTables {
-  const key = `${rope.theta}|${rope.dim}|${rope.scaling}|${rope.factor}`;
+  const key = JSON.stringify(rope);
   const found = cache.tables.get(key);
   if (found) return found;
   const b = ctx.b;
   const tables = b.scope('rope', () => {
     const half = rope.dim / 2;
-    // inv_freq[i] = theta^(−2i/dim), computed in double then stored as float32.
-    const invFreq = Float32Array.from({ length: half }, (_, i) => Math.pow(rope.theta, (-2 * i) / rope.dim));
-    let pos = b.unsqueeze(cache.positions, [1]); // [seq, 1]
-    if (rope.scaling === 'linear' && rope.factor !== 1) pos = b.div(pos, b.f32([rope.factor]));
+    // Computed in double, stored as float32.
+    const invFreq = Float32Array.from(ropeInvFreq(rope));
+    const pos = b.unsqueeze(cache.positions, [1]); // [seq, 1]
     const angles = b.mul(pos, b.f32(invFreq, [1, half])); // [seq, half]
-    return { cos: b.op('Cos', [angles]), sin: b.op('Sin', [angles]), dim: rope.dim };
+    const factor = ropeCosSinFactor(rope);
+    const scaled = (t: string): string => (factor === 1 ? t : b.mul(t, b.f32([factor])));
+    return { cos: scaled(b.op('Cos', [angles])), sin: scaled(b.op('Sin', [angles])), dim: rope.dim };
   });
   cache.tables.set(key, tables);
   return tables;

@@ -47,6 +47,22 @@ interface BaseConfig {
   tensors: TensorSpec[];
 }
 
+/**
+ * The IR's enum values that contain `_`. tf.loadLayersModel camel-cases every string in a
+ * layer config (tfjs-layers serialization_utils `convertPythonicToTs`), so a loaded config
+ * says `clampedSwiglu`, `top2Sum`, `noDrop`; they are put back before the layer runs.
+ */
+const SNAKE_VALUES = new Map(['clamped_swiglu', 'top2_sum', 'no_drop'].map((v) => [v.replace(/_+(\w)/g, (_m, c: string) => c.toUpperCase()), v]));
+
+function restoreSnakeValues<T>(value: T): T {
+  if (typeof value === 'string') return (SNAKE_VALUES.get(value) ?? value) as T;
+  if (Array.isArray(value)) return value.map(restoreSnakeValues) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'name' ? v : restoreSnakeValues(v)])) as T;
+  }
+  return value;
+}
+
 /** A layer whose weights are IR tensors under its name; `get` resolves full IR names. */
 abstract class MoecLayer<C extends BaseConfig> extends tf.layers.Layer {
   protected readonly cfg: C;
@@ -54,7 +70,7 @@ abstract class MoecLayer<C extends BaseConfig> extends tf.layers.Layer {
 
   constructor(cfg: C & LayerArgs) {
     super(cfg);
-    this.cfg = cfg;
+    this.cfg = restoreSnakeValues(cfg);
   }
 
   override build(): void {
@@ -110,7 +126,7 @@ export class MoecNorm extends MoecLayer<BaseConfig & { normType: 'rmsnorm' | 'la
     return s;
   }
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => modelNorm(this.cfg.normType, this.cfg.eps, single(inputs), this.get, this.name));
+    return tf.tidy(() => modelNorm(this.cfg.normType, this.cfg.eps, single(inputs), this.get, this.name, this.opt));
   }
 }
 
@@ -123,7 +139,7 @@ export class MoecAttention extends MoecLayer<BaseConfig & { attention: Attention
     const a = this.cfg.attention;
     return tf.tidy(() =>
       a.kind === 'mla'
-        ? mlaAttention(a, single(inputs), this.get, this.opt, this.name, this.cfg.eps)
+        ? mlaAttention(a, single(inputs), this.get, this.opt, this.name)
         : attention(a, single(inputs), this.get, this.opt, this.name, this.cfg.eps),
     );
   }
@@ -135,7 +151,7 @@ export class MoecFfn extends MoecLayer<BaseConfig & { ffn: FfnIR }> {
     return s;
   }
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => ffn(this.cfg.ffn.activation, single(inputs), this.get, this.opt, this.name));
+    return tf.tidy(() => ffn(this.cfg.ffn, single(inputs), this.get, this.opt, this.name));
   }
 }
 
@@ -185,7 +201,10 @@ export class MoecMoE extends MoecLayer<BaseConfig & { moe: MoeIR; seed: number; 
   }
 }
 
-/** Untied LM head: x · lm_head.weight. */
+/**
+ * The LM head's own tensors: x · lm_head.weight (+ lm_head.bias). With tied embeddings it has
+ * only the bias and is applied to the embedding layer's logits.
+ */
 export class MoecLmHead extends MoecLayer<BaseConfig & { vocab: number }> {
   static readonly className = 'MoecLmHead';
   override computeOutputShape(s: Shape | Shape[]): Shape {
@@ -196,7 +215,10 @@ export class MoecLmHead extends MoecLayer<BaseConfig & { vocab: number }> {
     return tf.tidy(() => {
       const x = single(inputs);
       const [b, s, h] = x.shape as number[];
-      return tf.reshape(matMul2d(tf.reshape(x, [b! * s!, h!]), this.get(`${this.name}.weight`)), [b!, s!, this.cfg.vocab]);
+      const w = this.opt(`${this.name}.weight`);
+      const logits = w ? tf.reshape(matMul2d(tf.reshape(x, [b! * s!, h!]), w), [b!, s!, this.cfg.vocab]) : x;
+      const bias = this.opt(`${this.name}.bias`);
+      return bias ? tf.add(logits, bias) : logits;
     });
   }
 }

@@ -142,8 +142,6 @@ export function decoderContext(ir: ModelIR, vars: ModelVariables, training: bool
 function loweringWarnings(ir: ModelIR, checkpointing: Checkpointing): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (checkpointing === 'selective') out.push(createDiagnostic('MOE6002'));
-  const yarn = ir.layers.find((l) => l.attention.rope.scaling === 'yarn');
-  if (yarn) out.push(createDiagnostic('MOE6003', { args: { scaling: 'yarn' } }));
   if (ir.mtpDepth > 0) out.push(createDiagnostic('MOE6004', { args: { depth: ir.mtpDepth } }));
   const grouped = ir.layers.some((l) => l.ffn.kind === 'moe' && ((l.ffn.router.auxLoss > 0 && l.ffn.router.auxLossType !== 'global') || l.ffn.router.zLoss > 0));
   const rows = ir.train.batch / ir.train.gradAccum;

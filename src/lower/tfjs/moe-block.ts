@@ -71,11 +71,11 @@ export function moeBlock(m: MoeIR, x: tf.Tensor, get: Getter, opt: OptionalGette
   let w = gateWeights(s, plan);
   if (r.normTopK) w = tf.div(w, tf.add(tf.sum(w, 1, true), 1e-20));
   if (r.scaling !== 1) w = tf.mul(w, r.scaling);
-  const routed = (o.dispatch === 'sparse' ? sparseExperts : denseExperts)(x, w, plan, m.expert.activation, get, opt, p);
+  const routed = (o.dispatch === 'sparse' ? sparseExperts : denseExperts)(x, w, plan, m.expert, get, opt, p);
 
   let y = routed;
   if (m.shared) {
-    let shared = ffn(m.shared.activation, x, get, opt, `${p}.shared`);
+    let shared = ffn(m.shared, x, get, opt, `${p}.shared`);
     if (m.shared.gate) shared = tf.mul(shared, tf.sigmoid(linear(x, get(`${p}.shared.gate.weight`))));
     y = tf.add(y, shared);
   }

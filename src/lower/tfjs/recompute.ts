@@ -75,7 +75,7 @@ export function recomputeLossAndGrads(c: DecoderContext, vars: ModelVariables, b
   let auxLoss = 0;
   let zLoss = 0;
   try {
-    const headParams = ['norm.weight', 'norm.bias', ir.tieEmbeddings ? 'embed_tokens.weight' : 'lm_head.weight']
+    const headParams = ['norm.weight', 'norm.bias', ir.tieEmbeddings ? 'embed_tokens.weight' : 'lm_head.weight', 'lm_head.bias']
       .map((n) => vars.get(n))
       .filter((v): v is tf.Variable => v !== undefined && v.trainable);
     let dy = blockGrads(inputs[inputs.length - 1]!, headParams, grads, (h) => {
