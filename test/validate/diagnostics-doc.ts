@@ -19,6 +19,7 @@ const RANGES: [string, string][] = [
   ['MOE4', 'IR and analysis (MOE4xxx)'],
   ['MOE5', 'ONNX target (MOE5xxx)'],
   ['MOE6', 'TensorFlow.js target and training (MOE6xxx)'],
+  ['MOE8', 'Megatron-Core target (MOE8xxx)'],
   ['MOE9', 'CLI and I/O (MOE9xxx)'],
 ];
 

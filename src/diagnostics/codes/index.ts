@@ -4,6 +4,7 @@
  *   MOE1xxx syntax (lexer, parser, imports)   MOE2xxx schema (ajv)
  *   MOE3xxx semantic rules                    MOE4xxx IR and analysis (memory fit)
  *   MOE5xxx ONNX target                       MOE6xxx TensorFlow.js target and training
+ *   MOE8xxx Megatron-Core target
  *   MOE9xxx CLI and I/O
  */
 import { syntaxCodes } from './syntax.js';
@@ -12,6 +13,7 @@ import { semanticCodes } from './semantic.js';
 import { analysisCodes } from './analysis.js';
 import { onnxCodes } from './onnx.js';
 import { tfjsCodes } from './tfjs.js';
+import { megatronCodes } from './megatron.js';
 import { cliCodes } from './cli.js';
 
 export const diagnosticTable = {
@@ -21,6 +23,7 @@ export const diagnosticTable = {
   ...analysisCodes,
   ...onnxCodes,
   ...tfjsCodes,
+  ...megatronCodes,
   ...cliCodes,
 } as const;
 

@@ -15,8 +15,9 @@ import { checkParallel } from './parallel.js';
 import { checkQuantize } from './quantize.js';
 import { checkTrain } from './train.js';
 import { checkTargets } from './targets.js';
+import { checkMegatron } from './megatron.js';
 
-export const CHECKS: readonly Check[] = [checkAttention, checkExperts, checkRouter, checkLayers, checkParallel, checkQuantize, checkTrain, checkTargets];
+export const CHECKS: readonly Check[] = [checkAttention, checkExperts, checkRouter, checkLayers, checkParallel, checkQuantize, checkTrain, checkTargets, checkMegatron];
 
 /**
  * Run every rule. `rejected`: JSON pointers the schema rejected (see guard-invalid.ts); a rule
