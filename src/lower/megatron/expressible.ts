@@ -7,9 +7,9 @@
 import type { Activation, GroupScore, NormType, OptimizerType, RouterScore } from '../../spec/types.js';
 
 /**
- * Megatron's activations: `--swiglu` (SiLU-gated), else `F.gelu` ungated (argument_utils.py:283,
+ * Megatron's activations: `--swiglu` (SiLU-gated), else `F.gelu` ungated (argument_utils.py:314,
  * transformer_config.py:217); `--squared-relu` and `--quick-geglu` are other functions. Gated
- * GELU, ReLU and SiLU have no flag (`gated_linear_unit` is not an argument, arguments.py:2240).
+ * GELU, ReLU and SiLU have no flag (`gated_linear_unit` is not an argument, arguments.py:2244).
  */
 export const ACTIVATION_GAPS: Partial<Record<Activation, string>> = {
   geglu: 'exact gated GELU (--quick-geglu is the sigmoid approximation x·σ(1.702x) with an offset on the linear half)',

@@ -34,7 +34,7 @@ export const MODEL_ROWS: MappingRow[] = [
   {
     key: 'attention.kv_heads',
     block: 'attention',
-    // --num-query-groups is ignored without --group-query-attention (argument_utils.py:300).
+    // --num-query-groups is ignored without --group-query-attention (argument_utils.py:330).
     emit: (m) => (isMla(m) || m.attention.kvHeads === m.attention.heads ? [] : [arg('--group-query-attention'), arg('--num-query-groups', m.attention.kvHeads)]),
   },
   {

@@ -1,7 +1,7 @@
 /**
  * Megatron-Core target — mapping rows for the parallel layout (`parallel`). The world size is the
- * launcher's (torchrun's WORLD_SIZE, arguments.py:143) and the data-parallel degree is derived
- * (world ÷ TP·PP·CP, arguments.py:442), so neither is an argument. moec's uneven pipeline split
+ * launcher's (torchrun's WORLD_SIZE, arguments.py:144) and the data-parallel degree is derived
+ * (world ÷ TP·PP·CP, arguments.py:446), so neither is an argument. moec's uneven pipeline split
  * (src/ir/stages.ts: the first `layers mod chunks` chunks get one more layer) becomes an
  * explicit `--pipeline-model-parallel-layout`, the only way Megatron states an arbitrary split
  * (--decoder-first/last-pipeline-num-layers need equal middle stages).
