@@ -1,6 +1,7 @@
 /** Test helpers: a spec (file or object) through validation with megatron as the target, then the launch. */
 import { hasErrors, type Diagnostic } from '../../../src/diagnostics/diagnostic.js';
 import { buildIR } from '../../../src/ir/build-ir.js';
+import type { ModelIR } from '../../../src/ir/types.js';
 import { renderMegatron, type MegatronArtifacts } from '../../../src/lower/megatron/compile-megatron.js';
 import { launchArgv } from '../../../src/lower/megatron/launch.js';
 import { resolveLaunchOptions } from '../../../src/lower/megatron/launch-options.js';
@@ -14,6 +15,7 @@ export interface Compiled {
   artifacts?: MegatronArtifacts;
   /** pretrain_gpt.py's argument list. */
   argv?: string[];
+  ir?: ModelIR;
 }
 
 function render(diagnostics: Diagnostic[], spec: ModelSpec | undefined, build: () => ReturnType<typeof buildIR>['value'] | undefined): Compiled {
@@ -21,7 +23,7 @@ function render(diagnostics: Diagnostic[], spec: ModelSpec | undefined, build: (
   const ir = build();
   if (!ir) return { diagnostics };
   const artifacts = renderMegatron(ir, resolveLaunchOptions(spec.megatron, ir.parallel.world));
-  return { diagnostics, artifacts, argv: launchArgv(artifacts.launch) };
+  return { diagnostics, artifacts, argv: launchArgv(artifacts.launch), ir };
 }
 
 export function compileFile(file: string): Compiled {

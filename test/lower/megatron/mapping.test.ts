@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { MAPPING } from '../../../src/lower/megatron/mapping/index.js';
+import { fromIR, fromSpec } from '../../../src/lower/megatron/model-view.js';
 import type { ModelSpec } from '../../../src/spec/types.js';
 import { baseSpec } from '../../validate/base-spec.js';
 import { compileSpec, valuesOf } from './helpers.js';
@@ -116,6 +117,7 @@ describe('mapping rows', () => {
       changed ||= JSON.stringify(valuesOf(base.argv!, flag)) !== JSON.stringify(values);
     }
     expect(changed, 'the change shows in the arguments').toBe(true);
+    expect(fromSpec(spec), 'the rules see the model the emitter sees').toEqual(fromIR(r.ir!));
   });
 
   test.each(refused)('%s is refused', (_key, mutate, code) => {
