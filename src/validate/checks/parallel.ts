@@ -89,7 +89,9 @@ export const checkParallel: Check = (ctx) => {
     const low = Math.floor(spec.layers / stages);
     ctx.report('MOE3402', '/parallel/pipeline', {
       args: { layers: spec.layers, pipeline: d.pipeline, virtual: d.virtual, stages, low, high: low + 1 },
-      hint: `the slowest stage sets the pace; choose a stage count dividing ${spec.layers}, or (Megatron-Core) give the first/last stage fewer layers with --decoder-first-pipeline-num-layers`,
+      hint: ctx.targets.has('megatron')
+        ? `the slowest stage sets the pace; choose a stage count dividing ${spec.layers}, or keep the split: the Megatron launch states it with --pipeline-model-parallel-layout`
+        : `the slowest stage sets the pace; choose a stage count dividing ${spec.layers}, or (Megatron-Core) give the first/last stage fewer layers with --decoder-first-pipeline-num-layers`,
     });
   }
   if (d.virtual > 1 && d.pipeline === 1) ctx.report('MOE3413', '/parallel/virtual_stages', { args: { virtual: d.virtual }, hint: 'remove virtual_stages, or use pipeline > 1' });
