@@ -83,8 +83,9 @@ describe('launch checks (S1–S18)', () => {
   test('S5 layers vs pipeline: more stages than layers (moec MOE3403); an uneven split becomes a layout', () => {
     const t = variant(['parallel { data 2  micro_batch 1 }', 'parallel { pipeline 5 }']);
     at(t, check(t), 'MOE3403', 'pipeline 5', /at most 4/);
-    const r = compileFile(write(variant(['parallel { data 2  micro_batch 1 }', 'parallel { pipeline 3 }'])));
-    expect(valuesOf(r.argv!, '--pipeline-model-parallel-layout')).toEqual(['Et*2|t|tL']);
+    const uneven = variant(['parallel { data 2  micro_batch 1 }', 'parallel { pipeline 3 }']);
+    at(uneven, check(uneven), 'MOE3402', 'pipeline 3', /--pipeline-model-parallel-layout/);
+    expect(valuesOf(compileFile(write(uneven)).argv!, '--pipeline-model-parallel-layout')).toEqual(['Et*2|t|tL']);
   });
   test('S6 virtual stages need pipeline > 1: moec warns (MOE3413) and the launch leaves them out', () => {
     const t = variant(['parallel { data 2  micro_batch 1 }', 'parallel { virtual_stages 2 }']);
