@@ -283,6 +283,33 @@ export interface TrainSpec {
   dropout?: number; // default 0
 }
 
+/** Tokenizers a Megatron launch can name (those that load from `--tokenizer-model`, or none). */
+export type MegatronTokenizer = 'NullTokenizer' | 'HuggingFaceTokenizer' | 'SentencePieceTokenizer' | 'GPTSentencePieceTokenizer' | 'Llama2Tokenizer' | 'TikTokenizer';
+export const MEGATRON_TOKENIZERS: readonly MegatronTokenizer[] = ['NullTokenizer', 'HuggingFaceTokenizer', 'SentencePieceTokenizer', 'GPTSentencePieceTokenizer', 'Llama2Tokenizer', 'TikTokenizer'];
+
+/**
+ * What a Megatron-Core launch needs that the model does not say (docs/megatron.md): cluster
+ * shape, data, tokenizer, checkpoint paths, dispatcher. Only `moec compile --target megatron`
+ * reads it; `--megatron key=value` on the command line overrides a key.
+ */
+export interface MegatronSpec {
+  nodes?: number; // default world / gpus_per_node
+  gpus_per_node?: number; // default the largest divisor of world up to 8
+  /** `--data-path` items (indexed dataset prefixes, optionally weighted). Absent: `--mock-data`. */
+  data?: string[];
+  split?: string; // default "969,30,1" (Megatron's own legacy default, written out)
+  tokenizer?: MegatronTokenizer; // default NullTokenizer (with --vocab-size = vocab)
+  tokenizer_model?: string;
+  save?: string;
+  load?: string;
+  dispatcher?: 'allgather' | 'alltoall' | 'flex'; // default alltoall
+  flex_backend?: 'deepep' | 'hybridep' | 'ncclep'; // with dispatcher flex; default deepep
+  grouped_gemm?: boolean; // default true
+  mtp_loss_scale?: number; // default 0.1 (Megatron's)
+  /** The sharded data-parallel implementation for zero 2/3. Default megatron (Megatron-FSDP). */
+  fsdp?: 'megatron' | 'torch';
+}
+
 /**
  * The tools a spec is meant for. Target-specific rules (what the tfjs trainer cannot honour, what
  * Megatron-Core would refuse at launch) run only for the targets in effect: the ones a command
@@ -312,6 +339,8 @@ export interface ModelSpec {
   train?: TrainSpec;
   /** The targets this spec is written for (see Target). Default: none declared. */
   targets?: Target[];
+  /** Launch settings for the Megatron-Core target. */
+  megatron?: MegatronSpec;
 }
 
 /**

@@ -5,7 +5,7 @@
  * live in src/validate/checks/. Descriptions and defaults feed `moec schema` (editors validate
  * `.moe.json` files with it) and the reference tables in docs/language.md.
  */
-import { TARGETS } from '../spec/types.js';
+import { MEGATRON_TOKENIZERS, TARGETS } from '../spec/types.js';
 import { bool, int, layerSelection, nonNegative, object, oneOfValues, positive, string, type JsonSchema } from './schema-builders.js';
 
 const ACTIVATIONS = ['swiglu', 'clamped_swiglu', 'geglu', 'gelu', 'relu', 'silu'] as const;
@@ -251,6 +251,28 @@ const train = object('Training run.', {
   dropout: nonNegative('Dropout probability.', 0, 1),
 });
 
+const megatron = object('Megatron-Core launch settings the model does not state (moec compile --target megatron; docs/megatron.md).', {
+  nodes: int(1, 'Nodes in the torchrun launch.', 'world / gpus_per_node'),
+  gpus_per_node: int(1, 'GPUs per node.', 'the largest divisor of world up to 8'),
+  data: {
+    type: 'array',
+    minItems: 1,
+    items: { type: 'string', minLength: 1 },
+    description: 'Megatron --data-path items: prefixes of .bin/.idx datasets (tools/preprocess_data.py), optionally weighted.',
+    $comment: 'default: none (--mock-data)',
+  },
+  split: string('Megatron --split: train/valid/test weights.', '969,30,1'),
+  tokenizer: oneOfValues(MEGATRON_TOKENIZERS, 'Megatron --tokenizer-type.', 'NullTokenizer'),
+  tokenizer_model: string('Megatron --tokenizer-model: a Hugging Face id or a tokenizer file.'),
+  save: string('Megatron --save: checkpoint directory.'),
+  load: string('Megatron --load: checkpoint directory to resume from.'),
+  dispatcher: oneOfValues(['allgather', 'alltoall', 'flex'], 'MoE token dispatcher.', 'alltoall'),
+  flex_backend: oneOfValues(['deepep', 'hybridep', 'ncclep'], 'Backend of the flex dispatcher.', 'deepep'),
+  grouped_gemm: bool('Grouped GEMM for the experts (Transformer Engine).', true),
+  mtp_loss_scale: nonNegative('Weight of the multi-token-prediction loss.', 0.1),
+  fsdp: oneOfValues(['megatron', 'torch'], 'Sharded data parallelism for zero 2/3: Megatron-FSDP or torch FSDP2 (zero 3 only).', 'megatron'),
+});
+
 /** The schema of ModelSpec. `$id` lets editors cache it. */
 export const modelSpecSchema: JsonSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -280,6 +302,7 @@ export const modelSpecSchema: JsonSchema = {
         uniqueItems: true,
         description: 'Targets the spec is written for; target-specific checks run for these (a command\'s --target overrides).',
       },
+      megatron,
     },
     ['name', 'vocab', 'hidden', 'layers', 'context', 'attention'],
   ),

@@ -6,10 +6,10 @@ import { wholeNumber } from '../options.js';
 export const defineCompile: DefineCommand = (program, wrap) => {
   program
     .command('compile')
-    .description('compile a spec to an ONNX model (onnxruntime, Triton) or a TensorFlow.js training graph')
+    .description('compile a spec to an ONNX model (onnxruntime, Triton), a TensorFlow.js training graph, or a Megatron-Core launch')
     .argument('<spec>', 'spec file (.moe, .moe.json, .moe.yaml)')
-    .addOption(new Option('-t, --target <target>', 'what to produce').choices(['onnx', 'tfjs']).default('onnx'))
-    .option('-o, --output <file>', 'output file (ONNX: model.onnx)')
+    .addOption(new Option('-t, --target <target>', 'what to produce').choices(['onnx', 'tfjs', 'megatron']).default('onnx'))
+    .option('-o, --output <file>', 'output file (ONNX: model.onnx; megatron: a directory)')
     .option('--seed <n>', 'weight-init seed (default: the spec\'s train.seed); ignored with --weights')
     .option('--weights <dir>', 'take weights from a training run or checkpoint directory instead of initializing them')
     .option('--quantize <scheme>', 'weight storage for this export, replacing the spec\'s quantize block: fp16, bf16, int8, int8-channel, int4-block32, or per group experts=int4,attention=int8 (docs/onnx.md)')
@@ -20,6 +20,7 @@ export const defineCompile: DefineCommand = (program, wrap) => {
     .addOption(new Option('--triton-kind <kind>', 'Triton instance kind').choices(['cpu', 'gpu']).default('cpu'))
     .option('--external-data', 'store initializers in <model>.onnx.data files even when the model is under 2 GB')
     .option('--external-threshold <bytes>', 'with external data: initializers of at least this many bytes move out (default 1024)', wholeNumber('--external-threshold'))
+    .option('--megatron <key=value>', 'megatron target: set a key of the spec\'s megatron block (nodes, gpus_per_node, data, tokenizer, ...); repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
     .addOption(new Option('-f, --format <format>', 'how to print diagnostics and the summary').choices(['pretty', 'json']).default('pretty'))
     .addHelpText(
       'after',
@@ -27,6 +28,7 @@ export const defineCompile: DefineCommand = (program, wrap) => {
         '  moec compile specs/tiny.moe --target onnx -o tiny.onnx\n' +
         '  moec compile specs/tiny.moe -o tiny.onnx --weights runs/tiny --triton models\n' +
         '  moec compile specs/tiny.moe -o tiny-int4.onnx --weights runs/tiny --quantize int4-block32\n' +
+        '  moec compile specs/mixtral-8x7b.moe --target megatron -o launch/ --megatron data=/data/corpus_text_document\n' +
         '\nExit codes: 0 written, 1 errors (nothing written), 2 usage error.',
     )
     .action(
@@ -38,7 +40,7 @@ export const defineCompile: DefineCommand = (program, wrap) => {
 };
 
 export interface CompileOptions {
-  target: 'onnx' | 'tfjs';
+  target: 'onnx' | 'tfjs' | 'megatron';
   output?: string;
   seed?: string;
   weights?: string;
@@ -50,5 +52,7 @@ export interface CompileOptions {
   tritonKind: 'cpu' | 'gpu';
   externalData?: boolean;
   externalThreshold?: number;
+  /** `--megatron key=value` settings (megatron target). */
+  megatron: string[];
   format: 'pretty' | 'json';
 }

@@ -1,7 +1,8 @@
 /**
  * CLI (`moec compile`): load the spec through the same pipeline as `moec check`, refuse to emit
  * when there are errors, compile to the chosen target, print diagnostics (stderr) and a summary
- * (stdout). Exit 0 written, 1 errors (nothing written), 2 usage.
+ * (stdout). Exit 0 written, 1 errors (nothing written), 2 usage. The megatron target has its
+ * own glue (src/lower/megatron/compile-command.ts).
  */
 import { performance } from 'node:perf_hooks';
 import type { CompileOptions } from '../commands/compile.js';
@@ -76,6 +77,10 @@ async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: num
 
 export async function runCompile(specFile: string, options: CompileOptions): Promise<number> {
   const started = performance.now();
+  if (options.target === 'megatron') {
+    const { runMegatronCompile } = await import('../../lower/megatron/compile-command.js');
+    return runMegatronCompile(specFile, options, (diagnostics, sources, summary) => report(options, diagnostics, sources, summary));
+  }
   const usage = checkUsage(options);
   const quantize = options.quantize !== undefined && options.target === 'onnx' ? parseQuantizeOption(options.quantize) : undefined;
   if (usage.diagnostics.length || quantize?.diagnostics.length) {

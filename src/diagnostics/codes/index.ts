@@ -5,6 +5,7 @@
  *   MOE3xxx semantic rules                    MOE4xxx IR and analysis (memory fit)
  *   MOE5xxx ONNX target                       MOE6xxx TensorFlow.js target and training
  *   MOE75xx safetensors and HF checkpoint directories
+ *   MOE8xxx Megatron-Core target
  *   MOE9xxx CLI and I/O
  */
 import { syntaxCodes } from './syntax.js';
@@ -13,6 +14,7 @@ import { semanticCodes } from './semantic.js';
 import { analysisCodes } from './analysis.js';
 import { onnxCodes } from './onnx.js';
 import { tfjsCodes } from './tfjs.js';
+import { megatronCodes } from './megatron.js';
 import { cliCodes } from './cli.js';
 import { safetensorsCodes } from './safetensors.js';
 
@@ -23,6 +25,7 @@ export const diagnosticTable = {
   ...analysisCodes,
   ...onnxCodes,
   ...tfjsCodes,
+  ...megatronCodes,
   ...cliCodes,
   ...safetensorsCodes,
 } as const;
