@@ -16,7 +16,7 @@ export const onnxCodes = defineCodes({
     severity: 'warning',
     title: 'fused MoE does not fit; sparse dispatch used',
     message: 'com.microsoft.MoE cannot express this MoE block ({reasons}); emitting the sparse standard-op dispatch instead',
-    hint: 'the fused op needs softmax scoring with norm_topk, no groups, no score bias, no capacity drop, swiglu/silu/relu fp32 experts',
+    hint: 'the fused op needs softmax scoring with norm_topk, no groups, no score bias, swiglu/silu/relu fp32 experts',
   },
   MOE5002: {
     severity: 'warning',
@@ -29,6 +29,13 @@ export const onnxCodes = defineCodes({
     title: 'int8 activations need per-tensor or per-channel int8 weights',
     message: 'groups {groups} store blocked int8 weights, which MatMulInteger cannot take; those linears dequantize their weights and compute in fp32',
     hint: 'use granularity channel for int8 weights with int8 activations',
+  },
+  // MOE5020–MOE5099: the deployable decoder (KV cache, inference routing; onnx-deploy).
+  MOE5020: {
+    severity: 'warning',
+    title: 'capacity applies to training only',
+    message: 'capacity_factor {factor} with overflow drop applies to training only (layers {layers}); the exported model routes every token to its top-{topK} experts and never drops one',
+    hint: 'at inference a token\'s output must not depend on the rest of the batch (docs/semantics.md §Inference routing); expect logits to differ from the training forward pass wherever training would have dropped a token',
   },
   // MOE5500–MOE5999: compile glue, output files, Triton, `moec run` (deployment engineer).
   MOE5500: {

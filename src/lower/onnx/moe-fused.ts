@@ -5,8 +5,9 @@
  * top-k, and with normalize_routing_weights=1 weights the choices by a softmax over the top-k
  * logits — equal to softmax scores renormalized over the top-k (norm_topk). It supports only
  * interleaved SwiGLU (swiglu_fusion=1, FC1 rows alternating gate/up) and no FC3, and its GELU
- * is the tanh approximation, so: softmax + norm_topk, no groups, no score bias, no capacity
- * drop, activation swiglu / silu / relu, fp32 experts. `scaling` is folded into FC2.
+ * is the tanh approximation, so: softmax + norm_topk, no groups, no score bias, activation
+ * swiglu / silu / relu, fp32 experts (capacity is training-only, never lowered). `scaling` is
+ * folded into FC2.
  * Weight layout: fc1 [E, fc1_out, hidden], fc2 [E, hidden, ffn] (each expert's W transposed).
  */
 import type { MoeIR, QuantIR } from '../../ir/types.js';
@@ -19,7 +20,6 @@ export function fusedMisfitReason(moe: MoeIR, experts: QuantIR): string | undefi
   if (!r.normTopK) return 'norm_topk false';
   if (r.groups > 1) return 'group-limited routing';
   if (r.biasUpdate > 0) return 'aux-loss-free score bias';
-  if (r.capacityFactor !== undefined && r.overflow === 'drop') return 'capacity drop';
   if (!['swiglu', 'silu', 'relu'].includes(moe.expert.activation)) return `activation ${moe.expert.activation}`;
   if (experts.dtype !== 'fp32') return `${experts.dtype} experts`;
   return undefined;

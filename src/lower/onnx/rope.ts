@@ -1,7 +1,8 @@
 /**
  * ONNX lowering — rotary position embeddings, rotate-half convention (GPT-NeoX / HF Llama;
- * docs/semantics.md §Attention). The cos/sin tables [seq, dim/2] are computed in-graph from
- * the dynamic positions and shared by every layer with the same rope settings.
+ * docs/semantics.md §Attention). The cos/sin tables [batch, 1, seq, dim/2] are computed in-graph
+ * from the positions (position_ids, so each row of a left-padded batch has its own) and shared by
+ * every layer with the same rope settings; the 1 broadcasts over heads.
  * `scaling linear` divides positions by `factor` (HF "linear" scaling); YaRN is not lowered
  * (emit-model reports a warning) and runs as unscaled RoPE.
  */
@@ -14,7 +15,7 @@ export interface RopeTables {
   dim: number;
 }
 
-/** Per-model cache: positions (float [seq]) and tables by rope settings. */
+/** Per-model cache: positions (float [batch | 1, seq]) and tables by rope settings. */
 export interface RopeCache {
   positions: string;
   tables: Map<string, RopeTables>;
@@ -29,9 +30,9 @@ export function ropeTables(ctx: EmitContext, cache: RopeCache, rope: RopeIR): Ro
     const half = rope.dim / 2;
     // inv_freq[i] = theta^(−2i/dim), computed in double then stored as float32.
     const invFreq = Float32Array.from({ length: half }, (_, i) => Math.pow(rope.theta, (-2 * i) / rope.dim));
-    let pos = b.unsqueeze(cache.positions, [1]); // [seq, 1]
+    let pos = b.unsqueeze(cache.positions, [-1]); // [b, seq, 1]
     if (rope.scaling === 'linear' && rope.factor !== 1) pos = b.div(pos, b.f32([rope.factor]));
-    const angles = b.mul(pos, b.f32(invFreq, [1, half])); // [seq, half]
+    const angles = b.unsqueeze(b.mul(pos, b.f32(invFreq, [1, half])), [1]); // [b, 1, seq, half]
     return { cos: b.op('Cos', [angles]), sin: b.op('Sin', [angles]), dim: rope.dim };
   });
   cache.tables.set(key, tables);
