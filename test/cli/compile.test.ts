@@ -82,10 +82,10 @@ describe.skipIf(!existsSync(BIN))('moec compile --target onnx (built CLI)', () =
     const dir = join(root, 'ext');
     const r = json(['compile', TINY, '-o', join(dir, 'm.onnx'), '--external-data', '--triton', join(root, 'repo'), '--seed', '5', '--triton-max-batch', '4']);
     expect(r.code).toBe(0);
-    expect(readdirSync(dir).sort()).toEqual(['m.onnx', 'm.onnx.data']);
+    expect(readdirSync(dir).sort()).toEqual(['m.onnx', 'm.onnx_data']);
     expect(r.doc.result.metadata['moec.seed']).toBe('5');
     expect(readFileSync(join(root, 'repo', 'tiny', 'config.pbtxt'), 'utf8')).toContain('max_batch_size: 4');
-    expect(readdirSync(join(root, 'repo', 'tiny', '1')).sort()).toEqual(['model.onnx', 'model.onnx.data']);
+    expect(readdirSync(join(root, 'repo', 'tiny', '1')).sort()).toEqual(['model.onnx', 'model.onnx_data']);
   });
 
   test('--weights takes a checkpoint written in the docs/checkpoint.md format; another spec\'s is refused', () => {

@@ -118,4 +118,35 @@ export const onnxCodes = defineCodes({
     message: 'compiling `{name}` needs about {need} of memory; only {free} is free now',
     hint: 'close other programs, or expect swapping',
   },
+  // MOE5520–MOE5599: the model folder, `moec run` with the cache, `moec eval` (onnx-deploy).
+  MOE5520: {
+    severity: 'error',
+    title: 'unknown model variant',
+    message: '`--variants {text}`: {reason}',
+    hint: 'variants are fp16, int8, q8 and q4 (transformers.js dtypes), comma-separated, e.g. --variants fp16,q4',
+  },
+  MOE5521: {
+    severity: 'error',
+    title: 'variants need a model folder',
+    message: '`--variants` writes onnx/model_<variant>.onnx beside onnx/model.onnx, so it needs a folder output, not `{output}`',
+    hint: 'give -o a directory (e.g. -o tiny/), or compile each quantization into its own .onnx file with a quantize block in the spec',
+  },
+  MOE5522: {
+    severity: 'warning',
+    title: 'no genai_config.json for this model',
+    message: 'genai_config.json was not written: {reason}',
+    hint: 'transformers.js and onnxruntime load the folder as it is; onnxruntime-genai needs keys and values of one width',
+  },
+  MOE5523: {
+    severity: 'error',
+    title: 'cannot read the prompts file',
+    message: '`--prompts {path}`: {reason}',
+    hint: 'give a UTF-8 text file with one prompt per line, or .jsonl lines like {"prompt": "…"}',
+  },
+  MOE5524: {
+    severity: 'warning',
+    title: 'model without a KV cache',
+    message: '`{path}` has no past_key_values inputs (a full-sequence model): every new token re-runs the whole sequence',
+    hint: 'recompile with `moec compile <spec> --target onnx -o <dir>/` for the cached decoder',
+  },
 });

@@ -87,7 +87,7 @@ describe('compileOnnx on the tiny spec', () => {
     const r = await compileOnnx(tiny, { out: join(d, 'ext.onnx'), externalData: true, externalThreshold: 4096, shardBytes: 256 * 1024 });
     expect(r.value!.model!.data.length).toBeGreaterThan(1);
     expect(r.value!.model!.bytes).toBeLessThan(200 * 1024);
-    expect(readdirSync(d).filter((f) => f.startsWith('ext.onnx.data')).length).toBe(r.value!.model!.data.length);
+    expect(readdirSync(d).filter((f) => f.startsWith('ext.onnx_data')).length).toBe(r.value!.model!.data.length);
     expect(Array.from(await logitsOf(join(d, 'ext.onnx')))).toEqual(Array.from(await logitsOf(join(d, 'inline.onnx'))));
     // Deterministic too.
     const again = await compileOnnx(tiny, { out: join(d, 'ext2.onnx'), externalData: true, externalThreshold: 4096, shardBytes: 256 * 1024 });

@@ -81,7 +81,7 @@ describe('Triton repository', () => {
     const repo = join(root, 'ext-repo');
     const r = await compileOnnx(tiny, { triton: repo, externalData: true, externalThreshold: 65536 });
     expect(r.diagnostics).toEqual([]);
-    expect(readdirSync(join(repo, 'tiny', '1')).sort()).toEqual(['model.onnx', 'model.onnx.data']);
+    expect(readdirSync(join(repo, 'tiny', '1')).sort()).toEqual(['model.onnx', 'model.onnx_data']);
     const session = await ort.InferenceSession.create(join(repo, 'tiny', '1', 'model.onnx'));
     await session.release();
   });
