@@ -149,4 +149,16 @@ export const onnxCodes = defineCodes({
     message: '`{path}` has no past_key_values inputs (a full-sequence model): every new token re-runs the whole sequence',
     hint: 'recompile with `moec compile <spec> --target onnx -o <dir>/` for the cached decoder',
   },
+  MOE5525: {
+    severity: 'error',
+    title: 'nothing to evaluate',
+    message: 'the evaluation data holds {tokens} token(s); scoring needs at least 2',
+    hint: 'pass more text with --data',
+  },
+  MOE5526: {
+    severity: 'error',
+    title: 'cannot evaluate this run directory',
+    message: '`{path}`: {reason}',
+    hint: 'pass the spec with --spec, or evaluate a compiled model (moec compile <spec> -o dir/ --weights <run>)',
+  },
 });
