@@ -30,7 +30,7 @@ function moec(args: string[], nodeArgs: string[] = []) {
 
 describe.skipIf(!existsSync(BIN))('moec run (built CLI)', () => {
   beforeAll(() => {
-    expect(moec(['compile', 'specs/tiny.moe', '-o', TINY]).code).toBe(0);
+    expect(moec(['compile', 'specs/tiny.moe', '-o', TINY, '--triton', join(root, 'repo')]).code).toBe(0);
     expect(moec(['compile', 'specs/tiny.moe', '-o', FOLDER, '--variants', 'q4']).code).toBe(0);
     const spec = join(root, 'small.moe.json');
     writeFileSync(spec, JSON.stringify({ name: 'small', vocab: 11, hidden: 8, layers: 1, context: 8, attention: { heads: 2, head_dim: 4 }, dense: { ffn: 12 } }));
@@ -70,6 +70,10 @@ describe.skipIf(!existsSync(BIN))('moec run (built CLI)', () => {
     const recompute = ids([FOLDER, '--no-cache']);
     expect([recompute.kvCache, recompute.generatedIds]).toEqual([false, file.generatedIds]);
     expect(ids([FOLDER, '--variant', 'q4']).model).toBe(join(FOLDER, 'onnx', 'model_q4.onnx'));
+    // The Triton repository's full-sequence graph has no cache: it runs by recompute, with MOE5524.
+    const triton = moec(['run', join(root, 'repo', 'tiny', '1', 'model.onnx'), '--ids', '72,105', '-n', '6', '--format', 'json']);
+    const doc = JSON.parse(triton.stdout);
+    expect([doc.result.kvCache, doc.result.generatedIds, doc.diagnostics.map((d: { code: string }) => d.code)]).toEqual([false, file.generatedIds, ['MOE5524']]);
     expect(moec(['run', TINY, '--variant', 'q4', '--ids', '1']).stderr).toContain('error MOE9001');
   });
 
