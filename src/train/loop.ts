@@ -128,7 +128,9 @@ export async function runTraining(o: TrainOptions): Promise<TrainOutcome> {
   const details = s.backend.details.length ? ` (${s.backend.details.join(', ')})` : '';
   o.onStart?.(
     `moec train ${VERSION}: ${o.ir.name} (spec ${o.ir.specHash.slice(0, 12)}), ${params.toLocaleString('en-US')} parameters, ` +
-      `backend ${s.backend.kind}${details}; data ${s.corpus.files.length} file(s), ${s.corpus.tokens.length.toLocaleString('en-US')} tokens; ` +
+      `backend ${s.backend.kind}${details}; data ${s.corpus.files.length} file(s), ${s.corpus.tokens.length.toLocaleString('en-US')} tokens` +
+      (s.heldOut ? ` (+ ${s.heldOut.length.toLocaleString('en-US')} held out for eval_loss)` : '') +
+      '; ' +
       `${o.resume ? `resuming at step ${s.startStep}` : 'fresh run'} → ${s.totalSteps} steps in ${o.outDir}`,
     diagnostics,
   );
