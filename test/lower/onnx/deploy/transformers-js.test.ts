@@ -7,7 +7,8 @@
  * client's session records what it feeds: after the first call it sends one new token and a
  * non-empty past_key_values, so the cache is really used.
  * Specs: specs/tiny (qwen2_moe), MLA (deepseek_v3), sinks + sliding window (gpt_oss), the q4
- * variant of tiny (model_q4.onnx, `dtype: 'q4'`), and external data (model.onnx_data).
+ * and q8 variants of tiny (model_q4.onnx, model_quantized.onnx; `dtype: 'q4'` / `'q8'`), and
+ * external data (model.onnx_data).
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -100,6 +101,7 @@ describe('transformers.js loads the folder and generates what moec run generates
     ['MLA (deepseek_v3, per-head key 12 / value 6)', mlaSpec, undefined, 'deepseek_v3'],
     ['sinks + sliding window 4 (gpt_oss)', sinksSpec, undefined, 'gpt_oss'],
     ['q4 variant of specs/tiny (model_q4.onnx, MatMulNBits)', tinySpec, 'q4', 'qwen2_moe'],
+    ['q8 variant of specs/tiny (model_quantized.onnx, dynamic int8)', tinySpec, 'q8', 'qwen2_moe'],
     ['external data (onnx/model.onnx_data)', { ...tinySpec, name: 'external' }, undefined, 'qwen2_moe', { externalData: true }],
   ];
   for (const [title, spec, variant, modelType, extra] of cases) {
