@@ -48,7 +48,9 @@ export function cacheLayout(session: ort.InferenceSession): CacheLayout | undefi
   return { entries };
 }
 
-const i64 = (values: ArrayLike<number>, dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(Array.from(values), (v) => BigInt(v)), dims);
+/** An int64 tensor from numbers. */
+export const int64Tensor = (values: ArrayLike<number>, dims: number[]): ort.Tensor =>
+  new ort.Tensor('int64', BigInt64Array.from(Array.from(values), (v) => BigInt(v)), dims);
 
 /** Zero-length past for `batch` rows (the prefill). */
 export function emptyPast(layout: CacheLayout, batch: number): Record<string, ort.Tensor> {
@@ -64,11 +66,10 @@ export function pastFromPresent(layout: CacheLayout, outputs: ort.InferenceSessi
 export function fullSequenceFeeds(layout: CacheLayout | undefined, ids: readonly (readonly number[])[]): Record<string, ort.Tensor> {
   const batch = ids.length;
   const seq = ids[0]?.length ?? 0;
-  const feeds: Record<string, ort.Tensor> = { input_ids: i64(ids.flat(), [batch, seq]) };
+  const feeds: Record<string, ort.Tensor> = { input_ids: int64Tensor(ids.flat(), [batch, seq]) };
   if (!layout) return feeds;
-  feeds.attention_mask = i64(new Array(batch * seq).fill(1), [batch, seq]);
-  feeds.position_ids = i64(Array.from({ length: batch * seq }, (_, i) => i % seq), [batch, seq]);
+  feeds.attention_mask = int64Tensor(new Array(batch * seq).fill(1), [batch, seq]);
+  feeds.position_ids = int64Tensor(Array.from({ length: batch * seq }, (_, i) => i % seq), [batch, seq]);
   return { ...feeds, ...emptyPast(layout, batch) };
 }
 
-export { i64 as int64Tensor };

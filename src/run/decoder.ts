@@ -67,9 +67,9 @@ export class CachedDecoder implements Decoder {
   async step(tokens: readonly number[]): Promise<Float32Array[]> {
     if (tokens.length !== this.mask.length) throw new Error(`step: ${tokens.length} tokens for ${this.mask.length} rows`);
     for (const m of this.mask) m.push(1);
-    const positions = this.nextPosition.map((p) => p);
+    const positions = int64Tensor(this.nextPosition, [tokens.length, 1]);
     this.nextPosition = this.nextPosition.map((p) => p + 1);
-    return this.run(int64Tensor(tokens, [tokens.length, 1]), int64Tensor(positions, [tokens.length, 1]), this.past);
+    return this.run(int64Tensor(tokens, [tokens.length, 1]), positions, this.past);
   }
 
   private async run(ids: ort.Tensor, positions: ort.Tensor, past: Record<string, ort.Tensor>): Promise<Float32Array[]> {
