@@ -161,3 +161,14 @@ export const CASE_SEQ = 6;
 export function testIds(vocab: number, batch: number, seq: number): number[][] {
   return Array.from({ length: batch }, (_, b) => Array.from({ length: seq }, (_, s) => (b * 7 + s * 5 + 3) % vocab));
 }
+
+/**
+ * The IR the inference targets compute (docs/semantics.md §Inference routing): capacity and
+ * token dropping are training-only, so the reference for an exported model has them removed.
+ */
+export function inferenceRouting(ir: ModelIR): ModelIR {
+  const layers = ir.layers.map((l) =>
+    l.ffn.kind === 'moe' ? { ...l, ffn: { ...l.ffn, router: { ...l.ffn.router, capacityFactor: undefined } } } : l,
+  );
+  return { ...ir, layers };
+}

@@ -10,6 +10,7 @@ import { createPlacement, type Placement } from '../../analysis/placement.js';
 import { createMemoryPlan, type MemoryPlan } from '../../analysis/memory.js';
 import { createCommPlan, type CommPlan } from '../../analysis/comms.js';
 import { createQuantSize, type QuantSize } from '../../analysis/quant-size.js';
+import { createKvCachePlan, type KvCachePlan } from '../../analysis/kv-cache.js';
 
 export const ACTIVE_CONVENTION =
   'active = every non-expert parameter (embedding and LM head included) + top_k routed experts per MoE layer + shared experts; MTP modules excluded and reported apart';
@@ -51,6 +52,7 @@ export interface ExplainReport {
   memory: MemoryPlan & { fits?: boolean };
   comms: CommPlan;
   quantized: QuantSize;
+  kvCache: KvCachePlan;
   diagnostics: Diagnostic[];
 }
 
@@ -96,6 +98,7 @@ export function createExplainReport(ir: ModelIR, diagnostics: Diagnostic[] = [])
     memory: { ...memory, ...(memory.capacity !== undefined ? { fits: memory.peak.total <= memory.capacity } : {}) },
     comms: createCommPlan(ir, memory),
     quantized: createQuantSize(ir),
+    kvCache: createKvCachePlan(ir),
     diagnostics,
   };
 }

@@ -202,4 +202,17 @@ export const tfjsCodes = defineCodes({
     message: 'resuming `{path}` with a spec whose non-architecture settings differ from the run\'s (spec hash {found} → {expected})',
     hint: 'training continues with this spec\'s settings; the run will not reproduce an uninterrupted one',
   },
+  // MOE6580–MOE6599: the held-out split of `moec train` (onnx-deploy).
+  MOE6580: {
+    severity: 'error',
+    title: 'held-out split too small or too large',
+    message: '--eval-split {fraction} of {tokens} tokens leaves {held} held-out and {train} training tokens; scoring needs 2 held-out tokens and training one sample of seq_len + 1 = {needed}',
+    hint: 'pass more data with --data, or change --eval-split (a fraction in (0, 1), e.g. 0.05)',
+  },
+  MOE6581: {
+    severity: 'error',
+    title: 'resumed run with another held-out split',
+    message: 'cannot resume `{path}` with --eval-split {given}: the run holds out {recorded} of its data, and the training tokens would differ',
+    hint: 'resume without --eval-split (the run keeps its split), or start a new run',
+  },
 });

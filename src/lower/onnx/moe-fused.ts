@@ -7,8 +7,8 @@
  * interleaved SwiGLU (swiglu_fusion=1, FC1 rows alternating gate/up; with activation_alpha,
  * activation_beta and swiglu_limit it is gpt-oss's clamped SwiGLU, contrib_ops/cpu/moe/moe_utils.cc
  * ApplySwiGLUActivation) and no FC3, and its GELU is the tanh approximation, so: softmax +
- * norm_topk, no groups, no score bias, no capacity drop, activation swiglu / clamped_swiglu /
- * silu / relu, fp32 experts. `scaling` is folded into FC2.
+ * norm_topk, no groups, no score bias, activation swiglu / clamped_swiglu / silu / relu, fp32
+ * experts (capacity is training-only, never lowered). `scaling` is folded into FC2.
  * Weight layout: fc1 [E, fc1_out, hidden], fc2 [E, hidden, ffn] (each expert's W transposed).
  */
 import type { MoeIR, QuantIR } from '../../ir/types.js';
@@ -21,7 +21,6 @@ export function fusedMisfitReason(moe: MoeIR, experts: QuantIR): string | undefi
   if (!r.normTopK) return 'norm_topk false';
   if (r.groups > 1) return 'group-limited routing';
   if (r.biasUpdate > 0) return 'aux-loss-free score bias';
-  if (r.capacityFactor !== undefined && r.overflow === 'drop') return 'capacity drop';
   if (!['swiglu', 'clamped_swiglu', 'silu', 'relu'].includes(moe.expert.activation)) return `activation ${moe.expert.activation}`;
   if (experts.dtype !== 'fp32') return `${experts.dtype} experts`;
   return undefined;

@@ -2,14 +2,9 @@
  * ONNX lowering — MoE routing (docs/semantics.md §MoE block, steps 1–7), shared by the sparse,
  * dense-masked and fused dispatches. Input x [T, hidden] (tokens flattened over the batch).
  * Output: idx [T, K] int64 expert ids (TopK breaks ties toward the lower index, as the
- * semantics require), w [T, K] float routing weights, and — when capacity drops — keep [T, K]
- * bool, false for assignments past their expert's capacity.
- * Capacity order (router.dropPolicy): assignments flattened k-major for `gshard` (all first
- * choices in token order, then all second choices, …), token-major for `position`, and sorted
- * by routing weight (TopK, descending, ties to the lower token-major index) for `probs`; an
- * exclusive CumSum of the one-hot [T·K, E] in that order gives each assignment's position
- * within its expert, compared to C = ceil((T·K / E) · cf) (Megatron's get_capacity order)
- * computed in double precision from the dynamic T.
+ * semantics require) and w [T, K] float routing weights.
+ * Routing is per token: capacity and token dropping are training-only (docs/semantics.md
+ * §Inference routing), so a token's output never depends on the other tokens of the batch.
  */
 import type { MoeIR } from '../../ir/types.js';
 import { DT } from './graph-builder.js';
@@ -18,7 +13,6 @@ import { floatParam, linearMaybeBias, type EmitContext } from './linear.js';
 export interface Routing {
   idx: string;
   w: string;
-  keep?: string;
   /** Router probabilities [T, E] (softmax or sigmoid scores), for the fused op. */
   logits: string;
 }
@@ -46,36 +40,6 @@ function groupLimited(ctx: EmitContext, sel: string, moe: MoeIR): string {
   return b.reshape(masked, [0, moe.experts]);
 }
 
-/** Position of each assignment of `order` [A, 1] (experts, in fill order) within its expert: [A, 1]. */
-function positionsInExpert(ctx: EmitContext, order: string, experts: number): string {
-  const b = ctx.b;
-  const onehot = b.cast(b.op('Equal', [order, b.i64(Array.from({ length: experts }, (_, e) => e), [1, experts])]), DT.INT32);
-  const before = b.op('CumSum', [onehot, b.i64([0], [])], { exclusive: 1 }); // [A, E]
-  return b.op('GatherElements', [before, order], { axis: 1 });
-}
-
-function capacityKeep(ctx: EmitContext, x: string, idx: string, w: string, moe: MoeIR): string {
-  const b = ctx.b;
-  const r = moe.router;
-  const E = moe.experts;
-  const tokens = b.cast(b.shape(x, 0, 1), DT.DOUBLE);
-  const cap = b.cast(b.op('Ceil', [b.mul(b.div(b.mul(tokens, b.f64(r.topK)), b.f64(E)), b.f64(r.capacityFactor!))]), DT.INT32);
-  if (r.dropPolicy === 'gshard') {
-    const keepFlat = b.op('Less', [positionsInExpert(ctx, b.unsqueeze(kMajor(ctx, idx), [1]), E), cap]); // [A, 1]
-    return b.transpose(b.reshape(keepFlat, [r.topK, -1]), [1, 0]); // [T, K]
-  }
-  const flat = b.reshape(idx, [-1, 1]); // token-major [A, 1]
-  if (r.dropPolicy === 'position') return b.reshape(b.op('Less', [positionsInExpert(ctx, flat, E), cap]), [-1, r.topK]);
-  // probs: fill in descending routing weight; positions are scattered back to token-major order.
-  const weights = b.reshape(w, [-1]);
-  const count = b.shape(weights); // [1] = A
-  const [, perm] = b.opN('TopK', [weights, count], { axis: 0, largest: 1, sorted: 1 }, { outputs: 2 });
-  const sorted = b.op('Gather', [flat, perm], { axis: 0 }); // [A, 1]
-  const posSorted = b.reshape(positionsInExpert(ctx, sorted, E), [-1]);
-  const pos = b.op('ScatterElements', [posSorted, perm, posSorted], { axis: 0 }); // pos[perm[i]] = posSorted[i]
-  return b.reshape(b.op('Less', [pos, cap]), [-1, r.topK]);
-}
-
 export function route(ctx: EmitContext, x: string, p: string, moe: MoeIR): Routing {
   const b = ctx.b;
   const r = moe.router;
@@ -88,8 +52,7 @@ export function route(ctx: EmitContext, x: string, p: string, moe: MoeIR): Routi
     let w = b.op('GatherElements', [s, idx], { axis: 1 });
     if (r.normTopK) w = b.div(w, b.add(b.op('ReduceSum', [w, b.i64([-1])], { keepdims: 1 }), b.f32([1e-20])));
     if (r.scaling !== 1) w = b.mul(w, b.f32([r.scaling]));
-    const drops = r.capacityFactor !== undefined && r.overflow === 'drop';
-    return { idx, w, keep: drops ? capacityKeep(ctx, x, idx, w, moe) : undefined, logits };
+    return { idx, w, logits };
   });
 }
 

@@ -1,7 +1,8 @@
 /**
  * ONNX lowering — rotary position embeddings, rotate-half convention (GPT-NeoX / HF Llama;
- * docs/semantics.md §RoPE). The cos/sin tables [seq, dim/2] are computed in-graph from the
- * dynamic positions and shared by every layer with the same rope settings: angles
+ * docs/semantics.md §RoPE). The cos/sin tables [batch, 1, seq, dim/2] are computed in-graph
+ * from the positions (position_ids, so each row of a left-padded batch has its own) and shared
+ * by every layer with the same rope settings; the 1 broadcasts over heads. Angles are
  * `pos · inv_freq` (float32, as transformers computes them), then cos and sin times the
  * attention factor. `inv_freq` (linear and YaRN scaling included) comes from src/ir/rope.ts.
  */
@@ -15,7 +16,7 @@ export interface RopeTables {
   dim: number;
 }
 
-/** Per-model cache: positions (float [seq]) and tables by rope settings. */
+/** Per-model cache: positions (float [batch | 1, seq]) and tables by rope settings. */
 export interface RopeCache {
   positions: string;
   tables: Map<string, RopeTables>;
@@ -30,8 +31,8 @@ export function ropeTables(ctx: EmitContext, cache: RopeCache, rope: RopeIR): Ro
     const half = rope.dim / 2;
     // Computed in double, stored as float32.
     const invFreq = Float32Array.from(ropeInvFreq(rope));
-    const pos = b.unsqueeze(cache.positions, [1]); // [seq, 1]
-    const angles = b.mul(pos, b.f32(invFreq, [1, half])); // [seq, half]
+    const pos = b.unsqueeze(cache.positions, [-1]); // [b, seq, 1]
+    const angles = b.unsqueeze(b.mul(pos, b.f32(invFreq, [1, half])), [1]); // [b, 1, seq, half]
     const factor = ropeCosSinFactor(rope);
     const scaled = (t: string): string => (factor === 1 ? t : b.mul(t, b.f32([factor])));
     return { cos: scaled(b.op('Cos', [angles])), sin: scaled(b.op('Sin', [angles])), dim: rope.dim };
