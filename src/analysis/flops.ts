@@ -4,8 +4,8 @@
  * forward/token = 2 × (active matrix parameters, the embedding lookup excluded, the LM head
  *                      included; vectors — norms, biases — are not matmuls)
  *               + attention: per layer 2·heads·(headDim + vHeadDim)·c̄, where c̄ is the mean
- *                 number of keys a query attends to over one causal sequence of the spec's
- *                 context length L: (L+1)/2 for full causal attention, and for a sliding
+ *                 number of keys a query attends to over one causal sequence of length L
+ *                 (the caller's; `moec explain` passes train.seq_len): (L+1)/2 for full causal attention, and for a sliding
  *                 window w the mean of min(i+1, w) over positions i < L.
  * training/token ≈ 3 × forward (the backward pass costs about twice the forward; recomputation
  * under activation checkpointing adds one more forward and is reported separately).
@@ -25,7 +25,7 @@ export function attentionFlops(a: AttentionIR, L: number): number {
 }
 
 export interface FlopCounts {
-  /** Context length the attention term is evaluated at. */
+  /** Sequence length the attention term is evaluated at. */
   context: number;
   forward: number;
   /** ≈ 3 × forward. */

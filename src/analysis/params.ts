@@ -8,7 +8,8 @@
  * - active (per token): every non-expert tensor, plus top_k routed experts of each MoE layer
  *   (shared experts always run). The embedding and the LM head ARE included, as Mixtral and
  *   DeepSeekMoE publish it; `nonEmbedding` gives the figure without them (Kaplan et al.'s N),
- *   `activeExcludingInputEmbedding` without the input embedding only (DeepSeek-V2/V3, gpt-oss).
+ *   `activeExcludingInputEmbedding` without the input embedding only (DeepSeek-V2/V3, gpt-oss);
+ *   with tied embeddings the shared matrix stays in it once, as the LM head.
  * Counts are exact integers (every model here is far below 2^53).
  */
 import type { ModelIR, TensorGroup, TensorIR } from '../ir/types.js';
@@ -84,7 +85,8 @@ export function countParams(ir: ModelIR): ParamCounts {
   return {
     ...main,
     nonEmbedding: { total: main.total - edge(main.byGroup.total), active: main.active - edge(main.byGroup.active) },
-    activeExcludingInputEmbedding: main.active - main.byGroup.active.embeddings,
+    // A tied embedding is also the LM head, which is compute: only its lookup use is left out.
+    activeExcludingInputEmbedding: main.active - (ir.tieEmbeddings ? 0 : main.byGroup.active.embeddings),
     frozen: ir.tensors.filter((t) => !t.trainable && !t.mtp).reduce((a, t) => a + numel(t), 0),
     mtp,
   };

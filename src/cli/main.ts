@@ -12,6 +12,7 @@ import { defineSchema } from './commands/schema.js';
 import { defineExplain } from './commands/explain.js';
 import { defineCompile } from './commands/compile.js';
 import { defineRun } from './commands/run.js';
+import { defineEval } from './commands/eval.js';
 import { defineTrain } from './commands/train.js';
 import { defineReport } from './commands/report.js';
 import { VERSION } from '../version.js';
@@ -34,7 +35,7 @@ export function createProgram(setExit: (code: number) => void): Command {
     async (...args: unknown[]) => {
       setExit(await action(...args));
     };
-  for (const define of [defineCheck, defineFmt, defineSchema, defineExplain, defineCompile, defineRun, defineTrain, defineReport]) {
+  for (const define of [defineCheck, defineFmt, defineSchema, defineExplain, defineCompile, defineRun, defineEval, defineTrain, defineReport]) {
     define(program, wrap);
   }
   return program;

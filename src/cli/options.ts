@@ -12,3 +12,14 @@ export const wholeNumber =
     if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${flag} needs a whole number ≥ ${min}, got \`${v}\``);
     return n;
   };
+
+/** Parses a decimal number in [min, max] for `flag`. */
+export const decimal =
+  (flag: string, min: number, max = Infinity) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${flag} needs a number in [${min}, ${max === Infinity ? '∞' : max}], got \`${v}\``);
+    }
+    return n;
+  };

@@ -133,7 +133,7 @@ export function buildIR(spec: ModelSpec, spans: SpanMap = new Map()): Result<Mod
     const windowed = spec.attention.window !== undefined && (windowLayers ? windowLayers.has(i) : true);
     layers.push({
       index: i,
-      attention: resolveAttention(spec.attention, spec.hidden, windowed),
+      attention: resolveAttention(spec, windowed),
       ffn: structuredClone(ffn),
       stage: stages[i] ?? parallel.pipeline - 1,
     });
@@ -154,6 +154,7 @@ export function buildIR(spec: ModelSpec, spans: SpanMap = new Map()): Result<Mod
     hidden: spec.hidden,
     context: spec.context,
     tieEmbeddings: spec.tie_embeddings ?? false,
+    lmHeadBias: spec.lm_head_bias ?? false,
     norm: resolveNorm(spec),
     layers,
     mtpDepth,

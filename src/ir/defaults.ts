@@ -16,10 +16,12 @@ import type {
   SharedExpertsSpec,
   TrainSpec,
 } from '../spec/types.js';
+import { mlaSoftmaxFactor, resolveRope } from './rope.js';
 import type {
   AttentionIR,
   FfnIR,
   LoraIR,
+  ModelIR,
   MoeIR,
   ParallelIR,
   QuantIR,
@@ -29,37 +31,41 @@ import type {
 } from './types.js';
 import { resolveLayerSelection } from './layer-selection.js';
 
-export function resolveNorm(spec: ModelSpec): { type: 'rmsnorm' | 'layernorm'; eps: number } {
+export function resolveNorm(spec: ModelSpec): ModelIR['norm'] {
   const type = spec.norm?.type ?? 'rmsnorm';
-  return { type, eps: spec.norm?.eps ?? (type === 'rmsnorm' ? 1e-6 : 1e-5) };
+  return { type, eps: spec.norm?.eps ?? (type === 'rmsnorm' ? 1e-6 : 1e-5), bias: type === 'layernorm' && (spec.norm?.bias ?? true) };
 }
 
-/** Attention for one layer; `windowed` says whether the layer is in `window_layers`. */
-export function resolveAttention(a: AttentionSpec, hidden: number, windowed: boolean): AttentionIR {
+const QK_NORM = { false: 'none', true: 'head', head: 'head', full: 'full' } as const;
+
+/**
+ * Attention for one layer; `windowed` says whether the layer is in `window_layers`. MLA's
+ * latent norms default to eps 1e-6: transformers builds `q_a_layernorm` / `kv_a_layernorm`
+ * with the RMSNorm default, not `rms_norm_eps` (deepseek_v2 and deepseek_v3 modeling code).
+ */
+export function resolveAttention(spec: Pick<ModelSpec, 'attention' | 'hidden' | 'context'>, windowed: boolean): AttentionIR {
+  const a = spec.attention;
   const heads = a.heads;
-  const rope = {
-    theta: a.rope?.theta ?? 10000,
-    dim: a.rope?.dim ?? 0,
-    scaling: a.rope?.scaling ?? 'none',
-    factor: a.rope?.factor ?? 1,
-  } as AttentionIR['rope'];
   const common = {
     heads,
     qkvBias: a.qkv_bias ?? false,
     outBias: a.out_bias ?? false,
-    qkNorm: a.qk_norm ?? false,
+    qkNorm: QK_NORM[String(a.qk_norm ?? false) as keyof typeof QK_NORM],
+    ...(a.clip_qkv !== undefined ? { clipQkv: a.clip_qkv } : {}),
     sinks: a.sinks ?? false,
     ...(windowed && a.window !== undefined ? { window: a.window } : {}),
   };
   if (a.mla) {
     const m = a.mla;
-    rope.dim = a.rope?.dim ?? m.qk_rope_head_dim;
+    const rope = resolveRope(a.rope, a.rope?.dim ?? m.qk_rope_head_dim, spec.context);
+    const headDim = m.qk_nope_head_dim + m.qk_rope_head_dim;
     return {
       kind: 'mla',
       kvHeads: heads,
-      headDim: m.qk_nope_head_dim + m.qk_rope_head_dim,
+      headDim,
       vHeadDim: m.v_head_dim,
       rope,
+      scale: mlaSoftmaxFactor(spec, rope) / Math.sqrt(headDim),
       ...common,
       mla: {
         qLoraRank: m.q_lora_rank ?? 0,
@@ -67,27 +73,46 @@ export function resolveAttention(a: AttentionSpec, hidden: number, windowed: boo
         qkNopeHeadDim: m.qk_nope_head_dim,
         qkRopeHeadDim: m.qk_rope_head_dim,
         vHeadDim: m.v_head_dim,
+        normEps: m.norm_eps ?? 1e-6,
       },
     };
   }
   const kvHeads = a.kv_heads ?? heads;
-  const headDim = a.head_dim ?? Math.floor(hidden / heads);
-  rope.dim = a.rope?.dim ?? headDim;
+  const headDim = a.head_dim ?? Math.floor(spec.hidden / heads);
+  const rope = resolveRope(a.rope, a.rope?.dim ?? headDim, spec.context);
   const kind = kvHeads === heads ? 'mha' : kvHeads === 1 ? 'mqa' : 'gqa';
-  return { kind, kvHeads, headDim, vHeadDim: headDim, rope, ...common };
+  return { kind, kvHeads, headDim, vHeadDim: headDim, rope, scale: 1 / Math.sqrt(headDim), ...common };
+}
+
+/** gpt-oss's constants (GptOssExperts: alpha 1.702, limit 7.0; GptOssConfig swiglu_alpha / swiglu_limit). */
+export const SWIGLU_LIMIT = 7;
+export const SWIGLU_ALPHA = 1.702;
+
+type ActivationKeys = Pick<DenseSpec, 'activation' | 'swiglu_limit' | 'swiglu_alpha'>;
+
+/** clamped_swiglu's constants, present only for that activation; `inherit` supplies unset ones. */
+function clampKeys(f: ActivationKeys, activation: FfnIR['activation'], inherit?: FfnIR): Pick<FfnIR, 'swigluLimit' | 'swigluAlpha'> {
+  if (activation !== 'clamped_swiglu') return {};
+  return {
+    swigluLimit: f.swiglu_limit ?? inherit?.swigluLimit ?? SWIGLU_LIMIT,
+    swigluAlpha: f.swiglu_alpha ?? inherit?.swigluAlpha ?? SWIGLU_ALPHA,
+  };
 }
 
 export function resolveFfn(f: DenseSpec | ExpertsSpec): FfnIR {
-  return { ffn: f.ffn, activation: f.activation ?? 'swiglu', bias: f.bias ?? false };
+  const activation = f.activation ?? 'swiglu';
+  return { ffn: f.ffn, activation, bias: f.bias ?? false, ...clampKeys(f, activation) };
 }
 
 export function resolveShared(s: SharedExpertsSpec, experts: FfnIR): NonNullable<MoeIR['shared']> {
   // Shared experts have no bias option in the spec; they follow the routed experts' bias.
+  const activation = s.activation ?? experts.activation;
   return {
     count: s.count,
     ffn: s.ffn,
-    activation: s.activation ?? experts.activation,
+    activation,
     bias: experts.bias,
+    ...clampKeys(s, activation, experts),
     gate: s.gate ?? false,
   };
 }
@@ -104,8 +129,10 @@ export function resolveRouter(r: RouterSpec): RouterIR {
     groupScore: r.group_score ?? 'max',
     ...(r.capacity_factor !== undefined ? { capacityFactor: r.capacity_factor } : {}),
     overflow: r.overflow ?? (r.capacity_factor !== undefined ? 'drop' : 'no_drop'),
+    dropPolicy: r.drop_policy ?? 'probs',
     jitter: r.jitter ?? 0,
     auxLoss: r.aux_loss ?? 0,
+    auxLossType: r.aux_loss_type ?? 'batch',
     zLoss: r.z_loss ?? 0,
     biasUpdate: r.bias_update ?? 0,
     bias: r.bias ?? false,

@@ -15,7 +15,8 @@ export const INIT_STD = 0.02;
 
 interface Ctx {
   quantize: ModelIR['quantize'];
-  normType: 'rmsnorm' | 'layernorm';
+  /** The model-level norms carry a `.bias` (layernorm with bias). */
+  normBias: boolean;
   /** std for residual-branch output projections. */
   outStd: number;
   out: TensorIR[];
@@ -47,14 +48,14 @@ const normal = (std: number): InitIR => ({ kind: 'normal', std });
 const ONES: InitIR = { kind: 'ones' };
 const ZEROS: InitIR = { kind: 'zeros' };
 
-/** A model-level norm (input/post-attention/final): weight, plus bias for layernorm. */
+/** A model-level norm (input/post-attention/final): weight, plus bias for a layernorm with bias. */
 function modelNorm(ctx: Ctx, prefix: string, width: number): void {
   push(ctx, `${prefix}.weight`, [width], 'norms', ONES);
-  if (ctx.normType === 'layernorm') push(ctx, `${prefix}.bias`, [width], 'norms', ZEROS);
+  if (ctx.normBias) push(ctx, `${prefix}.bias`, [width], 'norms', ZEROS);
 }
 
 export function isGated(activation: FfnIR['activation']): boolean {
-  return activation === 'swiglu' || activation === 'geglu';
+  return activation === 'swiglu' || activation === 'clamped_swiglu' || activation === 'geglu';
 }
 
 /** One FFN (dense MLP, one routed expert, or the fused shared experts) of width `ffn`. */
@@ -100,10 +101,14 @@ function attentionTensors(ctx: Ctx, p: string, hidden: number, layer: LayerIR): 
     push(ctx, `${p}.o_proj.weight`, [a.heads * a.vHeadDim, hidden], 'attention', normal(ctx.outStd));
     if (a.outBias) push(ctx, `${p}.o_proj.bias`, [hidden], 'attention', ZEROS);
   }
-  if (a.qkNorm) {
-    // Per-head RMSNorm weights shared across heads (Qwen3/OLMoE).
+  if (a.qkNorm === 'head') {
+    // Per-head RMSNorm weights shared across heads (Qwen3).
     push(ctx, `${p}.q_norm.weight`, [a.headDim], 'norms', ONES);
     push(ctx, `${p}.k_norm.weight`, [a.headDim], 'norms', ONES);
+  } else if (a.qkNorm === 'full') {
+    // One RMSNorm over the whole q and k projections (OLMoE).
+    push(ctx, `${p}.q_norm.weight`, [a.heads * a.headDim], 'norms', ONES);
+    push(ctx, `${p}.k_norm.weight`, [a.kvHeads * a.headDim], 'norms', ONES);
   }
   if (a.sinks) push(ctx, `${p}.sinks`, [a.heads], 'attention', ZEROS);
 }
@@ -131,7 +136,7 @@ function layerTensors(ctx: Ctx, prefix: string, hidden: number, layer: LayerIR):
   }
 }
 
-type TensorInput = Pick<ModelIR, 'vocab' | 'hidden' | 'tieEmbeddings' | 'norm' | 'layers' | 'quantize'> & {
+type TensorInput = Pick<ModelIR, 'vocab' | 'hidden' | 'tieEmbeddings' | 'lmHeadBias' | 'norm' | 'layers' | 'quantize'> & {
   mtpLayers: LayerIR[];
 };
 
@@ -139,7 +144,7 @@ type TensorInput = Pick<ModelIR, 'vocab' | 'hidden' | 'tieEmbeddings' | 'norm' |
 export function createTensors(ir: TensorInput): TensorIR[] {
   const ctx: Ctx = {
     quantize: ir.quantize,
-    normType: ir.norm.type,
+    normBias: ir.norm.bias,
     outStd: INIT_STD / Math.sqrt(2 * Math.max(1, ir.layers.length)),
     out: [],
     tag: {},
@@ -153,6 +158,7 @@ export function createTensors(ir: TensorInput): TensorIR[] {
   ctx.tag = {};
   modelNorm(ctx, 'norm', h);
   if (!ir.tieEmbeddings) push(ctx, 'lm_head.weight', [h, ir.vocab], 'lm_head', normal(INIT_STD));
+  if (ir.lmHeadBias) push(ctx, 'lm_head.bias', [ir.vocab], 'lm_head', ZEROS);
   // DeepSeek-V3 MTP module d: normalize the previous depth's hidden state (hnorm) and the
   // next token's embedding (enorm), project their concatenation [e; h] back to hidden (eh_proj),
   // run one decoder layer, then the final norm; embedding and LM head are shared with the main model.

@@ -13,6 +13,8 @@
  */
 import type {
   Activation,
+  AuxLossType,
+  DropPolicy,
   Checkpointing,
   DType,
   Granularity,
@@ -74,7 +76,27 @@ export interface RopeIR {
   dim: number;
   scaling: 'none' | 'linear' | 'yarn';
   factor: number;
+  /** YaRN parameters, resolved as transformers' `_compute_yarn_parameters` does; present iff scaling is yarn. */
+  yarn?: YarnIR;
 }
+
+/** docs/semantics.md §RoPE: the inverse frequencies blend and the factor on cos/sin (src/ir/rope.ts). */
+export interface YarnIR {
+  /** HF `original_max_position_embeddings`. */
+  originalContext: number;
+  betaFast: number;
+  betaSlow: number;
+  /** Round the ramp bounds to whole dimensions (floor / ceil). */
+  truncate: boolean;
+  /** Factor on cos and sin (HF `attention_factor`), resolved. */
+  attentionFactor: number;
+  /** As written (DeepSeek); mscaleAllDim also scales MLA's softmax (AttentionIR.scale). */
+  mscale?: number;
+  mscaleAllDim?: number;
+}
+
+/** RMSNorm on q and k: none, per head with a [headDim] weight (Qwen3), or over the whole projection (OLMoE). */
+export type QkNorm = 'none' | 'head' | 'full';
 
 export interface AttentionIR {
   kind: 'mha' | 'gqa' | 'mqa' | 'mla';
@@ -87,7 +109,11 @@ export interface AttentionIR {
   rope: RopeIR;
   qkvBias: boolean;
   outBias: boolean;
-  qkNorm: boolean;
+  qkNorm: QkNorm;
+  /** Clamp q, k, v projections to [−clipQkv, clipQkv] (after a full-width qk norm, as OLMoE). */
+  clipQkv?: number;
+  /** Softmax scale: 1/√headDim, × mscale(factor, mscale_all_dim)² for MLA with YaRN (DeepSeek). */
+  scale: number;
   /** Sliding window in tokens for this layer; absent = full causal attention. */
   window?: number;
   sinks: boolean;
@@ -97,6 +123,8 @@ export interface AttentionIR {
     qkNopeHeadDim: number;
     qkRopeHeadDim: number;
     vHeadDim: number;
+    /** Epsilon of q_a_norm / kv_a_norm. */
+    normEps: number;
   };
 }
 
@@ -104,6 +132,9 @@ export interface FfnIR {
   ffn: number;
   activation: Activation;
   bias: boolean;
+  /** clamped_swiglu only (gpt-oss): gate ≤ limit, |up| ≤ limit, g · sigmoid(alpha · g). */
+  swigluLimit?: number;
+  swigluAlpha?: number;
 }
 
 export interface RouterIR {
@@ -118,8 +149,12 @@ export interface RouterIR {
   /** Absent: no capacity limit (every routed token is processed). */
   capacityFactor?: number;
   overflow: Overflow;
+  /** Which assignments an over-capacity expert keeps (only matters when overflow is drop). */
+  dropPolicy: DropPolicy;
   jitter: number;
   auxLoss: number;
+  /** What one balance term averages over (docs/semantics.md §Router losses). */
+  auxLossType: AuxLossType;
   zLoss: number;
   /** Aux-loss-free bias update speed; 0 = off. When > 0 the layer has a `router.score_bias` buffer. */
   biasUpdate: number;
@@ -215,7 +250,10 @@ export interface ModelIR {
   hidden: number;
   context: number;
   tieEmbeddings: boolean;
-  norm: { type: NormType; eps: number };
+  /** `lm_head.bias` [vocab] is added to the logits (tied or not). */
+  lmHeadBias: boolean;
+  /** `bias`: layernorm with a `.bias` tensor (false for rmsnorm and for `norm layernorm { bias false }`). */
+  norm: { type: NormType; eps: number; bias: boolean };
   layers: LayerIR[];
   /** Multi-token-prediction depth (0 = none). */
   mtpDepth: number;

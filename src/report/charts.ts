@@ -39,12 +39,15 @@ function ema(values: number[], beta = 0.9): number[] {
 
 export function lossChart(m: StepMetrics[]): TopLevelSpec {
   const smooth = ema(m.map((x) => x.loss));
+  const held = m.filter((x) => x.eval_loss !== undefined);
   const values: Row[] = [
     ...m.map((x) => ({ step: x.step, series: 'loss', value: x.loss })),
     ...m.map((x, i) => ({ step: x.step, series: 'loss (EMA 0.9)', value: smooth[i]! })),
     ...m.map((x) => ({ step: x.step, series: 'cross-entropy', value: x.ce })),
+    // Held-out cross-entropy (moec train --eval-split), comparable with the training cross-entropy.
+    ...held.map((x) => ({ step: x.step, series: 'eval loss (held out)', value: x.eval_loss! })),
   ];
-  return line('Training loss', values, 'nats / token', { color: true });
+  return line(held.length ? 'Training and held-out loss' : 'Training loss', values, 'nats / token', { color: true });
 }
 
 export function lrChart(m: StepMetrics[]): TopLevelSpec {

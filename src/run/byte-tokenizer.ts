@@ -5,6 +5,15 @@
  * and invalid byte sequences become U+FFFD instead of an error.
  */
 
+/**
+ * The end-of-document id the trainer joins documents with (src/train/corpus.ts): 256 when the
+ * vocabulary has room for it; a 256-entry vocabulary has none (documents are separated by a
+ * blank line), so generation with it only stops at --max-new-tokens.
+ */
+export function endOfDocumentId(vocab: number): number | undefined {
+  return vocab > 256 ? 256 : undefined;
+}
+
 export function encodeBytes(text: string): number[] {
   return Array.from(Buffer.from(text, 'utf8'));
 }

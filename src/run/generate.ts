@@ -1,44 +1,66 @@
 /**
- * Run phase — greedy generation. Each step re-runs the whole sequence through the model and
- * takes the argmax of the last position: the compiled graph has no KV-cache inputs, so a step
- * costs a full forward pass over the prefix (quadratic in length). Fine for seeing a model work
- * end to end; not a serving loop.
+ * Run phase — the generation loop over a `Decoder` (decoder.ts): one prefill of all prompts,
+ * then one step per new token, each row choosing its token with the sampler. A row stops at
+ * the end-of-sequence id (which is not part of its output) or after `maxNewTokens`; rows that
+ * stopped keep feeding the end-of-sequence id so the batch steps together, and the loop ends
+ * when every row has stopped or the longest row reaches the model's context.
  */
 import { performance } from 'node:perf_hooks';
-import { argmax, lastLogits, type LmSession } from './lm-session.js';
+import type { Decoder } from './decoder.js';
+import type { Sampler } from './sampling.js';
 
 export interface GenerateOptions {
   maxNewTokens: number;
-  /** Stop before the sequence exceeds this many tokens. */
+  /** Stop before a row exceeds this many tokens. */
   context?: number;
-  onToken?: (id: number) => void;
+  /** End-of-sequence id; undefined: rows stop only at maxNewTokens. */
+  eos?: number;
+  sampler: Sampler;
+  onToken?: (row: number, id: number) => void;
 }
+
+export type FinishReason = 'eos' | 'length' | 'context';
 
 export interface Generation {
-  ids: number[];
-  /** Seconds for the first step (the prompt) and for all steps. */
-  firstStep: number;
-  total: number;
-  stoppedAtContext: boolean;
+  /** Generated ids per row (without the end-of-sequence id). */
+  ids: number[][];
+  finish: FinishReason[];
+  /** Seconds for the prefill (prompt → first token's logits) and for everything. */
+  prefillSeconds: number;
+  totalSeconds: number;
+  /** Decoder runs after the prefill. */
+  steps: number;
 }
 
-export async function generateGreedy(lm: LmSession, prompt: readonly number[], options: GenerateOptions): Promise<Generation> {
-  const seq = [...prompt];
-  const out: number[] = [];
+export async function generate(decoder: Decoder, prompts: readonly (readonly number[])[], o: GenerateOptions): Promise<Generation> {
   const start = performance.now();
-  let firstStep = 0;
-  let stoppedAtContext = false;
-  for (let step = 0; step < options.maxNewTokens; step++) {
-    if (options.context !== undefined && seq.length >= options.context) {
-      stoppedAtContext = true;
-      break;
-    }
-    const { logits } = await lastLogits(lm, seq);
-    const next = argmax(logits);
-    if (step === 0) firstStep = (performance.now() - start) / 1000;
-    seq.push(next);
-    out.push(next);
-    options.onToken?.(next);
+  const rows = prompts.length;
+  const ids: number[][] = prompts.map(() => []);
+  const finish: (FinishReason | undefined)[] = prompts.map(() => undefined);
+  const longest = Math.max(...prompts.map((p) => p.length));
+  let steps = 0;
+  if (o.maxNewTokens === 0) return { ids, finish: finish.map(() => 'length'), prefillSeconds: 0, totalSeconds: 0, steps };
+  if (o.context !== undefined && longest >= o.context) {
+    return { ids, finish: finish.map(() => 'context'), prefillSeconds: 0, totalSeconds: 0, steps };
   }
-  return { ids: out, firstStep, total: (performance.now() - start) / 1000, stoppedAtContext };
+  let logits = await decoder.prefill(prompts);
+  const prefillSeconds = (performance.now() - start) / 1000;
+  for (let n = 0; ; n++) {
+    const next = logits.map((l, r) => (finish[r] ? (o.eos ?? 0) : o.sampler(l)));
+    for (let r = 0; r < rows; r++) {
+      if (finish[r]) continue;
+      if (next[r] === o.eos) {
+        finish[r] = 'eos';
+        continue;
+      }
+      ids[r].push(next[r]);
+      o.onToken?.(r, next[r]);
+      if (ids[r].length >= o.maxNewTokens) finish[r] = 'length';
+      else if (o.context !== undefined && prompts[r].length + ids[r].length >= o.context) finish[r] = 'context';
+    }
+    if (finish.every((f) => f !== undefined)) break;
+    logits = await decoder.step(next);
+    steps++;
+  }
+  return { ids, finish: finish as FinishReason[], prefillSeconds, totalSeconds: (performance.now() - start) / 1000, steps };
 }

@@ -1,15 +1,26 @@
 /**
- * Run phase — an onnxruntime-node session over a compiled language model, checked to have the
- * interface `moec compile` emits: int64 `input_ids` [batch, seq] → float `logits`
- * [batch, seq, vocab]. Problems are diagnostics (MOE9001/MOE5510/MOE5511), never exceptions.
+ * Run phase — an onnxruntime-node session over a compiled language model (a .onnx file, or a
+ * model folder: model-path.ts), checked to have the interface `moec compile` emits: int64
+ * `input_ids` [batch, seq] → float `logits` [batch, seq, vocab], with the KV-cache inputs and
+ * outputs (cache-layout.ts) or without them (full-sequence models). Problems are diagnostics
+ * (MOE9001/MOE5510/MOE5511), never exceptions.
  */
-import { existsSync, statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { createDiagnostic, type Result } from '../diagnostics/diagnostic.js';
+import type { VariantName } from '../lower/onnx/deploy/variants.js';
+import { endOfDocumentId } from './byte-tokenizer.js';
+import { cacheLayout, type CacheLayout } from './cache-layout.js';
 import { readModelMetadata } from './model-metadata.js';
+import { folderEos, resolveModelPath } from './model-path.js';
 
 export interface LmSession {
   session: ort.InferenceSession;
+  /** The file loaded. */
+  file: string;
+  /** The KV-cache interface; undefined for a full-sequence model. */
+  cache?: CacheLayout;
+  /** End-of-sequence id: the folder's generation_config.json, else the byte vocabulary's end-of-document id. */
+  eos?: number;
   /** From the logits shape, else `moec.vocab`; undefined when neither says (checked after the first run). */
   vocab?: number;
   /** `moec.context`, when the model records it. */
@@ -19,9 +30,13 @@ export interface LmSession {
 
 const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0];
 
-export async function openLmSession(path: string, threads?: number): Promise<Result<LmSession | undefined>> {
+export async function openLmSession(modelPath: string, threads?: number, variant?: VariantName): Promise<Result<LmSession | undefined>> {
   const fail = (d: ReturnType<typeof createDiagnostic>) => ({ value: undefined, diagnostics: [d] });
-  if (!existsSync(path) || !statSync(path).isFile()) return fail(createDiagnostic('MOE9001', { args: { path }, hint: 'pass a model written by `moec compile <spec> --target onnx -o <file>`' }));
+  const resolved = resolveModelPath(modelPath, variant);
+  if ('reason' in resolved) {
+    return fail(createDiagnostic('MOE9001', { args: { path: modelPath }, hint: `${resolved.reason}; pass a model written by \`moec compile <spec> --target onnx -o <dir>/\` (or -o <file>.onnx)` }));
+  }
+  const path = resolved.file;
   let metadata: Record<string, string>;
   try {
     metadata = readModelMetadata(path);
@@ -39,13 +54,16 @@ export async function openLmSession(path: string, threads?: number): Promise<Res
   }
   const input = session.inputMetadata.find((m) => m.name === 'input_ids');
   const output = session.outputMetadata.find((m) => m.name === 'logits');
+  const cache = input && output ? cacheLayout(session) : undefined;
   const problem = !input
     ? `it has no input named input_ids (inputs: ${session.inputNames.join(', ') || 'none'})`
     : !output
       ? `it has no output named logits (outputs: ${session.outputNames.join(', ') || 'none'})`
       : input.isTensor && input.type !== 'int64'
         ? `input_ids is ${input.type}, not int64`
-        : undefined;
+        : typeof cache === 'string'
+          ? cache
+          : undefined;
   if (problem) {
     await session.release();
     return fail(createDiagnostic('MOE5511', { args: { path, reason: problem } }));
@@ -55,20 +73,19 @@ export async function openLmSession(path: string, threads?: number): Promise<Res
   const fromMeta = Number(metadata['moec.vocab']);
   const vocab = typeof last === 'number' && last > 0 ? last : Number.isInteger(fromMeta) && fromMeta > 0 ? fromMeta : undefined;
   const context = Number(metadata['moec.context']);
+  const eos = folderEos(resolved.folder);
   return {
-    value: { session, vocab, context: Number.isInteger(context) && context > 0 ? context : undefined, metadata },
+    value: {
+      session,
+      file: path,
+      cache: typeof cache === 'string' ? undefined : cache,
+      eos: eos === null ? undefined : eos ?? (vocab !== undefined ? endOfDocumentId(vocab) : undefined),
+      vocab,
+      context: Number.isInteger(context) && context > 0 ? context : undefined,
+      metadata,
+    },
     diagnostics: [],
   };
-}
-
-/** Logits of the last position for one sequence, and the vocabulary size the model reported. */
-export async function lastLogits(lm: LmSession, ids: readonly number[]): Promise<{ logits: Float32Array; vocab: number }> {
-  const feeds = { input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), [1, ids.length]) };
-  const out = await lm.session.run(feeds);
-  const logits = out.logits;
-  const vocab = logits.dims[logits.dims.length - 1];
-  const data = logits.data as Float32Array;
-  return { logits: data.subarray(data.length - vocab), vocab };
 }
 
 /** Greedy choice: the largest logit, ties to the lower id (as the router's top-k). */

@@ -1,15 +1,20 @@
 /**
- * Run phase — `moec run model.onnx --prompt … | --ids …`: validate the prompt against the model,
- * generate greedily, stream the continuation to stdout and report tokens/s on stderr (or one
- * JSON document). Exit 0 ok, 1 model or inference problems, 2 usage.
+ * Run phase — `moec run <folder | model.onnx> --prompt … | --ids … | --prompts <file>`: validate
+ * the prompts against the model, generate through the KV cache (decoder.ts; whole-sequence
+ * re-runs with --no-cache or for a model without a cache), greedy or sampled (sampling.ts),
+ * stream a single prompt's continuation to stdout and report tokens/s on stderr (or one JSON
+ * document). Exit 0 ok, 1 model or inference problems, 2 usage.
  */
 import type { RunOptions } from '../cli/commands/run.js';
 import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../cli/main.js';
 import { renderPretty } from '../cli/render/pretty.js';
 import { createDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { ByteDecoder, decodeBytes, encodeBytes, visibleText } from './byte-tokenizer.js';
-import { generateGreedy, type Generation } from './generate.js';
-import { openLmSession } from './lm-session.js';
+import { CachedDecoder, RecomputeDecoder, type Decoder } from './decoder.js';
+import { generate, type Generation } from './generate.js';
+import { openLmSession, type LmSession } from './lm-session.js';
+import { readPrompts } from './prompts-file.js';
+import { createSampler } from './sampling.js';
 
 /** `--ids 1,2,3` (commas and/or spaces) → ids, or the reason it is not a list of ids. */
 export function parseIds(text: string): number[] | string {
@@ -23,22 +28,47 @@ export function parseIds(text: string): number[] | string {
   return ids;
 }
 
-function promptIds(options: RunOptions): { ids?: number[]; diagnostic?: Diagnostic } {
-  if ((options.prompt === undefined) === (options.ids === undefined)) {
-    const reason = options.prompt === undefined ? 'give a prompt: --prompt <text> or --ids <ids>' : 'give either --prompt or --ids, not both';
-    return { diagnostic: createDiagnostic('MOE5515', { args: { reason } }) };
-  }
-  if (options.prompt !== undefined) {
-    if (options.prompt === '') return { diagnostic: createDiagnostic('MOE5515', { args: { reason: 'the prompt is empty' } }) };
-    return { ids: encodeBytes(options.prompt) };
-  }
-  const parsed = parseIds(options.ids!);
-  if (typeof parsed === 'string') return { diagnostic: createDiagnostic('MOE5512', { args: { text: options.ids!, reason: parsed } }) };
-  return { ids: parsed };
+interface Prompts {
+  ids: number[][];
+  /** The prompts as text (--prompt, --prompts), or undefined for --ids. */
+  texts?: string[];
 }
 
-function printDiagnostics(diagnostics: Diagnostic[], format: RunOptions['format']): void {
-  if (format === 'pretty' && diagnostics.length) process.stderr.write(renderPretty(diagnostics, new Map()));
+function readPromptIds(options: RunOptions): { prompts?: Prompts; diagnostics: Diagnostic[]; usage?: boolean } {
+  const given = [options.prompt, options.ids, options.prompts].filter((x) => x !== undefined).length;
+  if (given !== 1) {
+    const reason = given === 0 ? 'give a prompt: --prompt <text>, --ids <ids> or --prompts <file>' : 'give one of --prompt, --ids and --prompts';
+    return { diagnostics: [createDiagnostic('MOE5515', { args: { reason } })], usage: true };
+  }
+  if (options.prompt !== undefined) {
+    if (options.prompt === '') return { diagnostics: [createDiagnostic('MOE5515', { args: { reason: 'the prompt is empty' } })], usage: true };
+    return { prompts: { ids: [encodeBytes(options.prompt)], texts: [options.prompt] }, diagnostics: [] };
+  }
+  if (options.prompts !== undefined) {
+    const read = readPrompts(options.prompts);
+    if (!read.value) return { diagnostics: read.diagnostics };
+    return { prompts: { ids: read.value.map(encodeBytes), texts: read.value }, diagnostics: [] };
+  }
+  const parsed = parseIds(options.ids!);
+  if (typeof parsed === 'string') return { diagnostics: [createDiagnostic('MOE5512', { args: { text: options.ids!, reason: parsed } })], usage: true };
+  return { prompts: { ids: [parsed] }, diagnostics: [] };
+}
+
+function checkPrompts(lm: LmSession, prompts: Prompts): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const vocab = lm.vocab;
+  if (prompts.texts && vocab !== undefined && vocab < 256) out.push(createDiagnostic('MOE5514', { args: { vocab } }));
+  const bad = vocab === undefined ? undefined : prompts.ids.flat().find((id) => id >= vocab);
+  if (bad !== undefined) out.push(createDiagnostic('MOE5513', { args: { id: bad, vocab: vocab! } }));
+  return out;
+}
+
+function samplingLabel(o: RunOptions): string {
+  if (o.temperature === 0) return 'greedy';
+  const parts = [`temperature ${o.temperature}`];
+  if (o.topK > 0) parts.push(`top-k ${o.topK}`);
+  if (o.topP < 1) parts.push(`top-p ${o.topP}`);
+  return `sampling ${parts.join(', ')}, seed ${o.seed}`;
 }
 
 export async function runModel(model: string, options: RunOptions): Promise<number> {
@@ -47,66 +77,80 @@ export async function runModel(model: string, options: RunOptions): Promise<numb
     if (options.format === 'json') {
       const doc = { version: 1, ok: code === EXIT_OK, diagnostics: diagnostics.map((d) => ({ code: d.code, severity: d.severity, message: d.message, ...(d.hint ? { hint: d.hint } : {}) })), ...(result ? { result } : {}) };
       process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
-    } else printDiagnostics(diagnostics, options.format);
+    } else if (diagnostics.length) process.stderr.write(renderPretty(diagnostics, new Map()));
     return code;
   };
-  const prompt = promptIds(options);
-  if (prompt.diagnostic) {
-    diagnostics.push(prompt.diagnostic);
-    return finish(EXIT_USAGE);
-  }
-  const ids = prompt.ids!;
-  const opened = await openLmSession(model, options.threads);
+  const read = readPromptIds(options);
+  diagnostics.push(...read.diagnostics);
+  if (!read.prompts) return finish(read.usage ? EXIT_USAGE : EXIT_ERRORS);
+  const prompts = read.prompts;
+  const opened = await openLmSession(model, options.threads, options.variant);
   diagnostics.push(...opened.diagnostics);
   if (!opened.value) return finish(EXIT_ERRORS);
   const lm = opened.value;
   try {
-    const vocab = lm.vocab;
-    if (options.prompt !== undefined && vocab !== undefined && vocab < 256) diagnostics.push(createDiagnostic('MOE5514', { args: { vocab } }));
-    const bad = vocab === undefined ? undefined : ids.find((id) => id >= vocab);
-    if (bad !== undefined) diagnostics.push(createDiagnostic('MOE5513', { args: { id: bad, vocab: vocab! } }));
+    diagnostics.push(...checkPrompts(lm, prompts));
     if (hasErrors(diagnostics)) return finish(EXIT_ERRORS);
+    if (!lm.cache) diagnostics.push(createDiagnostic('MOE5524', { args: { path: lm.file } }));
+    const cached = options.cache && lm.cache !== undefined;
+    const decoder: Decoder = cached ? new CachedDecoder(lm.session, lm.cache!, lm.eos ?? 0) : new RecomputeDecoder(lm.session, lm.cache);
 
     // Ids mode shows text only for a plain byte vocabulary; other vocabularies need their own tokenizer.
-    const text = options.prompt !== undefined || vocab === 256;
-    const decoder = new ByteDecoder();
-    const stream = options.format === 'pretty' && options.prompt !== undefined;
-    if (stream) process.stdout.write(options.prompt!);
+    const text = prompts.texts !== undefined || lm.vocab === 256;
+    const stream = options.format === 'pretty' && prompts.texts !== undefined && prompts.ids.length === 1;
+    const streamer = new ByteDecoder();
+    if (stream) process.stdout.write(prompts.texts![0]);
     let gen: Generation;
     try {
-      gen = await generateGreedy(lm, ids, {
+      gen = await generate(decoder, prompts.ids, {
         maxNewTokens: options.maxNewTokens,
         context: lm.context,
-        onToken: (id) => {
-          if (stream) process.stdout.write(visibleText(decoder.push(id)));
+        eos: lm.eos,
+        sampler: createSampler({ temperature: options.temperature, topK: options.topK, topP: options.topP }, options.seed),
+        onToken: (_, id) => {
+          if (stream) process.stdout.write(visibleText(streamer.push(id)));
         },
       });
     } catch (err) {
       if (stream) process.stdout.write('\n');
-      diagnostics.push(createDiagnostic('MOE5516', { args: { path: model, reason: (err instanceof Error ? err.message : String(err)).split('\n')[0] } }));
+      diagnostics.push(createDiagnostic('MOE5516', { args: { path: lm.file, reason: (err instanceof Error ? err.message : String(err)).split('\n')[0] } }));
       return finish(EXIT_ERRORS);
     }
-    if (gen.stoppedAtContext) diagnostics.push(createDiagnostic('MOE5517', { args: { generated: gen.ids.length, context: lm.context! } }));
-    const perSecond = gen.total > 0 ? gen.ids.length / gen.total : 0;
-    const result = {
-      model,
+    const atContext = gen.ids.map((ids, r) => (gen.finish[r] === 'context' ? ids.length : -1)).filter((n) => n >= 0);
+    if (atContext.length) diagnostics.push(createDiagnostic('MOE5517', { args: { generated: Math.max(...atContext), context: lm.context! } }));
+    const generated = gen.ids.reduce((n, ids) => n + ids.length, 0);
+    const perSecond = gen.totalSeconds > 0 ? generated / gen.totalSeconds : 0;
+    const decodeSeconds = gen.totalSeconds - gen.prefillSeconds;
+    const outputs = prompts.ids.map((ids, r) => ({
       promptIds: ids,
-      generatedIds: gen.ids,
-      ...(text ? { text: decodeBytes(gen.ids) } : {}),
+      generatedIds: gen.ids[r],
+      ...(text ? { text: decodeBytes(gen.ids[r]) } : {}),
+      finishReason: gen.finish[r],
+    }));
+    const result = {
+      model: lm.file,
+      ...(outputs.length === 1 ? outputs[0] : {}),
+      outputs,
+      kvCache: cached,
+      sampling: { temperature: options.temperature, topK: options.topK, topP: options.topP, seed: options.seed },
+      eosTokenId: lm.eos ?? null,
       tokensPerSecond: perSecond,
-      firstStepSeconds: gen.firstStep,
-      totalSeconds: gen.total,
-      kvCache: false,
+      decodeTokensPerSecond: gen.steps > 0 && decodeSeconds > 0 ? (gen.steps * prompts.ids.length) / decodeSeconds : 0,
+      prefillSeconds: gen.prefillSeconds,
+      totalSeconds: gen.totalSeconds,
     };
     if (options.format === 'pretty') {
-      if (stream) process.stdout.write(visibleText(decoder.end()) + '\n');
-      else {
-        process.stdout.write(`generated ids: ${gen.ids.join(', ')}\n`);
-        if (text) process.stdout.write(`as text: ${JSON.stringify(result.text)}\n`);
+      if (stream) process.stdout.write(visibleText(streamer.end()) + '\n');
+      else if (prompts.ids.length === 1) {
+        process.stdout.write(`generated ids: ${gen.ids[0].join(', ')}\n`);
+        if (text) process.stdout.write(`as text: ${JSON.stringify(outputs[0].text)}\n`);
+      } else {
+        outputs.forEach((o, r) => process.stdout.write(`[${r + 1}] ${visibleText(prompts.texts?.[r] ?? '')}${visibleText(o.text ?? o.generatedIds.join(', '))}\n`));
       }
       process.stderr.write(
-        `${gen.ids.length} tokens in ${gen.total.toFixed(2)} s: ${perSecond.toFixed(1)} tokens/s ` +
-          `(first step ${(gen.firstStep * 1000).toFixed(1)} ms; greedy, full sequence re-run per token, no KV cache)\n`,
+        `${generated} tokens in ${gen.totalSeconds.toFixed(2)} s: ${perSecond.toFixed(1)} tokens/s ` +
+          `(prefill ${(gen.prefillSeconds * 1000).toFixed(1)} ms for ${prompts.ids.length} prompt${prompts.ids.length > 1 ? 's' : ''}; ` +
+          `${samplingLabel(options)}; ${cached ? 'KV cache' : 'no KV cache: whole sequence re-run per token'})\n`,
       );
     }
     return finish(EXIT_OK, result);

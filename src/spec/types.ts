@@ -13,7 +13,11 @@
  * PRIMARY_FIELDS below.
  */
 
-export type Activation = 'swiglu' | 'geglu' | 'gelu' | 'relu' | 'silu';
+/**
+ * `clamped_swiglu` is gpt-oss's expert activation (transformers gpt_oss/modular_gpt_oss.py,
+ * GptOssExperts): g = min(gate, limit), u = clamp(up, −limit, limit), (u + 1) · g · sigmoid(alpha · g).
+ */
+export type Activation = 'swiglu' | 'clamped_swiglu' | 'geglu' | 'gelu' | 'relu' | 'silu';
 export type NormType = 'rmsnorm' | 'layernorm';
 export type DType = 'fp32' | 'fp16' | 'bf16' | 'int8' | 'int4';
 export type Granularity = 'tensor' | 'channel' | 'block';
@@ -29,6 +33,8 @@ export type RangeString = string;
 export interface NormSpec {
   type?: NormType; // default rmsnorm
   eps?: number; // default 1e-6 (rmsnorm) / 1e-5 (layernorm)
+  /** LayerNorm with a bias (default true); DBRX's LayerNorms have none. No effect on rmsnorm. */
+  bias?: boolean;
 }
 
 export interface MlaSpec {
@@ -38,15 +44,31 @@ export interface MlaSpec {
   qk_nope_head_dim: number;
   qk_rope_head_dim: number;
   v_head_dim: number;
+  /** Epsilon of q_a_norm / kv_a_norm. Default 1e-6: transformers builds them with the RMSNorm default, not rms_norm_eps. */
+  norm_eps?: number;
 }
 
 export interface RopeSpec {
   theta?: number; // default 10000
   /** Number of rotary dimensions per head (partial rotary); default: the whole head (or qk_rope_head_dim for MLA). */
   dim?: number;
-  /** Context-extension scaling (YaRN / linear); recorded for the targets, which may warn. */
+  /** Context-extension scaling: linear position interpolation, or YaRN as transformers computes it. */
   scaling?: 'none' | 'linear' | 'yarn';
+  /** Default 1; for yarn, context / original_context when original_context is given. */
   factor?: number;
+  /** YaRN: the pre-training context (HF `original_max_position_embeddings`). Default: context. */
+  original_context?: number;
+  /** YaRN ramp bounds in rotations (defaults 32 and 1). */
+  beta_fast?: number;
+  beta_slow?: number;
+  /** YaRN (DeepSeek): attention factor = mscale(factor, mscale) / mscale(factor, mscale_all_dim) when both are set. */
+  mscale?: number;
+  /** YaRN (DeepSeek): with MLA, the softmax scale is also multiplied by mscale(factor, mscale_all_dim)². */
+  mscale_all_dim?: number;
+  /** YaRN: explicit factor on cos/sin (default 0.1·ln(factor) + 1, or the mscale ratio). */
+  attention_factor?: number;
+  /** YaRN: round the ramp bounds to whole dimensions (default true; gpt-oss: false). */
+  truncate?: boolean;
 }
 
 export interface AttentionSpec {
@@ -58,7 +80,14 @@ export interface AttentionSpec {
   rope?: RopeSpec;
   qkv_bias?: boolean; // default false
   out_bias?: boolean; // default false
-  qk_norm?: boolean; // default false (RMSNorm over each head's q and k, Qwen3/OLMoE style)
+  /**
+   * RMSNorm on q and k before RoPE. `head` (or `true`): per head with a [head_dim] weight
+   * (Qwen3); `full`: over the whole q and k projections, [heads·head_dim] and
+   * [kv_heads·head_dim] weights (OLMoE). Default false.
+   */
+  qk_norm?: boolean | 'head' | 'full';
+  /** Clamp the q, k and v projections to [−clip_qkv, clip_qkv] (OLMoE/DBRX `clip_qkv`). */
+  clip_qkv?: number;
   /** Sliding-window size in tokens for the layers in window_layers (gpt-oss alternates). */
   window?: number;
   window_layers?: LayerSelection;
@@ -72,6 +101,8 @@ export interface DenseSpec {
   ffn: number;
   activation?: Activation; // default swiglu
   bias?: boolean; // default false
+  swiglu_limit?: number; // clamped_swiglu only, default 7.0
+  swiglu_alpha?: number; // clamped_swiglu only, default 1.702
   /** Which layers use the dense FFN. Default: every layer that is not an MoE layer. */
   layers?: LayerSelection;
 }
@@ -81,12 +112,17 @@ export interface ExpertsSpec {
   ffn: number;
   activation?: Activation; // default swiglu
   bias?: boolean; // default false (gpt-oss: true)
+  swiglu_limit?: number; // clamped_swiglu only, default 7.0
+  swiglu_alpha?: number; // clamped_swiglu only, default 1.702
 }
 
 export interface SharedExpertsSpec {
   count: number;
   ffn: number;
   activation?: Activation; // default: the routed experts' activation
+  /** clamped_swiglu only; default: the routed experts' values when they use it, else 7.0 / 1.702. */
+  swiglu_limit?: number;
+  swiglu_alpha?: number;
   /** A learned sigmoid gate on the shared experts' output (Qwen-MoE). Default false. */
   gate?: boolean;
 }
@@ -94,6 +130,19 @@ export interface SharedExpertsSpec {
 export type RouterScore = 'softmax' | 'sigmoid';
 export type GroupScore = 'max' | 'top2_sum';
 export type Overflow = 'drop' | 'no_drop';
+/**
+ * What one load-balancing term averages over (docs/semantics.md §Router losses): `batch` = each
+ * micro-batch of one data-parallel rank (Megatron `aux_loss`, Switch/GShard), `sequence` = each
+ * sequence (DeepSeek-V2/V3, Megatron `seq_aux_loss`), `global` = the whole global batch
+ * (Megatron `global_aux_loss`, Qwen's global-batch balance).
+ */
+export type AuxLossType = 'batch' | 'sequence' | 'global';
+/**
+ * Which assignments an over-capacity expert keeps: `probs` = highest routing weight (Megatron's
+ * default), `position` = earliest tokens (Megatron `position`), `gshard` = every token's first
+ * choice in token order, then every second choice, … (GShard / Mesh-TensorFlow).
+ */
+export type DropPolicy = 'probs' | 'position' | 'gshard';
 
 export interface RouterSpec {
   top_k: number;
@@ -107,14 +156,18 @@ export interface RouterSpec {
   top_groups?: number;
   /** How a group is scored for group-limited routing: V2 uses the max, V3 the sum of the top two. Default max. */
   group_score?: GroupScore;
-  /** Expert capacity = ceil(capacity_factor * tokens * top_k / experts). Absent: no capacity limit. */
+  /** Expert capacity = ceil(tokens * top_k / experts * capacity_factor) (Megatron get_capacity). Absent: no capacity limit. */
   capacity_factor?: number;
   /** What happens to tokens over capacity. Default drop when capacity_factor is set. */
   overflow?: Overflow;
+  /** Which assignments an over-capacity expert keeps. Default probs (Megatron). */
+  drop_policy?: DropPolicy;
   /** Multiplicative jitter noise on router inputs during training (Switch Transformer). Default 0. */
   jitter?: number;
   /** Auxiliary load-balancing loss coefficient. Default 0. */
   aux_loss?: number;
+  /** What one balance term averages over. Default batch (Megatron aux_loss). */
+  aux_loss_type?: AuxLossType;
   /** Router z-loss coefficient (ST-MoE). Default 0. */
   z_loss?: number;
   /** Aux-loss-free balancing: bias update speed γ (DeepSeek-V3: 0.001). Default 0 (off). */
@@ -265,6 +318,33 @@ export interface TrainSpec {
   tokenizer?: string;
 }
 
+/** Tokenizers a Megatron launch can name (those that load from `--tokenizer-model`, or none). */
+export type MegatronTokenizer = 'NullTokenizer' | 'HuggingFaceTokenizer' | 'SentencePieceTokenizer' | 'GPTSentencePieceTokenizer' | 'Llama2Tokenizer' | 'TikTokenizer';
+export const MEGATRON_TOKENIZERS: readonly MegatronTokenizer[] = ['NullTokenizer', 'HuggingFaceTokenizer', 'SentencePieceTokenizer', 'GPTSentencePieceTokenizer', 'Llama2Tokenizer', 'TikTokenizer'];
+
+/**
+ * What a Megatron-Core launch needs that the model does not say (docs/megatron.md): cluster
+ * shape, data, tokenizer, checkpoint paths, dispatcher. Only `moec compile --target megatron`
+ * reads it; `--megatron key=value` on the command line overrides a key.
+ */
+export interface MegatronSpec {
+  nodes?: number; // default world / gpus_per_node
+  gpus_per_node?: number; // default the largest divisor of world up to 8
+  /** `--data-path` items (indexed dataset prefixes, optionally weighted). Absent: `--mock-data`. */
+  data?: string[];
+  split?: string; // default "969,30,1" (Megatron's own legacy default, written out)
+  tokenizer?: MegatronTokenizer; // default NullTokenizer (with --vocab-size = vocab)
+  tokenizer_model?: string;
+  save?: string;
+  load?: string;
+  dispatcher?: 'allgather' | 'alltoall' | 'flex'; // default alltoall
+  flex_backend?: 'deepep' | 'hybridep' | 'ncclep'; // with dispatcher flex; default deepep
+  grouped_gemm?: boolean; // default true
+  mtp_loss_scale?: number; // default 0.1 (Megatron's)
+  /** The sharded data-parallel implementation for zero 2/3. Default megatron (Megatron-FSDP). */
+  fsdp?: 'megatron' | 'torch';
+}
+
 /**
  * The tools a spec is meant for. Target-specific rules (what the tfjs trainer cannot honour, what
  * Megatron-Core would refuse at launch) run only for the targets in effect: the ones a command
@@ -282,6 +362,8 @@ export interface ModelSpec {
   layers: number;
   context: number;
   tie_embeddings?: boolean; // default false
+  /** A bias on the LM head, `lm_head.bias` [vocab] (Phi-3.5-MoE). Default false. */
+  lm_head_bias?: boolean;
   norm?: NormSpec;
   attention: AttentionSpec;
   dense?: DenseSpec;
@@ -292,6 +374,8 @@ export interface ModelSpec {
   train?: TrainSpec;
   /** The targets this spec is written for (see Target). Default: none declared. */
   targets?: Target[];
+  /** Launch settings for the Megatron-Core target. */
+  megatron?: MegatronSpec;
 }
 
 /**

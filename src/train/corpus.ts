@@ -15,6 +15,7 @@ import { dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { globSync } from 'tinyglobby';
 import { createDiagnostic, type Diagnostic, type Result } from '../diagnostics/diagnostic.js';
+import { endOfDocumentId } from '../run/byte-tokenizer.js';
 
 const TEXT_EXTENSIONS = ['.txt', '.text', '.md', '.jsonl'];
 
@@ -130,7 +131,8 @@ export function loadCorpus(inputs: readonly string[], vocab: number): Result<Cor
   if (vocab < 256) return { value: undefined, diagnostics: [createDiagnostic('MOE6523', { args: { vocab } })] };
   const files = expand(inputs.length ? inputs : [defaultDataDir()], diagnostics);
   if (diagnostics.length) return { value: undefined, diagnostics };
-  const separator = vocab > 256 ? [256] : [10, 10];
+  const eod = endOfDocumentId(vocab);
+  const separator = eod !== undefined ? [eod] : [10, 10];
   const parts: Uint8Array[] = [];
   let documents = 0;
   for (const f of files) for (const doc of documentsOf(f, diagnostics)) {

@@ -1,7 +1,9 @@
 /**
  * Training phase — `moec train`'s loop. Per optimizer step: trainStep (micro-batches, clip,
  * update, router-bias balancing), a metrics.jsonl line, progress, and every
- * `checkpoint_every` steps (and at the end) an atomic checkpoint. An abort (SIGINT) is seen
+ * `checkpoint_every` steps (and at the end) an atomic checkpoint. With a held-out split
+ * (`--eval-split`), every `evalEvery` steps and at the end the step's metrics line also carries
+ * eval_loss on the held-out tail (eval-loss.ts). An abort (SIGINT) is seen
  * between steps: the step in flight finishes, a checkpoint of it is written, and the loop
  * returns `interrupted`. A non-finite loss or gradient norm stops with MOE6531 before any
  * update is applied, so the last checkpoint stays a good one.
@@ -15,6 +17,7 @@ import { createProgress, type ProgressMode } from './progress.js';
 import { appendRunSession } from './run-log.js';
 import { createSchedule } from './schedule.js';
 import { createSession, type Session, type SessionOptions, type TrainerState } from './session.js';
+import { heldOutLoss } from './eval-loss.js';
 import { trainStep } from './train-step.js';
 import { VERSION } from '../version.js';
 import { describeArchitecture } from '../ir/architecture.js';
@@ -26,6 +29,8 @@ export interface TrainOptions extends SessionOptions {
   checkpointEvery?: number;
   /** Keep only the newest N checkpoints (0: all). */
   keep?: number;
+  /** With a held-out split: evaluate every this many steps (default: checkpoint_every). */
+  evalEvery?: number;
   progress?: ProgressMode;
   /** Abort between steps (SIGINT). */
   signal?: AbortSignal;
@@ -60,6 +65,7 @@ function saveCheckpoint(o: TrainOptions, s: Session, step: number): Diagnostic[]
     data: s.sampler.state(),
     dataFingerprint: s.corpus.fingerprint,
     lossTail: s.lossTail.slice(-LOSS_TAIL),
+    ...(s.evalSplit !== undefined ? { evalSplit: s.evalSplit } : {}),
     base: s.base,
     ...(s.lora ? { lora: adapterRecord(s.lora.lora) } : {}),
   };
@@ -128,7 +134,9 @@ export async function runTraining(o: TrainOptions): Promise<TrainOutcome> {
   const details = s.backend.details.length ? ` (${s.backend.details.join(', ')})` : '';
   o.onStart?.(
     `moec train ${VERSION}: ${o.ir.name} (spec ${o.ir.specHash.slice(0, 12)}), ${describeTrainable(o.ir, s.lora, s.base)}, ` +
-      `backend ${s.backend.kind}${details}; data ${s.corpus.files.length} file(s), ${s.corpus.tokens.length.toLocaleString('en-US')} tokens; ` +
+      `backend ${s.backend.kind}${details}; data ${s.corpus.files.length} file(s), ${s.corpus.tokens.length.toLocaleString('en-US')} tokens` +
+      (s.heldOut ? ` (+ ${s.heldOut.length.toLocaleString('en-US')} held out for eval_loss)` : '') +
+      '; ' +
       `${o.resume ? `resuming at step ${s.startStep}` : 'fresh run'} → ${s.totalSteps} steps in ${o.outDir}`,
     diagnostics,
   );
@@ -164,6 +172,10 @@ export async function runTraining(o: TrainOptions): Promise<TrainOutcome> {
       if (s.lossTail.length > LOSS_TAIL) s.lossTail.shift();
       losses.push(r.loss);
       const m = record(s, step, lr, r, (performance.now() - began) / 1000, s.sampler.state().epoch);
+      if (s.heldOut && (step % (o.evalEvery ?? every) === 0 || step === s.totalSteps)) {
+        const e = heldOutLoss(s.model, s.heldOut, t.seqLen, cfg.microBatch);
+        Object.assign(m, { eval_loss: e.loss, eval_tokens: e.tokens });
+      }
       appendMetrics(metricsFile, m);
       progress.step(m, s.totalSteps);
       o.onStep?.(m);

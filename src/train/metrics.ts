@@ -4,7 +4,8 @@
  * docs/training.md):
  *   step, loss, ce, aux_loss, z_loss, lr, grad_norm, clipped, tokens, tokens_per_s, step_s,
  *   epoch, expert_load {layer: [fraction per expert]}, router_entropy {layer: nats},
- *   dropped_fraction {layer: fraction}
+ *   dropped_fraction {layer: fraction}; with --eval-split, on evaluation steps also
+ *   eval_loss (nats/token on the held-out tail) and eval_tokens
  * On resume the file is cut back to the checkpoint's step, so it reads as one uninterrupted run.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
@@ -28,6 +29,9 @@ export interface StepMetrics {
   expert_load: Record<string, number[]>;
   router_entropy: Record<string, number>;
   dropped_fraction: Record<string, number>;
+  /** Held-out loss, on the steps it was evaluated (--eval-split, every --eval-every steps). */
+  eval_loss?: number;
+  eval_tokens?: number;
 }
 
 export function appendMetrics(file: string, m: StepMetrics): void {

@@ -36,12 +36,14 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WriteStream = 
         from = f;
       },
       step(m, total) {
-        if (m.step % logEvery !== 0 && m.step !== total) return;
+        if (m.step % logEvery !== 0 && m.step !== total && m.eval_loss === undefined) return;
         const rate = (m.step - from) / ((Date.now() - started) / 1000);
         const eta = (total - m.step) / rate;
         stream.write(
           `step ${m.step}/${total}  loss ${m.loss.toFixed(4)}  aux ${m.aux_loss.toExponential(2)}  lr ${m.lr.toExponential(2)}` +
-            `  gnorm ${m.grad_norm.toFixed(3)}  ${Math.round(m.tokens_per_s)} tok/s  eta ${formatSeconds(eta)}\n`,
+            `  gnorm ${m.grad_norm.toFixed(3)}  ${Math.round(m.tokens_per_s)} tok/s  eta ${formatSeconds(eta)}` +
+            (m.eval_loss !== undefined ? `  eval_loss ${m.eval_loss.toFixed(4)}` : '') +
+            '\n',
         );
       },
       log: (line) => void stream.write(line + '\n'),
@@ -51,15 +53,18 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WriteStream = 
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: 'step {value}/{total} {bar} {percentage}% | loss {loss} | {tps} tok/s | ETA {eta_formatted}',
+      format: 'step {value}/{total} {bar} {percentage}% | loss {loss}{evalLoss} | {tps} tok/s | ETA {eta_formatted}',
       hideCursor: true,
       etaBuffer: 20,
     },
     cliProgress.Presets.shades_classic,
   );
   return {
-    start: (total, from) => bar.start(total, from, { loss: '-', tps: '-' }),
-    step: (m) => bar.update(m.step, { loss: m.loss.toFixed(4), tps: Math.round(m.tokens_per_s) }),
+    start: (total, from) => bar.start(total, from, { loss: '-', tps: '-', evalLoss: '' }),
+    step: (m) => {
+      const evalLoss = m.eval_loss !== undefined ? ` (eval ${m.eval_loss.toFixed(4)})` : undefined;
+      bar.update(m.step, { loss: m.loss.toFixed(4), tps: Math.round(m.tokens_per_s), ...(evalLoss ? { evalLoss } : {}) });
+    },
     log(line) {
       bar.stop();
       stream.write(line + '\n');

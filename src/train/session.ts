@@ -23,6 +23,7 @@ import { checkTrainMemory } from './train-memory.js';
 import { loadCorpus, type Corpus } from './corpus.js';
 import { METRICS_FILE } from './metrics.js';
 import { createOptimizer, isSupportedOptimizer, type Optimizer } from './optimizer.js';
+import { splitPoint } from './eval-loss.js';
 import { createSampler, sampleCount, type Sampler, type SamplerState } from './sampler.js';
 
 /** state.json of a moec-train checkpoint (docs/checkpoint.md). */
@@ -38,6 +39,8 @@ export interface TrainerState {
   base?: BaseSource;
   /** A LoRA run's adapter settings: its checkpoints hold the adapters only. */
   lora?: AdapterRecord;
+  /** Fraction of the data held out for eval_loss (absent: none). */
+  evalSplit?: number;
 }
 
 export interface SessionOptions {
@@ -53,13 +56,19 @@ export interface SessionOptions {
   backend?: BackendPreference;
   /** `--init-from`: start from the weights of this run or checkpoint directory. */
   initFrom?: string;
+  /** Hold out this fraction of the token stream (its tail) for eval_loss; on resume, the run's own. */
+  evalSplit?: number;
 }
 
 export interface Session {
   model: TfjsModel;
   optimizer: Optimizer;
   sampler: Sampler;
+  /** The training tokens' corpus (the held-out tail cut off). */
   corpus: Corpus;
+  /** The held-out tail, when the run holds one out. */
+  heldOut?: Uint16Array;
+  evalSplit?: number;
   backend: SelectedBackend;
   seed: number;
   totalSteps: number;
@@ -127,6 +136,25 @@ export async function createSession(o: SessionOptions): Promise<{ session?: Sess
   diagnostics.push(...corpus.diagnostics);
   if (!corpus.value) return { diagnostics };
   const seqLen = ir.train.seqLen;
+  const recorded = restored?.state.evalSplit;
+  if (restored && o.evalSplit !== undefined && o.evalSplit !== recorded) {
+    diagnostics.push(createDiagnostic('MOE6581', { args: { path: o.outDir, given: o.evalSplit, recorded: recorded ?? 'nothing' } }));
+    return { diagnostics };
+  }
+  const evalSplit = restored ? recorded : o.evalSplit;
+  let heldOut: Uint16Array | undefined;
+  if (evalSplit !== undefined) {
+    const all = corpus.value.tokens;
+    const at = splitPoint(all.length, evalSplit, seqLen);
+    if (at === undefined) {
+      const held = Math.floor(all.length * evalSplit);
+      const args = { fraction: evalSplit, tokens: all.length, held, train: all.length - held, needed: seqLen + 1 };
+      diagnostics.push(createDiagnostic('MOE6580', { args }));
+      return { diagnostics };
+    }
+    heldOut = all.slice(at);
+    corpus.value.tokens = all.slice(0, at);
+  }
   if (sampleCount(corpus.value.tokens.length, seqLen) === 0) {
     diagnostics.push(createDiagnostic('MOE6522', { args: { tokens: corpus.value.tokens.length, needed: seqLen + 1 } }));
     return { diagnostics };
@@ -167,6 +195,8 @@ export async function createSession(o: SessionOptions): Promise<{ session?: Sess
     optimizer,
     sampler,
     corpus: corpus.value,
+    heldOut,
+    evalSplit,
     backend,
     seed,
     totalSteps: o.steps ?? restored?.state.totalSteps ?? ir.train.steps,

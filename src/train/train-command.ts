@@ -92,6 +92,8 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
       backend: options.backend,
       checkpointEvery: options.checkpointEvery,
       keep: options.keep,
+      evalSplit: options.evalSplit,
+      evalEvery: options.evalEvery,
       progress: options.progress === 'none' ? 'silent' : options.progress,
       signal: controller.signal,
       argv: process.argv.slice(2),

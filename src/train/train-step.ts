@@ -2,12 +2,14 @@
  * Training phase — one optimizer step: `gradAccum` micro-batches through the model's
  * lossAndGrads (gradients averaged, as Megatron and DeepSpeed do, so the effective batch is
  * micro × accum), global-norm clipping, the optimizer update at this step's learning rate,
- * then aux-loss-free router-bias balancing with the loads of the whole step.
+ * then aux-loss-free router-bias balancing with the loads of the whole step. The balance
+ * counts of aux_loss_type global run over the step's micro-batches (a fresh state per step).
  * Every gradient tensor is disposed before returning: tensor counts stay flat.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { RoutingStats, TfjsModel } from '../lower/tfjs/model.js';
 import { updateRouterBias } from '../lower/tfjs/model.js';
+import { addGlobalCounts, type GlobalBalanceState } from '../lower/tfjs/balance-loss.js';
 import { clipByGlobalNorm } from './clip.js';
 import type { Optimizer } from './optimizer.js';
 import { stepSeed } from './rng.js';
@@ -32,7 +34,10 @@ export interface StepConfig {
   seed: number;
 }
 
-/** Mean of the micro-batches' routing statistics (loads, entropies and drop rates are all means). */
+/**
+ * The step's routing statistics: means of the micro-batches' fractions and entropies, and the
+ * sum of their kept-load counts (the bias update balances the whole step's counts).
+ */
 function meanStats(all: RoutingStats[]): RoutingStats {
   const first = all[0]!;
   if (all.length === 1) return first;
@@ -40,6 +45,7 @@ function meanStats(all: RoutingStats[]): RoutingStats {
   return {
     moeLayers: first.moeLayers,
     expertLoad: first.expertLoad.map((row, l) => row.map((_, e) => all.reduce((s, st) => s + st.expertLoad[l]![e]!, 0) / n)),
+    keptLoad: first.keptLoad.map((row, l) => row.map((_, e) => all.reduce((s, st) => s + st.keptLoad[l]![e]!, 0))),
     routerEntropy: first.routerEntropy.map((_, l) => all.reduce((s, st) => s + st.routerEntropy[l]!, 0) / n),
     droppedFraction: first.droppedFraction.map((_, l) => all.reduce((s, st) => s + st.droppedFraction[l]!, 0) / n),
   };
@@ -55,12 +61,14 @@ export function trainStep(model: TfjsModel, optimizer: Optimizer, sampler: Sampl
   let zLoss = 0;
   let tokens = 0;
   const scale = 1 / cfg.gradAccum;
+  const global: GlobalBalanceState = new Map();
   for (let micro = 0; micro < cfg.gradAccum; micro++) {
     const b = sampler.next(cfg.microBatch);
     tokens += b.rows * b.seqLen;
     const inputs = tf.tensor2d(b.inputs, [b.rows, b.seqLen], 'int32');
     const targets = tf.tensor2d(b.targets, [b.rows, b.seqLen], 'int32');
-    const r = model.lossAndGrads({ inputs, targets }, { training: true, seed: stepSeed(cfg.seed, step, micro) });
+    const r = model.lossAndGrads({ inputs, targets }, { training: true, seed: stepSeed(cfg.seed, step, micro), global });
+    addGlobalCounts(global, r.balanceCounts);
     inputs.dispose();
     targets.dispose();
     loss += r.loss * scale;

@@ -5,23 +5,37 @@
  * live in src/validate/checks/. Descriptions and defaults feed `moec schema` (editors validate
  * `.moe.json` files with it) and the reference tables in docs/language.md.
  */
-import { LORA_TARGETS, TARGETS } from '../spec/types.js';
+import { LORA_TARGETS, MEGATRON_TOKENIZERS, TARGETS } from '../spec/types.js';
 import { bool, int, layerSelection, nonNegative, object, oneOfValues, positive, string, type JsonSchema } from './schema-builders.js';
 
-const ACTIVATIONS = ['swiglu', 'geglu', 'gelu', 'relu', 'silu'] as const;
+const ACTIVATIONS = ['swiglu', 'clamped_swiglu', 'geglu', 'gelu', 'relu', 'silu'] as const;
 const DTYPES = ['fp32', 'fp16', 'bf16', 'int8', 'int4'] as const;
 const activation = (d: string, dflt?: string) => oneOfValues(ACTIVATIONS, d, dflt);
+
+/** clamped_swiglu's two constants (gpt-oss: GptOssExperts.limit and .alpha). */
+const swigluKeys = (limit: unknown, alpha: unknown): Record<string, JsonSchema> => ({
+  swiglu_limit: positive('clamped_swiglu: the gate is clamped above at limit, the up projection to ±limit.', limit),
+  swiglu_alpha: positive('clamped_swiglu: the gain inside the sigmoid, g · sigmoid(alpha · g).', alpha),
+});
 
 const norm = object('Normalization used before attention, before the FFN and at the end.', {
   type: oneOfValues(['rmsnorm', 'layernorm'], 'Norm kind.', 'rmsnorm'),
   eps: positive('Epsilon added to the variance.', '1e-6 (rmsnorm), 1e-5 (layernorm)'),
+  bias: bool('LayerNorm bias (`false`: DBRX); no effect on rmsnorm.', true),
 });
 
 const rope = object('Rotary position embedding.', {
   theta: positive('Base of the rotary frequencies.', 10000),
   dim: int(2, 'Rotary dimensions per head (partial rotary); even, ≤ head_dim.', 'head_dim (qk_rope_head_dim with mla)'),
-  scaling: oneOfValues(['none', 'linear', 'yarn'], 'Context-extension scaling.', 'none'),
-  factor: positive('Scaling factor for linear / yarn.', 1),
+  scaling: oneOfValues(['none', 'linear', 'yarn'], 'Context-extension scaling (yarn: as transformers `_compute_yarn_parameters`).', 'none'),
+  factor: positive('Scaling factor for linear / yarn.', '1; yarn: context / original_context when that is set'),
+  original_context: int(1, 'YaRN: the pre-training context (HF original_max_position_embeddings).', 'context'),
+  beta_fast: positive('YaRN: rotations where the ramp starts (high-frequency end).', 32),
+  beta_slow: positive('YaRN: rotations where the ramp ends (low-frequency end).', 1),
+  mscale: positive('YaRN (DeepSeek): cos/sin factor = mscale(factor, mscale) / mscale(factor, mscale_all_dim) when both are set.'),
+  mscale_all_dim: positive('YaRN (DeepSeek): with MLA the softmax scale is also multiplied by mscale(factor, mscale_all_dim)².'),
+  attention_factor: positive('YaRN: factor on cos and sin.', '0.1·ln(factor) + 1, or the mscale ratio'),
+  truncate: bool('YaRN: round the ramp bounds to whole dimensions (gpt-oss: false).', true),
 });
 
 const mla = object(
@@ -32,6 +46,7 @@ const mla = object(
     qk_nope_head_dim: int(1, 'Per-head query/key dimensions without rotary embedding.'),
     qk_rope_head_dim: int(2, 'Per-head query/key dimensions with rotary embedding (even).'),
     v_head_dim: int(1, 'Per-head value dimensions.'),
+    norm_eps: positive('Epsilon of q_a_norm and kv_a_norm (transformers fixes 1e-6).', 1e-6),
   },
   ['kv_lora_rank', 'qk_nope_head_dim', 'qk_rope_head_dim', 'v_head_dim'],
 );
@@ -45,7 +60,12 @@ const attention = object(
     rope,
     qkv_bias: bool('Bias on the q, k, v projections.', false),
     out_bias: bool('Bias on the output projection.', false),
-    qk_norm: bool("RMSNorm over each head's q and k (OLMoE, Qwen3).", false),
+    qk_norm: {
+      enum: [false, true, 'head', 'full'],
+      description: 'RMSNorm on q and k before RoPE: head (or true) per head, [head_dim] weights (Qwen3); full over the whole projections, [heads·head_dim] / [kv_heads·head_dim] weights (OLMoE).',
+      default: false,
+    },
+    clip_qkv: positive('Clamp the q, k, v projections to [−clip_qkv, clip_qkv] (OLMoE, DBRX).'),
     window: int(1, 'Sliding-window size in tokens for the layers in window_layers.'),
     window_layers: layerSelection('Layers that use the sliding window.', 'all (when window is set)'),
     sinks: bool('Learned per-head attention sinks (gpt-oss).', false),
@@ -58,8 +78,9 @@ const dense = object(
   'Dense (non-MoE) feed-forward layers.',
   {
     ffn: int(1, 'Intermediate size.'),
-    activation: activation('Activation; swiglu and geglu are gated.', 'swiglu'),
+    activation: activation('Activation; swiglu, clamped_swiglu and geglu are gated.', 'swiglu'),
     bias: bool('Biases on the FFN projections.', false),
+    ...swigluKeys(7, 1.702),
     layers: layerSelection('Layers that use the dense FFN.', 'every layer that is not an MoE layer'),
   },
   ['ffn'],
@@ -72,6 +93,7 @@ const experts = object(
     ffn: int(1, "Each expert's intermediate size."),
     activation: activation('Expert activation.', 'swiglu'),
     bias: bool('Biases on the expert projections (gpt-oss).', false),
+    ...swigluKeys(7, 1.702),
   },
   ['count', 'ffn'],
 );
@@ -82,6 +104,7 @@ const shared = object(
     count: int(1, 'Number of shared experts.'),
     ffn: int(1, "Each shared expert's intermediate size."),
     activation: activation('Shared-expert activation.', "the routed experts' activation"),
+    ...swigluKeys("the routed experts' value, else 7", "the routed experts' value, else 1.702"),
     gate: bool("A learned sigmoid gate on the shared experts' output (Qwen-MoE).", false),
   },
   ['count', 'ffn'],
@@ -97,10 +120,20 @@ const router = object(
     groups: int(1, 'Group-limited routing: number of expert groups.'),
     top_groups: int(1, 'Group-limited routing: groups each token may route into.'),
     group_score: oneOfValues(['max', 'top2_sum'], 'How a group is scored (V2: max, V3: top2_sum).', 'max'),
-    capacity_factor: positive('Expert capacity = ceil(capacity_factor × tokens × top_k / experts).', 'no capacity limit'),
+    capacity_factor: positive('Expert capacity = ceil(tokens × top_k / experts × capacity_factor) (Megatron get_capacity).', 'no capacity limit'),
     overflow: oneOfValues(['drop', 'no_drop'], 'What happens to tokens over capacity.', 'drop'),
+    drop_policy: oneOfValues(
+      ['probs', 'position', 'gshard'],
+      'Which assignments an over-capacity expert keeps: probs = highest routing weight (Megatron default), position = earliest tokens, gshard = all first choices in token order, then all second choices, and so on.',
+      'probs',
+    ),
     jitter: nonNegative('Multiplicative jitter noise on router inputs during training.', 0, 1),
-    aux_loss: nonNegative('Auxiliary load-balancing loss coefficient.', 0),
+    aux_loss: nonNegative('Auxiliary load-balancing loss coefficient α (per MoE layer, summed over layers).', 0),
+    aux_loss_type: oneOfValues(
+      ['batch', 'sequence', 'global'],
+      'What one balance term averages over: batch = each micro-batch (Megatron aux_loss), sequence = each sequence (DeepSeek-V2/V3, seq_aux_loss), global = the global batch (global_aux_loss).',
+      'batch',
+    ),
     z_loss: nonNegative('Router z-loss coefficient (ST-MoE).', 0),
     bias_update: nonNegative('Aux-loss-free balancing: bias update speed γ (DeepSeek-V3: 0.001).', 0),
     bias: bool('A learned bias on router logits (gpt-oss).', false),
@@ -239,6 +272,28 @@ const train = object('Training run.', {
   tokenizer: string('The model\'s tokenizer: a tokenizer.json file or a Hugging Face model directory, relative to the spec file. Absent: byte-level (UTF-8 bytes).'),
 });
 
+const megatron = object('Megatron-Core launch settings the model does not state (moec compile --target megatron; docs/megatron.md).', {
+  nodes: int(1, 'Nodes in the torchrun launch.', 'world / gpus_per_node'),
+  gpus_per_node: int(1, 'GPUs per node.', 'the largest divisor of world up to 8'),
+  data: {
+    type: 'array',
+    minItems: 1,
+    items: { type: 'string', minLength: 1 },
+    description: 'Megatron --data-path items: prefixes of .bin/.idx datasets (tools/preprocess_data.py), optionally weighted.',
+    $comment: 'default: none (--mock-data)',
+  },
+  split: string('Megatron --split: train/valid/test weights.', '969,30,1'),
+  tokenizer: oneOfValues(MEGATRON_TOKENIZERS, 'Megatron --tokenizer-type.', 'NullTokenizer'),
+  tokenizer_model: string('Megatron --tokenizer-model: a Hugging Face id or a tokenizer file.'),
+  save: string('Megatron --save: checkpoint directory.'),
+  load: string('Megatron --load: checkpoint directory to resume from.'),
+  dispatcher: oneOfValues(['allgather', 'alltoall', 'flex'], 'MoE token dispatcher.', 'alltoall'),
+  flex_backend: oneOfValues(['deepep', 'hybridep', 'ncclep'], 'Backend of the flex dispatcher.', 'deepep'),
+  grouped_gemm: bool('Grouped GEMM for the experts (Transformer Engine).', true),
+  mtp_loss_scale: nonNegative('Weight of the multi-token-prediction loss.', 0.1),
+  fsdp: oneOfValues(['megatron', 'torch'], 'Sharded data parallelism for zero 2/3: Megatron-FSDP or torch FSDP2 (zero 3 only).', 'megatron'),
+});
+
 /** The schema of ModelSpec. `$id` lets editors cache it. */
 export const modelSpecSchema: JsonSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -253,6 +308,7 @@ export const modelSpecSchema: JsonSchema = {
       layers: int(1, 'Decoder layers (at most 10,000).', undefined, 10_000),
       context: int(1, 'Maximum sequence length.'),
       tie_embeddings: bool('Share the token embedding with the output projection.', false),
+      lm_head_bias: bool('A bias on the output projection, lm_head.bias [vocab] (Phi-3.5-MoE).', false),
       norm,
       attention,
       dense,
@@ -267,6 +323,7 @@ export const modelSpecSchema: JsonSchema = {
         uniqueItems: true,
         description: 'Targets the spec is written for; target-specific checks run for these (a command\'s --target overrides).',
       },
+      megatron,
     },
     ['name', 'vocab', 'hidden', 'layers', 'context', 'attention'],
   ),

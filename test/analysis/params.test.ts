@@ -24,6 +24,20 @@ describe('parameter counts of the tiny spec, derived by hand', () => {
   it('tying the embedding drops the head', () => {
     expect(params({ ...tinySpec, tie_embeddings: true }).total).toBe(p.total - 16384);
   });
+  it('activeExcludingInputEmbedding leaves out the lookup only: a tied embedding stays, as the LM head', () => {
+    expect(p.activeExcludingInputEmbedding).toBe(p.active - 16384);
+    const tied = params({ ...tinySpec, tie_embeddings: true });
+    expect(tied.active).toBe(p.active - 16384);
+    expect(tied.activeExcludingInputEmbedding).toBe(tied.active);
+    expect(p.activeExcludingInputEmbedding).toBe(tied.activeExcludingInputEmbedding);
+  });
+  it('lm_head_bias adds [vocab]; qk_norm full adds [heads·d] + [kv·d] per layer, head [d] + [d]', () => {
+    expect(params({ ...tinySpec, lm_head_bias: true }).total).toBe(p.total + 256);
+    const perHead = params({ ...tinySpec, attention: { ...tinySpec.attention, qk_norm: 'head' } }).total;
+    const full = params({ ...tinySpec, attention: { ...tinySpec.attention, qk_norm: 'full' } }).total;
+    expect(perHead).toBe(p.total + 2 * (16 + 16));
+    expect(full).toBe(p.total + 2 * (4 * 16 + 2 * 16));
+  });
 });
 
 describe('published figures of the shipped specs', () => {
@@ -37,6 +51,25 @@ describe('published figures of the shipped specs', () => {
     const p = params(deepseekMoe16bSpec);
     expect(billions(p.total, 1)).toBe(16.4);
     expect(billions(p.active, 1)).toBe(2.8);
+  });
+  it('OLMoE-1B-7B (full-width q/k norms): 6.9B total, 1.3B active', async () => {
+    const { loadModel } = await import('../../src/pipeline.js');
+    const p = countParams(loadModel('specs/olmoe-1b-7b.moe').ir!);
+    // 16 layers × (q_norm [2048] + k_norm [2048]) in the norms group, not 16 × 2 × [128]
+    expect(p.byGroup.total.norms).toBe(16 * (2 * 2048 + 2 * 2048) + 2048);
+    expect(p.total).toBe(6_919_161_856);
+    expect(billions(p.total, 1)).toBe(6.9);
+    expect(billions(p.active, 1)).toBe(1.3);
+  });
+  it('gpt-oss-20b: 21B total, 3.6B active without the input embedding; DeepSeek-V2-Lite: 15.7B (HF safetensors count), 2.4B', async () => {
+    const { loadModel } = await import('../../src/pipeline.js');
+    const oss = countParams(loadModel('specs/gpt-oss-20b.moe').ir!);
+    expect(billions(oss.total, 0)).toBe(21);
+    expect(billions(oss.activeExcludingInputEmbedding, 1)).toBe(3.6);
+    const lite = countParams(loadModel('specs/deepseek-v2-lite.moe').ir!);
+    // the parameter count of the deepseek-ai/DeepSeek-V2-Lite(-Chat) safetensors, exactly
+    expect(lite.total).toBe(15_706_484_224);
+    expect(Math.floor(lite.activeExcludingInputEmbedding / 1e8) / 10).toBe(2.4);
   });
   it('DeepSeek-V3: 671B total, 37B active within 2%, MTP reported apart', () => {
     const p = params(deepseekV3Spec);

@@ -7,6 +7,7 @@
  *   defaults 1024 2816 2 fp32 (209 M parameters, 798 MiB); 2048 5632 2 → 706 M, 2.6 GiB, external data
  *   quant: fp32 | int8 | int4 (experts and attention quantized; int4 in blocks of 32)
  */
+import { cacheLayout, fullSequenceFeeds } from '../../src/run/cache-layout.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +48,8 @@ try {
   const t2 = performance.now();
   const session = await ort.InferenceSession.create(s.model!.path, { intraOpNumThreads: 2 });
   const t3 = performance.now();
-  await session.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from({ length: 32 }, (_, i) => BigInt(i)), [1, 32]) });
+  const layout = cacheLayout(session);
+  await session.run(fullSequenceFeeds(typeof layout === 'string' ? undefined : layout, [Array.from({ length: 32 }, (_, i) => i)]));
   const t4 = performance.now();
   console.log(`  onnxruntime: session ${((t3 - t2) / 1000).toFixed(2)} s, first forward [1, 32] ${(t4 - t3).toFixed(0)} ms (2 threads)`);
   await session.release();

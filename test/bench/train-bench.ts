@@ -34,7 +34,7 @@ function moeIR(experts: number): MoeIR {
     expert: { ffn: F, activation: 'swiglu', bias: false },
     router: {
       topK: K, score: 'softmax', normTopK: true, scaling: 1, groups: 1, topGroups: 1, groupScore: 'max',
-      capacityFactor: CAPACITY, overflow: 'drop', jitter: 0, auxLoss: 0.01, zLoss: 0.001, biasUpdate: 0, bias: false,
+      capacityFactor: CAPACITY, overflow: 'drop', dropPolicy: 'probs', jitter: 0, auxLoss: 0.01, auxLossType: 'batch', zLoss: 0.001, biasUpdate: 0, bias: false,
     },
   };
 }
@@ -71,7 +71,7 @@ function benchStep(experts: number, dispatch: DispatchMode): { seconds: number; 
     for (let step = 0; step <= STEPS; step++) {
       const t0 = performance.now();
       const { value, grads } = tf.variableGrads(() => {
-        const out = moeBlock(m, x, (n) => vars.get(n)!, (n) => vars.get(n), 'moe', { training: true, seed: step, dispatch });
+        const out = moeBlock(m, x, (n) => vars.get(n)!, (n) => vars.get(n), 'moe', { training: true, seed: step, dispatch, layout: { sequences: 1, rankSequences: 1 } });
         kept = out.plan.kept;
         return tf.addN([tf.sum(tf.mul(out.y, r)), out.aux!, out.z!]) as tf.Scalar;
       }, [x, ...vars.values()]);

@@ -49,7 +49,7 @@ const baseRun = join(root, 'base');
 const loraRun = join(root, 'tuned');
 const ids = [[...Buffer.from('It is a truth universally acknowl', 'utf8')].slice(0, 16), [...Buffer.from('edged, that a single man in poss', 'utf8')].slice(0, 16)];
 
-const options = (o: Partial<CompileOptions>): CompileOptions => ({ target: 'onnx', moe: 'sparse', tritonKind: 'cpu', format: 'json', ...o });
+const options = (o: Partial<CompileOptions>): CompileOptions => ({ target: 'onnx', moe: 'sparse', tritonKind: 'cpu', megatron: [], format: 'json', ...o });
 async function compile(spec: string, o: Partial<CompileOptions>): Promise<{ code: number; doc: { ok: boolean; diagnostics: { code: string }[] } }> {
   let out = '';
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));

@@ -31,7 +31,8 @@ describe.skipIf(!existsSync(BIN))('moec compile --target onnx (built CLI)', () =
   test('writes the model and prints a summary with the size per tensor group', () => {
     const out = join(root, 'tiny.onnx');
     const r = moec(['compile', TINY, '--target', 'onnx', '-o', out], ['--import', './test/cli/fixtures/forbid-tfjs.mjs']);
-    expect(r.stderr).toBe('');
+    // specs/tiny drops over capacity in training; the exported model does not (MOE5020).
+    expect(r.stderr).toMatch(/^warning MOE5020: capacity_factor 1.5 with overflow drop applies to training only/);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^compiled tiny → .*tiny\.onnx \(1\.1\d MiB\) in \d+\.\d\d s/);
     expect(r.stdout).toContain('parameters     279,360');
@@ -61,6 +62,22 @@ describe.skipIf(!existsSync(BIN))('moec compile --target onnx (built CLI)', () =
     expect(existsSync(out)).toBe(false);
   });
 
+  test('-o dir/ writes the model folder (config, tokenizer, onnx/model.onnx, variants)', () => {
+    const dir = join(root, 'folder');
+    const r = moec(['compile', TINY, '-o', dir, '--variants', 'q4,fp16']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^compiled tiny → .*folder\/ \(/);
+    expect(r.stdout).toMatch(/model +.*onnx\/model_q4\.onnx \(.*variant q4\)/);
+    expect(readdirSync(dir).sort()).toEqual(['config.json', 'genai_config.json', 'generation_config.json', 'onnx', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(readdirSync(join(dir, 'onnx')).sort()).toEqual(['model.onnx', 'model_fp16.onnx', 'model_q4.onnx']);
+    const doc = json(['compile', TINY, '-o', dir + '/']).doc;
+    expect(doc.result.folder.models.map((m: { variant: string }) => m.variant)).toEqual(['spec']);
+    const bad = moec(['compile', TINY, '-o', dir, '--variants', 'q4,q3']);
+    expect([bad.code, bad.stderr.includes('error MOE5520')]).toEqual([2, true]);
+    const file = moec(['compile', TINY, '-o', join(root, 'v.onnx'), '--variants', 'q4']);
+    expect([file.code, file.stderr.includes('error MOE5521')]).toEqual([2, true]);
+  });
+
   test('usage problems exit 2: no output, a bad seed, Triton with tfjs', () => {
     expect(moec(['compile', TINY]).stderr).toContain('error MOE5501');
     const seed = moec(['compile', TINY, '-o', join(root, 's.onnx'), '--seed', '-3']);
@@ -82,10 +99,10 @@ describe.skipIf(!existsSync(BIN))('moec compile --target onnx (built CLI)', () =
     const dir = join(root, 'ext');
     const r = json(['compile', TINY, '-o', join(dir, 'm.onnx'), '--external-data', '--triton', join(root, 'repo'), '--seed', '5', '--triton-max-batch', '4']);
     expect(r.code).toBe(0);
-    expect(readdirSync(dir).sort()).toEqual(['m.onnx', 'm.onnx.data']);
+    expect(readdirSync(dir).sort()).toEqual(['m.onnx', 'm.onnx_data']);
     expect(r.doc.result.metadata['moec.seed']).toBe('5');
     expect(readFileSync(join(root, 'repo', 'tiny', 'config.pbtxt'), 'utf8')).toContain('max_batch_size: 4');
-    expect(readdirSync(join(root, 'repo', 'tiny', '1')).sort()).toEqual(['model.onnx', 'model.onnx.data']);
+    expect(readdirSync(join(root, 'repo', 'tiny', '1')).sort()).toEqual(['model.onnx', 'model.onnx_data']);
   });
 
   test('--weights takes a checkpoint written in the docs/checkpoint.md format; another spec\'s is refused', () => {

@@ -23,6 +23,7 @@ describe.skipIf(!existsSync(BIN))('moec explain (built CLI)', () => {
       // file, published total, published active, decimals of billions they are published at
       ['specs/mixtral-8x7b.moe', 46.7, 12.9, 1],
       ['specs/deepseek-moe-16b.moe', 16.4, 2.8, 1],
+      ['specs/olmoe-1b-7b.moe', 6.9, 1.3, 1],
     ];
     for (const [file, total, active, decimals] of cases) {
       const r = moec(['explain', file, '--json']);
@@ -40,6 +41,8 @@ describe.skipIf(!existsSync(BIN))('moec explain (built CLI)', () => {
       expect(Number.isInteger(v3.params.groups[key].total)).toBe(true);
     }
     expect(v3.flops.training).toBe(3 * v3.flops.forward);
+    // 160K context by YaRN, trained at 4K: the attention term is counted at the training length
+    expect(v3.flops.context).toBe(4096);
     expect(v3.memory.stages).toHaveLength(16);
     expect(v3.memory.fits).toBe(true);
     expect(v3.placement.experts).toHaveLength(64);

@@ -1,7 +1,9 @@
 /**
- * `moec run` end to end with the built CLI: greedy generation from a prompt or ids (checked
- * against greedy decoding with the plain-TypeScript reference on the same seeded weights), and
- * clear diagnostics for missing or invalid models, bad ids and out-of-range tokens.
+ * `moec run` end to end with the built CLI: greedy generation through the KV cache from a prompt
+ * or ids (checked against greedy decoding with the plain-TypeScript reference, inference
+ * routing, on the same seeded weights), the model folder and its variants, batches from a
+ * prompts file, --no-cache giving the same tokens, reproducible sampling, and clear diagnostics
+ * for missing or invalid models, bad ids, bad prompts files and out-of-range tokens.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
@@ -11,12 +13,14 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildIR } from '../../src/ir/build-ir.js';
 import { initWeights } from '../../src/weights/init-weights.js';
 import { tinySpec } from '../ir/fixtures.js';
+import { inferenceRouting } from '../reference/cases.js';
 import { referenceForward } from '../reference/reference-forward.js';
 
 const BIN = 'dist/cli/bin.js';
 const root = mkdtempSync(join(tmpdir(), 'moec-cli-run-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const TINY = join(root, 'tiny.onnx');
+const FOLDER = join(root, 'tiny');
 const SMALL = join(root, 'small.onnx');
 
 function moec(args: string[], nodeArgs: string[] = []) {
@@ -26,7 +30,8 @@ function moec(args: string[], nodeArgs: string[] = []) {
 
 describe.skipIf(!existsSync(BIN))('moec run (built CLI)', () => {
   beforeAll(() => {
-    expect(moec(['compile', 'specs/tiny.moe', '-o', TINY]).code).toBe(0);
+    expect(moec(['compile', 'specs/tiny.moe', '-o', TINY, '--triton', join(root, 'repo')]).code).toBe(0);
+    expect(moec(['compile', 'specs/tiny.moe', '-o', FOLDER, '--variants', 'q4']).code).toBe(0);
     const spec = join(root, 'small.moe.json');
     writeFileSync(spec, JSON.stringify({ name: 'small', vocab: 11, hidden: 8, layers: 1, context: 8, attention: { heads: 2, head_dim: 4 }, dense: { ffn: 12 } }));
     expect(moec(['compile', spec, '-o', SMALL]).code).toBe(0);
@@ -37,8 +42,8 @@ describe.skipIf(!existsSync(BIN))('moec run (built CLI)', () => {
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.ok).toBe(true);
-    expect(doc.result.kvCache).toBe(false);
-    const ir = buildIR(tinySpec).value;
+    expect(doc.result.kvCache).toBe(true);
+    const ir = inferenceRouting(buildIR(tinySpec).value);
     const w = initWeights(ir, 1234);
     const seq = [72, 101, 108, 108, 111];
     for (let i = 0; i < 4; i++) {
@@ -53,7 +58,52 @@ describe.skipIf(!existsSync(BIN))('moec run (built CLI)', () => {
     const r = moec(['run', TINY, '--prompt', 'Hi', '-n', '3', '--threads', '1'], ['--import', './test/cli/fixtures/forbid-tfjs.mjs']);
     expect(r.code).toBe(0);
     expect(r.stdout.startsWith('Hi')).toBe(true);
-    expect(r.stderr).toMatch(/^3 tokens in \d+\.\d\d s: \d+\.\d tokens\/s .*no KV cache/);
+    expect(r.stderr).toMatch(/^3 tokens in \d+\.\d\d s: \d+\.\d tokens\/s \(prefill [\d.]+ ms for 1 prompt; greedy; KV cache\)/);
+  });
+
+  test('a model folder runs its onnx/model.onnx (or a variant); --no-cache gives the same greedy tokens', () => {
+    const ids = (args: string[]) => JSON.parse(moec(['run', ...args, '--ids', '72,105', '-n', '6', '--format', 'json']).stdout).result;
+    const file = ids([TINY]);
+    const folder = ids([FOLDER]);
+    expect(folder.model).toBe(join(FOLDER, 'onnx', 'model.onnx'));
+    expect(folder.generatedIds).toEqual(file.generatedIds);
+    const recompute = ids([FOLDER, '--no-cache']);
+    expect([recompute.kvCache, recompute.generatedIds]).toEqual([false, file.generatedIds]);
+    expect(ids([FOLDER, '--variant', 'q4']).model).toBe(join(FOLDER, 'onnx', 'model_q4.onnx'));
+    // The Triton repository's full-sequence graph has no cache: it runs by recompute, with MOE5524.
+    const triton = moec(['run', join(root, 'repo', 'tiny', '1', 'model.onnx'), '--ids', '72,105', '-n', '6', '--format', 'json']);
+    const doc = JSON.parse(triton.stdout);
+    expect([doc.result.kvCache, doc.result.generatedIds, doc.diagnostics.map((d: { code: string }) => d.code)]).toEqual([false, file.generatedIds, ['MOE5524']]);
+    expect(moec(['run', TINY, '--variant', 'q4', '--ids', '1']).stderr).toContain('error MOE9001');
+  });
+
+  test('--prompts runs a left-padded batch: each row gets what it gets alone', () => {
+    const file = join(root, 'prompts.txt');
+    writeFileSync(file, 'Hello\n\nOnce upon a time\nx\n');
+    const batch = JSON.parse(moec(['run', FOLDER, '--prompts', file, '-n', '5', '--format', 'json']).stdout).result;
+    expect(batch.outputs.map((o: { finishReason: string }) => o.finishReason)).toEqual(['length', 'length', 'length']);
+    for (const [i, p] of ['Hello', 'Once upon a time', 'x'].entries()) {
+      const alone = JSON.parse(moec(['run', FOLDER, '--prompt', p, '-n', '5', '--format', 'json']).stdout).result;
+      expect(batch.outputs[i].generatedIds).toEqual(alone.generatedIds);
+    }
+    const pretty = moec(['run', FOLDER, '--prompts', file, '-n', '2']);
+    expect(pretty.stdout.split('\n').filter((l) => l.startsWith('['))).toHaveLength(3);
+    const jsonl = join(root, 'prompts.jsonl');
+    writeFileSync(jsonl, '{"prompt": "a\\nb"}\n{"text": "c"}\nnot json\n{"x": 1}\n');
+    const bad = moec(['run', FOLDER, '--prompts', jsonl]);
+    expect([bad.code, bad.stderr.match(/error MOE5523/g)?.length]).toEqual([1, 2]);
+    expect(bad.stderr).toContain('line 3 is not JSON');
+  });
+
+  test('sampling is reproducible: the same seed gives the same tokens, another seed others', () => {
+    const run = (seed: string) =>
+      JSON.parse(moec(['run', FOLDER, '--prompt', 'The', '-n', '12', '--temperature', '1.5', '--top-k', '50', '--top-p', '0.95', '--seed', seed, '--format', 'json']).stdout).result;
+    const a = run('7');
+    expect(run('7').generatedIds).toEqual(a.generatedIds);
+    expect(run('8').generatedIds).not.toEqual(a.generatedIds);
+    expect(a.sampling).toEqual({ temperature: 1.5, topK: 50, topP: 0.95, seed: 7 });
+    expect(moec(['run', FOLDER, '--prompt', 'a', '--top-p', '0']).code).toBe(2);
+    expect(moec(['run', FOLDER, '--prompt', 'a', '--temperature', '-1']).code).toBe(2);
   });
 
   test('stops at the model context with a warning', () => {
@@ -81,7 +131,7 @@ describe.skipIf(!existsSync(BIN))('moec run (built CLI)', () => {
     expect([badIds.code, badIds.stderr.includes('error MOE5512')]).toEqual([2, true]);
     const neither = moec(['run', TINY]);
     expect([neither.code, neither.stderr.includes('error MOE5515')]).toEqual([2, true]);
-    expect(moec(['run', TINY, '--ids', '1', '--prompt', 'a']).stderr).toContain('not both');
+    expect(moec(['run', TINY, '--ids', '1', '--prompt', 'a']).stderr).toContain('give one of --prompt, --ids and --prompts');
     for (const r of [missing, g, t]) expect(r.stderr).not.toMatch(/\n\s+at /); // never a stack trace
   });
 });

@@ -56,6 +56,16 @@ describe('moec train errors', () => {
     expect(await moec('train')).toBe(2);
     expect(await moec('train', 'specs/tiny.moe', '--steps', '0')).toBe(2);
     expect(await moec('train', 'specs/tiny.moe', '--backend', 'tpu')).toBe(2);
+    expect(await moec('train', 'specs/tiny.moe', '--eval-split', '0')).toBe(2);
+    expect(await moec('train', 'specs/tiny.moe', '--eval-split', '0.95')).toBe(2);
+    expect(await moec('train', 'specs/tiny.moe', '--eval-every', '0')).toBe(2);
+  });
+
+  it('--eval-split that leaves too little held out is refused before training (MOE6580)', async () => {
+    const file = join(dir, 'short.txt');
+    writeFileSync(file, 'x'.repeat(100));
+    expect(await moec('train', 'specs/tiny.moe', '--out', join(dir, 'split'), '--data', file, '--eval-split', '0.01')).toBe(1);
+    expect(stderr).toContain('error MOE6580: --eval-split 0.01 of 100 tokens leaves 1 held-out and 99 training tokens');
   });
 
   it('reports a spec error before anything else', async () => {

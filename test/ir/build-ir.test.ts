@@ -46,7 +46,7 @@ describe('buildIR on the tiny spec', () => {
     if (f.kind !== 'moe') throw new Error('expected moe');
     expect(f.router).toMatchObject({ topK: 2, groups: 1, topGroups: 1, scaling: 1, capacityFactor: 1.5, overflow: 'drop', biasUpdate: 0 });
     expect(f.shared).toEqual({ count: 1, ffn: 64, activation: 'swiglu', bias: false, gate: false });
-    expect(ir.norm).toEqual({ type: 'rmsnorm', eps: 1e-6 });
+    expect(ir.norm).toEqual({ type: 'rmsnorm', eps: 1e-6, bias: false });
     expect(ir.train).toMatchObject({ seqLen: 64, precision: 'fp32', checkpointing: 'none', gradClip: 1, gradAccum: 1 });
     expect(ir.train.schedule).toEqual({ type: 'constant', warmup: 0, minLr: 3e-3, decaySteps: 200 });
     expect(ir.parallel).toMatchObject({ world: 1, data: 1, tensor: 1, pipeline: 1, expert: 1, zero: 0, microBatch: 1 });

@@ -1,12 +1,14 @@
 /**
- * Reference forward pass — attention (docs/semantics.md "Attention" and "Multi-head latent
- * attention"): MHA/GQA/MQA with partial rotate-half RoPE, qkv/out biases, qk_norm, sliding
- * window and sinks, and MLA with or without query compression. Plain loops, float64.
+ * Reference forward pass — attention (docs/semantics.md "Attention", "RoPE" and "Multi-head
+ * latent attention"): MHA/GQA/MQA with partial rotate-half RoPE (plain, linear, YaRN), qkv/out
+ * biases, per-head and full-width qk_norm, clip_qkv, sliding window and sinks, and MLA with or
+ * without query compression (latent norm eps, YaRN softmax mscale). Plain loops, float64.
  *
  * Input `x` is [batch·seq, hidden] (already normed); positions restart at 0 in each sequence.
  */
 import type { AttentionIR } from '../../src/ir/types.js';
 import { linear, rmsNorm, weight, type Weights } from './numerics.js';
+import { ropeFrequencies, softmaxMscale, type RopeFrequencies } from './yarn.js';
 
 export interface Shape {
   batch: number;
@@ -16,7 +18,7 @@ export interface Shape {
 }
 
 /** Rotate-half RoPE in place on dims [offset, offset + dim) of `heads` heads of width `stride` per token. */
-export function applyRope(x: Float64Array, s: Shape, heads: number, stride: number, offset: number, dim: number, theta: number, factor: number): void {
+export function applyRope(x: Float64Array, s: Shape, heads: number, stride: number, offset: number, dim: number, f: RopeFrequencies): void {
   const half = dim / 2;
   for (let b = 0; b < s.batch; b++) {
     for (let p = 0; p < s.seq; p++) {
@@ -24,9 +26,9 @@ export function applyRope(x: Float64Array, s: Shape, heads: number, stride: numb
       for (let h = 0; h < heads; h++) {
         const base = (t * heads + h) * stride + offset;
         for (let i = 0; i < half; i++) {
-          const angle = (p / factor) * Math.pow(theta, (-2 * i) / dim);
-          const c = Math.cos(angle);
-          const sn = Math.sin(angle);
+          const angle = p * f.invFreq[i];
+          const c = f.scale * Math.cos(angle);
+          const sn = f.scale * Math.sin(angle);
           const x1 = x[base + i];
           const x2 = x[base + half + i];
           x[base + i] = x1 * c - x2 * sn;
@@ -35,11 +37,6 @@ export function applyRope(x: Float64Array, s: Shape, heads: number, stride: numb
       }
     }
   }
-}
-
-/** Position scale for RoPE: linear scaling divides positions by `factor` (docs/semantics.md). */
-function ropeFactor(a: AttentionIR): number {
-  return a.rope.scaling === 'linear' ? a.rope.factor : 1;
 }
 
 /**
@@ -86,6 +83,15 @@ function headNorm(x: Float64Array, rows: number, dim: number, w: Float32Array, e
   return rmsNorm(x, rows, dim, w, eps);
 }
 
+const clamp = (x: Float64Array, c: number | undefined): Float64Array => (c === undefined ? x : x.map((v) => Math.min(c, Math.max(-c, v))));
+
+/** A q or k projection [T, n·d] after qk_norm (full: over the whole row; head: per head) and clip_qkv, in OLMoE's order. */
+function normAndClip(x: Float64Array, T: number, n: number, d: number, a: AttentionIR, w: Float32Array | undefined, eps: number): Float64Array {
+  if (a.qkNorm === 'full') return clamp(rmsNorm(x, T, n * d, w!, eps), a.clipQkv);
+  const clipped = clamp(x, a.clipQkv);
+  return a.qkNorm === 'head' ? headNorm(clipped, T * n, d, w!, eps) : clipped;
+}
+
 export function attention(x: Float64Array, s: Shape, a: AttentionIR, w: Weights, p: string): Float64Array {
   const T = s.batch * s.seq;
   const opt = (n: string) => w.get(`${p}.${n}`);
@@ -98,12 +104,12 @@ export function attention(x: Float64Array, s: Shape, a: AttentionIR, w: Weights,
     dq = m.qkNopeHeadDim + m.qkRopeHeadDim;
     kvHeads = a.heads;
     q = m.qLoraRank > 0
-      ? linear(rmsNorm(linear(x, T, s.hidden, weight(w, `${p}.q_a_proj.weight`), m.qLoraRank), T, m.qLoraRank, weight(w, `${p}.q_a_norm.weight`), s.eps), T, m.qLoraRank, weight(w, `${p}.q_b_proj.weight`), a.heads * dq)
+      ? linear(rmsNorm(linear(x, T, s.hidden, weight(w, `${p}.q_a_proj.weight`), m.qLoraRank), T, m.qLoraRank, weight(w, `${p}.q_a_norm.weight`), m.normEps), T, m.qLoraRank, weight(w, `${p}.q_b_proj.weight`), a.heads * dq)
       : linear(x, T, s.hidden, weight(w, `${p}.q_proj.weight`), a.heads * dq);
     const kvA = linear(x, T, s.hidden, weight(w, `${p}.kv_a_proj.weight`), m.kvLoraRank + m.qkRopeHeadDim);
     const c = new Float64Array(T * m.kvLoraRank);
     for (let t = 0; t < T; t++) for (let i = 0; i < m.kvLoraRank; i++) c[t * m.kvLoraRank + i] = kvA[t * (m.kvLoraRank + m.qkRopeHeadDim) + i];
-    const kv = linear(rmsNorm(c, T, m.kvLoraRank, weight(w, `${p}.kv_a_norm.weight`), s.eps), T, m.kvLoraRank, weight(w, `${p}.kv_b_proj.weight`), a.heads * (m.qkNopeHeadDim + m.vHeadDim));
+    const kv = linear(rmsNorm(c, T, m.kvLoraRank, weight(w, `${p}.kv_a_norm.weight`), m.normEps), T, m.kvLoraRank, weight(w, `${p}.kv_b_proj.weight`), a.heads * (m.qkNopeHeadDim + m.vHeadDim));
     // Assemble full keys [k_nope, k_pe broadcast over heads] and values.
     k = new Float64Array(T * a.heads * dq);
     v = new Float64Array(T * a.heads * dv);
@@ -116,26 +122,24 @@ export function attention(x: Float64Array, s: Shape, a: AttentionIR, w: Weights,
         for (let d = 0; d < dv; d++) v[(t * a.heads + h) * dv + d] = kv[src + m.qkNopeHeadDim + d];
       }
     }
-    if (a.qkNorm) {
-      q = headNorm(q, T * a.heads, dq, weight(w, `${p}.q_norm.weight`), s.eps);
-      k = headNorm(k, T * a.heads, dq, weight(w, `${p}.k_norm.weight`), s.eps);
-    }
     // Rope over the whole rope part (after the nope part) of every head.
-    applyRope(q, s, a.heads, dq, m.qkNopeHeadDim, m.qkRopeHeadDim, a.rope.theta, ropeFactor(a));
-    applyRope(k, s, a.heads, dq, m.qkNopeHeadDim, m.qkRopeHeadDim, a.rope.theta, ropeFactor(a));
+    const f = ropeFrequencies(a.rope, m.qkRopeHeadDim);
+    applyRope(q, s, a.heads, dq, m.qkNopeHeadDim, m.qkRopeHeadDim, f);
+    applyRope(k, s, a.heads, dq, m.qkNopeHeadDim, m.qkRopeHeadDim, f);
   } else {
     q = linear(x, T, s.hidden, weight(w, `${p}.q_proj.weight`), a.heads * dq, opt('q_proj.bias'));
     k = linear(x, T, s.hidden, weight(w, `${p}.k_proj.weight`), kvHeads * dq, opt('k_proj.bias'));
     v = linear(x, T, s.hidden, weight(w, `${p}.v_proj.weight`), kvHeads * dv, opt('v_proj.bias'));
-    if (a.qkNorm) {
-      q = headNorm(q, T * a.heads, dq, weight(w, `${p}.q_norm.weight`), s.eps);
-      k = headNorm(k, T * kvHeads, dq, weight(w, `${p}.k_norm.weight`), s.eps);
-    }
+    q = normAndClip(q, T, a.heads, dq, a, opt('q_norm.weight'), s.eps);
+    k = normAndClip(k, T, kvHeads, dq, a, opt('k_norm.weight'), s.eps);
+    v = clamp(v, a.clipQkv);
     if (a.rope.dim > 0) {
-      applyRope(q, s, a.heads, dq, 0, a.rope.dim, a.rope.theta, ropeFactor(a));
-      applyRope(k, s, kvHeads, dq, 0, a.rope.dim, a.rope.theta, ropeFactor(a));
+      const f = ropeFrequencies(a.rope, a.rope.dim);
+      applyRope(q, s, a.heads, dq, 0, a.rope.dim, f);
+      applyRope(k, s, kvHeads, dq, 0, a.rope.dim, f);
     }
   }
-  const o = attend(q, k, v, s, a.heads, kvHeads, dq, dv, 1 / Math.sqrt(dq), a.window, a.sinks ? weight(w, `${p}.sinks`) : undefined);
+  const scale = softmaxMscale(a) / Math.sqrt(dq);
+  const o = attend(q, k, v, s, a.heads, kvHeads, dq, dv, scale, a.window, a.sinks ? weight(w, `${p}.sinks`) : undefined);
   return linear(o, T, a.heads * dv, weight(w, `${p}.o_proj.weight`), s.hidden, opt('o_proj.bias'));
 }

@@ -50,7 +50,7 @@ export const REFERENCE_SPECS: Record<string, ModelSpec> = {
   'moe-softmax-capacity-drop-shared-gate': base('moe-softmax-capacity-drop-shared-gate', {
     dense: undefined,
     moe: moe(
-      { top_k: 2, score: 'softmax', norm_topk: true, capacity_factor: 0.5, overflow: 'drop' },
+      { top_k: 2, score: 'softmax', norm_topk: true, capacity_factor: 0.5, overflow: 'drop', drop_policy: 'gshard' },
       { experts: { count: 8, ffn: 6, activation: 'silu', bias: true }, shared: { count: 2, ffn: 4, gate: true } },
     ),
   }),
@@ -60,6 +60,14 @@ export const REFERENCE_SPECS: Record<string, ModelSpec> = {
       { top_k: 2, score: 'sigmoid', bias_update: 0.001, groups: 4, top_groups: 2, group_score: 'max', scaling: 2.5, bias: true },
       { shared: { count: 1, ffn: 4 } },
     ),
+  }),
+  'moe-capacity-drop-probs-sigmoid': base('moe-capacity-drop-probs-sigmoid', {
+    dense: undefined,
+    moe: moe({ top_k: 3, score: 'sigmoid', norm_topk: true, scaling: 2, capacity_factor: 0.75, drop_policy: 'probs' }),
+  }),
+  'moe-capacity-drop-position-unnormalized': base('moe-capacity-drop-position-unnormalized', {
+    dense: undefined,
+    moe: moe({ top_k: 2, score: 'softmax', norm_topk: false, capacity_factor: 0.5, drop_policy: 'position' }, { shared: { count: 1, ffn: 4 } }),
   }),
   'moe-top2sum-no-drop-unnormalized': base('moe-top2sum-no-drop-unnormalized', {
     dense: undefined,
@@ -73,6 +81,53 @@ export const REFERENCE_SPECS: Record<string, ModelSpec> = {
   }),
   'mla-no-qlora-linear-rope': base('mla-no-qlora-linear-rope', {
     attention: mla(0, { rope: { scaling: 'linear', factor: 2 } }),
+  }),
+  // OLMoE: RMSNorm over the whole q and k projections, then clip_qkv (a low clip, so it bites).
+  'olmoe-full-qknorm-clip-qkv': base('olmoe-full-qknorm-clip-qkv', {
+    attention: { heads: 4, kv_heads: 2, qk_norm: 'full', clip_qkv: 0.7 },
+    dense: undefined,
+    moe: moe({ top_k: 2, norm_topk: false }),
+  }),
+  // Qwen3: per-head norm with head_dim ≠ hidden / heads, plus clip_qkv on the projections.
+  'qwen3-head-qknorm-headdim-clip': base('qwen3-head-qknorm-headdim-clip', {
+    attention: { heads: 2, kv_heads: 1, head_dim: 6, qk_norm: 'head', clip_qkv: 0.8 },
+  }),
+  // gpt-oss experts with biases, a small limit so both clamps engage; a dense clamped layer
+  // with its own constants; an untied LM head with a bias.
+  'gpt-oss-clamped-swiglu-lm-head-bias': base('gpt-oss-clamped-swiglu-lm-head-bias', {
+    layers: 2,
+    lm_head_bias: true,
+    attention: { heads: 4, kv_heads: 2, head_dim: 4, qkv_bias: true, out_bias: true, sinks: true, window: 3, window_layers: [0] },
+    dense: { ffn: 10, activation: 'clamped_swiglu', swiglu_limit: 0.5, swiglu_alpha: 2.5, bias: true, layers: [0] },
+    moe: moe({ top_k: 2, bias: true }, { experts: { count: 4, ffn: 6, activation: 'clamped_swiglu', bias: true, swiglu_limit: 0.8 }, layers: [1] }),
+  }),
+  // YaRN, ramp in the middle of the pairs: theta 100, 4 pairs, original context 64 → low 0,
+  // high 2.02 (not truncated); custom betas.
+  'yarn-gqa-no-truncate': base('yarn-gqa-no-truncate', {
+    context: 256,
+    attention: { heads: 4, kv_heads: 2, head_dim: 8, rope: { theta: 100, scaling: 'yarn', factor: 4, original_context: 64, beta_fast: 16, beta_slow: 1, truncate: false } },
+  }),
+  // YaRN with the factor from context / original_context and an explicit attention factor.
+  'yarn-implicit-factor-attention-factor': base('yarn-implicit-factor-attention-factor', {
+    context: 512,
+    attention: { heads: 2, head_dim: 8, rope: { theta: 50, scaling: 'yarn', original_context: 64, attention_factor: 1.3 } },
+  }),
+  // DeepSeek MLA under YaRN: cos/sin × mscale(f, 1)/mscale(f, 0.8), softmax × mscale(f, 0.8)²;
+  // a large model eps shows that the latent norms keep their own 1e-6.
+  'deepseek-mla-yarn-mscale-latent-eps': base('deepseek-mla-yarn-mscale-latent-eps', {
+    context: 640,
+    norm: { eps: 0.1 },
+    attention: {
+      heads: 2,
+      rope: { theta: 100, scaling: 'yarn', factor: 10, original_context: 64, mscale: 1, mscale_all_dim: 0.8 },
+      mla: { q_lora_rank: 5, kv_lora_rank: 6, qk_nope_head_dim: 4, qk_rope_head_dim: 8, v_head_dim: 3 },
+    },
+  }),
+  // DBRX's LayerNorm without bias; Phi-3.5-MoE's lm_head bias, here on a tied head.
+  'layernorm-no-bias-tied-lm-head-bias': base('layernorm-no-bias-tied-lm-head-bias', {
+    norm: { type: 'layernorm', bias: false },
+    tie_embeddings: true,
+    lm_head_bias: true,
   }),
 };
 
@@ -105,4 +160,15 @@ export const CASE_SEQ = 6;
 /** Deterministic token ids [batch][seq]. */
 export function testIds(vocab: number, batch: number, seq: number): number[][] {
   return Array.from({ length: batch }, (_, b) => Array.from({ length: seq }, (_, s) => (b * 7 + s * 5 + 3) % vocab));
+}
+
+/**
+ * The IR the inference targets compute (docs/semantics.md §Inference routing): capacity and
+ * token dropping are training-only, so the reference for an exported model has them removed.
+ */
+export function inferenceRouting(ir: ModelIR): ModelIR {
+  const layers = ir.layers.map((l) =>
+    l.ffn.kind === 'moe' ? { ...l, ffn: { ...l.ffn, router: { ...l.ffn.router, capacityFactor: undefined } } } : l,
+  );
+  return { ...ir, layers };
 }

@@ -1,8 +1,9 @@
 /**
  * Reference forward pass — FFNs (docs/semantics.md "FFN" and "MoE block"): dense MLPs with every
- * activation and optional biases, and the MoE block (softmax/sigmoid scores, score_bias, group-
- * limited routing, top-k with lower-index tie break, norm_topk, scaling, GShard-order capacity
- * with drop/no_drop over all tokens of the batch, shared experts with optional sigmoid gate).
+ * activation (gpt-oss's clamped SwiGLU included) and optional biases, and the MoE block
+ * (softmax/sigmoid scores, score_bias, group-limited routing, top-k with lower-index tie break,
+ * norm_topk, scaling, capacity with drop/no_drop over all tokens of the batch in drop_policy
+ * order — probs, position, gshard — shared experts with optional sigmoid gate).
  * Plain loops, float64. `x` is [T, hidden] with T = batch·seq.
  */
 import type { FfnIR, MoeIR } from '../../src/ir/types.js';
@@ -10,16 +11,27 @@ import { gelu, linear, relu, sigmoid, silu, softmax, weight, type Weights } from
 
 const ACT = { swiglu: silu, geglu: gelu, gelu, relu, silu } as const;
 
+/** gpt-oss (GptOssExperts.forward): gate clamped above, up clamped both ways, (up + 1)·gate·sigmoid(alpha·gate). */
+function clampedSwiglu(gate: number, up: number, limit: number, alpha: number): number {
+  const g = Math.min(gate, limit);
+  const u = Math.max(-limit, Math.min(limit, up));
+  return (u + 1) * g * sigmoid(alpha * g);
+}
+
 /** One FFN of width `width` under `p` (dense MLP, one expert, or the fused shared experts). */
 export function ffn(x: Float64Array, T: number, hidden: number, f: FfnIR, width: number, w: Weights, p: string): Float64Array {
-  const act = ACT[f.activation];
   const b = (n: string) => (f.bias ? weight(w, `${p}.${n}.bias`) : undefined);
   const up = linear(x, T, hidden, weight(w, `${p}.up_proj.weight`), width, b('up_proj'));
   const mid = new Float64Array(T * width);
-  if (f.activation === 'swiglu' || f.activation === 'geglu') {
+  if (f.activation === 'clamped_swiglu') {
+    const gate = linear(x, T, hidden, weight(w, `${p}.gate_proj.weight`), width, b('gate_proj'));
+    for (let i = 0; i < mid.length; i++) mid[i] = clampedSwiglu(gate[i], up[i], f.swigluLimit!, f.swigluAlpha!);
+  } else if (f.activation === 'swiglu' || f.activation === 'geglu') {
+    const act = ACT[f.activation];
     const gate = linear(x, T, hidden, weight(w, `${p}.gate_proj.weight`), width, b('gate_proj'));
     for (let i = 0; i < mid.length; i++) mid[i] = act(gate[i]) * up[i];
   } else {
+    const act = ACT[f.activation];
     for (let i = 0; i < mid.length; i++) mid[i] = act(up[i]);
   }
   return linear(mid, T, width, weight(w, `${p}.down_proj.weight`), hidden, b('down_proj'));
@@ -73,15 +85,22 @@ export function route(x: Float64Array, T: number, hidden: number, moe: MoeIR, w:
     weights.push(wt.map((v) => v * r.scaling));
   }
   if (r.capacityFactor !== undefined && r.overflow === 'drop') {
-    const capacity = Math.ceil((r.capacityFactor * T * K) / E);
+    // Megatron get_capacity: ceil((T·K / E) · capacity_factor), in that order.
+    const capacity = Math.ceil(((T * K) / E) * r.capacityFactor);
+    const order: [number, number][] = [];
+    if (r.dropPolicy === 'gshard') {
+      // every token's first choice (in token order), then every second choice, …
+      for (let k = 0; k < K; k++) for (let t = 0; t < T; t++) order.push([t, k]);
+    } else {
+      for (let t = 0; t < T; t++) for (let k = 0; k < K; k++) order.push([t, k]);
+      // probs: an expert keeps its highest-weight assignments (ties: earlier token first).
+      if (r.dropPolicy === 'probs') order.sort((a, b) => weights[b[0]][b[1]] - weights[a[0]][a[1]] || a[0] - b[0] || a[1] - b[1]);
+    }
     const load = new Array<number>(E).fill(0);
-    // GShard order: every token's first choice (in token order), then every second choice, …
-    for (let k = 0; k < K; k++) {
-      for (let t = 0; t < T; t++) {
-        const e = experts[t][k];
-        if (load[e] >= capacity) weights[t][k] = 0;
-        load[e]++;
-      }
+    for (const [t, k] of order) {
+      const e = experts[t][k];
+      if (load[e] >= capacity) weights[t][k] = 0;
+      load[e]++;
     }
   }
   return { experts, weights };

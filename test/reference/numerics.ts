@@ -42,8 +42,8 @@ export function rmsNorm(x: Float64Array, rows: number, width: number, w: Float32
   return y;
 }
 
-/** LayerNorm over each row with population variance: (x − mean) / sqrt(var + eps) ⊙ w + b. */
-export function layerNorm(x: Float64Array, rows: number, width: number, w: Float32Array, b: Float32Array, eps: number): Float64Array {
+/** LayerNorm over each row with population variance: (x − mean) / sqrt(var + eps) ⊙ w (+ b). */
+export function layerNorm(x: Float64Array, rows: number, width: number, w: Float32Array, b: Float32Array | undefined, eps: number): Float64Array {
   const y = new Float64Array(rows * width);
   for (let r = 0; r < rows; r++) {
     let mean = 0;
@@ -52,7 +52,7 @@ export function layerNorm(x: Float64Array, rows: number, width: number, w: Float
     let v = 0;
     for (let i = 0; i < width; i++) v += (x[r * width + i] - mean) ** 2;
     const inv = 1 / Math.sqrt(v / width + eps);
-    for (let i = 0; i < width; i++) y[r * width + i] = (x[r * width + i] - mean) * inv * w[i] + b[i];
+    for (let i = 0; i < width; i++) y[r * width + i] = (x[r * width + i] - mean) * inv * w[i] + (b ? b[i] : 0);
   }
   return y;
 }

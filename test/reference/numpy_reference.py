@@ -1,9 +1,11 @@
 """Second, vectorised implementation of docs/semantics.md in NumPy (float64).
 
 Provenance of fixtures/numpy-logits.json: `npx tsx test/reference/dump-cases.ts > .tmp/cases.json`
-then `python3 test/reference/numpy_reference.py .tmp/cases.json > test/reference/fixtures/numpy-logits.json`.
+then `/usr/bin/python3 test/reference/numpy_reference.py .tmp/cases.json > test/reference/fixtures/numpy-logits.json`.
 Written separately from the TypeScript reference (matrix style instead of loops) so the two
-cross-check each other; the self-test compares them to 1e-9.
+cross-check each other; the self-test compares them to 1e-9. YaRN is resolved here from the
+spec's own rope keys (as transformers' `_compute_yarn_parameters` and `standardize_rope_params`
+do, modeling_rope_utils.py), not from moec's IR, so the IR's resolution is cross-checked too.
 """
 import json
 import math
@@ -21,63 +23,120 @@ ACT['swiglu'] = ACT['silu']
 ACT['geglu'] = ACT['gelu']
 
 
+def clamped_swiglu(gate, up, limit, alpha):
+    # transformers gpt_oss/modular_gpt_oss.py, GptOssExperts.forward
+    gate = np.minimum(gate, limit)
+    up = np.clip(up, -limit, limit)
+    return (up + 1) * (gate * (1 / (1 + np.exp(-alpha * gate))))
+
+
+def get_mscale(scale, mscale=1.0):
+    return 1.0 if scale <= 1 else 0.1 * mscale * math.log(scale) + 1.0
+
+
+def rope_params(spec, dim):
+    """(inv_freq, cos/sin factor) for `dim` rotary dims, from the spec's rope block."""
+    r = spec['attention'].get('rope') or {}
+    base = r.get('theta', 10000)
+    inv = 1.0 / base ** (np.arange(0, dim, 2) / dim)
+    scaling = r.get('scaling', 'none')
+    if scaling == 'linear':
+        return inv / r.get('factor', 1), 1.0
+    if scaling != 'yarn':
+        return inv, 1.0
+    L0 = r.get('original_context', spec['context'])
+    factor = r.get('factor', spec['context'] / L0)
+    att = r.get('attention_factor')
+    if att is None:
+        m, mall = r.get('mscale'), r.get('mscale_all_dim')
+        att = get_mscale(factor, m) / get_mscale(factor, mall) if m and mall else get_mscale(factor)
+    corr = lambda rot: dim * math.log(L0 / (rot * 2 * math.pi)) / (2 * math.log(base))
+    low, high = corr(r.get('beta_fast', 32)), corr(r.get('beta_slow', 1))
+    if r.get('truncate', True):
+        low, high = math.floor(low), math.ceil(high)
+    low, high = max(low, 0), min(high, dim - 1)
+    if low == high:
+        high += 0.001
+    ramp = np.clip((np.arange(dim // 2) - low) / (high - low), 0, 1)
+    extrap_weight = 1 - ramp
+    return (inv / factor) * (1 - extrap_weight) + inv * extrap_weight, att
+
+
+def softmax_scale(spec, head_dim):
+    a, r = spec['attention'], spec['attention'].get('rope') or {}
+    scale = 1 / math.sqrt(head_dim)
+    if 'mla' in a and r.get('scaling') == 'yarn' and r.get('mscale_all_dim'):
+        L0 = r.get('original_context', spec['context'])
+        scale *= get_mscale(r.get('factor', spec['context'] / L0), r['mscale_all_dim']) ** 2
+    return scale
+
+
 def rms(x, w, eps):
     return x / np.sqrt((x * x).mean(-1, keepdims=True) + eps) * w
 
 
 def ln(x, w, b, eps):
     m = x.mean(-1, keepdims=True)
-    return (x - m) / np.sqrt(((x - m) ** 2).mean(-1, keepdims=True) + eps) * w + b
+    y = (x - m) / np.sqrt(((x - m) ** 2).mean(-1, keepdims=True) + eps) * w
+    return y + b if b is not None else y
 
 
-def rope(x, dim, theta, factor):
-    # x [B, S, heads, dim]: rotate-half over the whole last axis.
+def rope(x, dim, params):
+    # x [B, S, heads, dim]: rotate-half over the whole last axis; cos/sin times the factor.
     S = x.shape[1]
-    inv = theta ** (-2 * np.arange(dim // 2) / dim)
-    ang = (np.arange(S)[:, None] / factor) * inv[None, :]
-    c, s = np.cos(ang)[None, :, None, :], np.sin(ang)[None, :, None, :]
+    inv, att = params
+    ang = np.arange(S)[:, None] * inv[None, :]
+    c, s = att * np.cos(ang)[None, :, None, :], att * np.sin(ang)[None, :, None, :]
     x1, x2 = x[..., : dim // 2], x[..., dim // 2 :]
     return np.concatenate([x1 * c - x2 * s, x2 * c + x1 * s], -1)
 
 
-def attention(x, a, W, p, eps, B, S):
+def attention(x, a, W, p, eps, B, S, spec):
     g = lambda n: W.get(p + '.' + n)
     H = a['heads']
-    factor = a['rope']['factor'] if a['rope']['scaling'] == 'linear' else 1.0
     if a['kind'] == 'mla':
         m = a['mla']
         nope, rp, dv = m['qkNopeHeadDim'], m['qkRopeHeadDim'], m['vHeadDim']
+        leps = spec['attention']['mla'].get('norm_eps', 1e-6)  # transformers: RMSNorm default, not rms_norm_eps
         if m['qLoraRank'] > 0:
-            q = rms(x @ g('q_a_proj.weight'), g('q_a_norm.weight'), eps) @ g('q_b_proj.weight')
+            q = rms(x @ g('q_a_proj.weight'), g('q_a_norm.weight'), leps) @ g('q_b_proj.weight')
         else:
             q = x @ g('q_proj.weight')
         q = q.reshape(B, S, H, nope + rp)
         kva = x @ g('kv_a_proj.weight')
         c, kpe = kva[..., : m['kvLoraRank']], kva[..., m['kvLoraRank'] :]
-        kv = (rms(c, g('kv_a_norm.weight'), eps) @ g('kv_b_proj.weight')).reshape(B, S, H, nope + dv)
+        kv = (rms(c, g('kv_a_norm.weight'), leps) @ g('kv_b_proj.weight')).reshape(B, S, H, nope + dv)
         k = np.concatenate([kv[..., :nope], np.broadcast_to(kpe[:, :, None, :], (B, S, H, rp))], -1)
         v = kv[..., nope:]
-        if a['qkNorm']:
-            q, k = rms(q, g('q_norm.weight'), eps), rms(k, g('k_norm.weight'), eps)
-        q = np.concatenate([q[..., :nope], rope(q[..., nope:], rp, a['rope']['theta'], factor)], -1)
-        k = np.concatenate([k[..., :nope], rope(k[..., nope:], rp, a['rope']['theta'], factor)], -1)
+        params = rope_params(spec, rp)
+        q = np.concatenate([q[..., :nope], rope(q[..., nope:], rp, params)], -1)
+        k = np.concatenate([k[..., :nope], rope(k[..., nope:], rp, params)], -1)
         KV, D = H, nope + rp
     else:
         D, KV, dv = a['headDim'], a['kvHeads'], a['vHeadDim']
         bias = lambda n: g(n) if g(n) is not None else 0
-        q = (x @ g('q_proj.weight') + bias('q_proj.bias')).reshape(B, S, H, D)
-        k = (x @ g('k_proj.weight') + bias('k_proj.bias')).reshape(B, S, KV, D)
-        v = (x @ g('v_proj.weight') + bias('v_proj.bias')).reshape(B, S, KV, dv)
-        if a['qkNorm']:
+        sa = spec['attention']
+        qk_norm = {False: None, True: 'head', 'head': 'head', 'full': 'full'}[sa.get('qk_norm', False)]
+        clip = (lambda t: np.clip(t, -sa['clip_qkv'], sa['clip_qkv'])) if 'clip_qkv' in sa else (lambda t: t)
+        q = x @ g('q_proj.weight') + bias('q_proj.bias')
+        k = x @ g('k_proj.weight') + bias('k_proj.bias')
+        v = clip(x @ g('v_proj.weight') + bias('v_proj.bias')).reshape(B, S, KV, dv)
+        if qk_norm == 'full':  # OLMoE: norm the whole projection, then clamp (modular_olmoe.py)
+            q, k = clip(rms(q, g('q_norm.weight'), eps)), clip(rms(k, g('k_norm.weight'), eps))
+        else:
+            q, k = clip(q), clip(k)
+        q, k = q.reshape(B, S, H, D), k.reshape(B, S, KV, D)
+        if qk_norm == 'head':
             q, k = rms(q, g('q_norm.weight'), eps), rms(k, g('k_norm.weight'), eps)
         r = a['rope']['dim']
         if r > 0:
-            q = np.concatenate([rope(q[..., :r], r, a['rope']['theta'], factor), q[..., r:]], -1)
-            k = np.concatenate([rope(k[..., :r], r, a['rope']['theta'], factor), k[..., r:]], -1)
+            params = rope_params(spec, r)
+            q = np.concatenate([rope(q[..., :r], r, params), q[..., r:]], -1)
+            k = np.concatenate([rope(k[..., :r], r, params), k[..., r:]], -1)
     rep = H // KV
     k = np.repeat(k, rep, axis=2)
     v = np.repeat(v, rep, axis=2)
-    sc = np.einsum('bqhd,bkhd->bhqk', q, k) / math.sqrt(D)
+    sc = np.einsum('bqhd,bkhd->bhqk', q, k) * softmax_scale(spec, D)
     qi, ki = np.arange(S)[:, None], np.arange(S)[None, :]
     allowed = ki <= qi
     if a.get('window') is not None:
@@ -102,7 +161,9 @@ def mlp(x, f, W, p):
     g = lambda n: W[p + '.' + n]
     b = lambda n: W[p + '.' + n + '.bias'] if f['bias'] else 0
     up = x @ g('up_proj.weight') + b('up_proj')
-    if f['activation'] in ('swiglu', 'geglu'):
+    if f['activation'] == 'clamped_swiglu':
+        hmid = clamped_swiglu(x @ g('gate_proj.weight') + b('gate_proj'), up, f['swigluLimit'], f['swigluAlpha'])
+    elif f['activation'] in ('swiglu', 'geglu'):
         hmid = ACT[f['activation']](x @ g('gate_proj.weight') + b('gate_proj')) * up
     else:
         hmid = ACT[f['activation']](up)
@@ -133,11 +194,20 @@ def moe(x, f, W, p):
         w = w / (w.sum(-1, keepdims=True) + 1e-20)
     w = w * r['scaling']
     if r.get('capacityFactor') is not None and r['overflow'] == 'drop':
-        C = math.ceil(r['capacityFactor'] * T * K / E)
-        order = idx.T.reshape(-1)  # choice-major: all first choices, then all second ...
-        onehot = np.eye(E)[order]
-        pos = (np.cumsum(onehot, 0) - 1)[np.arange(order.size), order].reshape(K, T).T
-        w = np.where(pos < C, w, 0)
+        C = math.ceil(T * K / E * r['capacityFactor'])  # Megatron get_capacity order
+        t_major = np.arange(T * K)  # assignment a = t*K + k
+        if r['dropPolicy'] == 'gshard':  # all first choices, then all second ...
+            order = (np.arange(T)[None, :] * K + np.arange(K)[:, None]).reshape(-1)
+        elif r['dropPolicy'] == 'position':  # earliest token first
+            order = t_major
+        else:  # probs: highest combine weight first, ties to the earlier assignment
+            order = np.lexsort((t_major, -w.reshape(-1)))
+        experts = idx.reshape(-1)[order]
+        onehot = np.eye(E)[experts]
+        pos_sorted = (np.cumsum(onehot, 0) - 1)[np.arange(order.size), experts]
+        pos = np.empty(T * K)
+        pos[order] = pos_sorted
+        w = np.where(pos.reshape(T, K) < C, w, 0)
     y = np.zeros_like(x)
     for e in range(E):
         coef = (w * (idx == e)).sum(-1)
@@ -152,22 +222,22 @@ def moe(x, f, W, p):
 
 
 def forward(case):
-    ir, W = case['ir'], {k: np.array(v['data'], np.float64).reshape(v['shape']) for k, v in case['weights'].items()}
+    spec, ir, W = case['spec'], case['ir'], {k: np.array(v['data'], np.float64).reshape(v['shape']) for k, v in case['weights'].items()}
     ids = np.array(case['ids'])
     B, S = ids.shape
     eps, Hd = ir['norm']['eps'], ir['hidden']
-    norm = (lambda x, p: rms(x, W[p + '.weight'], eps)) if ir['norm']['type'] == 'rmsnorm' else (lambda x, p: ln(x, W[p + '.weight'], W[p + '.bias'], eps))
+    norm = (lambda x, p: rms(x, W[p + '.weight'], eps)) if ir['norm']['type'] == 'rmsnorm' else (lambda x, p: ln(x, W[p + '.weight'], W.get(p + '.bias'), eps))
     h = W['embed_tokens.weight'][ids]
     for layer in ir['layers']:
         p = 'layers.%d' % layer['index']
-        h = h + attention(norm(h, p + '.input_norm'), layer['attention'], W, p + '.attn', eps, B, S)
+        h = h + attention(norm(h, p + '.input_norm'), layer['attention'], W, p + '.attn', eps, B, S, spec)
         x = norm(h, p + '.post_attn_norm').reshape(B * S, Hd)
         f = layer['ffn']
         out = mlp(x, f, W, p + '.mlp') if f['kind'] == 'dense' else moe(x, f, W, p + '.moe')
         h = h + out.reshape(B, S, Hd)
     x = norm(h, 'norm')
     head = W['embed_tokens.weight'].T if ir['tieEmbeddings'] else W['lm_head.weight']
-    return (x @ head).reshape(-1)
+    return (x @ head + W.get('lm_head.bias', 0)).reshape(-1)
 
 
 cases = json.load(open(sys.argv[1]))

@@ -12,7 +12,7 @@ import { layerNorm, linear, rmsNorm, weight, type Weights } from './numerics.js'
 function norm(ir: ModelIR, x: Float64Array, rows: number, w: Weights, p: string): Float64Array {
   return ir.norm.type === 'rmsnorm'
     ? rmsNorm(x, rows, ir.hidden, weight(w, `${p}.weight`), ir.norm.eps)
-    : layerNorm(x, rows, ir.hidden, weight(w, `${p}.weight`), weight(w, `${p}.bias`), ir.norm.eps);
+    : layerNorm(x, rows, ir.hidden, weight(w, `${p}.weight`), ir.norm.bias ? weight(w, `${p}.bias`) : undefined, ir.norm.eps);
 }
 
 /** Logits [batch, seq, vocab] (row-major, float32) for token ids [batch][seq]. */
@@ -50,6 +50,10 @@ export function referenceForward(ir: ModelIR, w: Weights, ids: number[][]): Floa
     }
   } else {
     logits = linear(x, T, H, weight(w, 'lm_head.weight'), ir.vocab);
+  }
+  if (ir.lmHeadBias) {
+    const bias = weight(w, 'lm_head.bias');
+    logits = logits.map((v, i) => v + bias[i % ir.vocab]);
   }
   return Float32Array.from(logits);
 }

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expertLoadRows } from '../../src/report/charts.js';
+import { expertLoadRows, lossChart } from '../../src/report/charts.js';
 import { writeReport } from '../../src/report/run-report.js';
 import type { StepMetrics } from '../../src/train/metrics.js';
 
@@ -42,6 +42,18 @@ describe('moec report', () => {
     // Same metrics, same bytes.
     const again = await writeReport(run, join(dir, 'again.html'));
     expect(readFileSync(again.file!, 'utf8')).toBe(html);
+  });
+
+  it('plots the held-out eval_loss (moec train --eval-split) beside the training loss', async () => {
+    const run = join(dir, 'run-eval');
+    mkdirSync(run);
+    const m = metrics(20).map((x) => (x.step % 5 === 0 ? { ...x, eval_loss: x.ce + 0.3, eval_tokens: 999 } : x));
+    writeFileSync(join(run, 'metrics.jsonl'), m.map((x) => JSON.stringify(x)).join('\n') + '\n');
+    const r = await writeReport(run);
+    const html = readFileSync(r.file!, 'utf8');
+    expect(html).toContain('Training and held-out loss');
+    expect(html).toContain('eval loss (held out)');
+    expect(lossChart(m).data).toMatchObject({ values: expect.arrayContaining([{ step: 5, series: 'eval loss (held out)', value: m[4].ce + 0.3 }]) });
   });
 
   it('buckets long runs to at most 120 columns per layer', () => {

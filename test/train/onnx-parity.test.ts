@@ -2,7 +2,9 @@
  * Parity between the trained TensorFlow.js graph and its ONNX export: train the tiny spec a
  * few steps (wasm), export the checkpoint with `compileOnnx(ir, { weights: run })` (what
  * `moec compile --target onnx --weights run/` does), run onnxruntime on two sequences of the
- * demo text and compare the logits with the tfjs forward pass on the same ids.
+ * demo text and compare the logits with the tfjs forward pass on the same ids. The export routes
+ * per token (capacity is training-only, docs/semantics.md §Inference routing), so the tfjs side
+ * runs the same IR with capacity removed.
  * Tolerance: max |Δlogit| ≤ 1e-3 (both float32; measured ~1e-5).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -17,6 +19,8 @@ import { createTfjsModel } from '../../src/lower/tfjs/model.js';
 import { createVariables, disposeVariables } from '../../src/lower/tfjs/variables.js';
 import { runTraining } from '../../src/train/loop.js';
 import { buildTinyIR } from './tiny-model.js';
+import { inferenceRouting } from '../reference/cases.js';
+import { sequenceFeeds } from '../lower/onnx/helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'moec-parity-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -38,13 +42,12 @@ describe('trained checkpoint: ONNX export vs TensorFlow.js', () => {
     const ids = [bytes.slice(0, 32), bytes.slice(40, 72)];
 
     const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1 });
-    const feed = new ort.Tensor('int64', BigInt64Array.from(ids.flat().map(BigInt)), [2, 32]);
-    const onnxLogits = (await session.run({ input_ids: feed })).logits!.data as Float32Array;
+    const onnxLogits = (await session.run(sequenceFeeds(session, ids))).logits!.data as Float32Array;
     await session.release();
 
     const weights = readCheckpointWeights(run, ir).value!;
     const vars = createVariables(ir, weights);
-    const { model } = createTfjsModel(ir, vars);
+    const { model } = createTfjsModel(inferenceRouting(ir), vars);
     const input = tf.tensor2d(ids, [2, 32], 'int32');
     const { logits } = model.forward(input, { training: false });
     const tfLogits = logits.dataSync() as Float32Array;

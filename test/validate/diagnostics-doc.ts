@@ -19,6 +19,8 @@ const RANGES: [string, string][] = [
   ['MOE4', 'IR and analysis (MOE4xxx)'],
   ['MOE5', 'ONNX target (MOE5xxx)'],
   ['MOE6', 'TensorFlow.js target and training (MOE6xxx)'],
+  ['MOE7', 'Hugging Face interop and safetensors (MOE7xxx)'],
+  ['MOE8', 'Megatron-Core target (MOE8xxx)'],
   ['MOE9', 'CLI and I/O (MOE9xxx)'],
 ];
 

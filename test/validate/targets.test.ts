@@ -10,7 +10,7 @@ import { fakeSpans } from './fake-spans.js';
 
 function codes(targets: unknown, commandTargets?: Target[]): string[] {
   const spec: any = baseSpec();
-  spec.attention.rope = { scaling: 'yarn', factor: 4 };
+  spec.mtp = { depth: 1 };
   spec.train = { optimizer: { type: 'lion' }, precision: 'bf16' };
   if (targets !== undefined) spec.targets = targets;
   const { spans } = fakeSpans(spec);

@@ -6,29 +6,33 @@ import { wholeNumber } from '../options.js';
 export const defineCompile: DefineCommand = (program, wrap) => {
   program
     .command('compile')
-    .description('compile a spec to an ONNX model (onnxruntime, Triton) or a TensorFlow.js training graph')
+    .description('compile a spec to an ONNX model (onnxruntime, Triton), a TensorFlow.js training graph, or a Megatron-Core launch')
     .argument('<spec>', 'spec file (.moe, .moe.json, .moe.yaml)')
-    .addOption(new Option('-t, --target <target>', 'what to produce').choices(['onnx', 'tfjs']).default('onnx'))
-    .option('-o, --output <file>', 'output file (ONNX: model.onnx)')
+    .addOption(new Option('-t, --target <target>', 'what to produce').choices(['onnx', 'tfjs', 'megatron']).default('onnx'))
+    .option('-o, --output <path>', 'ONNX: a model folder (dir/: config.json, tokenizer, onnx/model.onnx) or one file (*.onnx); tfjs, megatron: a directory')
     .option('--seed <n>', 'weight-init seed (default: the spec\'s train.seed); ignored with --weights')
     .option('--weights <dir>', 'take weights from a training run or checkpoint directory instead of initializing them')
     .option('--adapter <dir>', 'merge the LoRA adapter of a `moec train` run (train.lora) into the weights: W + (alpha/rank)·A·B; without --weights, into the base the run was trained on')
     .option('--quantize <scheme>', 'weight storage for this export, replacing the spec\'s quantize block: fp16, bf16, int8, int8-channel, int4-block32, or per group experts=int4,attention=int8 (docs/onnx.md)')
     .addOption(new Option('--moe <dispatch>', 'ONNX MoE lowering: sparse standard ops, dense-masked, or com.microsoft.MoE where it fits').choices(['sparse', 'dense', 'fused']).default('sparse'))
+    .option('--variants <list>', 'ONNX folder: also write quantized variants, comma-separated: fp16, int8, q8, q4 (onnx/model_fp16.onnx, model_int8.onnx, model_quantized.onnx, model_q4.onnx)')
     .option('--triton <repo>', 'also write a Triton model repository: <repo>/<name>/config.pbtxt and <repo>/<name>/1/model.onnx')
     .option('--triton-max-batch <n>', 'Triton max_batch_size (default 8)', wholeNumber('--triton-max-batch'))
     .option('--triton-instances <n>', 'Triton instance count (default 1)', wholeNumber('--triton-instances'))
     .addOption(new Option('--triton-kind <kind>', 'Triton instance kind').choices(['cpu', 'gpu']).default('cpu'))
-    .option('--external-data', 'store initializers in <model>.onnx.data files even when the model is under 2 GB')
+    .option('--external-data', 'store initializers in <model>.onnx_data files even when the model is under 2 GB')
     .option('--external-threshold <bytes>', 'with external data: initializers of at least this many bytes move out (default 1024)', wholeNumber('--external-threshold'))
+    .option('--megatron <key=value>', 'megatron target: set a key of the spec\'s megatron block (nodes, gpus_per_node, data, tokenizer, ...); repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
     .addOption(new Option('-f, --format <format>', 'how to print diagnostics and the summary').choices(['pretty', 'json']).default('pretty'))
     .addHelpText(
       'after',
       '\nExamples:\n' +
+        '  moec compile specs/tiny.moe --target onnx -o tiny/ --variants fp16,q4\n' +
         '  moec compile specs/tiny.moe --target onnx -o tiny.onnx\n' +
         '  moec compile specs/tiny.moe -o tiny.onnx --weights runs/tiny --triton models\n' +
         '  moec compile specs/tiny.moe -o tiny-int4.onnx --weights runs/tiny --quantize int4-block32\n' +
         '  moec compile tuned.moe -o tuned.onnx --weights runs/base --adapter runs/tuned\n' +
+        '  moec compile specs/mixtral-8x7b.moe --target megatron -o launch/ --megatron data=/data/corpus_text_document\n' +
         '\nExit codes: 0 written, 1 errors (nothing written), 2 usage error.',
     )
     .action(
@@ -40,8 +44,9 @@ export const defineCompile: DefineCommand = (program, wrap) => {
 };
 
 export interface CompileOptions {
-  target: 'onnx' | 'tfjs';
+  target: 'onnx' | 'tfjs' | 'megatron';
   output?: string;
+  variants?: string;
   seed?: string;
   weights?: string;
   adapter?: string;
@@ -53,5 +58,7 @@ export interface CompileOptions {
   tritonKind: 'cpu' | 'gpu';
   externalData?: boolean;
   externalThreshold?: number;
+  /** `--megatron key=value` settings (megatron target). */
+  megatron: string[];
   format: 'pretty' | 'json';
 }

@@ -1,23 +1,33 @@
 /** `moec run` — definition only; the implementation is imported when the command runs. */
 import { Option } from 'commander';
 import type { DefineCommand } from '../define.js';
-import { wholeNumber } from '../options.js';
+import { decimal, wholeNumber } from '../options.js';
 
 export const defineRun: DefineCommand = (program, wrap) => {
   program
     .command('run')
-    .description('run a compiled ONNX model in onnxruntime: greedy generation from a prompt or token ids')
-    .argument('<model>', 'model.onnx written by `moec compile --target onnx`')
+    .description('run a compiled ONNX model in onnxruntime: generation with the KV cache from a prompt, token ids or a file of prompts')
+    .argument('<model>', 'a model folder (`moec compile -o dir/`) or a .onnx file')
     .option('-p, --prompt <text>', 'text prompt, encoded as UTF-8 bytes (byte-level vocabulary, vocab ≥ 256)')
     .option('--ids <ids>', 'prompt as comma-separated token ids, e.g. 1,2,3')
-    .option('-n, --max-new-tokens <n>', 'tokens to generate', wholeNumber('--max-new-tokens', 0), 16)
+    .option('--prompts <file>', 'one prompt per line (or .jsonl with a "prompt" or "text" field per line), run as one left-padded batch')
+    .option('-n, --max-new-tokens <n>', 'tokens to generate per prompt', wholeNumber('--max-new-tokens', 0), 16)
+    .option('--temperature <t>', 'sampling temperature; 0 = greedy (argmax)', decimal('--temperature', 0), 0)
+    .option('--top-k <k>', 'sample among the k most likely tokens (0 = all)', wholeNumber('--top-k', 0), 0)
+    .option('--top-p <p>', 'sample from the smallest set of tokens with probability ≥ p (1 = all)', decimal('--top-p', Number.MIN_VALUE, 1), 1)
+    .option('--seed <n>', 'seed of the sampling generator (same seed, same tokens)', wholeNumber('--seed', 0), 0)
+    .addOption(new Option('--variant <name>', 'model folder: load onnx/model_<variant>.onnx').choices(['fp16', 'int8', 'q8', 'q4']))
+    .option('--no-cache', 're-run the whole sequence for every token (the full-recompute baseline)')
     .option('--threads <n>', 'onnxruntime intra-op threads (default: onnxruntime decides)', wholeNumber('--threads', 1))
     .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
     .addHelpText(
       'after',
-      '\nEach step re-runs the whole sequence (the graph has no KV cache), so this shows a model working\n' +
-        'end to end rather than serving it. Examples:\n' +
-        '  moec run tiny.onnx --prompt "Hello" -n 32\n' +
+      '\nThe prompt is run once (prefill), then each new token is one step through the KV cache. Generation\n' +
+        'stops at the end-of-sequence id (the trainer\'s end-of-document token, when the vocabulary has one)\n' +
+        'or after --max-new-tokens. Examples:\n' +
+        '  moec run tiny/ --prompt "Hello" -n 32\n' +
+        '  moec run tiny/ --prompt "Once" --temperature 0.8 --top-p 0.95 --seed 7\n' +
+        '  moec run tiny/ --prompts prompts.txt --format json\n' +
         '  moec run tiny.onnx --ids 72,101,108 --format json',
     )
     .action(
@@ -31,7 +41,15 @@ export const defineRun: DefineCommand = (program, wrap) => {
 export interface RunOptions {
   prompt?: string;
   ids?: string;
+  prompts?: string;
   maxNewTokens: number;
+  temperature: number;
+  topK: number;
+  topP: number;
+  seed: number;
+  variant?: 'fp16' | 'int8' | 'q8' | 'q4';
+  /** false with --no-cache. */
+  cache: boolean;
   threads?: number;
   format: 'pretty' | 'json';
 }

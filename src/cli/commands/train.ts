@@ -1,7 +1,7 @@
 /** `moec train` — definition only; the implementation is imported when the command runs. */
 import { Option } from 'commander';
 import type { DefineCommand } from '../define.js';
-import { wholeNumber } from '../options.js';
+import { decimal, wholeNumber } from '../options.js';
 
 export const defineTrain: DefineCommand = (program, wrap) => {
   program
@@ -17,11 +17,13 @@ export const defineTrain: DefineCommand = (program, wrap) => {
     .option('--seed <n>', 'override train.seed (weights init, data order, jitter/dropout)', wholeNumber('--seed', 0))
     .option('--checkpoint-every <n>', 'override train.checkpoint_every', wholeNumber('--checkpoint-every', 1))
     .option('--keep <n>', 'keep only the newest n checkpoints (default: all)', wholeNumber('--keep', 1))
+    .option('--eval-split <fraction>', 'hold out this fraction of the data (its tail) and log eval_loss on it to metrics.jsonl', decimal('--eval-split', Number.MIN_VALUE, 0.9))
+    .option('--eval-every <n>', 'with --eval-split: evaluate every n steps and at the end (default: checkpoint_every)', wholeNumber('--eval-every', 1))
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'plain', 'none']).default('auto'))
     .addHelpText(
       'after',
       '\nExit codes: 0 trained to the last step, 1 errors (or the loss diverged), 130 interrupted (Ctrl-C; resumable).\n' +
-        'Examples:\n  moec train specs/tiny.moe --steps 100 --out runs/tiny\n  moec train --resume runs/tiny\n  moec report runs/tiny',
+        'Examples:\n  moec train specs/tiny.moe --steps 100 --out runs/tiny\n  moec train specs/tiny.moe --eval-split 0.05 --eval-every 20\n  moec train --resume runs/tiny\n  moec report runs/tiny',
     )
     .action(
       wrap(async (spec: string | undefined, options: TrainCommandOptions) => {
@@ -41,5 +43,7 @@ export interface TrainCommandOptions {
   seed?: number;
   checkpointEvery?: number;
   keep?: number;
+  evalSplit?: number;
+  evalEvery?: number;
   progress: 'auto' | 'bar' | 'plain' | 'none';
 }

@@ -1,7 +1,8 @@
 /**
  * CLI (`moec compile`): load the spec through the same pipeline as `moec check`, refuse to emit
  * when there are errors, compile to the chosen target, print diagnostics (stderr) and a summary
- * (stdout). Exit 0 written, 1 errors (nothing written), 2 usage.
+ * (stdout). Exit 0 written, 1 errors (nothing written), 2 usage. The megatron target has its
+ * own glue (src/lower/megatron/compile-command.ts).
  */
 import { performance } from 'node:perf_hooks';
 import type { CompileOptions } from '../commands/compile.js';
@@ -14,6 +15,7 @@ import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../main.js';
 import { onnxSummaryJson, renderOnnxSummary } from './summary.js';
 import { checkTfjsCompileMemory } from '../../lower/onnx/compile-memory.js';
 import { parseQuantizeOption, QUANTIZE_OPTION_FILE } from '../../spec/quantize-option.js';
+import { VARIANT_NAMES, type VariantName } from '../../lower/onnx/deploy/variants.js';
 
 const location = (d: Diagnostic) => (d.span ? { file: d.span.file, line: d.span.line, column: d.span.column } : {});
 
@@ -32,10 +34,30 @@ function report(options: CompileOptions, diagnostics: Diagnostic[], sources: Sou
   if (sorted.length) process.stderr.write(renderPretty(sorted, sources));
 }
 
+/** `-o x.onnx` is one model file; any other ONNX output is a model folder. */
+export const isModelFile = (output: string) => output.toLowerCase().endsWith('.onnx');
+
+function parseVariants(text: string): VariantName[] | string {
+  const names = text.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  if (names.length === 0) return 'no variant given';
+  const unknown = names.find((n) => !(VARIANT_NAMES as string[]).includes(n));
+  if (unknown !== undefined) return `\`${unknown}\` is not a variant (fp16, int8, q8, q4)`;
+  return [...new Set(names)] as VariantName[];
+}
+
 /** Usage problems that do not depend on the spec. */
-function checkUsage(options: CompileOptions): { diagnostics: Diagnostic[]; seed?: number } {
+function checkUsage(options: CompileOptions): { diagnostics: Diagnostic[]; seed?: number; variants?: VariantName[] } {
   const diagnostics: Diagnostic[] = [];
   let seed: number | undefined;
+  let variants: VariantName[] | undefined;
+  if (options.variants !== undefined) {
+    const parsed = parseVariants(options.variants);
+    if (typeof parsed === 'string') diagnostics.push(createDiagnostic('MOE5520', { args: { text: options.variants, reason: parsed } }));
+    else variants = parsed;
+    if (options.target === 'onnx' && options.output !== undefined && isModelFile(options.output)) {
+      diagnostics.push(createDiagnostic('MOE5521', { args: { output: options.output } }));
+    }
+  }
   if (options.seed !== undefined) {
     seed = Number(options.seed);
     if (!/^\d+$/.test(options.seed.trim()) || !Number.isSafeInteger(seed)) diagnostics.push(createDiagnostic('MOE5500', { args: { value: options.seed } }));
@@ -45,11 +67,11 @@ function checkUsage(options: CompileOptions): { diagnostics: Diagnostic[]; seed?
   }
   if (options.target === 'tfjs') {
     if (options.output === undefined) diagnostics.push(createDiagnostic('MOE5501', { args: { target: 'tfjs', triton: '' } }));
-    for (const [flag, set] of [['--quantize', options.quantize], ['--triton', options.triton], ['--external-data', options.externalData], ['--external-threshold', options.externalThreshold]] as const) {
+    for (const [flag, set] of [['--quantize', options.quantize], ['--triton', options.triton], ['--external-data', options.externalData], ['--external-threshold', options.externalThreshold], ['--variants', options.variants]] as const) {
       if (set !== undefined) diagnostics.push(createDiagnostic('MOE5503', { args: { option: flag } }));
     }
   }
-  return { diagnostics, seed };
+  return { diagnostics, seed, variants };
 }
 
 async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: number | undefined): Promise<{ diagnostics: Diagnostic[]; summary?: object; text?: string }> {
@@ -89,6 +111,10 @@ async function mergedWeights(ir: ModelIR, options: CompileOptions, seed: number 
 
 export async function runCompile(specFile: string, options: CompileOptions): Promise<number> {
   const started = performance.now();
+  if (options.target === 'megatron') {
+    const { runMegatronCompile } = await import('../../lower/megatron/compile-command.js');
+    return runMegatronCompile(specFile, options, (diagnostics, sources, summary) => report(options, diagnostics, sources, summary));
+  }
   const usage = checkUsage(options);
   const quantize = options.quantize !== undefined && options.target === 'onnx' ? parseQuantizeOption(options.quantize) : undefined;
   if (usage.diagnostics.length || quantize?.diagnostics.length) {
@@ -122,9 +148,12 @@ export async function runCompile(specFile: string, options: CompileOptions): Pro
     loadedWeights = m.value;
   }
   const { compileOnnx } = await import('../../lower/onnx/compile-onnx.js');
+  const file = options.output !== undefined && isModelFile(options.output);
   const r = await compileOnnx(ir, {
     loaded: loadedWeights,
-    out: options.output,
+    out: file ? options.output : undefined,
+    folder: file ? undefined : options.output,
+    variants: usage.variants,
     seed: usage.seed,
     weights: options.weights,
     moe: options.moe,

@@ -22,10 +22,16 @@ const shown = (p: string) => relative(process.cwd(), p) || p;
 
 export function renderOnnxSummary(name: string, s: CompileOnnxSummary, seconds: number): string {
   const out: string[] = [];
-  const files = s.model ?? s.triton?.model;
-  const where = s.model ? shown(s.model.path) : shown(s.triton!.dir);
-  out.push(`compiled ${name} → ${where} (${formatBytes(files?.totalBytes ?? 0)}) in ${seconds.toFixed(2)} s`);
+  const files = s.model ?? s.folder?.models[0]?.model ?? s.triton?.model;
+  const where = s.model ? shown(s.model.path) : s.folder ? shown(s.folder.dir) + '/' : shown(s.triton!.dir);
+  const total = s.folder ? s.folder.models.reduce((a, m) => a + m.model.totalBytes, 0) + s.folder.files.reduce((a, f) => a + f.bytes, 0) : files?.totalBytes ?? 0;
+  out.push(`compiled ${name} → ${where} (${formatBytes(total)}) in ${seconds.toFixed(2)} s`);
   for (const d of s.model?.data ?? []) out.push(`  external data  ${shown(d.path)} (${formatBytes(d.bytes)})`);
+  for (const m of s.folder?.models ?? []) {
+    const data = m.model.data.length ? ` + ${m.model.data.length} data file${m.model.data.length > 1 ? 's' : ''}` : '';
+    out.push(`  model          ${shown(m.model.path)} (${formatBytes(m.model.totalBytes)}${data}; ${m.variant === 'spec' ? 'the spec as written' : `variant ${m.variant}`})`);
+  }
+  if (s.folder) out.push(`  files          ${s.folder.files.map((f) => shown(f.path).split('/').pop()).join(', ')}`);
   out.push(`  parameters     ${count(s.params)}`);
   out.push(`  weights        ${s.weightsFrom}`);
   out.push(`  moe dispatch   ${s.metadata['moec.moe_dispatch']}`);
@@ -35,8 +41,8 @@ export function renderOnnxSummary(name: string, s: CompileOnnxSummary, seconds: 
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => '    ' + r.map((c, i) => (i === 1 || i === 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   out.push(line(header), ...rows.map(line));
-  const total = s.groups.reduce((a, g) => a + g.bytes, 0);
-  out.push(line(['total', count(s.params), '', formatBytes(total)]));
+  const groupBytes = s.groups.reduce((a, g) => a + g.bytes, 0);
+  out.push(line(['total', count(s.params), '', formatBytes(groupBytes)]));
   if (s.triton) out.push(`  triton         ${shown(s.triton.dir)} (config.pbtxt, 1/model.onnx)`);
   const phases = s.weightsFrom.startsWith('init')
     ? `graph with weight init ${((s.ms.weights + s.ms.emit) / 1000).toFixed(2)} s`
@@ -49,6 +55,12 @@ export function onnxSummaryJson(s: CompileOnnxSummary) {
   return {
     target: 'onnx',
     model: s.model && { path: s.model.path, bytes: s.model.bytes, data: s.model.data, totalBytes: s.model.totalBytes },
+    folder: s.folder && {
+      dir: s.folder.dir,
+      models: s.folder.models.map((m) => ({ variant: m.variant, path: m.model.path, bytes: m.model.bytes, data: m.model.data, totalBytes: m.model.totalBytes })),
+      files: s.folder.files,
+      ...(s.folder.genaiSkipped ? { genaiSkipped: s.folder.genaiSkipped } : {}),
+    },
     triton: s.triton && { dir: s.triton.dir, config: s.triton.config, model: s.triton.model.path },
     params: s.params,
     weights: s.weightsFrom,

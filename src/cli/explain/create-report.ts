@@ -11,6 +11,7 @@ import { createMemoryPlan, type MemoryPlan } from '../../analysis/memory.js';
 import { createCommPlan, type CommPlan } from '../../analysis/comms.js';
 import { createQuantSize, type QuantSize } from '../../analysis/quant-size.js';
 import { createLoraSummary, type LoraSummary } from '../../analysis/lora.js';
+import { createKvCachePlan, type KvCachePlan } from '../../analysis/kv-cache.js';
 
 export const ACTIVE_CONVENTION =
   'active = every non-expert parameter (embedding and LM head included) + top_k routed experts per MoE layer + shared experts; MTP modules excluded and reported apart';
@@ -54,12 +55,15 @@ export interface ExplainReport {
   quantized: QuantSize;
   /** Present when the spec has a train.lora block. */
   lora?: LoraSummary;
+  kvCache: KvCachePlan;
   diagnostics: Diagnostic[];
 }
 
 export function createExplainReport(ir: ModelIR, diagnostics: Diagnostic[] = []): ExplainReport {
   const p = countParams(ir);
-  const flops = countFlops(ir);
+  // Attention at the training sequence length, the length trainingPerStep counts tokens at: a
+  // long-context spec (DeepSeek-V3's YaRN 160K) trains at 4K.
+  const flops = countFlops(ir, ir.train.seqLen);
   const memory = createMemoryPlan(ir);
   const moe = ir.layers.find((l) => l.ffn.kind === 'moe')?.ffn;
   const a = ir.layers[0]?.attention;
@@ -98,6 +102,7 @@ export function createExplainReport(ir: ModelIR, diagnostics: Diagnostic[] = [])
     comms: createCommPlan(ir, memory),
     quantized: createQuantSize(ir),
     ...(ir.train.lora ? { lora: createLoraSummary(ir, memory) } : {}),
+    kvCache: createKvCachePlan(ir),
     diagnostics,
   };
 }

@@ -35,7 +35,7 @@ function flopsSection(r: ExplainReport): string {
     ['training per step', `${flops(f.trainingPerStep)} (${grouped(f.tokensPerStep)} tokens)`],
   ];
   if (f.mtpForward > 0) rows.push(['MTP forward per token (extra)', flops(f.mtpForward)]);
-  return `FLOPs (attention at context ${grouped(f.context)}, averaged over causal positions)\n${table(['', 'FLOPs'], rows)}`;
+  return `FLOPs (attention at sequence length ${grouped(f.context)}, averaged over causal positions)\n${table(['', 'FLOPs'], rows)}`;
 }
 
 function layoutSection(r: ExplainReport, ir: ModelIR): string {
@@ -116,6 +116,30 @@ function loraSection(r: ExplainReport): string {
   return `LoRA rank ${l.rank}, alpha ${l.alpha} (scale ${+l.scale.toFixed(4)}) on ${l.modules} projections (${l.targets.join(', ')}; layers ${formatLayerSet(l.layers)}), whole model\n${table(['', 'value', 'of base'], rows)}`;
 }
 
+function kvCacheSection(r: ExplainReport): string {
+  const k = r.kvCache;
+  const both = (elements: number) => `${bytes(elements * k.bytes.exported)} fp32 / ${bytes(elements * k.bytes.half)} 16-bit`;
+  const rows = [['exported cache (ONNX, full per-head K/V)', both(k.exported.perToken), both(k.exported.atContext)]];
+  if (k.exported.windowedAtContext !== k.exported.atContext) rows.push(['  windowed layers capped at their window', '', both(k.exported.windowedAtContext)]);
+  if (k.latent) rows.push(['MLA latent cache (kv_lora_rank + rope)', both(k.latent.perToken), both(k.latent.atContext)]);
+  let out = `KV cache at inference (one sequence; batch multiplies)
+${table(['', 'per token', `at context ${grouped(k.context)}`], rows)}`;
+  if (k.perDevice.length > 1 || r.parallel.tensor > 1 || r.parallel.context > 1) {
+    const dev = k.perDevice.map((s) => [
+      `stage ${s.stage}`,
+      String(s.layers),
+      both(s.perToken),
+      both(s.atContext),
+      ...(s.latentPerToken !== undefined ? [both(s.latentAtContext!)] : []),
+    ]);
+    const header = ['per device', 'layers', 'per token', 'at context', ...(k.latent ? ['latent at context'] : [])];
+    out += `
+${table(header, dev)}
+  tensor ranks split the heads (at least one kv head each), context ranks split the sequence`;
+  }
+  return out;
+}
+
 function tensorsSection(ir: ModelIR): string {
   const rows = ir.tensors.map((t) => [t.name, `[${t.shape.join(', ')}]`, t.group, t.quant.dtype, t.trainable ? '' : 'frozen']);
   return `Tensors (${ir.tensors.length})\n${table(['name', 'shape', 'group', 'dtype', ''], rows)}`;
@@ -127,7 +151,7 @@ export function renderText(r: ExplainReport, ir: ModelIR, withTensors = false): 
   const head =
     `${r.name}: vocab ${grouped(a.vocab)}, hidden ${a.hidden}, ${a.layers} layers (dense ${formatLayerSet(a.denseLayers)}; MoE ${formatLayerSet(a.moeLayers)}), context ${grouped(a.context)}\n` +
     `  ${a.attention}${experts}${a.tieEmbeddings ? '; tied embeddings' : ''}${a.mtpDepth ? `; MTP depth ${a.mtpDepth}` : ''}`;
-  const sections = [head, paramsSection(r), flopsSection(r), layoutSection(r, ir), memorySection(r), commsSection(r), quantSection(r)];
+  const sections = [head, paramsSection(r), flopsSection(r), layoutSection(r, ir), memorySection(r), commsSection(r), quantSection(r), kvCacheSection(r)];
   if (r.lora) sections.splice(5, 0, loraSection(r));
   if (withTensors) sections.push(tensorsSection(ir));
   return sections.join('\n\n') + '\n';

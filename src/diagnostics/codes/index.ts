@@ -4,6 +4,8 @@
  *   MOE1xxx syntax (lexer, parser, imports)   MOE2xxx schema (ajv)
  *   MOE3xxx semantic rules                    MOE4xxx IR and analysis (memory fit)
  *   MOE5xxx ONNX target                       MOE6xxx TensorFlow.js target and training
+ *   MOE75xx safetensors and HF checkpoint directories
+ *   MOE8xxx Megatron-Core target
  *   MOE9xxx CLI and I/O
  */
 import { syntaxCodes } from './syntax.js';
@@ -12,7 +14,9 @@ import { semanticCodes } from './semantic.js';
 import { analysisCodes } from './analysis.js';
 import { onnxCodes } from './onnx.js';
 import { tfjsCodes } from './tfjs.js';
+import { megatronCodes } from './megatron.js';
 import { cliCodes } from './cli.js';
+import { safetensorsCodes } from './safetensors.js';
 
 export const diagnosticTable = {
   ...syntaxCodes,
@@ -21,7 +25,9 @@ export const diagnosticTable = {
   ...analysisCodes,
   ...onnxCodes,
   ...tfjsCodes,
+  ...megatronCodes,
   ...cliCodes,
+  ...safetensorsCodes,
 } as const;
 
 export type DiagnosticCode = keyof typeof diagnosticTable;

@@ -11,12 +11,13 @@ export const onnxCodes = defineCodes({
     title: 'YaRN rope scaling is not lowered to ONNX',
     message: 'rope scaling "yarn" is not implemented by the ONNX target; the model runs with unscaled rotary embeddings',
     hint: 'use rope scaling "linear" or "none" for ONNX export, or expect different logits past the original context',
+    retired: 'the ONNX target lowers YaRN exactly as transformers computes it (src/ir/rope.ts), so there is nothing to warn about',
   },
   MOE5001: {
     severity: 'warning',
     title: 'fused MoE does not fit; sparse dispatch used',
     message: 'com.microsoft.MoE cannot express this MoE block ({reasons}); emitting the sparse standard-op dispatch instead',
-    hint: 'the fused op needs softmax scoring with norm_topk, no groups, no score bias, no capacity drop, swiglu/silu/relu fp32 experts',
+    hint: 'the fused op needs softmax scoring with norm_topk, no groups, no score bias, swiglu/silu/relu fp32 experts',
   },
   MOE5002: {
     severity: 'warning',
@@ -29,6 +30,13 @@ export const onnxCodes = defineCodes({
     title: 'int8 activations need per-tensor or per-channel int8 weights',
     message: 'groups {groups} store blocked int8 weights, which MatMulInteger cannot take; those linears dequantize their weights and compute in fp32',
     hint: 'use granularity channel for int8 weights with int8 activations',
+  },
+  // MOE5020–MOE5099: the deployable decoder (KV cache, inference routing; onnx-deploy).
+  MOE5020: {
+    severity: 'warning',
+    title: 'capacity applies to training only',
+    message: 'capacity_factor {factor} with overflow drop applies to training only (layers {layers}); the exported model routes every token to its top-{topK} experts and never drops one',
+    hint: 'at inference a token\'s output must not depend on the rest of the batch (docs/semantics.md §Inference routing); expect logits to differ from the training forward pass wherever training would have dropped a token',
   },
   // MOE5500–MOE5999: compile glue, output files, Triton, `moec run` (deployment engineer).
   MOE5500: {
@@ -110,6 +118,49 @@ export const onnxCodes = defineCodes({
     title: 'compile may exhaust free memory',
     message: 'compiling `{name}` needs about {need} of memory; only {free} is free now',
     hint: 'close other programs, or expect swapping',
+  },
+  // MOE5520–MOE5599: the model folder, `moec run` with the cache, `moec eval` (onnx-deploy).
+  MOE5520: {
+    severity: 'error',
+    title: 'unknown model variant',
+    message: '`--variants {text}`: {reason}',
+    hint: 'variants are fp16, int8, q8 and q4 (transformers.js dtypes), comma-separated, e.g. --variants fp16,q4',
+  },
+  MOE5521: {
+    severity: 'error',
+    title: 'variants need a model folder',
+    message: '`--variants` writes onnx/model_<variant>.onnx beside onnx/model.onnx, so it needs a folder output, not `{output}`',
+    hint: 'give -o a directory (e.g. -o tiny/), or compile each quantization into its own .onnx file with a quantize block in the spec',
+  },
+  MOE5522: {
+    severity: 'warning',
+    title: 'no genai_config.json for this model',
+    message: 'genai_config.json was not written: {reason}',
+    hint: 'transformers.js and onnxruntime load the folder as it is; onnxruntime-genai needs keys and values of one width',
+  },
+  MOE5523: {
+    severity: 'error',
+    title: 'cannot read the prompts file',
+    message: '`--prompts {path}`: {reason}',
+    hint: 'give a UTF-8 text file with one prompt per line, or .jsonl lines like {"prompt": "…"}',
+  },
+  MOE5524: {
+    severity: 'warning',
+    title: 'model without a KV cache',
+    message: '`{path}` has no past_key_values inputs (a full-sequence model): every new token re-runs the whole sequence',
+    hint: 'recompile with `moec compile <spec> --target onnx -o <dir>/` for the cached decoder',
+  },
+  MOE5525: {
+    severity: 'error',
+    title: 'nothing to evaluate',
+    message: 'the evaluation data holds {tokens} token(s); scoring needs at least 2',
+    hint: 'pass more text with --data',
+  },
+  MOE5526: {
+    severity: 'error',
+    title: 'cannot evaluate this run directory',
+    message: '`{path}`: {reason}',
+    hint: 'pass the spec with --spec, or evaluate a compiled model (moec compile <spec> -o dir/ --weights <run>)',
   },
   // MOE5620–MOE5639: export-time overrides (`--quantize`).
   MOE5620: {

@@ -4,7 +4,7 @@
  *
  * Ranges follow the check files in src/validate/checks/: 31xx attention, 32xx experts and
  * router, 33xx layer selections, 34xx parallel layout, 35xx quantization, 36xx training,
- * 37xx settings a target cannot honour.
+ * 37xx settings a target cannot honour, 38xx router losses and their mapping to other engines.
  */
 import { defineCodes } from './entry.js';
 
@@ -67,6 +67,21 @@ export const semanticCodes = defineCodes({
   MOE3416: { severity: 'warning', title: 'ZeRO without data parallelism', message: 'zero {zero} with data 1: there are no data-parallel ranks to shard over' },
   MOE3417: { severity: 'warning', title: 'expert parallelism without MoE', message: 'parallel.{key} {value} has no effect: the model has no MoE layers' },
   MOE3418: { severity: 'error', title: 'batch not divisible into micro-batches', message: 'train.batch {batch} is not divisible by micro_batch {micro_batch} × data {data} = {per}: each data-parallel rank must get whole micro-batches' },
+
+  // 3420–3449 what real models compute (issue 8 §1): MLA exclusions, YaRN, activation and norm options
+  MOE3420: { severity: 'error', title: 'attention option not available with MLA', message: 'attention.{key} {value} cannot be used with mla: {why}' },
+  MOE3421: { severity: 'warning', title: 'YaRN key without yarn scaling', message: 'rope.{key} has no effect with scaling {scaling}: it is a YaRN parameter' },
+  MOE3422: { severity: 'warning', title: 'YaRN factor disagrees with the contexts', message: 'rope.factor {factor} ≠ context {context} / original_context {original} = {ratio}: transformers v5 uses factor, v4 uses the ratio' },
+  MOE3423: { severity: 'warning', title: 'clamped_swiglu key on another activation', message: '{block}.{key} has no effect with activation {activation}: it belongs to clamped_swiglu' },
+  MOE3424: { severity: 'warning', title: 'norm bias with rmsnorm', message: 'norm.bias has no effect with rmsnorm: RMSNorm has no bias' },
+  MOE3425: { severity: 'warning', title: 'YaRN beta_fast below beta_slow', message: 'rope.beta_fast {fast} < beta_slow {slow}: the ramp between extrapolated and interpolated frequencies runs backwards' },
+  MOE3426: { severity: 'warning', title: 'YaRN mscale ignored', message: 'rope.mscale {mscale} has no effect: {why}' },
+  // 38xx router losses and their mapping to other engines (src/validate/checks/router.ts, src/interop/router-losses.ts)
+  MOE3801: { severity: 'warning', title: 'aux_loss_type without aux_loss', message: 'router.aux_loss_type {type} has no effect: aux_loss is 0, so there is no balance loss' },
+  MOE3802: { severity: 'warning', title: 'drop_policy without drops', message: 'router.drop_policy {policy} has no effect: {why}' },
+  MOE3810: { severity: 'error', title: 'router setting not expressible in the target', message: '{target} cannot express router.{key} {value}: {why}' },
+  MOE3811: { severity: 'warning', title: 'router setting differs in the target', message: '{target}: router.{key} {value} is emitted as {emitted}, which differs: {why}' },
+  MOE3812: { severity: 'info', title: 'router coefficient converted for the target', message: '{target}: router.{key} {value} is emitted as {emitted}: {why}' },
 
   // 35xx quantization
   MOE3501: { severity: 'error', title: 'block does not divide the dimension', message: 'quantize.{group}.block {block} does not divide {dim_name} {dim}, the input dimension of {tensors}' },

@@ -30,6 +30,7 @@ export const tfjsCodes = defineCodes({
     title: 'RoPE scaling not applied',
     message: 'rope scaling `{scaling}` is not applied by the TensorFlow.js target; positions use plain RoPE',
     hint: 'context-extension scaling matters only past the trained context; remove `scaling` to silence this warning',
+    retired: 'the TensorFlow.js target applies YaRN exactly as transformers computes it (src/ir/rope.ts), in the forward pass and its gradient',
   },
   MOE6004: {
     severity: 'warning',
@@ -53,6 +54,13 @@ export const tfjsCodes = defineCodes({
     severity: 'error',
     title: 'weights do not match the model',
     message: 'weight `{name}` {reason}',
+  },
+  // MOE6020–MOE6029: router losses in the trainer (src/lower/tfjs/balance-loss.ts).
+  MOE6020: {
+    severity: 'warning',
+    title: 'micro-step not a multiple of the rank micro-batch',
+    message: 'a training micro-step holds {rows} sequences (batch / grad_accum), not a multiple of parallel.micro_batch {micro_batch}: the balance loss and z-loss average over the whole micro-step instead of per data-parallel micro-batch',
+    hint: 'make train.batch / train.grad_accum a multiple of parallel.micro_batch (Megatron: batch = micro_batch × data × grad_accum)',
   },
   // MOE6500–MOE6999: training loop, data, checkpoints, report (src/train, src/checkpoint, src/report).
   MOE6500: {
@@ -193,6 +201,19 @@ export const tfjsCodes = defineCodes({
     title: 'resuming with changed settings',
     message: 'resuming `{path}` with a spec whose non-architecture settings differ from the run\'s (spec hash {found} → {expected})',
     hint: 'training continues with this spec\'s settings; the run will not reproduce an uninterrupted one',
+  },
+  // MOE6580–MOE6599: the held-out split of `moec train` (onnx-deploy).
+  MOE6580: {
+    severity: 'error',
+    title: 'held-out split too small or too large',
+    message: '--eval-split {fraction} of {tokens} tokens leaves {held} held-out and {train} training tokens; scoring needs 2 held-out tokens and training one sample of seq_len + 1 = {needed}',
+    hint: 'pass more data with --data, or change --eval-split (a fraction in (0, 1), e.g. 0.05)',
+  },
+  MOE6581: {
+    severity: 'error',
+    title: 'resumed run with another held-out split',
+    message: 'cannot resume `{path}` with --eval-split {given}: the run holds out {recorded} of its data, and the training tokens would differ',
+    hint: 'resume without --eval-split (the run keeps its split), or start a new run',
   },
   // MOE6600–MOE6799: fine-tuning — LoRA, --init-from, adapters, tokenizers, fine-tuning data (issue 11).
   MOE6600: {

@@ -3,19 +3,15 @@
  * Layout: x [batch, seq, hidden] → q [batch, heads, seq, headDim]. GQA never materialises
  * repeated keys: q is viewed as [batch, kvHeads, heads/kvHeads, seq, headDim] and k, v as
  * [batch, kvHeads, 1, seq, headDim], so MatMul broadcasting gives query head j the kv head
- * floor(j / (heads/kvHeads)). The causal (and sliding-window) mask is an additive [seq, seq]
- * tensor of 0 / −inf built once per window size in emit-model.
+ * floor(j / (heads/kvHeads)). Keys and values go through `env.kv` (the KV cache, attention-env.ts)
+ * after RoPE, so `seq` of the keys is the total length; the additive mask [batch, 1, seq, total]
+ * (causal, sliding window, padding) comes from the env too.
  */
 import type { AttentionIR } from '../../ir/types.js';
+import type { AttentionEnv } from './attention-env.js';
 import { floatParam, linearMaybeBias, type EmitContext } from './linear.js';
-import { rmsNorm } from './norm.js';
-import { applyRope, ropeTables, type RopeCache } from './rope.js';
-
-export interface AttentionEnv {
-  rope: RopeCache;
-  /** Additive mask [seq, seq] for a window size (undefined = full causal). */
-  mask: (window?: number) => string;
-}
+import { projectHeads } from './qkv-projection.js';
+import { applyRope, ropeTables } from './rope.js';
 
 /** [batch, seq, n·d] → [batch, n, seq, d]. */
 export function splitHeads(ctx: EmitContext, x: string, n: number, d: number): string {
@@ -23,7 +19,7 @@ export function splitHeads(ctx: EmitContext, x: string, n: number, d: number): s
 }
 
 /**
- * softmax(scores + mask)·v for scores [..., seq, seq]; with sinks (one logit per head, shaped
+ * softmax(scores + mask)·v for scores [..., seq, total]; with sinks (one logit per head, shaped
  * to broadcast over scores' leading dims) joining the softmax denominator only.
  */
 export function attend(ctx: EmitContext, scores: string, v: string, mask: string, sinks?: { name: string; shape: number[] }): string {
@@ -49,11 +45,7 @@ export function attention(ctx: EmitContext, env: AttentionEnv, x: string, p: str
   return b.scope(p, () => {
     const { heads, kvHeads, headDim: d } = a;
     const rep = heads / kvHeads;
-    const proj = (name: string, n: number): string => {
-      let t = b.reshape(linearMaybeBias(ctx, x, `${p}.${name}_proj`), [0, 0, n, d]);
-      if (a.qkNorm && name !== 'v') t = rmsNorm(ctx, t, `${p}.${name}_norm.weight`, ctx.ir.norm.eps);
-      return b.transpose(t, [0, 2, 1, 3]);
-    };
+    const proj = (name: 'q' | 'k' | 'v', n: number): string => b.transpose(projectHeads(ctx, x, p, name, n, a), [0, 2, 1, 3]);
     let q = proj('q', heads);
     let k = proj('k', kvHeads);
     const v = proj('v', kvHeads);
@@ -62,25 +54,14 @@ export function attention(ctx: EmitContext, env: AttentionEnv, x: string, p: str
       q = applyRope(ctx, q, t, d);
       k = applyRope(ctx, k, t, d);
     }
+    const cached = env.kv(k, v); // [batch, kvHeads, total, d]
     const q5 = b.reshape(q, [0, kvHeads, rep, -1, d]);
-    const k5 = b.unsqueeze(k, [2]);
-    const v5 = b.unsqueeze(v, [2]);
-    const scores = b.mul(b.matmul(q5, b.transpose(k5, [0, 1, 2, 4, 3])), b.f32([1 / Math.sqrt(d)]));
+    const k5 = b.unsqueeze(cached.k, [2]);
+    const v5 = b.unsqueeze(cached.v, [2]);
+    const scores = b.mul(b.matmul(q5, b.transpose(k5, [0, 1, 2, 4, 3])), b.f32([a.scale]));
     const sinks = a.sinks ? { name: `${p}.sinks`, shape: [1, kvHeads, rep, 1, 1] } : undefined;
-    const out = attend(ctx, scores, v5, env.mask(a.window), sinks); // [batch, kvHeads, rep, seq, d]
+    const out = attend(ctx, scores, v5, b.unsqueeze(env.mask(a.window), [1]), sinks); // [batch, kvHeads, rep, seq, d]
     const merged = mergeHeads(ctx, b.reshape(out, [0, heads, -1, d]), heads, d);
     return linearMaybeBias(ctx, merged, `${p}.o_proj`);
   });
 }
-
-/** Additive causal mask [seq, seq] (0 where key ≤ query and, with a window, query − key < window). */
-export function causalMask(ctx: EmitContext, positions: string, window?: number): string {
-  const b = ctx.b;
-  return b.scope(window ? `mask_w${window}` : 'mask', () => {
-    const diff = b.sub(b.unsqueeze(positions, [1]), b.unsqueeze(positions, [0])); // query − key
-    let allowed = b.op('GreaterOrEqual', [diff, b.i64([0], [])]);
-    if (window) allowed = b.op('And', [allowed, b.op('Less', [diff, b.i64([window], [])])]);
-    return b.op('Where', [allowed, b.f32([0]), b.f32([-Infinity])]);
-  });
-}
-

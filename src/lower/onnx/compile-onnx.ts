@@ -1,8 +1,11 @@
 /**
  * ONNX target — `moec compile --target onnx`: resolved IR → weights (seeded init, or a
- * checkpoint's) → emitOnnxModel → metadata → atomic write (+ a Triton repository). Everything
- * the file records is a function of the inputs (spec, seed or checkpoint contents, options),
- * so identical inputs give byte-identical files.
+ * checkpoint's) → emitOnnxModel → metadata → atomic write: one model file (`-o model.onnx`), or
+ * the model folder stock clients load (`-o dir/`: deploy/write-folder.ts, with quantized
+ * variants), plus a Triton repository on request. Files and folder hold the KV-cache graph; the
+ * Triton repository holds the full-sequence graph (its stateless dynamic batching has no cache to
+ * carry between requests). Everything written is a function of the inputs (spec, seed or
+ * checkpoint contents, options), so identical inputs give byte-identical files.
  *
  * metadata_props (read back by `moec run` and by anyone auditing a deployed model):
  *   moec.name, moec.spec_sha256 (the spec file's), moec.architecture_sha256 (what the weights
@@ -14,11 +17,13 @@
 import { performance } from 'node:perf_hooks';
 import type onnxProto from 'onnx-proto';
 import { readCheckpointWeights, readManifest } from '../../checkpoint/index.js';
-import { hasErrors, type Diagnostic, type Result } from '../../diagnostics/diagnostic.js';
+import { createDiagnostic, hasErrors, type Diagnostic, type Result } from '../../diagnostics/diagnostic.js';
 import type { ModelIR } from '../../ir/types.js';
 import { VERSION } from '../../version.js';
 import { LazyInitWeights } from '../../weights/lazy-weights.js';
 import { checkCompileMemory, type HostMemory } from './compile-memory.js';
+import { writeModelFolder, type FolderWritten } from './deploy/write-folder.js';
+import { withVariant, type VariantName } from './deploy/variants.js';
 import { emitOnnxModel } from './emit-model.js';
 import type { MoeDispatch } from './moe-block.js';
 import { fusedMisfitReason } from './moe-fused.js';
@@ -27,8 +32,12 @@ import { writeTritonRepository, type TritonOptions, type TritonWritten } from '.
 import { writeOnnxModel, type WriteModelOptions, type WrittenModel } from './write-model.js';
 
 export interface CompileOnnxOptions extends Omit<WriteModelOptions, 'onProgress'> {
-  /** Output model file. At least one of `out` and `triton` is needed. */
+  /** Output model file. At least one of `out`, `folder` and `triton` is needed. */
   out?: string;
+  /** Output model folder (config.json, tokenizer, onnx/model.onnx, …). */
+  folder?: string;
+  /** Quantized variants to add to the folder (onnx/model_<suffix>.onnx). */
+  variants?: VariantName[];
   /** Init seed (default: the spec's train.seed). Ignored with `weights`. */
   seed?: number;
   /** A run directory (follows `latest`) or a checkpoint directory (docs/checkpoint.md). */
@@ -48,6 +57,7 @@ export interface CompileOnnxOptions extends Omit<WriteModelOptions, 'onProgress'
 
 export interface CompileOnnxSummary {
   model?: WrittenModel;
+  folder?: FolderWritten;
   triton?: TritonWritten;
   /** Parameters in the emitted graph (MTP modules are training-only and excluded). */
   params: number;
@@ -125,9 +135,21 @@ export async function compileOnnx(ir: ModelIR, options: CompileOnnxOptions): Pro
   const t1 = performance.now();
 
   const dispatch = options.moe ?? 'sparse';
-  const model: onnxProto.onnx.IModelProto = emitOnnxModel(ir, loaded.value.weights, { moe: dispatch, diagnostics });
-  const meta = modelMetadata(ir, loaded.value.meta, dispatch, groups, options.quantizeOption);
-  model.metadataProps = meta.map(([key, value]) => ({ key, value }));
+  const weights = loaded.value.weights;
+  const weightsMeta = loaded.value.meta;
+  let warned = false;
+  let emitMs = 0;
+  // Lowering warnings are the same for every graph of one spec: collected from the first only.
+  // Graphs are emitted when written, so one is in memory at a time.
+  const emit = (target: ModelIR, cache = true): onnxProto.onnx.IModelProto => {
+    const start = performance.now();
+    const model = emitOnnxModel(target, weights, { moe: dispatch, diagnostics: warned ? [] : diagnostics, cache });
+    warned = true;
+    model.metadataProps = modelMetadata(target, weightsMeta, dispatch, sizeByGroup(target), target === ir ? options.quantizeOption : undefined).map(([key, value]) => ({ key, value }));
+    emitMs += performance.now() - start;
+    return model;
+  };
+  const meta = modelMetadata(ir, weightsMeta, dispatch, groups, options.quantizeOption);
   const t2 = performance.now();
 
   const write: WriteModelOptions = {
@@ -141,20 +163,32 @@ export async function compileOnnx(ir: ModelIR, options: CompileOnnxOptions): Pro
     groups,
     weightsFrom: loaded.value.from,
     metadata: Object.fromEntries(meta),
-    ms: { weights: t1 - t0, emit: t2 - t1, write: 0 },
+    ms: { weights: t1 - t0, emit: 0, write: 0 },
   };
   if (options.out !== undefined) {
-    const written = await writeOnnxModel(model, options.out, write);
+    const written = await writeOnnxModel(emit(ir), options.out, write);
     diagnostics.push(...written.diagnostics);
     if (!written.value) return { value: undefined, diagnostics };
     summary.model = written.value;
   }
+  if (options.folder !== undefined) {
+    const models = [
+      { variant: 'spec' as const, emit: () => emit(ir) },
+      ...(options.variants ?? []).map((v) => ({ variant: v, emit: () => emit(withVariant(ir, v)) })),
+    ];
+    const written = await writeModelFolder(options.folder, ir, models, write);
+    diagnostics.push(...written.diagnostics);
+    if (!written.value) return { value: undefined, diagnostics };
+    if (written.value.genaiSkipped) diagnostics.push(createDiagnostic('MOE5522', { args: { reason: written.value.genaiSkipped } }));
+    summary.folder = written.value;
+  }
   if (options.triton !== undefined) {
-    const repo = await writeTritonRepository(options.triton, ir.name, ir.vocab, model, { ...write, ...options.tritonOptions });
+    const repo = await writeTritonRepository(options.triton, ir.name, ir.vocab, emit(ir, false), { ...write, ...options.tritonOptions });
     diagnostics.push(...repo.diagnostics);
     if (!repo.value) return { value: undefined, diagnostics };
     summary.triton = repo.value;
   }
-  summary.ms.write = performance.now() - t2;
+  summary.ms.emit = emitMs;
+  summary.ms.write = performance.now() - t2 - emitMs;
   return { value: summary, diagnostics };
 }

@@ -7,9 +7,10 @@
  * int4 rows are packed two codes per byte (low nibble first, unsigned, zero point 8 when
  * symmetric) and unpacked in-graph with BitwiseAnd / BitShift.
  * A tied LM head reuses the same initializers (dequantized whole; ORT folds that at load).
+ * `lm_head.bias` (Phi-3.5-MoE), when the IR has it, is added to the logits, tied or not.
  */
 import { DT, rawBytes } from './graph-builder.js';
-import { linear, tensorOf, weightOf, type EmitContext } from './linear.js';
+import { floatParam, linear, linearMaybeBias, tensorOf, weightOf, type EmitContext } from './linear.js';
 import { packNibbles, quantizeMatrix, toBFloat16, toFloat16 } from './quantize.js';
 
 const EMBED = 'embed_tokens.weight';
@@ -86,9 +87,11 @@ export function createEmbedding(ctx: EmitContext): { embed: (ids: string) => str
   return {
     embed: (ids) => ctx.b.scope('embed_tokens', () => tab.rows(ids)),
     head: (h) =>
-      ctx.b.scope('lm_head', () =>
-        ctx.ir.tieEmbeddings ? ctx.b.matmul(h, ctx.b.transpose(tab.rows(), [1, 0])) : linear(ctx, h, 'lm_head.weight'),
-      ),
+      ctx.b.scope('lm_head', () => {
+        if (!ctx.ir.tieEmbeddings) return linearMaybeBias(ctx, h, 'lm_head');
+        const logits = ctx.b.matmul(h, ctx.b.transpose(tab.rows(), [1, 0]));
+        return ctx.ir.lmHeadBias ? ctx.b.add(logits, floatParam(ctx, 'lm_head.bias')) : logits;
+      }),
   };
 }
 

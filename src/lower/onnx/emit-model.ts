@@ -2,6 +2,8 @@
  * ONNX lowering — the whole decoder LM from the resolved IR (docs/semantics.md §Decoder):
  * input_ids [batch, seq] (int64, dynamic) → token embedding → per layer
  * h += Attn(Norm(h)); h += FFN(Norm(h)) → final norm → LM head → logits [batch, seq, vocab].
+ * By default with the KV-cache interface (decoder-interface.ts: attention_mask, position_ids,
+ * past_key_values.* in, present.* out); `cache: false` gives the full-sequence graph.
  * Default-domain opset 21 (blocked DequantizeLinear, INT4, Gelu) and com.microsoft 1 when
  * MatMulNBits or MoE is used; IR version 10. MTP modules are training-only and not emitted.
  * The output is a pure function of (ir, weights, options): no clocks, no random names.
@@ -10,10 +12,12 @@
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { ModelIR } from '../../ir/types.js';
 import { VERSION } from '../../version.js';
-import { attention, causalMask, type AttentionEnv } from './attention.js';
+import { attention } from './attention.js';
+import { createDecoderEnv } from './attention-env.js';
+import { decoderInterface, INPUT_IDS, LOGITS } from './decoder-interface.js';
 import { createEmbedding } from './embedding.js';
 import { ffn } from './ffn.js';
-import { DT, GraphBuilder, onnx, type ModelProto, type OperatorSetIdProto, type ValueInfoProto } from './graph-builder.js';
+import { GraphBuilder, onnx, type ModelProto, type OperatorSetIdProto } from './graph-builder.js';
 import type { EmitContext } from './linear.js';
 import { mlaAttention } from './mla.js';
 import { moeBlock, type MoeDispatch } from './moe-block.js';
@@ -30,11 +34,8 @@ export interface EmitOptions {
   opset?: number;
   /** Warnings found while lowering (e.g. fused MoE falling back to sparse) are appended here. */
   diagnostics?: Diagnostic[];
-}
-
-function valueInfo(name: string, elemType: number, dims: (number | string)[]): ValueInfoProto {
-  const dim = dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
-  return { name, type: { tensorType: { elemType, shape: { dim } } } };
+  /** KV-cache interface (default true); false: input_ids → logits over whole sequences. */
+  cache?: boolean;
 }
 
 export function emitOnnxModel(ir: ModelIR, weights: Map<string, Float32Array>, options: EmitOptions = {}): ModelProto {
@@ -44,24 +45,14 @@ export function emitOnnxModel(ir: ModelIR, weights: Map<string, Float32Array>, o
   const diagnostics = checkLowering(ir, dispatch);
   options.diagnostics?.push(...diagnostics);
 
-  const ids = 'input_ids';
+  const cache = options.cache ?? true;
   const emb = createEmbedding(ctx);
-  let h = emb.embed(ids);
-  const positions = b.scope('positions', () =>
-    b.op('Range', [b.i64([0], []), b.squeeze(b.shape(ids, 1, 2), [0]), b.i64([1], [])]),
-  );
-  const masks = new Map<number, string>();
-  const env: AttentionEnv = {
-    rope: { positions: b.scope('positions', () => b.cast(positions, DT.FLOAT)), tables: new Map() },
-    mask: (window) => {
-      const key = window ?? 0;
-      if (!masks.has(key)) masks.set(key, causalMask(ctx, positions, window));
-      return masks.get(key)!;
-    },
-  };
+  let h = emb.embed(INPUT_IDS);
+  const decoder = createDecoderEnv(ctx, cache);
   for (const layer of ir.layers) {
     const p = `layers.${layer.index}`;
     const a = layer.attention;
+    const env = decoder.forLayer(layer.index);
     const normed = modelNorm(ctx, h, `${p}.input_norm`);
     const attn = a.kind === 'mla' ? mlaAttention(ctx, env, normed, `${p}.attn`, a) : attention(ctx, env, normed, `${p}.attn`, a);
     h = b.scope(p, () => b.add(h, attn));
@@ -71,7 +62,8 @@ export function emitOnnxModel(ir: ModelIR, weights: Map<string, Float32Array>, o
     h = b.scope(p, () => b.add(h, out));
   }
   const logits = emb.head(modelNorm(ctx, h, 'norm'));
-  b.op('Identity', [logits], {}, { names: ['logits'] });
+  b.op('Identity', [logits], {}, { names: [LOGITS] });
+  const io = decoderInterface(ir, cache);
 
   const opsetImport: OperatorSetIdProto[] = [{ domain: '', version: options.opset ?? DEFAULT_OPSET }];
   for (const domain of [...b.domains].sort()) opsetImport.push({ domain, version: 1 });
@@ -84,8 +76,8 @@ export function emitOnnxModel(ir: ModelIR, weights: Map<string, Float32Array>, o
       name: ir.name,
       node: b.nodes,
       initializer: b.initializers,
-      input: [valueInfo(ids, DT.INT64, ['batch', 'seq'])],
-      output: [valueInfo('logits', DT.FLOAT, ['batch', 'seq', ir.vocab])],
+      input: io.inputs,
+      output: io.outputs,
     },
   });
 }

@@ -1,8 +1,10 @@
 /**
  * ONNX output — external data planning. ONNX protobufs cannot exceed 2 GB, so large models keep
- * their big initializers in side files (`<model>.onnx.data`, then `.data.1`, `.data.2` …) that
+ * their big initializers in side files (`<model>.onnx_data`, then `_data_1`, `_data_2` …) that
  * the model references by location/offset/length (the ONNX external-data convention that
- * onnxruntime loads). This file only decides the layout and rewrites the tensor protos; the bytes
+ * onnxruntime loads). The names are Optimum's and the ones transformers.js fetches
+ * (`getExternalDataChunkNames` in src/utils/model-loader.js: `${file}_data`, `${file}_data_${i}`).
+ * This file only decides the layout and rewrites the tensor protos; the bytes
  * are written by write-model.ts. Nothing here mutates the caller's model.
  */
 import onnxProto from 'onnx-proto';
@@ -58,7 +60,15 @@ export function wantsExternal(model: IModelProto, mode: ExternalMode): boolean {
 }
 
 export function shardName(modelBase: string, index: number): string {
-  return index === 0 ? `${modelBase}.data` : `${modelBase}.data.${index}`;
+  return index === 0 ? `${modelBase}_data` : `${modelBase}_data_${index}`;
+}
+
+/** The shard index of `file` if it is one of `modelBase`'s data shards, else undefined. */
+export function shardIndex(modelBase: string, file: string): number | undefined {
+  if (file === `${modelBase}_data`) return 0;
+  const prefix = `${modelBase}_data_`;
+  if (!file.startsWith(prefix) || !/^[1-9]\d*$/.test(file.slice(prefix.length))) return undefined;
+  return Number(file.slice(prefix.length));
 }
 
 /**

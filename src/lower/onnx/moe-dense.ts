@@ -1,7 +1,6 @@
 /**
  * ONNX lowering — the dense-masked MoE baseline: every expert runs on every token and its
- * output is weighted by a [T, E] gate matrix that is zero outside the token's top-k (and for
- * dropped assignments). Correct but E/K times the expert FLOPs of the sparse dispatch; kept
+ * output is weighted by a [T, E] gate matrix that is zero outside the token's top-k. Correct but E/K times the expert FLOPs of the sparse dispatch; kept
  * for the benchmark and as a debugging option (`moe: 'dense'`).
  */
 import type { MoeIR } from '../../ir/types.js';
@@ -14,7 +13,7 @@ export function denseExperts(ctx: EmitContext, x: string, routing: Routing, p: s
   const b = ctx.b;
   const E = moe.experts;
   return b.scope(`${p}.dense`, () => {
-    const w = routing.keep ? b.op('Where', [routing.keep, routing.w, b.f32([0])]) : routing.w;
+    const w = routing.w;
     const shape = b.concat([b.shape(x, 0, 1), b.i64([E])], 0);
     const zeros = b.op('ConstantOfShape', [shape], { value: b.tensorValue(DT.FLOAT, [1], new Uint8Array(4)) });
     // Top-k indices are distinct within a row, so this scatter has no duplicate targets.

@@ -4,9 +4,11 @@
  * warning (MOE5001). The CPU kernel (ORT 1.30, ONNX-NOTES.md) takes router logits, selects
  * top-k, and with normalize_routing_weights=1 weights the choices by a softmax over the top-k
  * logits — equal to softmax scores renormalized over the top-k (norm_topk). It supports only
- * interleaved SwiGLU (swiglu_fusion=1, FC1 rows alternating gate/up) and no FC3, and its GELU
- * is the tanh approximation, so: softmax + norm_topk, no groups, no score bias, no capacity
- * drop, activation swiglu / silu / relu, fp32 experts. `scaling` is folded into FC2.
+ * interleaved SwiGLU (swiglu_fusion=1, FC1 rows alternating gate/up; with activation_alpha,
+ * activation_beta and swiglu_limit it is gpt-oss's clamped SwiGLU, contrib_ops/cpu/moe/moe_utils.cc
+ * ApplySwiGLUActivation) and no FC3, and its GELU is the tanh approximation, so: softmax +
+ * norm_topk, no groups, no score bias, activation swiglu / clamped_swiglu / silu / relu, fp32
+ * experts (capacity is training-only, never lowered). `scaling` is folded into FC2.
  * Weight layout: fc1 [E, fc1_out, hidden], fc2 [E, hidden, ffn] (each expert's W transposed).
  */
 import type { MoeIR, QuantIR } from '../../ir/types.js';
@@ -19,8 +21,7 @@ export function fusedMisfitReason(moe: MoeIR, experts: QuantIR): string | undefi
   if (!r.normTopK) return 'norm_topk false';
   if (r.groups > 1) return 'group-limited routing';
   if (r.biasUpdate > 0) return 'aux-loss-free score bias';
-  if (r.capacityFactor !== undefined && r.overflow === 'drop') return 'capacity drop';
-  if (!['swiglu', 'silu', 'relu'].includes(moe.expert.activation)) return `activation ${moe.expert.activation}`;
+  if (!['swiglu', 'clamped_swiglu', 'silu', 'relu'].includes(moe.expert.activation)) return `activation ${moe.expert.activation}`;
   if (experts.dtype !== 'fp32') return `${experts.dtype} experts`;
   return undefined;
 }
@@ -65,7 +66,8 @@ function stackBias(ctx: EmitContext, names: string[][], scale = 1): Float32Array
 export function fusedExperts(ctx: EmitContext, x: string, p: string, moe: MoeIR): string {
   const b = ctx.b;
   const E = moe.experts;
-  const gated = moe.expert.activation === 'swiglu';
+  const clamped = moe.expert.activation === 'clamped_swiglu';
+  const gated = moe.expert.activation === 'swiglu' || clamped;
   const ex = (e: number, proj: string, kind = 'weight'): string => `${p}.experts.${e}.${proj}.${kind}`;
   const experts = Array.from({ length: E }, (_, e) => e);
   return b.scope(`${p}.fused`, () => {
@@ -90,7 +92,12 @@ export function fusedExperts(ctx: EmitContext, x: string, p: string, moe: MoeIR)
       activation_type: moe.expert.activation,
       normalize_routing_weights: 1,
     };
-    if (gated) Object.assign(attrs, { swiglu_fusion: 1, activation_alpha: f(1), activation_beta: f(0), swiglu_limit: f(3.4e38) });
+    // The kernel computes g·sigmoid(alpha·g)·(u + beta) with g = min(gate, limit), u = clip(up, ±limit):
+    // plain SwiGLU is alpha 1, beta 0, no limit; gpt-oss's clamped SwiGLU is its own alpha, beta 1, limit.
+    if (gated) {
+      const [alpha, beta, limit] = clamped ? [moe.expert.swigluAlpha!, 1, moe.expert.swigluLimit!] : [1, 0, 3.4e38];
+      Object.assign(attrs, { activation_type: 'swiglu', swiglu_fusion: 1, activation_alpha: f(alpha), activation_beta: f(beta), swiglu_limit: f(limit) });
+    }
     return b.op('MoE', inputs, attrs, { domain: 'com.microsoft' });
   });
 }

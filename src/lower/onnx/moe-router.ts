@@ -2,12 +2,9 @@
  * ONNX lowering — MoE routing (docs/semantics.md §MoE block, steps 1–7), shared by the sparse,
  * dense-masked and fused dispatches. Input x [T, hidden] (tokens flattened over the batch).
  * Output: idx [T, K] int64 expert ids (TopK breaks ties toward the lower index, as the
- * semantics require), w [T, K] float routing weights, and — when capacity drops — keep [T, K]
- * bool, false for assignments past their expert's capacity.
- * Capacity order (GShard): assignments flattened k-major (all first choices in token order,
- * then all second choices, …); an exclusive CumSum of the one-hot [T·K, E] gives each
- * assignment's position within its expert, compared to C = ceil(cf · T · K / E) computed in
- * double precision from the dynamic T.
+ * semantics require) and w [T, K] float routing weights.
+ * Routing is per token: capacity and token dropping are training-only (docs/semantics.md
+ * §Inference routing), so a token's output never depends on the other tokens of the batch.
  */
 import type { MoeIR } from '../../ir/types.js';
 import { DT } from './graph-builder.js';
@@ -16,7 +13,6 @@ import { floatParam, linearMaybeBias, type EmitContext } from './linear.js';
 export interface Routing {
   idx: string;
   w: string;
-  keep?: string;
   /** Router probabilities [T, E] (softmax or sigmoid scores), for the fused op. */
   logits: string;
 }
@@ -44,20 +40,6 @@ function groupLimited(ctx: EmitContext, sel: string, moe: MoeIR): string {
   return b.reshape(masked, [0, moe.experts]);
 }
 
-function capacityKeep(ctx: EmitContext, x: string, idx: string, moe: MoeIR): string {
-  const b = ctx.b;
-  const r = moe.router;
-  const E = moe.experts;
-  const flat = b.unsqueeze(kMajor(ctx, idx), [1]); // [A, 1]
-  const onehot = b.cast(b.op('Equal', [flat, b.i64(Array.from({ length: E }, (_, e) => e), [1, E])]), DT.INT32);
-  const before = b.op('CumSum', [onehot, b.i64([0], [])], { exclusive: 1 }); // [A, E]
-  const pos = b.op('GatherElements', [before, flat], { axis: 1 }); // [A, 1]
-  const tokens = b.cast(b.shape(x, 0, 1), DT.DOUBLE);
-  const cap = b.op('Ceil', [b.div(b.mul(b.mul(tokens, b.f64(r.capacityFactor!)), b.f64(r.topK)), b.f64(E))]);
-  const keepFlat = b.op('Less', [pos, b.cast(cap, DT.INT32)]); // [A, 1]
-  return b.transpose(b.reshape(keepFlat, [r.topK, -1]), [1, 0]); // [T, K]
-}
-
 export function route(ctx: EmitContext, x: string, p: string, moe: MoeIR): Routing {
   const b = ctx.b;
   const r = moe.router;
@@ -70,8 +52,7 @@ export function route(ctx: EmitContext, x: string, p: string, moe: MoeIR): Routi
     let w = b.op('GatherElements', [s, idx], { axis: 1 });
     if (r.normTopK) w = b.div(w, b.add(b.op('ReduceSum', [w, b.i64([-1])], { keepdims: 1 }), b.f32([1e-20])));
     if (r.scaling !== 1) w = b.mul(w, b.f32([r.scaling]));
-    const drops = r.capacityFactor !== undefined && r.overflow === 'drop';
-    return { idx, w, keep: drops ? capacityKeep(ctx, x, idx, moe) : undefined, logits };
+    return { idx, w, logits };
   });
 }
 

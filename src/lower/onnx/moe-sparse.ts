@@ -1,12 +1,11 @@
 /**
  * ONNX lowering — sparse MoE dispatch with standard ops: each expert runs only on the tokens
  * routed to it (docs/onnx-graph.md §MoE dispatch).
- *   1. Assignments a = k·T + t (k-major), expert e[a]; dropped assignments (over capacity) get
- *      the sentinel expert E so they sort after every real expert.
+ *   1. Assignments a = k·T + t (k-major), expert e[a] (routing is per token: no capacity drops).
  *   2. TopK(ascending) over e as float sorts the assignments by expert: perm [A].
  *   3. Per-expert counts (one-hot ReduceSum) → segment ends by CumSum; expert e's tokens are
  *      Slice(perm mod T)[start_e : end_e] → Gather x → FFN_e → [n_e, hidden].
- *   4. Concat the expert outputs (plus zeros for the dropped segment) in sorted order, gather
+ *   4. Concat the expert outputs in sorted order, gather
  *      them back by the inverse permutation (ScatterElements with distinct indices — never a
  *      scatter-add with duplicates, which ORT computes wrongly under threads), weight each
  *      assignment, and sum the K choices of each token (Split into K contiguous blocks → Sum).
@@ -20,10 +19,8 @@ import { kMajor, type Routing } from './moe-router.js';
 export function sparseExperts(ctx: EmitContext, x: string, routing: Routing, p: string, moe: MoeIR): string {
   const b = ctx.b;
   const E = moe.experts;
-  const H = ctx.ir.hidden;
   return b.scope(`${p}.dispatch`, () => {
-    let expert = kMajor(ctx, routing.idx); // [A] int64
-    if (routing.keep) expert = b.op('Where', [kMajor(ctx, routing.keep), expert, b.i64([E], [])]);
+    const expert = kMajor(ctx, routing.idx); // [A] int64
     const weight = b.unsqueeze(kMajor(ctx, routing.w), [1]); // [A, 1]
     const count = b.shape(expert); // [1] = A
     const [, perm] = b.opN('TopK', [b.cast(expert, DT.FLOAT), count], { axis: 0, largest: 0, sorted: 1 }, { outputs: 2 });
@@ -41,12 +38,6 @@ export function sparseExperts(ctx: EmitContext, x: string, routing: Routing, p: 
         return b.op('Gather', [x, seg], { axis: 0 });
       });
       outputs.push(ffn(ctx, rows, `${p}.experts.${e}`, moe.expert));
-    }
-    if (routing.keep) {
-      // Dropped assignments sit at the end of the sorted order: they contribute zeros.
-      const dropped = b.sub(count, b.slice(ends, 0, E - 1, E));
-      const shape = b.concat([dropped, b.i64([H])], 0);
-      outputs.push(b.op('ConstantOfShape', [shape], { value: b.tensorValue(DT.FLOAT, [1], new Uint8Array(4)) }));
     }
     const sorted = b.concat(outputs, 0); // [A, hidden] in sorted order
     const positions = b.op('Range', [b.i64([0], []), b.squeeze(count, [0]), b.i64([1], [])]);

@@ -2,7 +2,8 @@
  * ONNX lowering — normalizations (docs/semantics.md §Decoder). RMSNorm is emitted as the
  * Pow/ReduceMean/Add/Sqrt/Div/Mul chain that onnxruntime fuses into its
  * SimplifiedLayerNormalization kernel; LayerNorm is the standard LayerNormalization op
- * (opset 17) with population variance, as the semantics say.
+ * (opset 17) with population variance, as the semantics say; without a bias the op's optional
+ * bias input is left out.
  */
 import { f } from './graph-builder.js';
 import { floatParam, type EmitContext } from './linear.js';
@@ -16,15 +17,17 @@ export function rmsNorm(ctx: EmitContext, x: string, weight: string, eps: number
   return b.mul(b.div(x, denom), floatParam(ctx, weight));
 }
 
-/** LayerNorm over the last axis with weight and bias. */
-export function layerNorm(ctx: EmitContext, x: string, weight: string, bias: string, eps: number): string {
-  return ctx.b.op('LayerNormalization', [x, floatParam(ctx, weight), floatParam(ctx, bias)], { axis: -1, epsilon: f(eps) });
+/** LayerNorm over the last axis with weight and, unless absent (DBRX), bias (an optional input of the op). */
+export function layerNorm(ctx: EmitContext, x: string, weight: string, bias: string | undefined, eps: number): string {
+  const inputs = [x, floatParam(ctx, weight)];
+  if (bias) inputs.push(floatParam(ctx, bias));
+  return ctx.b.op('LayerNormalization', inputs, { axis: -1, epsilon: f(eps) });
 }
 
 /** The model's norm (rmsnorm or layernorm) with tensors `<prefix>.weight` (+ `.bias`). */
 export function modelNorm(ctx: EmitContext, x: string, prefix: string): string {
-  const { type, eps } = ctx.ir.norm;
+  const { type, eps, bias } = ctx.ir.norm;
   return ctx.b.scope(prefix, () =>
-    type === 'layernorm' ? layerNorm(ctx, x, `${prefix}.weight`, `${prefix}.bias`, eps) : rmsNorm(ctx, x, `${prefix}.weight`, eps),
+    type === 'layernorm' ? layerNorm(ctx, x, `${prefix}.weight`, bias ? `${prefix}.bias` : undefined, eps) : rmsNorm(ctx, x, `${prefix}.weight`, eps),
   );
 }

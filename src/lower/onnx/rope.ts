@@ -1,10 +1,12 @@
 /**
  * ONNX lowering — rotary position embeddings, rotate-half convention (GPT-NeoX / HF Llama;
- * docs/semantics.md §Attention). The cos/sin tables [seq, dim/2] are computed in-graph from
- * the dynamic positions and shared by every layer with the same rope settings.
- * `scaling linear` divides positions by `factor` (HF "linear" scaling); YaRN is not lowered
- * (emit-model reports a warning) and runs as unscaled RoPE.
+ * docs/semantics.md §RoPE). The cos/sin tables [batch, 1, seq, dim/2] are computed in-graph
+ * from the positions (position_ids, so each row of a left-padded batch has its own) and shared
+ * by every layer with the same rope settings; the 1 broadcasts over heads. Angles are
+ * `pos · inv_freq` (float32, as transformers computes them), then cos and sin times the
+ * attention factor. `inv_freq` (linear and YaRN scaling included) comes from src/ir/rope.ts.
  */
+import { ropeCosSinFactor, ropeInvFreq } from '../../ir/rope.js';
 import type { RopeIR } from '../../ir/types.js';
 import type { EmitContext } from './linear.js';
 
@@ -14,25 +16,26 @@ export interface RopeTables {
   dim: number;
 }
 
-/** Per-model cache: positions (float [seq]) and tables by rope settings. */
+/** Per-model cache: positions (float [batch | 1, seq]) and tables by rope settings. */
 export interface RopeCache {
   positions: string;
   tables: Map<string, RopeTables>;
 }
 
 export function ropeTables(ctx: EmitContext, cache: RopeCache, rope: RopeIR): RopeTables {
-  const key = `${rope.theta}|${rope.dim}|${rope.scaling}|${rope.factor}`;
+  const key = JSON.stringify(rope);
   const found = cache.tables.get(key);
   if (found) return found;
   const b = ctx.b;
   const tables = b.scope('rope', () => {
     const half = rope.dim / 2;
-    // inv_freq[i] = theta^(−2i/dim), computed in double then stored as float32.
-    const invFreq = Float32Array.from({ length: half }, (_, i) => Math.pow(rope.theta, (-2 * i) / rope.dim));
-    let pos = b.unsqueeze(cache.positions, [1]); // [seq, 1]
-    if (rope.scaling === 'linear' && rope.factor !== 1) pos = b.div(pos, b.f32([rope.factor]));
-    const angles = b.mul(pos, b.f32(invFreq, [1, half])); // [seq, half]
-    return { cos: b.op('Cos', [angles]), sin: b.op('Sin', [angles]), dim: rope.dim };
+    // Computed in double, stored as float32.
+    const invFreq = Float32Array.from(ropeInvFreq(rope));
+    const pos = b.unsqueeze(cache.positions, [-1]); // [b, seq, 1]
+    const angles = b.unsqueeze(b.mul(pos, b.f32(invFreq, [1, half])), [1]); // [b, 1, seq, half]
+    const factor = ropeCosSinFactor(rope);
+    const scaled = (t: string): string => (factor === 1 ? t : b.mul(t, b.f32([factor])));
+    return { cos: scaled(b.op('Cos', [angles])), sin: scaled(b.op('Sin', [angles])), dim: rope.dim };
   });
   cache.tables.set(key, tables);
   return tables;

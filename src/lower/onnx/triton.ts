@@ -5,6 +5,8 @@
  * With max_batch_size > 0 Triton owns the batch dimension, so the tensors are declared without
  * it: input_ids [-1] (the sequence), logits [-1, vocab]. Requests with the same sequence length
  * are batched together (Triton batches equal shapes unless ragged batching is configured).
+ * The repository holds the full-sequence graph (emitOnnxModel `cache: false`): dynamic batching
+ * of stateless requests has no place to keep a KV cache between them.
  */
 import { join } from 'node:path';
 import type onnxProto from 'onnx-proto';

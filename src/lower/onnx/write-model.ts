@@ -16,7 +16,7 @@ import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs
 import { basename, dirname, join, resolve } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { createDiagnostic, type Result } from '../../diagnostics/diagnostic.js';
-import { DEFAULT_EXTERNAL_THRESHOLD, DEFAULT_SHARD_BYTES, planExternalData, wantsExternal, type DataShard, type ExternalMode } from './external-data.js';
+import { DEFAULT_EXTERNAL_THRESHOLD, DEFAULT_SHARD_BYTES, planExternalData, shardIndex, wantsExternal, type DataShard, type ExternalMode } from './external-data.js';
 
 export interface WriteModelOptions {
   /** 'auto' (default): external data only when the model would not fit a 2 GB protobuf. */
@@ -72,8 +72,8 @@ async function removeDeadTemps(dir: string, base: string): Promise<void> {
 async function staleShards(dir: string, base: string, keep: number): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(dir)) {
-    const m = entry === `${base}.data` ? 0 : entry.startsWith(`${base}.data.`) ? Number(entry.slice(base.length + 6)) : NaN;
-    if (Number.isInteger(m) && m >= keep) out.push(join(dir, entry));
+    const m = shardIndex(base, entry);
+    if (m !== undefined && m >= keep) out.push(join(dir, entry));
   }
   return out;
 }

@@ -72,21 +72,26 @@ export function attention(
   eps: number,
 ): tf.Tensor {
   const [b, s] = x.shape as number[];
-  const split = (t: tf.Tensor, heads: number) => tf.reshape(t, [b!, s!, heads, a.headDim]);
-  let q = split(linear(x, get(`${p}.q_proj.weight`), opt(`${p}.q_proj.bias`)), a.heads);
-  let k = split(linear(x, get(`${p}.k_proj.weight`), opt(`${p}.k_proj.bias`)), a.kvHeads);
-  const v = split(linear(x, get(`${p}.v_proj.weight`), opt(`${p}.v_proj.bias`)), a.kvHeads);
-  if (a.qkNorm) {
-    q = rmsNorm(q, get(`${p}.q_norm.weight`), eps);
-    k = rmsNorm(k, get(`${p}.k_norm.weight`), eps);
-  }
+  // transformers' order (olmoe/modular_olmoe.py OlmoeAttention.forward; qwen3 for per-head):
+  // x·W (+b) → full-width norm → clamp ±clip_qkv → per-head view → per-head norm.
+  const project = (name: 'q' | 'k' | 'v', heads: number): tf.Tensor => {
+    const normed = name !== 'v' && a.qkNorm !== 'none';
+    let t = linear(x, get(`${p}.${name}_proj.weight`), opt(`${p}.${name}_proj.bias`));
+    if (normed && a.qkNorm === 'full') t = rmsNorm(t, get(`${p}.${name}_norm.weight`), eps);
+    if (a.clipQkv !== undefined) t = tf.clipByValue(t, -a.clipQkv, a.clipQkv);
+    t = tf.reshape(t, [b!, s!, heads, a.headDim]);
+    return normed && a.qkNorm === 'head' ? rmsNorm(t, get(`${p}.${name}_norm.weight`), eps) : t;
+  };
+  let q = project('q', a.heads);
+  let k = project('k', a.kvHeads);
+  const v = project('v', a.kvHeads);
   if (a.rope.dim > 0) {
-    const tables = ropeTables(s!, a.rope.dim, a.rope);
+    const tables = ropeTables(s!, a.rope);
     q = applyRope(q, a.rope.dim, tables);
     k = applyRope(k, a.rope.dim, tables);
   }
   const out = attentionCore(q, k, v, {
-    scale: 1 / Math.sqrt(a.headDim),
+    scale: a.scale,
     window: a.window,
     sinks: a.sinks ? get(`${p}.sinks`) : undefined,
   });

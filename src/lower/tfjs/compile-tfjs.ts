@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createDiagnostic, type Diagnostic, type Result } from '../../diagnostics/diagnostic.js';
-import type { ModelIR } from '../../ir/types.js';
+import type { DenseIR, FfnIR, ModelIR } from '../../ir/types.js';
 import { initWeights } from '../../weights/init-weights.js';
 import { fileHandler } from './artifact-io.js';
 import { silenceCpuBanner } from './backend.js';
@@ -20,6 +20,12 @@ function tensorsUnder(ir: ModelIR, prefix: string): TensorSpec[] {
     .filter((t) => !t.mtp && t.name.startsWith(`${prefix}.`))
     // Buffers (router.score_bias) are non-trainable weights: model.fit must not optimise them.
     .map((t) => ({ name: t.name.slice(prefix.length + 1), shape: [...t.shape], ...(t.trainable ? {} : { trainable: false }) }));
+}
+
+/** A dense layer's FFN settings for the layer config (serialised into model.json). */
+function ffnConfig(f: DenseIR): FfnIR {
+  const { kind: _kind, ...rest } = f;
+  return rest;
 }
 
 /** The functional LayersModel for `ir` (weights zero until set). Input: int32 ids [batch, seq]. */
@@ -36,14 +42,16 @@ export function buildLayersModel(ir: ModelIR, seed = ir.train.seed): tf.LayersMo
     const x = norm(`${p}.post_attn_norm`).apply(h) as tf.SymbolicTensor;
     const f = layer.ffn;
     const block = f.kind === 'dense'
-      ? new MoecFfn({ name: `${p}.mlp`, ffn: { ffn: f.ffn, activation: f.activation, bias: f.bias }, tensors: tensorsUnder(ir, `${p}.mlp`) })
-      : new MoecMoE({ name: `${p}.moe`, moe: f, seed: seed + layer.index, tensors: tensorsUnder(ir, `${p}.moe`) });
+      ? new MoecFfn({ name: `${p}.mlp`, ffn: ffnConfig(f), tensors: tensorsUnder(ir, `${p}.mlp`) })
+      : new MoecMoE({ name: `${p}.moe`, moe: f, seed: seed + layer.index, rankSequences: ir.parallel.microBatch, tensors: tensorsUnder(ir, `${p}.moe`) });
     h = tf.layers.add({ name: `${p}.ffn_residual` }).apply([h, block.apply(x) as tf.SymbolicTensor]) as tf.SymbolicTensor;
   }
   const final = norm('norm').apply(h) as tf.SymbolicTensor;
+  const head = new MoecLmHead({ name: 'lm_head', vocab: ir.vocab, tensors: tensorsUnder(ir, 'lm_head') });
+  // Tied: the embedding layer gives the logits; the head layer then only adds lm_head.bias, if any.
   const logits = ir.tieEmbeddings
-    ? (embedding.apply(final) as tf.SymbolicTensor)
-    : (new MoecLmHead({ name: 'lm_head', vocab: ir.vocab, tensors: tensorsUnder(ir, 'lm_head') }).apply(final) as tf.SymbolicTensor);
+    ? ir.lmHeadBias ? (head.apply(embedding.apply(final)) as tf.SymbolicTensor) : (embedding.apply(final) as tf.SymbolicTensor)
+    : (head.apply(final) as tf.SymbolicTensor);
   return tf.model({ inputs: ids, outputs: logits, name: ir.name });
 }
 

@@ -14,6 +14,7 @@ import { mlaAttention } from './mla.js';
 import { moeBlock, type DispatchMode } from './moe-block.js';
 import { modelNorm } from './norm.js';
 import type { RoutingPlan } from './router.js';
+import type { GlobalCounts } from './balance-loss.js';
 
 export interface DecoderContext {
   ir: ModelIR;
@@ -23,6 +24,12 @@ export interface DecoderContext {
   /** Base seed for jitter and dropout noise in training. */
   seed: number;
   dispatch: DispatchMode;
+  /** 1 = real token, 0 = padding, [batch·seq] row-major; absent = every token real. */
+  valid?: Uint8Array;
+  /** Sequences per data-parallel rank's micro-batch (parallel.micro_batch): the balance groups. */
+  rankSequences: number;
+  /** Per MoE layer index: earlier micro-batches' counts (aux_loss_type global). */
+  global?: ReadonlyMap<number, GlobalCounts>;
 }
 
 export interface LayerOutput {
@@ -30,6 +37,7 @@ export interface LayerOutput {
   /** The layer's scaled load-balancing terms (MoE layers with non-zero coefficients). */
   aux?: tf.Tensor;
   z?: tf.Tensor;
+  balanceCounts?: Float64Array;
   plan?: RoutingPlan;
 }
 
@@ -51,31 +59,33 @@ export function embedTokens(c: DecoderContext, ids: tf.Tensor): tf.Tensor {
 export function decoderLayer(layer: LayerIR, h: tf.Tensor, c: DecoderContext): LayerOutput {
   const { ir, get, opt } = c;
   const p = `layers.${layer.index}`;
-  const norm = (x: tf.Tensor, name: string) => modelNorm(ir.norm.type, ir.norm.eps, x, get, `${p}.${name}`);
+  const norm = (x: tf.Tensor, name: string) => modelNorm(ir.norm.type, ir.norm.eps, x, get, `${p}.${name}`, opt);
   const a = layer.attention;
   const attnIn = norm(h, 'input_norm');
   const attnOut = a.kind === 'mla'
-    ? mlaAttention(a, attnIn, get, opt, `${p}.attn`, ir.norm.eps)
+    ? mlaAttention(a, attnIn, get, opt, `${p}.attn`)
     : attention(a, attnIn, get, opt, `${p}.attn`, ir.norm.eps);
   const h1 = tf.add(h, dropout(attnOut, c, layer.index, 1));
   const x = norm(h1, 'post_attn_norm');
   const f = layer.ffn;
   if (f.kind === 'dense') {
-    return { h: tf.add(h1, dropout(ffn(f.activation, x, get, opt, `${p}.mlp`), c, layer.index, 2)) };
+    return { h: tf.add(h1, dropout(ffn(f, x, get, opt, `${p}.mlp`), c, layer.index, 2)) };
   }
   const [b, s, hidden] = x.shape as number[];
   const moe = moeBlock(f, tf.reshape(x, [b! * s!, hidden!]), get, opt, `${p}.moe`, {
     training: c.training,
     seed: noiseSeed(c.seed, layer.index, 3),
     dispatch: c.dispatch,
+    layout: { sequences: b!, valid: c.valid, rankSequences: c.rankSequences },
+    global: c.global?.get(layer.index),
   });
   const out = dropout(tf.reshape(moe.y, [b!, s!, hidden!]), c, layer.index, 4);
-  return { h: tf.add(h1, out), aux: moe.aux, z: moe.z, plan: moe.plan };
+  return { h: tf.add(h1, out), aux: moe.aux, z: moe.z, balanceCounts: moe.balanceCounts, plan: moe.plan };
 }
 
-/** Logits [B, S, V] = Norm_final(h) · lm_head (tied: · embed_tokensᵀ). */
+/** Logits [B, S, V] = Norm_final(h) · lm_head (tied: · embed_tokensᵀ) (+ lm_head.bias, Phi-3.5-MoE). */
 export function lmHead(c: DecoderContext, h: tf.Tensor): tf.Tensor {
-  const x = modelNorm(c.ir.norm.type, c.ir.norm.eps, h, c.get, 'norm');
+  const x = modelNorm(c.ir.norm.type, c.ir.norm.eps, h, c.get, 'norm', c.opt);
   const w = c.ir.tieEmbeddings ? tf.transpose(c.get('embed_tokens.weight')) : c.get('lm_head.weight');
-  return linear(x, w);
+  return linear(x, w, c.opt('lm_head.bias'));
 }

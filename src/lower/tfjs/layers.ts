@@ -12,8 +12,9 @@
  * `<layer name>/<rest of the IR name>`, e.g. `layers.1.moe/experts.3.up_proj.weight` for the IR
  * tensor `layers.1.moe.experts.3.up_proj.weight`. The layers run the same code as the
  * training graph (decoder.ts and its parts), so predict equals TfjsModel.forward.
- * MoecMoE adds its load-balancing terms (aux + z, training only) with addLoss, so model.fit
- * optimises the same loss as `moec train` (cross-entropy via `lmLoss` + aux + z):
+ * MoecMoE adds its router losses (balance + z, training only) with addLoss, so model.fit
+ * optimises the same loss as `moec train` (cross-entropy via `lmLoss` + aux + z); each fit
+ * batch is one micro-batch (aux_loss_type global sees that batch alone), every token is real:
  *   model.compile({ optimizer: tf.train.adam(1e-3), loss: lmLoss }); predict() batches by 32
  * unless told otherwise, which changes MoE capacity: pass `batchSize`.
  */
@@ -46,6 +47,22 @@ interface BaseConfig {
   tensors: TensorSpec[];
 }
 
+/**
+ * The IR's enum values that contain `_`. tf.loadLayersModel camel-cases every string in a
+ * layer config (tfjs-layers serialization_utils `convertPythonicToTs`), so a loaded config
+ * says `clampedSwiglu`, `top2Sum`, `noDrop`; they are put back before the layer runs.
+ */
+const SNAKE_VALUES = new Map(['clamped_swiglu', 'top2_sum', 'no_drop'].map((v) => [v.replace(/_+(\w)/g, (_m, c: string) => c.toUpperCase()), v]));
+
+function restoreSnakeValues<T>(value: T): T {
+  if (typeof value === 'string') return (SNAKE_VALUES.get(value) ?? value) as T;
+  if (Array.isArray(value)) return value.map(restoreSnakeValues) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'name' ? v : restoreSnakeValues(v)])) as T;
+  }
+  return value;
+}
+
 /** A layer whose weights are IR tensors under its name; `get` resolves full IR names. */
 abstract class MoecLayer<C extends BaseConfig> extends tf.layers.Layer {
   protected readonly cfg: C;
@@ -53,7 +70,7 @@ abstract class MoecLayer<C extends BaseConfig> extends tf.layers.Layer {
 
   constructor(cfg: C & LayerArgs) {
     super(cfg);
-    this.cfg = cfg;
+    this.cfg = restoreSnakeValues(cfg);
   }
 
   override build(): void {
@@ -109,7 +126,7 @@ export class MoecNorm extends MoecLayer<BaseConfig & { normType: 'rmsnorm' | 'la
     return s;
   }
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => modelNorm(this.cfg.normType, this.cfg.eps, single(inputs), this.get, this.name));
+    return tf.tidy(() => modelNorm(this.cfg.normType, this.cfg.eps, single(inputs), this.get, this.name, this.opt));
   }
 }
 
@@ -122,7 +139,7 @@ export class MoecAttention extends MoecLayer<BaseConfig & { attention: Attention
     const a = this.cfg.attention;
     return tf.tidy(() =>
       a.kind === 'mla'
-        ? mlaAttention(a, single(inputs), this.get, this.opt, this.name, this.cfg.eps)
+        ? mlaAttention(a, single(inputs), this.get, this.opt, this.name)
         : attention(a, single(inputs), this.get, this.opt, this.name, this.cfg.eps),
     );
   }
@@ -134,12 +151,16 @@ export class MoecFfn extends MoecLayer<BaseConfig & { ffn: FfnIR }> {
     return s;
   }
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => ffn(this.cfg.ffn.activation, single(inputs), this.get, this.opt, this.name));
+    return tf.tidy(() => ffn(this.cfg.ffn, single(inputs), this.get, this.opt, this.name));
   }
 }
 
-/** Router + sparse expert dispatch + shared experts; aux and z losses via addLoss while training. */
-export class MoecMoE extends MoecLayer<BaseConfig & { moe: MoeIR; seed: number }> {
+/**
+ * Router + sparse expert dispatch + shared experts; aux and z losses via addLoss while training.
+ * `rankSequences` = parallel.micro_batch, the balance groups (balance-loss.ts); older artifacts
+ * without it use 1.
+ */
+export class MoecMoE extends MoecLayer<BaseConfig & { moe: MoeIR; seed: number; rankSequences?: number }> {
   static readonly className = 'MoecMoE';
   private terms: tf.Tensor | undefined;
   private calls = 0;
@@ -158,6 +179,7 @@ export class MoecMoE extends MoecLayer<BaseConfig & { moe: MoeIR; seed: number }
       training,
       seed: this.cfg.seed + this.calls++,
       dispatch: 'sparse',
+      layout: { sequences: b!, rankSequences: this.cfg.rankSequences ?? 1 },
     });
     if (training && this.cfg.moe.router.biasUpdate > 0) this.balance(out.plan);
     const terms = [out.aux, out.z].filter((t): t is tf.Tensor => t !== undefined);
@@ -168,19 +190,21 @@ export class MoecMoE extends MoecLayer<BaseConfig & { moe: MoeIR; seed: number }
 
   /**
    * Aux-loss-free balancing in model.fit: after each training batch's routing, score_bias
-   * moves by bias_update · sign(mean load − load), as `moec train` does after each step.
+   * moves by bias_update · sign(mean load − load), loads counted after capacity dropping, as
+   * `moec train` does after each step.
    */
   private balance(plan: RoutingPlan): void {
     const bias = this.opt(`${this.name}.router.score_bias`) as tf.Variable | undefined;
     if (!bias) return;
-    const load = new Array<number>(plan.experts).fill(0);
-    for (const e of plan.choice) load[e]! += 1 / plan.choice.length;
-    const next = nextRouterBias(bias.dataSync() as Float32Array, load, this.cfg.moe.router.biasUpdate);
+    const next = nextRouterBias(bias.dataSync() as Float32Array, Array.from(plan.keptLoad), this.cfg.moe.router.biasUpdate);
     tf.tidy(() => bias.assign(tf.tensor1d(next)));
   }
 }
 
-/** Untied LM head: x · lm_head.weight. */
+/**
+ * The LM head's own tensors: x · lm_head.weight (+ lm_head.bias). With tied embeddings it has
+ * only the bias and is applied to the embedding layer's logits.
+ */
 export class MoecLmHead extends MoecLayer<BaseConfig & { vocab: number }> {
   static readonly className = 'MoecLmHead';
   override computeOutputShape(s: Shape | Shape[]): Shape {
@@ -191,7 +215,10 @@ export class MoecLmHead extends MoecLayer<BaseConfig & { vocab: number }> {
     return tf.tidy(() => {
       const x = single(inputs);
       const [b, s, h] = x.shape as number[];
-      return tf.reshape(matMul2d(tf.reshape(x, [b! * s!, h!]), this.get(`${this.name}.weight`)), [b!, s!, this.cfg.vocab]);
+      const w = this.opt(`${this.name}.weight`);
+      const logits = w ? tf.reshape(matMul2d(tf.reshape(x, [b! * s!, h!]), w), [b!, s!, this.cfg.vocab]) : x;
+      const bias = this.opt(`${this.name}.bias`);
+      return bias ? tf.add(logits, bias) : logits;
     });
   }
 }

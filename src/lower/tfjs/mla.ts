@@ -2,7 +2,8 @@
  * TensorFlow.js target — multi-head latent attention (DeepSeek-V2/V3, docs/semantics.md §MLA).
  * Queries optionally through a low-rank bottleneck (q_a_proj → q_a_norm → q_b_proj); keys and
  * values from the compressed latent `c = RMSNorm(kv_a[:kv_lora])` via kv_b_proj; one rope key
- * `k_pe = kv_a[kv_lora:]` shared by all heads.
+ * `k_pe = kv_a[kv_lora:]` shared by all heads. The latent norms use mla.normEps (transformers:
+ * 1e-6, not the model's eps); the softmax scale is the IR's (× mscale² under YaRN, DeepSeek).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { AttentionIR } from '../../ir/types.js';
@@ -17,9 +18,9 @@ export function mlaAttention(
   get: Getter,
   opt: OptionalGetter,
   p: string,
-  eps: number,
 ): tf.Tensor {
   const m = a.mla!;
+  const eps = m.normEps;
   const [b, s] = x.shape as number[];
   const nope = m.qkNopeHeadDim;
   const rope = m.qkRopeHeadDim;
@@ -33,22 +34,12 @@ export function mlaAttention(
   const c = rmsNorm(cRaw, get(`${p}.kv_a_norm.weight`), eps);
   const kv = tf.reshape(linear(c, get(`${p}.kv_b_proj.weight`)), [b!, s!, heads, nope + m.vHeadDim]);
   const [kNope, v] = tf.split(kv, [nope, m.vHeadDim], 3) as [tf.Tensor, tf.Tensor];
-  const tables = ropeTables(s!, rope, a.rope);
-  let qPe = qPe0;
-  let kPe = tf.tile(tf.reshape(kPeFlat, [b!, s!, 1, rope]), [1, 1, heads, 1]);
-  let qN = qNope;
-  let kN = kNope;
-  if (a.qkNorm) {
-    // qk_norm normalises the assembled nope+rope heads before RoPE (docs/semantics.md §MLA).
-    const qn = rmsNorm(tf.concat([qNope, qPe], 3), get(`${p}.q_norm.weight`), eps);
-    const kn = rmsNorm(tf.concat([kNope, kPe], 3), get(`${p}.k_norm.weight`), eps);
-    [qN, qPe] = tf.split(qn, [nope, rope], 3) as [tf.Tensor, tf.Tensor];
-    [kN, kPe] = tf.split(kn, [nope, rope], 3) as [tf.Tensor, tf.Tensor];
-  }
-  const q = tf.concat([qN, applyRope(qPe, rope, tables)], 3);
-  const k = tf.concat([kN, applyRope(kPe, rope, tables)], 3);
+  const tables = ropeTables(s!, a.rope);
+  const kPe = tf.tile(tf.reshape(kPeFlat, [b!, s!, 1, rope]), [1, 1, heads, 1]);
+  const q = tf.concat([qNope, applyRope(qPe0, rope, tables)], 3);
+  const k = tf.concat([kNope, applyRope(kPe, rope, tables)], 3);
   const out = attentionCore(q, k, v, {
-    scale: 1 / Math.sqrt(nope + rope),
+    scale: a.scale,
     window: a.window,
     sinks: a.sinks ? get(`${p}.sinks`) : undefined,
   });

@@ -2,7 +2,7 @@
  * TensorFlow.js target — one MoE block (docs/semantics.md §MoE block and §Training-only
  * terms): router logits and scores, the routing plan (router.ts), differentiable gate
  * weights, routed experts by sparse dispatch (moe-dispatch.ts) or the dense-masked reference
- * (moe-dense.ts), shared experts, and the block's load-balancing loss terms.
+ * (moe-dense.ts), shared experts, and the block's router losses (balance-loss.ts).
  *
  * The gate weights w[t, k] = s[t, choice(t, k)] are gathered from the scores with a
  * customGrad gather whose backward scatters through the inverse map, so the router learns
@@ -16,6 +16,7 @@ import { linear } from './matmul.js';
 import { denseExperts } from './moe-dense.js';
 import { gatherRows, sparseExperts } from './moe-dispatch.js';
 import { planRouting, type RoutingPlan } from './router.js';
+import { balanceCoefficients, balanceLoss, balanceScores, zLoss, type GlobalCounts, type TokenLayout } from './balance-loss.js';
 
 export type DispatchMode = 'sparse' | 'dense';
 
@@ -24,15 +25,21 @@ export interface MoeBlockOptions {
   /** Seed for the jitter noise of this block (training only). */
   seed: number;
   dispatch: DispatchMode;
+  /** Sequences, padding and rank groups of the batch (balance-loss.ts). */
+  layout: TokenLayout;
+  /** Earlier micro-batches' counts for aux_loss_type global. */
+  global?: GlobalCounts;
 }
 
 export interface MoeBlockResult {
   /** [T, H] */
   y: tf.Tensor;
-  /** aux_loss · E · Σ_e f_e·P_e (scalar, already scaled by the coefficient); absent when the coefficient is 0. */
+  /** The balance loss α·E·Σ_e f_e·P_e of router.auxLossType (already scaled); absent when α is 0. */
   aux?: tf.Tensor;
-  /** z_loss · mean_t logsumexp(l_t)²; absent when the coefficient is 0. */
+  /** z_loss · mean over real tokens of logsumexp(l_t)²; absent when the coefficient is 0. */
   z?: tf.Tensor;
+  /** Plain top-K counts of this batch's real tokens (accumulated for aux_loss_type global); with aux. */
+  balanceCounts?: Float64Array;
   plan: RoutingPlan;
 }
 
@@ -59,26 +66,28 @@ export function moeBlock(m: MoeIR, x: tf.Tensor, get: Getter, opt: OptionalGette
   const logits = linear(routerIn, get(`${p}.router.weight`), opt(`${p}.router.bias`));
   const s = r.score === 'softmax' ? tf.softmax(logits) : tf.sigmoid(logits);
   const bias = r.biasUpdate > 0 ? (get(`${p}.router.score_bias`).dataSync() as Float32Array) : undefined;
-  const plan = planRouting(s.dataSync() as Float32Array, T!, E, r, bias);
+  const plan = planRouting(s.dataSync() as Float32Array, T!, E, r, bias, o.layout.valid);
 
   let w = gateWeights(s, plan);
   if (r.normTopK) w = tf.div(w, tf.add(tf.sum(w, 1, true), 1e-20));
   if (r.scaling !== 1) w = tf.mul(w, r.scaling);
-  const routed = (o.dispatch === 'sparse' ? sparseExperts : denseExperts)(x, w, plan, m.expert.activation, get, opt, p);
+  const routed = (o.dispatch === 'sparse' ? sparseExperts : denseExperts)(x, w, plan, m.expert, get, opt, p);
 
   let y = routed;
   if (m.shared) {
-    let shared = ffn(m.shared.activation, x, get, opt, `${p}.shared`);
+    let shared = ffn(m.shared, x, get, opt, `${p}.shared`);
     if (m.shared.gate) shared = tf.mul(shared, tf.sigmoid(linear(x, get(`${p}.shared.gate.weight`))));
     y = tf.add(y, shared);
   }
 
   const result: MoeBlockResult = { y, plan };
   if (r.auxLoss > 0) {
-    // f_e counts assignments before dropping; it is a constant (no gradient), P_e carries it.
-    const f = Float32Array.from(plan.routed, (c) => c / (T! * r.topK));
-    result.aux = tf.mul(tf.sum(tf.mul(tf.mean(s, 0), tf.tensor1d(f))), r.auxLoss * E);
+    // f is a constant (plain top-K counts, no gradient); P carries the gradient.
+    const p = r.score === 'softmax' ? s : balanceScores(logits, r.score);
+    const terms = balanceCoefficients(p.dataSync() as Float32Array, T!, E, r, o.layout, o.global);
+    result.aux = balanceLoss(p, terms.coefficients);
+    result.balanceCounts = terms.counts;
   }
-  if (r.zLoss > 0) result.z = tf.mul(tf.mean(tf.square(tf.logSumExp(logits, 1))), r.zLoss);
+  if (r.zLoss > 0) result.z = zLoss(logits, r.zLoss, o.layout);
   return result;
 }

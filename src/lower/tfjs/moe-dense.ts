@@ -6,9 +6,8 @@
  * and the baseline the benchmark measures against.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Activation } from '../../spec/types.js';
 import type { Getter, OptionalGetter } from './attention.js';
-import { ffn } from './ffn.js';
+import { ffn, type FfnKind } from './ffn.js';
 import type { RoutingPlan } from './router.js';
 
 /** Constant [T, K, E] mask: 1 where assignment (t, k) is kept and routed to e. */
@@ -25,7 +24,7 @@ export function denseExperts(
   x: tf.Tensor,
   w: tf.Tensor,
   plan: RoutingPlan,
-  activation: Activation,
+  kind: FfnKind,
   get: Getter,
   opt: OptionalGetter,
   prefix: string,
@@ -35,7 +34,7 @@ export function denseExperts(
   const columns = tf.split(combine, E, 1);
   let y: tf.Tensor | undefined;
   for (let e = 0; e < E; e++) {
-    const part = tf.mul(ffn(activation, x, get, opt, `${prefix}.experts.${e}`), columns[e]!);
+    const part = tf.mul(ffn(kind, x, get, opt, `${prefix}.experts.${e}`), columns[e]!);
     y = y ? tf.add(y, part) : part;
   }
   return y!;

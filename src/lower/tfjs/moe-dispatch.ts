@@ -13,9 +13,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { customOp } from './custom-grad.js';
-import type { Activation } from '../../spec/types.js';
 import type { Getter, OptionalGetter } from './attention.js';
-import { ffn } from './ffn.js';
+import { ffn, type FfnKind } from './ffn.js';
 import type { RoutingPlan } from './router.js';
 
 /**
@@ -95,7 +94,7 @@ export function sparseExperts(
   x: tf.Tensor,
   w: tf.Tensor,
   plan: RoutingPlan,
-  activation: Activation,
+  kind: FfnKind,
   get: Getter,
   opt: OptionalGetter,
   prefix: string,
@@ -113,7 +112,7 @@ export function sparseExperts(
   for (let e = 0; e < plan.experts; e++) if (plan.counts[e]! > 0) active.push(e);
   // split's gradient is one concat; per-expert slices would each pad back to [kept, H].
   const blocks = active.length === 1 ? [buffer] : tf.split(buffer, active.map((e) => plan.counts[e]!), 0);
-  const outputs = active.map((e, i) => ffn(activation, blocks[i]!, get, opt, `${prefix}.experts.${e}`));
+  const outputs = active.map((e, i) => ffn(kind, blocks[i]!, get, opt, `${prefix}.experts.${e}`));
   const results = tf.concat([...outputs, tf.zeros([1, h])], 0);
   const perAssignment = gatherRows(results, plan.slotOf, assignmentOfSlot, 1);
   return tf.sum(tf.mul(tf.reshape(perAssignment, [T, K, h]), tf.reshape(w, [T, K, 1])), 1);

@@ -1,7 +1,7 @@
 /**
  * TensorFlow.js target — normalisation (docs/semantics.md §Decoder): RMSNorm
- * `x / sqrt(mean(x²) + eps) ⊙ w` and LayerNorm `(x − mean) / sqrt(var + eps) ⊙ w + b`
- * (population variance), both over the last axis.
+ * `x / sqrt(mean(x²) + eps) ⊙ w` and LayerNorm `(x − mean) / sqrt(var + eps) ⊙ w (+ b)`
+ * (population variance; DBRX's has no bias), both over the last axis.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -18,15 +18,16 @@ export function layerNorm(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | undefined, 
   return b ? tf.add(y, b) : y;
 }
 
-/** The model's norm named `prefix` (`layers.0.input_norm`, `norm`, …) read through `get`. */
+/** The model's norm named `prefix` (`layers.0.input_norm`, `norm`, …); a layernorm's bias is read if the model has one. */
 export function modelNorm(
   type: 'rmsnorm' | 'layernorm',
   eps: number,
   x: tf.Tensor,
   get: (name: string) => tf.Tensor,
   prefix: string,
+  opt: (name: string) => tf.Tensor | undefined,
 ): tf.Tensor {
   return type === 'rmsnorm'
     ? rmsNorm(x, get(`${prefix}.weight`), eps)
-    : layerNorm(x, get(`${prefix}.weight`), get(`${prefix}.bias`), eps);
+    : layerNorm(x, get(`${prefix}.weight`), opt(`${prefix}.bias`), eps);
 }

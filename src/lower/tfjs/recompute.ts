@@ -82,11 +82,12 @@ export function recomputeLossAndGrads(c: DecoderContext, vars: ModelVariables, b
 
   const grads = new Map<string, tf.Tensor>();
   const plans: { layer: number; plan: RoutingPlan }[] = [];
+  const balanceCounts = new Map<number, Float64Array>();
   let ce = 0;
   let auxLoss = 0;
   let zLoss = 0;
   try {
-    const headParams = ['norm.weight', 'norm.bias', ir.tieEmbeddings ? 'embed_tokens.weight' : 'lm_head.weight']
+    const headParams = ['norm.weight', 'norm.bias', ir.tieEmbeddings ? 'embed_tokens.weight' : 'lm_head.weight', 'lm_head.bias']
       .map((n) => vars.get(n))
       .filter((v): v is tf.Variable => v !== undefined && v.trainable);
     let dy = blockGrads(inputs[inputs.length - 1]!, headParams, grads, (h) => {
@@ -100,6 +101,7 @@ export function recomputeLossAndGrads(c: DecoderContext, vars: ModelVariables, b
       dy = blockGrads(inputs[i]!, paramsWithPrefix(vars, `layers.${layer.index}.`), grads, (h) => {
         const out = decoderLayer(layer, h, c);
         if (out.plan) plans.push({ layer: layer.index, plan: out.plan });
+        if (out.balanceCounts) balanceCounts.set(layer.index, out.balanceCounts);
         const terms = [out.aux, out.z].filter((t): t is tf.Tensor => t !== undefined);
         if (out.aux) auxLoss = Math.fround(auxLoss + out.aux.dataSync()[0]!);
         if (out.z) zLoss = Math.fround(zLoss + out.z.dataSync()[0]!);
@@ -113,5 +115,5 @@ export function recomputeLossAndGrads(c: DecoderContext, vars: ModelVariables, b
   }
   plans.sort((a, b) => a.layer - b.layer);
   const loss = Math.fround(Math.fround(ce + auxLoss) + zLoss);
-  return { loss, ce, auxLoss, zLoss, grads: completeGrads(vars, grads), stats: routingStats(plans) };
+  return { loss, ce, auxLoss, zLoss, grads: completeGrads(vars, grads), stats: routingStats(plans), balanceCounts };
 }

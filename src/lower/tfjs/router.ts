@@ -4,13 +4,18 @@
  * The plan is integer bookkeeping computed in plain JS from the router scores of this forward
  * pass: which experts each token selects (selection scores with the aux-loss-free bias,
  * group-limited routing, top-k with ties to the lower expert index), and where each
- * assignment lands in its expert's buffer in GShard priority order (every token's first
- * choice in token order, then every second choice, …), dropping positions ≥ capacity when the
- * spec says `overflow drop`. Nothing here is on the gradient tape: tf.topk has no gradient
- * in tfjs, and the gradient reaches the router through the gate weights gathered at the
- * selected indices (moe-block.ts), exactly as in the dense formulation.
+ * assignment lands in its expert's buffer in the order of `drop_policy` (probs: highest
+ * routing weight first; position: earliest token first; gshard: every token's first choice in
+ * token order, then every second choice, …), dropping positions ≥ capacity when the spec says
+ * `overflow drop`. Nothing here is on the gradient tape: tf.topk has no gradient in tfjs, and
+ * the gradient reaches the router through the gate weights gathered at the selected indices
+ * (moe-block.ts), exactly as in the dense formulation.
+ *
+ * Statistics (loads, drops, entropy) count real tokens only; padding (valid[t] = 0) is still
+ * routed and dispatched, as in Megatron, whose padding mask only reaches losses and counters.
  */
 import type { RouterIR } from '../../ir/types.js';
+import { priorityOrder } from './drop-order.js';
 
 export interface RoutingPlan {
   tokens: number;
@@ -30,20 +35,27 @@ export interface RoutingPlan {
   counts: Int32Array;
   offsets: Int32Array;
   kept: number;
-  /** Assignments per expert before dropping (Σ = T·K): the f_e of the auxiliary loss. */
+  /** Real tokens' assignments per expert before dropping (the expert_load statistic). */
   routed: Int32Array;
-  /** Mean over tokens of the entropy of the token's score distribution (nats). */
+  /** Real tokens' assignments per expert after dropping (the load the aux-loss-free bias balances). */
+  keptLoad: Int32Array;
+  /** Real tokens in the batch. */
+  validTokens: number;
+  /** Mean over real tokens of the entropy of the token's score distribution (nats). */
   entropy: number;
 }
 
-/** Capacity C = ceil(capacity_factor · T · K / E) when the spec drops overflow, else Infinity. */
+/**
+ * Capacity C = ceil((T·K / E) · capacity_factor) when the spec drops overflow, else Infinity;
+ * evaluated in that order, as Megatron's get_capacity(num_tokens·topk, E, cf).
+ */
 export function expertCapacity(router: RouterIR, tokens: number, experts: number): number {
   if (router.capacityFactor === undefined || router.overflow !== 'drop') return Infinity;
-  return Math.ceil((router.capacityFactor * tokens * router.topK) / experts);
+  return Math.ceil(((tokens * router.topK) / experts) * router.capacityFactor);
 }
 
 /** Indices of the `k` largest of `v[from..from+n)`, best first, ties to the lower index. */
-function topIndices(v: Float64Array, k: number, out: Int32Array, outFrom: number): void {
+export function topIndices(v: Float64Array, k: number, out: Int32Array, outFrom: number): void {
   const n = v.length;
   for (let j = 0; j < k; j++) {
     let best = -1;
@@ -94,10 +106,13 @@ export function selectExperts(scores: Float32Array, tokens: number, experts: num
   return choice;
 }
 
-/** Mean entropy of each token's score distribution (sigmoid scores are normalised to sum 1 first). */
-function meanEntropy(scores: Float32Array, tokens: number, experts: number): number {
+/** Mean entropy of each real token's score distribution (sigmoid scores are normalised to sum 1 first). */
+function meanEntropy(scores: Float32Array, tokens: number, experts: number, valid?: Uint8Array): number {
   let total = 0;
+  let n = 0;
   for (let t = 0; t < tokens; t++) {
+    if (valid && valid[t] !== 1) continue;
+    n++;
     let sum = 0;
     for (let e = 0; e < experts; e++) sum += scores[t * experts + e]!;
     let h = 0;
@@ -107,25 +122,26 @@ function meanEntropy(scores: Float32Array, tokens: number, experts: number): num
     }
     total += h;
   }
-  return total / tokens;
+  return n > 0 ? total / n : 0;
 }
 
-/** The full plan: selection, then GShard-ordered buffer positions with capacity dropping. */
-export function planRouting(scores: Float32Array, tokens: number, experts: number, router: RouterIR, bias?: Float32Array): RoutingPlan {
+/**
+ * The full plan: selection, then buffer positions in drop_policy order with capacity dropping.
+ * `valid` (1 = real token) only restricts the statistics.
+ */
+export function planRouting(scores: Float32Array, tokens: number, experts: number, router: RouterIR, bias?: Float32Array, valid?: Uint8Array): RoutingPlan {
   const K = router.topK;
   const choice = selectExperts(scores, tokens, experts, router, bias);
   const capacity = expertCapacity(router, tokens, experts);
-  const routed = new Int32Array(experts);
+  const filled = new Int32Array(experts);
   const position = new Int32Array(tokens * K);
-  // Priority order: k-major, then token order.
-  for (let k = 0; k < K; k++) {
-    for (let t = 0; t < tokens; t++) {
-      const a = t * K + k;
-      position[a] = routed[choice[a]!]!++;
-    }
+  const order = capacity === Infinity ? undefined : priorityOrder(scores, experts, K, choice, router);
+  for (let i = 0; i < tokens * K; i++) {
+    const a = order ? order[i]! : i;
+    position[a] = filled[choice[a]!]!++;
   }
   const counts = new Int32Array(experts);
-  for (let e = 0; e < experts; e++) counts[e] = Math.min(routed[e]!, capacity);
+  for (let e = 0; e < experts; e++) counts[e] = Math.min(filled[e]!, capacity);
   const offsets = new Int32Array(experts + 1);
   for (let e = 0; e < experts; e++) offsets[e + 1] = offsets[e]! + counts[e]!;
   const kept = offsets[experts]!;
@@ -143,6 +159,18 @@ export function planRouting(scores: Float32Array, tokens: number, experts: numbe
     tokenOfSlot[slot] = Math.floor(a / K);
     assignmentOfSlot[slot] = a;
   }
+  const routed = new Int32Array(experts);
+  const keptLoad = new Int32Array(experts);
+  let validTokens = 0;
+  for (let t = 0; t < tokens; t++) {
+    if (valid && valid[t] !== 1) continue;
+    validTokens++;
+    for (let k = 0; k < K; k++) {
+      const a = t * K + k;
+      routed[choice[a]!]!++;
+      if (slotOf[a]! < kept) keptLoad[choice[a]!]!++;
+    }
+  }
   return {
     tokens,
     experts,
@@ -156,6 +184,8 @@ export function planRouting(scores: Float32Array, tokens: number, experts: numbe
     offsets,
     kept,
     routed,
-    entropy: meanEntropy(scores, tokens, experts),
+    keptLoad,
+    validTokens,
+    entropy: meanEntropy(scores, tokens, experts, valid),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Semantic rules for attention: head geometry (hidden ÷ heads, kv_heads ÷ heads), rotary
- * dimensions (even, within the head), MLA's own dimensions, sliding window and rope scaling.
+ * dimensions (even, within the head), MLA's own dimensions and what MLA excludes, sliding
+ * window. Rope scaling is rope.ts's.
  */
 import type { Check } from './context.js';
 import { divisors, headDim } from './derive.js';
@@ -25,6 +26,15 @@ export const checkAttention: Check = (ctx) => {
   }
 
   if (mla) {
+    // transformers' DeepSeek attention has neither: its only norms are the latent q_a/kv_a norms.
+    const excluded = [
+      ['qk_norm', 'MLA normalises its compressed latents (q_a_norm, kv_a_norm), not the per-head q and k'],
+      ['clip_qkv', 'MLA has no q, k, v projections to clamp (DeepSeek clamps none)'],
+    ] as const;
+    for (const [key, why] of excluded) {
+      if (a[key] === undefined || a[key] === false) continue;
+      ctx.report('MOE3420', `/attention/${key}`, { args: { key, value: String(a[key]), why }, hint: `remove attention.${key}` });
+    }
     for (const key of ['kv_heads', 'head_dim'] as const) {
       if (a[key] === undefined) continue;
       const why = key === 'kv_heads' ? 'every head gets its own keys and values from the shared latent' : 'MLA head sizes are qk_nope_head_dim + qk_rope_head_dim and v_head_dim';
@@ -49,16 +59,6 @@ export const checkAttention: Check = (ctx) => {
     }
     if (rotary !== undefined && a.rope.dim !== undefined && rotary % 2 !== 0) {
       ctx.report('MOE3105', '/attention/rope/dim', { args: { dim: a.rope.dim }, hint: `use ${a.rope.dim - 1} or ${a.rope.dim + 1}` });
-    }
-  }
-
-  const rope = a.rope;
-  if (rope?.factor !== undefined) {
-    const scaling = rope.scaling ?? 'none';
-    if (scaling === 'none') {
-      ctx.report('MOE3110', '/attention/rope/factor', { args: { factor: rope.factor, scaling }, hint: 'add `scaling yarn` or `scaling linear`, or remove factor' });
-    } else if (rope.factor <= 1) {
-      ctx.report('MOE3111', '/attention/rope/factor', { args: { scaling, factor: rope.factor }, hint: 'factor is new context ÷ original context, e.g. 4 for 4k → 16k' });
     }
   }
 

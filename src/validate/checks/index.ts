@@ -15,8 +15,12 @@ import { checkParallel } from './parallel.js';
 import { checkQuantize } from './quantize.js';
 import { checkTrain } from './train.js';
 import { checkTargets } from './targets.js';
+import { checkRouterTargets } from './router-targets.js';
+import { checkRope } from './rope.js';
+import { checkOptions } from './options.js';
+import { checkMegatron } from './megatron.js';
 
-export const CHECKS: readonly Check[] = [checkAttention, checkExperts, checkRouter, checkLayers, checkParallel, checkQuantize, checkTrain, checkTargets];
+export const CHECKS: readonly Check[] = [checkAttention, checkRope, checkOptions, checkExperts, checkRouter, checkLayers, checkParallel, checkQuantize, checkTrain, checkTargets, checkRouterTargets, checkMegatron];
 
 /**
  * Run every rule. `rejected`: JSON pointers the schema rejected (see guard-invalid.ts); a rule

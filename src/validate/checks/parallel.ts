@@ -20,7 +20,7 @@ function checkTensorSplits(ctx: CheckContext, tensor: number): void {
     if (kv < tensor && tensor % kv === 0) {
       ctx.report('MOE3405', '/attention/kv_heads', {
         args: { kv_heads: kv, tensor, copies: tensor / kv },
-        hint: 'this costs memory and bandwidth, and Megatron-Core refuses it (num_query_groups must be divisible by tensor); raise kv_heads or lower tensor',
+        hint: 'this costs memory and bandwidth (Megatron-Core accepts it: query groups may be a multiple or a divisor of tensor, transformer_config.py:1338); raise kv_heads or lower tensor',
       });
     } else if (kv % tensor !== 0) {
       split(a.kv_heads !== undefined ? '/attention/kv_heads' : '/attention/heads', 'attention.kv_heads', kv, `use kv_heads that is a multiple of tensor ${tensor}, or a divisor of it`);
@@ -89,7 +89,9 @@ export const checkParallel: Check = (ctx) => {
     const low = Math.floor(spec.layers / stages);
     ctx.report('MOE3402', '/parallel/pipeline', {
       args: { layers: spec.layers, pipeline: d.pipeline, virtual: d.virtual, stages, low, high: low + 1 },
-      hint: `the slowest stage sets the pace; choose a stage count dividing ${spec.layers}, or (Megatron-Core) give the first/last stage fewer layers with --decoder-first-pipeline-num-layers`,
+      hint: ctx.targets.has('megatron')
+        ? `the slowest stage sets the pace; choose a stage count dividing ${spec.layers}, or keep the split: the Megatron launch states it with --pipeline-model-parallel-layout`
+        : `the slowest stage sets the pace; choose a stage count dividing ${spec.layers}, or (Megatron-Core) give the first/last stage fewer layers with --decoder-first-pipeline-num-layers`,
     });
   }
   if (d.virtual > 1 && d.pipeline === 1) ctx.report('MOE3413', '/parallel/virtual_stages', { args: { virtual: d.virtual }, hint: 'remove virtual_stages, or use pipeline > 1' });

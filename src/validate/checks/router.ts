@@ -1,7 +1,7 @@
 /**
  * Semantic rules for the router: top_k against the experts, group-limited routing
- * (DeepSeek-V2/V3 device/node-limited routing), capacity and overflow, normalization, and
- * whether anything balances the load.
+ * (DeepSeek-V2/V3 device/node-limited routing), capacity, overflow and drop policy,
+ * normalization, whether anything balances the load, and balance-loss keys without effect.
  */
 import type { Check } from './context.js';
 import { divisors } from './derive.js';
@@ -55,6 +55,13 @@ export const checkRouter: Check = (ctx) => {
   }
   if (r.top_k === 1 && (r.score ?? 'softmax') === 'softmax' && r.norm_topk === true) {
     ctx.report('MOE3208', '/moe/router/norm_topk', { hint: 'set norm_topk false for top-1 routing (Switch Transformer scales by the raw probability)' });
+  }
+  if (r.aux_loss_type !== undefined && (r.aux_loss ?? 0) === 0) {
+    ctx.report('MOE3801', '/moe/router/aux_loss_type', { args: { type: r.aux_loss_type }, hint: 'add `aux_loss 0.001` (or similar), or remove aux_loss_type' });
+  }
+  if (r.drop_policy !== undefined && (r.capacity_factor === undefined || r.overflow === 'no_drop')) {
+    const why = r.capacity_factor === undefined ? 'there is no capacity_factor, so nothing is dropped' : 'overflow no_drop keeps every assignment';
+    ctx.report('MOE3802', '/moe/router/drop_policy', { args: { policy: r.drop_policy, why }, hint: 'remove drop_policy, or set capacity_factor with overflow drop' });
   }
   const balanced = (r.aux_loss ?? 0) > 0 || (r.bias_update ?? 0) > 0 || r.capacity_factor !== undefined;
   if (ctx.spec.train && !balanced && experts > 1) {

@@ -4,8 +4,8 @@
  * should not warn about the tfjs trainer's float32. Each gap names its target. The facts behind each row are in
  * ../shared/guide/TFJS-NOTES.md (tfjs: float32 only; no fp16/bf16 kernels; optimizers sgd,
  * momentum, rmsprop, adam, adadelta, adamax, adagrad) and in the target code under src/lower/.
- * When a target gains a feature, delete its row here. (Both targets implement attention sinks
- * and sliding windows, so those have no row.)
+ * When a target gains a feature, delete its row here. (Both targets implement attention sinks,
+ * sliding windows and YaRN, so those have no row.)
  */
 import type { ModelSpec, Target } from '../../spec/types.js';
 import type { Check } from './context.js';
@@ -28,13 +28,13 @@ interface Gap {
  */
 export const TARGET_GAPS: Gap[] = [
   {
-    // src/lower/onnx/check-lowering.ts (MOE5000) and src/lower/tfjs/model.ts (MOE6003).
+    // src/lower/tfjs/model.ts (MOE6004). The ONNX target leaves MTP out by design: it is training-only.
     target: 'tfjs',
-    at: '/attention/rope/scaling',
-    applies: (spec) => spec.attention.rope?.scaling === 'yarn',
-    feature: () => 'rope scaling yarn',
-    consequence: 'the onnx and tfjs targets will use plain (unscaled) rotary embeddings, so logits differ from the reference past the original context',
-    hint: 'fine for training within the original context; use `scaling linear` if the exported model must extend the context',
+    at: '/mtp',
+    applies: (spec) => spec.mtp !== undefined,
+    feature: (spec) => `mtp ${spec.mtp!.depth}`,
+    consequence: 'the tfjs trainer does not train the multi-token-prediction modules: their weights keep their initial values and their loss is not added',
+    hint: 'remove the mtp block to train with the tfjs target; Megatron-Core trains MTP (`targets [megatron]`)',
   },
 ];
 

@@ -16,9 +16,9 @@ import { buildIR } from '../../../src/ir/build-ir.js';
 import { initWeights } from '../../../src/weights/init-weights.js';
 import { VERSION } from '../../../src/version.js';
 import { tinySpec } from '../../ir/fixtures.js';
-import { testIds, testWeights } from '../../reference/cases.js';
+import { inferenceRouting, testIds, testWeights } from '../../reference/cases.js';
 import { referenceForward } from '../../reference/reference-forward.js';
-import { maxAbsDiff } from './helpers.js';
+import { maxAbsDiff, sequenceFeeds } from './helpers.js';
 import { checkTfjsCompileMemory } from '../../../src/lower/onnx/compile-memory.js';
 
 const root = mkdtempSync(join(tmpdir(), 'moec-compile-'));
@@ -32,8 +32,7 @@ const ids = testIds(tiny.vocab, 2, 7);
 async function logitsOf(path: string, batch: number[][] = ids): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(path, { intraOpNumThreads: 1 });
   try {
-    const data = BigInt64Array.from(batch.flat().map(BigInt));
-    const out = await session.run({ input_ids: new ort.Tensor('int64', data, [batch.length, batch[0].length]) });
+    const out = await session.run(sequenceFeeds(session, batch));
     return out.logits.data as Float32Array;
   } finally {
     await session.release();
@@ -47,8 +46,8 @@ describe('compileOnnx on the tiny spec', () => {
   it('seeded weights: runs in onnxruntime and matches the reference forward pass', async () => {
     const out = join(dir('seeded'), 'tiny.onnx');
     const r = await compileOnnx(tiny, { out });
-    expect(r.diagnostics).toEqual([]);
-    const expected = referenceForward(tiny, initWeights(tiny, tiny.train.seed), ids);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['MOE5020']); // capacity is training-only
+    const expected = referenceForward(inferenceRouting(tiny), initWeights(tiny, tiny.train.seed), ids);
     const err = maxAbsDiff(await logitsOf(out), expected);
     console.log(`tiny (seed ${tiny.train.seed}) ONNX vs reference: max abs error ${err.toExponential(2)}`);
     expect(err).toBeLessThan(1e-4);
@@ -87,7 +86,7 @@ describe('compileOnnx on the tiny spec', () => {
     const r = await compileOnnx(tiny, { out: join(d, 'ext.onnx'), externalData: true, externalThreshold: 4096, shardBytes: 256 * 1024 });
     expect(r.value!.model!.data.length).toBeGreaterThan(1);
     expect(r.value!.model!.bytes).toBeLessThan(200 * 1024);
-    expect(readdirSync(d).filter((f) => f.startsWith('ext.onnx.data')).length).toBe(r.value!.model!.data.length);
+    expect(readdirSync(d).filter((f) => f.startsWith('ext.onnx_data')).length).toBe(r.value!.model!.data.length);
     expect(Array.from(await logitsOf(join(d, 'ext.onnx')))).toEqual(Array.from(await logitsOf(join(d, 'inline.onnx'))));
     // Deterministic too.
     const again = await compileOnnx(tiny, { out: join(d, 'ext2.onnx'), externalData: true, externalThreshold: 4096, shardBytes: 256 * 1024 });
@@ -103,7 +102,7 @@ describe('compileOnnx on the tiny spec', () => {
       },
     });
     expect(r.value).toBeUndefined();
-    expect(r.diagnostics.map((x) => x.code)).toEqual(['MOE9004']);
+    expect(r.diagnostics.map((x) => x.code)).toEqual(['MOE5020', 'MOE9004']);
     expect(readdirSync(d)).toEqual([]);
   });
 });
@@ -121,9 +120,9 @@ describe('compileOnnx --weights <checkpoint>', () => {
   it('uses the checkpoint weights (logits match the reference on them) and records the step', async () => {
     const out = join(dir('from-ckpt'), 'tiny.onnx');
     const r = await compileOnnx(tiny, { out, weights: run });
-    expect(r.diagnostics).toEqual([]);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['MOE5020']);
     expect(r.value!.weightsFrom).toMatch(/^checkpoint step 200 /);
-    const err = maxAbsDiff(await logitsOf(out), referenceForward(tiny, weights, ids));
+    const err = maxAbsDiff(await logitsOf(out), referenceForward(inferenceRouting(tiny), weights, ids));
     console.log(`tiny (checkpoint weights) ONNX vs reference: max abs error ${err.toExponential(2)}`);
     expect(err).toBeLessThan(1e-3);
     expect(metadata(out)).toMatchObject({ 'moec.weights': 'checkpoint', 'moec.checkpoint_step': '200' });
@@ -151,7 +150,7 @@ describe('compile memory check', () => {
   });
   it('warns when the estimate exceeds free memory only (MOE5519), and compiles', async () => {
     const r = await compileOnnx(tiny, { out: join(dir('memory-warn'), 'x.onnx'), hostMemory: { total: 2 ** 40, free: small.free } });
-    expect(r.diagnostics.map((x) => x.code)).toEqual(['MOE5519']);
+    expect(r.diagnostics.map((x) => x.code)).toEqual(['MOE5519', 'MOE5020']);
     expect(r.value?.model).toBeDefined();
   });
 });
@@ -171,8 +170,10 @@ describe('tfjs compile memory check', () => {
 describe('--moe fused', () => {
   it('records the dispatch the graph really has: sparse where the fused op does not fit', async () => {
     const out = join(dir('fused-misfit'), 'x.onnx');
-    const r = await compileOnnx(tiny, { out, moe: 'fused' });
-    expect(r.diagnostics.map((x) => x.code)).toEqual(['MOE5001']); // capacity drop
+    const router = { ...tinySpec.moe!.router, score: 'sigmoid' as const };
+    const ir = buildIR({ ...tinySpec, moe: { ...tinySpec.moe!, router } }).value;
+    const r = await compileOnnx(ir, { out, moe: 'fused' });
+    expect(r.diagnostics.map((x) => x.code)).toEqual(['MOE5020', 'MOE5001']); // sigmoid scoring
     expect(metadata(out)['moec.moe_dispatch']).toBe('sparse');
   });
 

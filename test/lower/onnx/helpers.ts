@@ -1,19 +1,24 @@
 /** Test helpers for the ONNX graph: encode, run in onnxruntime-node, compare. */
 import * as ort from 'onnxruntime-node';
 import { onnx, type ModelProto } from '../../../src/lower/onnx/graph-builder.js';
+import { cacheLayout, fullSequenceFeeds } from '../../../src/run/cache-layout.js';
 
 export function encode(model: ModelProto): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
 }
 
-/** Run a model on ids [batch][seq]; returns logits (float32, [batch, seq, vocab]). */
+/** Feeds for whole sequences (empty past, no padding) whichever interface the session has. */
+export function sequenceFeeds(session: ort.InferenceSession, ids: number[][]): Record<string, ort.Tensor> {
+  const layout = cacheLayout(session);
+  if (typeof layout === 'string') throw new Error(layout);
+  return fullSequenceFeeds(layout, ids);
+}
+
+/** Run a model on ids [batch][seq] (whole sequences); returns logits (float32, [batch, seq, vocab]). */
 export async function runLogits(bytes: Uint8Array, ids: number[][], options: ort.InferenceSession.SessionOptions = {}): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(Buffer.from(bytes), { intraOpNumThreads: 1, interOpNumThreads: 1, ...options });
   try {
-    const batch = ids.length;
-    const seq = ids[0].length;
-    const data = BigInt64Array.from(ids.flat().map((v) => BigInt(v)));
-    const out = await session.run({ input_ids: new ort.Tensor('int64', data, [batch, seq]) });
+    const out = await session.run(sequenceFeeds(session, ids));
     return out.logits.data as Float32Array;
   } finally {
     await session.release();

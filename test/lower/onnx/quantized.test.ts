@@ -14,7 +14,7 @@ import type { ModelIR } from '../../../src/ir/types.js';
 import type { QuantizeSpec } from '../../../src/spec/types.js';
 import { emitOnnxModel } from '../../../src/lower/onnx/emit-model.js';
 import { sizeByGroup, tensorBytes } from '../../../src/lower/onnx/quant-size.js';
-import { testIds, testWeights } from '../../reference/cases.js';
+import { inferenceRouting, testIds, testWeights } from '../../reference/cases.js';
 import { referenceForward } from '../../reference/reference-forward.js';
 import { dequantizedWeights } from './dequantized.js';
 import { encode, maxAbs, maxAbsDiff, runLogits } from './helpers.js';
@@ -65,7 +65,7 @@ describe('quantized ONNX models', () => {
         const ir = irOf({ ...tinySpec, tie_embeddings: tie, quantize: v.quantize });
         const model = emitOnnxModel(ir, weights);
         const got = await runLogits(encode(model), ids);
-        const exact = maxAbsDiff(await runLogits(encode(model), ids, FP32_COMPUTE), referenceForward(ir, dequantizedWeights(ir, weights), ids));
+        const exact = maxAbsDiff(await runLogits(encode(model), ids, FP32_COMPUTE), referenceForward(inferenceRouting(ir), dequantizedWeights(ir, weights), ids));
         const base = await fp32Logits;
         const rel = maxAbsDiff(got, base) / maxAbs(base);
         console.log(`${name}${tie ? ' tied' : ''}: vs dequantized reference ${exact.toExponential(2)}, vs fp32 rel ${rel.toFixed(4)}`);

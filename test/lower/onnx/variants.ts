@@ -14,7 +14,7 @@ export function irOf(spec: ModelSpec): ModelIR {
 export { tinySpec };
 
 /** A small MoE the fused com.microsoft.MoE op can express (softmax + norm_topk, no capacity). */
-export const fusableSpec = (activation: 'swiglu' | 'silu' | 'relu', extra: Partial<ModelSpec> = {}): ModelSpec => ({
+export const fusableSpec = (activation: 'swiglu' | 'clamped_swiglu' | 'silu' | 'relu', extra: Partial<ModelSpec> = {}): ModelSpec => ({
   name: `fusable-${activation}`,
   vocab: 32,
   hidden: 16,
@@ -22,7 +22,8 @@ export const fusableSpec = (activation: 'swiglu' | 'silu' | 'relu', extra: Parti
   context: 16,
   attention: { heads: 4, kv_heads: 2, head_dim: 4 },
   moe: {
-    experts: { count: 8, ffn: 12, activation },
+    // A limit of 0.8 clamps a good share of the N(0, 1)-ish projections, so the clamp is exercised.
+    experts: { count: 8, ffn: 12, activation, ...(activation === 'clamped_swiglu' ? { swiglu_limit: 0.8, swiglu_alpha: 1.702 } : {}) },
     shared: { count: 1, ffn: 8 },
     router: { top_k: 2, score: 'softmax', norm_topk: true, scaling: 1.5 },
   },

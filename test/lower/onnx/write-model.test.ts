@@ -52,13 +52,13 @@ describe('writeOnnxModel', () => {
     const r = await writeOnnxModel(model, path, { externalData: true, externalThreshold: 1024, shardBytes: 8192 });
     expect(r.diagnostics).toEqual([]);
     // 4000-byte tensors aligned to 64: two fit in 8192 (0, 4032), the third opens a second shard.
-    expect(readdirSync(dir).sort()).toEqual(['m.onnx', 'm.onnx.data', 'm.onnx.data.1']);
+    expect(readdirSync(dir).sort()).toEqual(['m.onnx', 'm.onnx_data', 'm.onnx_data_1']);
     expect(r.value!.data.map((d) => d.bytes)).toEqual([8032, 4000]);
     const decoded = onnxProto.onnx.ModelProto.decode(readFileSync(path));
     const inits = decoded.graph!.initializer!;
     expect(inits.map((t) => t.dataLocation)).toEqual([1, 1, 1]);
-    expect(inits[1].externalData!.map((e) => `${e.key}=${e.value}`)).toEqual(['location=m.onnx.data', 'offset=4032', 'length=4000']);
-    expect(inits[2].externalData![0].value).toBe('m.onnx.data.1');
+    expect(inits[1].externalData!.map((e) => `${e.key}=${e.value}`)).toEqual(['location=m.onnx_data', 'offset=4032', 'length=4000']);
+    expect(inits[2].externalData![0].value).toBe('m.onnx_data_1');
     const y = await runAdd(path, size);
     expect(y[0]).toBe(0 + 1 + 2);
     expect(y[999]).toBe(3 * 999 + 3);

@@ -69,6 +69,43 @@ describe('lossAndGrads', () => {
     }
   });
 
+  it('padded positions (mask 0) are left out of every router loss and statistic', async () => {
+    await useBackend('cpu');
+    const ir = referenceIR('moe-softmax-capacity-drop-shared-gate');
+    for (const l of ir.layers) if (l.ffn.kind === 'moe') Object.assign(l.ffn.router, { auxLoss: 0.05, zLoss: 0.01, auxLossType: 'sequence', capacityFactor: 8 });
+    const ids = testIds(ir.vocab, 2, 7);
+    // Right padding: the last 3 positions of sequence 1 are padding (causal attention keeps
+    // them from influencing the real tokens), their targets are −1.
+    const mask = [[1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 0, 0]];
+    const batch = (padId: number) => ({
+      inputs: ids2d(ids.map((r, b) => r.slice(0, 6).map((v, s) => (mask[b]![s] ? v : padId)))),
+      targets: ids2d(ids.map((r, b) => r.slice(1).map((v, s) => (mask[b]![s] ? v : -1)))),
+      mask: ids2d(mask),
+    });
+    const run = (padId: number, masked: boolean) =>
+      withModel(ir, testWeights(ir), (m) => {
+        const b = batch(padId);
+        const r = m.lossAndGrads(masked ? b : { inputs: b.inputs, targets: b.targets }, { seed: 1 });
+        disposeGrads(r.grads);
+        return r;
+      });
+    const a = await run(3, true);
+    const b = await run(7, true);
+    const unmasked = await run(3, false);
+    expect(a.auxLoss).toBeGreaterThan(0);
+    expect(b.auxLoss).toBe(a.auxLoss);
+    expect(b.zLoss).toBe(a.zLoss);
+    expect(b.ce).toBe(a.ce);
+    expect(b.stats).toEqual(a.stats);
+    expect(b.balanceCounts).toEqual(a.balanceCounts);
+    // Nine real tokens, top-2: the counts cover 18 assignments; without the mask, 24.
+    expect(a.stats.keptLoad[0]!.reduce((x, y) => x + y, 0)).toBe(18);
+    expect(unmasked.stats.keptLoad[0]!.reduce((x, y) => x + y, 0)).toBe(24);
+    expect([...a.balanceCounts.values()][0]!.reduce((x, y) => x + y, 0)).toBe(18);
+    expect(a.stats.expertLoad[0]!.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 6);
+    expect(unmasked.auxLoss).not.toBe(a.auxLoss);
+  });
+
   it('updateRouterBias raises under-loaded experts and lowers over-loaded ones', async () => {
     await useBackend('cpu');
     const ir = referenceIR('moe-sigmoid-bias-groups-max-scaling');
@@ -76,11 +113,18 @@ describe('lossAndGrads', () => {
     await withModel(ir, w, (m) => {
       const name = 'layers.0.moe.router.score_bias';
       const before = Float32Array.from(m.variables.get(name)!.dataSync() as Float32Array);
-      const stats = { moeLayers: [0], expertLoad: [[0.5, 0.25, 0.125, 0.125, 0, 0, 0, 0]], routerEntropy: [1], droppedFraction: [0] };
+      // keptLoad (counts after drops) drives the update, not expertLoad (before drops).
+      const stats = {
+        moeLayers: [0],
+        expertLoad: [[0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125]],
+        keptLoad: [[8, 4, 2, 2, 0, 0, 0, 0]],
+        routerEntropy: [1],
+        droppedFraction: [0],
+      };
       updateRouterBias(m.variables, stats, ir);
       const after = m.variables.get(name)!.dataSync();
-      const mean = 1 / 8;
-      stats.expertLoad[0]!.forEach((load, e) => {
+      const mean = 2;
+      stats.keptLoad[0]!.forEach((load, e) => {
         const expected = Math.fround(before[e]! + 0.001 * Math.sign(mean - load));
         expect(after[e]).toBeCloseTo(expected, 7);
       });

@@ -1,22 +1,32 @@
 /**
  * The MoE block's gradients and dispatch:
- * - gradient check: analytic gradients of a tiny MoE block (softmax router, top-2, shared
- *   expert, aux + z losses) against central finite differences in float32 on cpu,
+ * - gradient check: analytic gradients of a tiny MoE block (top-2, shared expert, balance +
+ *   z losses) against central finite differences in float32 on cpu, for every aux_loss_type,
+ *   softmax and sigmoid scores, two rank groups, a padded batch and the `global` running mean;
  *   tolerance |g − fd| ≤ 2e-3 + 2e-2·|fd| (FD step 1e-2; float32 rounding ~1e-5);
  * - sparse dispatch == dense-masked reference in outputs and every gradient, with and without
- *   capacity drops, cpu and wasm, tolerance 1e-5;
+ *   capacity drops, for each drop policy and loss type, cpu and wasm, tolerance 1e-5;
  * - capacity dropping matches an independent JS computation of which assignments drop.
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import type { MoeIR } from '../../../src/ir/types.js';
 import { moeBlock, type DispatchMode } from '../../../src/lower/tfjs/moe-block.js';
+import type { GlobalCounts, TokenLayout } from '../../../src/lower/tfjs/balance-loss.js';
 import { planRouting, type RoutingPlan } from '../../../src/lower/tfjs/router.js';
 import { fillNormal } from '../../../src/weights/init-weights.js';
 import { maxRelDiff, useBackend } from './helpers.js';
 
 const H = 6;
 const T = 12;
+/** Three sequences of four tokens, one rank group. */
+const LAYOUT: TokenLayout = { sequences: 3, rankSequences: 3 };
+
+interface Setting {
+  layout: TokenLayout;
+  global?: GlobalCounts;
+}
+const PLAIN: Setting = { layout: LAYOUT };
 
 function moeIR(over: Partial<MoeIR['router']> = {}, shared = true): MoeIR {
   return {
@@ -26,7 +36,7 @@ function moeIR(over: Partial<MoeIR['router']> = {}, shared = true): MoeIR {
     ...(shared ? { shared: { ffn: 3, activation: 'swiglu', bias: false, count: 1, gate: true } } : {}),
     router: {
       topK: 2, score: 'softmax', normTopK: true, scaling: 1, groups: 1, topGroups: 1, groupScore: 'max',
-      overflow: 'drop', jitter: 0, auxLoss: 0.1, zLoss: 0.01, biasUpdate: 0, bias: true, ...over,
+      overflow: 'drop', dropPolicy: 'probs', jitter: 0, auxLoss: 0.1, auxLossType: 'batch', zLoss: 0.01, biasUpdate: 0, bias: true, ...over,
     },
   };
 }
@@ -51,15 +61,15 @@ function params(m: MoeIR, seed = 5): Map<string, Float32Array> {
 }
 
 /** Scalar objective: Σ y ⊙ r + aux + z, as a function of the input and every parameter. */
-function objective(m: MoeIR, values: Map<string, tf.Tensor>, x: tf.Tensor, r: tf.Tensor, dispatch: DispatchMode): tf.Scalar {
+function objective(m: MoeIR, values: Map<string, tf.Tensor>, x: tf.Tensor, r: tf.Tensor, dispatch: DispatchMode, set: Setting = PLAIN): tf.Scalar {
   const get = (n: string) => values.get(n)!;
-  const out = moeBlock(m, x, get, (n) => values.get(n), 'moe', { training: false, seed: 0, dispatch });
+  const out = moeBlock(m, x, get, (n) => values.get(n), 'moe', { training: false, seed: 0, dispatch, ...set });
   const terms = [tf.sum(tf.mul(out.y, r)), out.aux, out.z].filter((t): t is tf.Tensor => t !== undefined);
   return tf.addN(terms) as tf.Scalar;
 }
 
 /** Value and gradients w.r.t. x and every parameter (zeros for a parameter the step did not reach). */
-function gradsOf(m: MoeIR, w: Map<string, Float32Array>, xData: Float32Array, rData: Float32Array, dispatch: DispatchMode) {
+function gradsOf(m: MoeIR, w: Map<string, Float32Array>, xData: Float32Array, rData: Float32Array, dispatch: DispatchMode, set: Setting = PLAIN) {
   const names = [...w.keys()];
   const vars = names.map((n) => tf.variable(tf.tensor(w.get(n)!, shapeOf(m, n)), true, `test.${n}`));
   const x = tf.variable(tf.tensor2d(xData, [T, H]), true, 'test.x');
@@ -67,7 +77,7 @@ function gradsOf(m: MoeIR, w: Map<string, Float32Array>, xData: Float32Array, rD
     return tf.tidy(() => {
       const r = tf.tensor2d(rData, [T, H]);
       const values = new Map<string, tf.Tensor>(names.map((n, i) => [n, vars[i]!]));
-      const { value, grads } = tf.variableGrads(() => objective(m, values, x, r, dispatch), [x, ...vars]);
+      const { value, grads } = tf.variableGrads(() => objective(m, values, x, r, dispatch, set), [x, ...vars]);
       const read = (v: tf.Variable) => (grads[v.name] ? (grads[v.name]!.dataSync() as Float32Array) : new Float32Array(v.size));
       return { value: value.dataSync()[0]!, grads: [x, ...vars].map(read), names };
     });
@@ -84,10 +94,10 @@ function shapeOf(m: MoeIR, name: string): number[] {
   return name.includes('down_proj') ? [width, H] : [H, width];
 }
 
-function evalObjective(m: MoeIR, w: Map<string, Float32Array>, xData: Float32Array, rData: Float32Array): number {
+function evalObjective(m: MoeIR, w: Map<string, Float32Array>, xData: Float32Array, rData: Float32Array, set: Setting = PLAIN): number {
   return tf.tidy(() => {
     const values = new Map([...w].map(([n, a]) => [n, tf.tensor(a, shapeOf(m, n))]));
-    return objective(m, values, tf.tensor2d(xData, [T, H]), tf.tensor2d(rData, [T, H]), 'sparse').dataSync()[0]!;
+    return objective(m, values, tf.tensor2d(xData, [T, H]), tf.tensor2d(rData, [T, H]), 'sparse', set).dataSync()[0]!;
   });
 }
 
@@ -97,51 +107,77 @@ function randomArray(n: number, name: string, std = 1): Float32Array {
   return a;
 }
 
+/** Token 2, 7 and 11 are padding. */
+const PADDED = Uint8Array.from({ length: T }, (_, t) => (t === 2 || t === 7 || t === 11 ? 0 : 1));
+
+const GRADIENT_CASES: [string, MoeIR, Setting][] = [
+  ['batch, softmax, one rank group', moeIR({ capacityFactor: 2 }), PLAIN],
+  ['batch, two rank groups of unequal padding', moeIR({ capacityFactor: 2 }), { layout: { sequences: 4, rankSequences: 2, valid: PADDED } }],
+  ['sequence, sigmoid (normalised P), group-limited selection', moeIR({ score: 'sigmoid', groups: 2, topGroups: 1, auxLossType: 'sequence' }), PLAIN],
+  ['sequence, padded, two rank groups', moeIR({ auxLossType: 'sequence' }), { layout: { sequences: 4, rankSequences: 2, valid: PADDED } }],
+  ['global with earlier micro-batch counts, padded', moeIR({ auxLossType: 'global', score: 'sigmoid' }), { layout: { sequences: 3, rankSequences: 1, valid: PADDED }, global: { counts: Float64Array.of(9, 1, 4, 2), steps: 2 } }],
+];
+
 describe('MoE block gradients', () => {
-  it('match central finite differences (cpu, float32)', async () => {
+  for (const [label, m, set] of GRADIENT_CASES) {
+    it(`match central finite differences: ${label} (cpu, float32)`, async () => {
+      await useBackend('cpu');
+      const w = params(m);
+      const x = randomArray(T * H, 'x');
+      const r = randomArray(T * H, 'r');
+      const { grads, names } = gradsOf(m, w, x, r, 'sparse', set);
+      const eps = 1e-2;
+      let checked = 0;
+      const probe = (name: string, data: Float32Array, g: Float32Array) => {
+        for (let i = 0; i < data.length; i += Math.max(1, Math.floor(data.length / 5))) {
+          const orig = data[i]!;
+          data[i] = orig + eps;
+          const up = evalObjective(m, w, x, r, set);
+          data[i] = orig - eps;
+          const down = evalObjective(m, w, x, r, set);
+          data[i] = orig;
+          const fd = (up - down) / (2 * eps);
+          expect(Math.abs(g[i]! - fd), `${name}[${i}] analytic ${g[i]} fd ${fd}`).toBeLessThanOrEqual(2e-3 + 2e-2 * Math.abs(fd));
+          checked++;
+        }
+      };
+      probe('x', x, grads[0]!);
+      names.forEach((n, j) => probe(n, w.get(n)!, grads[j + 1]!));
+      expect(checked).toBeGreaterThanOrEqual(100);
+    });
+  }
+
+  it('the router losses reach the router weights (their gradient is not zero)', async () => {
     await useBackend('cpu');
-    const m = moeIR({ capacityFactor: 2 });
-    const w = params(m);
-    const x = randomArray(T * H, 'x');
-    const r = randomArray(T * H, 'r');
-    const { grads, names } = gradsOf(m, w, x, r, 'sparse');
-    const eps = 1e-2;
-    let checked = 0;
-    const probe = (label: string, data: Float32Array, g: Float32Array, evalAt: () => number) => {
-      for (let i = 0; i < data.length; i += Math.max(1, Math.floor(data.length / 5))) {
-        const orig = data[i]!;
-        data[i] = orig + eps;
-        const up = evalAt();
-        data[i] = orig - eps;
-        const down = evalAt();
-        data[i] = orig;
-        const fd = (up - down) / (2 * eps);
-        expect(Math.abs(g[i]! - fd), `${label}[${i}] analytic ${g[i]} fd ${fd}`).toBeLessThanOrEqual(2e-3 + 2e-2 * Math.abs(fd));
-        checked++;
-      }
-    };
-    probe('x', x, grads[0]!, () => evalObjective(m, w, x, r));
-    names.forEach((n, j) => probe(n, w.get(n)!, grads[j + 1]!, () => evalObjective(m, w, x, r)));
-    expect(checked).toBeGreaterThanOrEqual(100);
+    for (const [label, m0, set] of GRADIENT_CASES) {
+      const m = { ...m0, router: { ...m0.router, zLoss: 0 } };
+      const w = params(m);
+      const zeroR = new Float32Array(T * H);
+      const { grads, names } = gradsOf(m, w, randomArray(T * H, 'x'), zeroR, 'sparse', set);
+      const g = grads[names.indexOf('moe.router.weight') + 1]!;
+      expect(Math.max(...Array.from(g, Math.abs)), label).toBeGreaterThan(1e-6);
+    }
   });
 });
 
 describe('sparse dispatch == dense-masked reference', () => {
-  const cases: [string, MoeIR][] = [
-    ['no drops (capacity factor 4)', moeIR({ capacityFactor: 4 })],
-    ['no capacity, sigmoid, groups', moeIR({ score: 'sigmoid', groups: 2, topGroups: 1, scaling: 2 })],
-    ['capacity drops (factor 0.5)', moeIR({ capacityFactor: 0.5 })],
-    ['top-1 no shared', moeIR({ topK: 1, capacityFactor: 1 }, false)],
+  const cases: [string, MoeIR, Setting][] = [
+    ['no drops (capacity factor 4)', moeIR({ capacityFactor: 4 }), PLAIN],
+    ['no capacity, sigmoid, groups, sequence loss', moeIR({ score: 'sigmoid', groups: 2, topGroups: 1, scaling: 2, auxLossType: 'sequence' }), PLAIN],
+    ['capacity drops (factor 0.5), drop policy probs', moeIR({ capacityFactor: 0.5 }), PLAIN],
+    ['capacity drops, drop policy position, global loss, padded', moeIR({ capacityFactor: 0.5, dropPolicy: 'position', auxLossType: 'global' }), { layout: { sequences: 3, rankSequences: 1, valid: PADDED }, global: { counts: Float64Array.of(3, 5, 0, 8), steps: 1 } }],
+    ['capacity drops, drop policy gshard, batch loss over two rank groups', moeIR({ capacityFactor: 0.5, dropPolicy: 'gshard' }), { layout: { sequences: 4, rankSequences: 2 } }],
+    ['top-1 no shared', moeIR({ topK: 1, capacityFactor: 1 }, false), PLAIN],
   ];
   for (const backend of ['cpu', 'wasm'] as const) {
-    for (const [label, m] of cases) {
+    for (const [label, m, set] of cases) {
       it(`${label} (${backend})`, async () => {
         await useBackend(backend);
         const w = params(m, 9);
         const x = randomArray(T * H, 'x2');
         const r = randomArray(T * H, 'r2');
-        const sparse = gradsOf(m, w, x, r, 'sparse');
-        const dense = gradsOf(m, w, x, r, 'dense');
+        const sparse = gradsOf(m, w, x, r, 'sparse', set);
+        const dense = gradsOf(m, w, x, r, 'dense', set);
         expect(Math.abs(sparse.value - dense.value)).toBeLessThan(1e-5 * (1 + Math.abs(dense.value)));
         sparse.grads.forEach((g, i) => expect(maxRelDiff(g, dense.grads[i]!), sparse.names[i - 1] ?? 'x').toBeLessThan(1e-5));
       });
@@ -153,7 +189,7 @@ describe('capacity dropping', () => {
   it('drops exactly the assignments past capacity in GShard order', () => {
     const E = 4;
     const tokens = 40;
-    const router = moeIR({ capacityFactor: 0.75 }).router;
+    const router = moeIR({ capacityFactor: 0.75, dropPolicy: 'gshard' }).router;
     const scores = randomArray(tokens * E, 'scores');
     // Skew towards expert 0 so it overflows.
     for (let t = 0; t < tokens; t++) scores[t * E] = scores[t * E]! + 1.5;
@@ -188,7 +224,7 @@ describe('capacity dropping', () => {
     let y!: { y: Float32Array; plan: RoutingPlan };
     tf.tidy(() => {
       const values = new Map([...w].map(([n, a]) => [n, tf.tensor(a, shapeOf(m, n))]));
-      const out = moeBlock(m, tf.tensor2d(x, [T, H]), (n) => values.get(n)!, (n) => values.get(n), 'moe', { training: false, seed: 0, dispatch: 'sparse' });
+      const out = moeBlock(m, tf.tensor2d(x, [T, H]), (n) => values.get(n)!, (n) => values.get(n), 'moe', { training: false, seed: 0, dispatch: 'sparse', layout: LAYOUT });
       y = { y: out.y.dataSync() as Float32Array, plan: out.plan };
     });
     let zeroRows = 0;

@@ -1,0 +1,45 @@
+/**
+ * Run phase — which file `moec run` / `moec eval` load: a `.onnx` file as given, or in a model
+ * folder (`moec compile -o dir/`) `onnx/model.onnx`, or `onnx/model_<suffix>.onnx` for a variant
+ * (the transformers.js file names, src/lower/onnx/deploy/variants.ts). A folder may also hold
+ * the model at its top level (a Triton-style or hand-made layout).
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { VARIANTS, variantFile, type VariantName } from '../lower/onnx/deploy/variants.js';
+
+export interface ResolvedModel {
+  /** The .onnx file to load. */
+  file: string;
+  /** The model folder, when a folder was given. */
+  folder?: string;
+}
+
+/** The model file for `path` and an optional variant; `{ reason }` when there is none. */
+export function resolveModelPath(path: string, variant?: VariantName): ResolvedModel | { reason: string } {
+  if (!existsSync(path)) return { reason: `\`${path}\` does not exist` };
+  if (!statSync(path).isDirectory()) {
+    if (variant !== undefined) return { reason: `--variant ${variant} needs a model folder, not the file \`${path}\`` };
+    return { file: path };
+  }
+  const name = variantFile(variant ?? 'spec');
+  for (const candidate of [join(path, 'onnx', name), join(path, name)]) {
+    if (existsSync(candidate) && statSync(candidate).isFile()) return { file: candidate, folder: path };
+  }
+  return { reason: `the folder \`${path}\` has no onnx/${name}${variant ? ` (variant ${variant}, suffix ${VARIANTS[variant].suffix})` : ''}` };
+}
+
+/** `eos_token_id` of the folder's generation_config.json, if it states one (null: none). */
+export function folderEos(folder: string | undefined): number | null | undefined {
+  if (!folder) return undefined;
+  try {
+    const config = JSON.parse(readFileSync(join(folder, 'generation_config.json'), 'utf8')) as { eos_token_id?: unknown };
+    const eos = config.eos_token_id;
+    if (eos === null) return null;
+    if (typeof eos === 'number' && Number.isInteger(eos)) return eos;
+    if (Array.isArray(eos) && typeof eos[0] === 'number') return eos[0];
+  } catch {
+    // No or unreadable generation_config.json: the caller falls back to the byte vocabulary's rule.
+  }
+  return undefined;
+}

@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Megatron-Core launch for `deepseek-v3`, written by `moec compile --target megatron`
+# (spec sha256 a3c8abbd388d8146d15fdf4d4c8d6e2ab3289c75c5991dd509e669591072a59a).
+# The arguments are for Megatron-Core core_v0.19.0 (NVIDIA/Megatron-LM 5be9626709af); run it
+# from a Megatron-LM checkout at that tag: MEGATRON_LM (default: the current directory).
+# One array per spec block; a comment beside an argument says which Megatron default it overrides.
+# Arguments after `bash train.sh` are passed on to pretrain_gpt.py (a repeated flag: the last one wins).
+set -euo pipefail
+
+NNODES=${NNODES:-256}
+GPUS_PER_NODE=${GPUS_PER_NODE:-8}
+NODE_RANK=${NODE_RANK:-0}
+MASTER_ADDR=${MASTER_ADDR:-localhost}
+MASTER_PORT=${MASTER_PORT:-29500}
+MEGATRON_LM=${MEGATRON_LM:-.}
+
+if [ "$((NNODES * GPUS_PER_NODE))" -ne 2048 ]; then
+  echo "train.sh: the spec's layout needs 2048 processes (parallel.world), not NNODES x GPUS_PER_NODE = $((NNODES * GPUS_PER_NODE))" >&2
+  exit 1
+fi
+
+DISTRIBUTED_ARGS=(
+  --nnodes "$NNODES"
+  --nproc_per_node "$GPUS_PER_NODE"
+  --node_rank "$NODE_RANK"
+  --master_addr "$MASTER_ADDR"
+  --master_port "$MASTER_PORT"
+)
+
+# model: vocab, hidden, layers, context, tie_embeddings, norm
+MODEL_ARGS=(
+  --num-layers 61
+  --hidden-size 7168
+  --max-position-embeddings 4096
+  --padded-vocab-size 129280  # exact: Megatron would pad the vocabulary to a multiple of 128 × tensor
+  --untie-embeddings-and-output-weights  # Megatron ties them by default
+  --normalization RMSNorm  # Megatron defaults to LayerNorm
+  --norm-epsilon 0.000001  # Megatron defaults to 0.00001
+)
+
+# attention
+ATTENTION_ARGS=(
+  --num-attention-heads 128
+  --kv-channels 128  # unused by MLA; set so Megatron does not require hidden % heads = 0
+)
+
+# attention.rope
+ROPE_ARGS=(
+  --position-embedding-type rope  # Megatron defaults to learned_absolute
+  --rope-type rope  # Megatron's MLA uses YaRN when --rope-type is absent
+  --no-rope-fusion  # Megatron's fused MLA RoPE works only with YaRN
+  --rotary-base 10000
+)
+
+# attention.mla
+MLA_ARGS=(
+  --multi-latent-attention
+  --qk-layernorm  # moec's MLA has the q_a / kv_a latent norms; without this flag Megatron's has none
+  --q-lora-rank 1536
+  --kv-lora-rank 512  # Megatron defaults to 32
+  --qk-head-dim 128
+  --qk-pos-emb-head-dim 64
+  --v-head-dim 128
+)
+
+# biases: attention.qkv_bias / out_bias, dense.bias, moe.experts.bias, moe.router.bias
+BIAS_ARGS=(
+  --disable-bias-linear  # Megatron puts a bias on every linear by default
+)
+
+# dense and the FFN activation, MoE layer pattern
+FFN_ARGS=(
+  --ffn-hidden-size 18432
+  --swiglu
+  --moe-layer-freq '[0]*3+[1]*58'  # 1 = MoE layer
+)
+
+# moe.experts, moe.shared
+MOE_ARGS=(
+  --num-experts 256
+  --moe-ffn-hidden-size 2048
+  --moe-shared-expert-intermediate-size 2048  # 1 × 2048
+)
+
+# moe.router
+ROUTER_ARGS=(
+  --moe-router-topk 8  # Megatron defaults to 2
+  --moe-router-score-function sigmoid
+  --moe-router-topk-scaling-factor 2.5
+  --moe-router-num-groups 8
+  --moe-router-group-topk 4
+  --moe-router-enable-expert-bias
+  --moe-router-bias-update-rate 0.001
+  --moe-router-load-balancing-type aux_loss
+  --moe-aux-loss-coeff 0.0001
+  --moe-router-dtype fp32  # moec routes in fp32; Megatron would route in the training dtype
+)
+
+# mtp
+MTP_ARGS=(
+  --mtp-num-layers 1
+  --mtp-loss-scaling-factor 0.1  # not in the spec: megatron.mtp_loss_scale
+)
+
+# parallel
+PARALLEL_ARGS=(
+  --tensor-model-parallel-size 1
+  --pipeline-model-parallel-size 16
+  --pipeline-model-parallel-layout 'Et*4|(t*4|)*12t*3|t*3|t*3mL'  # uneven split: stages of 4 or 3 layers, as moec places them
+  --context-parallel-size 1
+  --expert-model-parallel-size 64
+  --expert-tensor-parallel-size 1
+  --use-distributed-optimizer  # ZeRO-1: optimizer state sharded over data-parallel ranks
+  --micro-batch-size 1
+)
+
+# train
+TRAIN_ARGS=(
+  --global-batch-size 15360
+  --seq-length 4096
+  --train-iters 235000
+  --clip-grad 1
+  --bf16
+  --recompute-granularity full
+  --recompute-method uniform  # every layer recomputed whole, as moec's full
+  --recompute-num-layers 1
+  --seed 42  # Megatron defaults to 1234
+  --save-interval 100
+  --log-interval 1  # Megatron defaults to 100
+  --hidden-dropout 0  # Megatron defaults to 0.1
+  --attention-dropout 0  # Megatron defaults to 0.1; moec has no attention-probability dropout
+)
+
+# train.optimizer
+OPTIMIZER_ARGS=(
+  --optimizer adam  # Megatron's Adam decays weights decoupled, as adamw
+  --adam-beta1 0.9
+  --adam-beta2 0.95  # Megatron defaults to 0.999
+  --adam-eps 1e-8
+  --weight-decay 0.1  # Megatron defaults to 0.01
+  --lr 0.00022
+)
+
+# train.schedule
+SCHEDULE_ARGS=(
+  --lr-decay-style cosine  # Megatron defaults to linear
+  --lr-warmup-iters 2000
+  --lr-warmup-init 1.1e-7  # lr ÷ warmup: moec's first step already learns
+  --min-lr 0.000022  # Megatron defaults to 0
+  --lr-decay-iters 235000
+)
+
+# not in the model: data, tokenizer, checkpoints, dispatcher (megatron { … } / --megatron key=value)
+LAUNCH_ARGS=(
+  --mock-data  # no megatron.data: synthetic tokens, for a smoke test
+  --tokenizer-type NullTokenizer
+  --vocab-size 129280
+  --moe-token-dispatcher-type alltoall
+  --moe-grouped-gemm
+)
+
+cd "$MEGATRON_LM"
+exec torchrun "${DISTRIBUTED_ARGS[@]}" pretrain_gpt.py \
+  "${MODEL_ARGS[@]}" \
+  "${ATTENTION_ARGS[@]}" \
+  "${ROPE_ARGS[@]}" \
+  "${MLA_ARGS[@]}" \
+  "${BIAS_ARGS[@]}" \
+  "${FFN_ARGS[@]}" \
+  "${MOE_ARGS[@]}" \
+  "${ROUTER_ARGS[@]}" \
+  "${MTP_ARGS[@]}" \
+  "${PARALLEL_ARGS[@]}" \
+  "${TRAIN_ARGS[@]}" \
+  "${OPTIMIZER_ARGS[@]}" \
+  "${SCHEDULE_ARGS[@]}" \
+  "${LAUNCH_ARGS[@]}" \
+  "$@"
