@@ -9,7 +9,6 @@
  *   adapter (MOE6605); another base warns (MOE6607).
  */
 import * as tf from '@tensorflow/tfjs';
-import * as ort from 'onnxruntime-node';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +24,7 @@ import { createVariables, disposeVariables } from '../../src/lower/tfjs/variable
 import { loadModel } from '../../src/pipeline.js';
 import { readAdapterCheckpoint } from '../../src/train/adapter-checkpoint.js';
 import { runTraining } from '../../src/train/loop.js';
+import { runLogits } from '../lower/onnx/helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'moec-adapter-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -89,10 +89,7 @@ describe('moec compile --adapter', () => {
     const r = await compile(loraSpec, { output: file, weights: baseRun, adapter: loraRun });
     expect(r.doc.diagnostics).toEqual([]);
     expect(r.code).toBe(0);
-    const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1 });
-    const feed = new ort.Tensor('int64', BigInt64Array.from(ids.flat().map(BigInt)), [2, 16]);
-    const logits = (await session.run({ input_ids: feed })).logits!.data as Float32Array;
-    await session.release();
+    const logits = await runLogits(readFileSync(file), ids);
     const d = maxDiff(logits, reference);
     console.log(`compile --adapter: ONNX vs tfjs base+adapter max |Δlogit| ${d.toExponential(2)}`);
     expect(d).toBeLessThanOrEqual(1e-5);
