@@ -4,8 +4,7 @@
  * - gradient check: analytic gradients of every adapter tensor (attention incl. MLA q_a/q_b/kv_a/
  *   kv_b, router, every routed expert's gate/up/down, shared and dense FFNs, adapter dropout on)
  *   against central finite differences in float32 on cpu, Richardson-extrapolated from steps 1e-2
- *   and 5e-3: |g − fd| ≤ 5e-4 + 2e-2·|fd| (
- *   B drawn non-zero so A has a gradient too). A probe whose perturbation changes the routing
+ *   and 5e-3: |g − fd| ≤ 5e-4 + 2e-2·|fd| (B drawn non-zero so A has a gradient too). A probe whose perturbation changes the routing
  *   (a discontinuity: the loads change, or the quotients at h, h/2 and h/4 disagree) is
  *   skipped; at least 90% of probes must be checked;
  * - gradients exist for the adapters only (the base weights are frozen), and recompute
