@@ -19,8 +19,9 @@ import { loraModules } from '../ir/lora.js';
 import { initLoraWeights } from '../weights/lora-init.js';
 import { readAdapterCheckpoint, type AdapterRecord } from './adapter-checkpoint.js';
 import { loadBaseWeights, type BaseSource } from './base-weights.js';
+import { checkTokenizerVocab, loadTokenizer } from './tokenizer.js';
 import { checkTrainMemory } from './train-memory.js';
-import { loadCorpus, type Corpus } from './corpus.js';
+import { loadCorpus, type Corpus, type TokenIds } from './corpus.js';
 import { METRICS_FILE } from './metrics.js';
 import { createOptimizer, isSupportedOptimizer, type Optimizer } from './optimizer.js';
 import { splitPoint } from './eval-loss.js';
@@ -56,6 +57,8 @@ export interface SessionOptions {
   backend?: BackendPreference;
   /** `--init-from`: start from the weights of this run or checkpoint directory. */
   initFrom?: string;
+  /** The model's tokenizer (tokenizer.json or HF directory); absent: byte-level. */
+  tokenizer?: string;
   /** Hold out this fraction of the token stream (its tail) for eval_loss; on resume, the run's own. */
   evalSplit?: number;
 }
@@ -67,7 +70,7 @@ export interface Session {
   /** The training tokens' corpus (the held-out tail cut off). */
   corpus: Corpus;
   /** The held-out tail, when the run holds one out. */
-  heldOut?: Uint16Array;
+  heldOut?: TokenIds;
   evalSplit?: number;
   backend: SelectedBackend;
   seed: number;
@@ -132,7 +135,10 @@ export async function createSession(o: SessionOptions): Promise<{ session?: Sess
   const restored = o.resume ? readResume(o, diagnostics) : undefined;
   if (hasErrors(diagnostics)) return { diagnostics };
 
-  const corpus = loadCorpus(o.data ?? [], ir.vocab);
+  const tokenizer = o.tokenizer !== undefined ? loadTokenizer(o.tokenizer) : undefined;
+  if (tokenizer) diagnostics.push(...tokenizer.diagnostics, ...(tokenizer.value ? checkTokenizerVocab(tokenizer.value, ir.vocab) : []));
+  if (hasErrors(diagnostics)) return { diagnostics };
+  const corpus = loadCorpus(o.data ?? [], ir.vocab, tokenizer?.value);
   diagnostics.push(...corpus.diagnostics);
   if (!corpus.value) return { diagnostics };
   const seqLen = ir.train.seqLen;
@@ -142,7 +148,7 @@ export async function createSession(o: SessionOptions): Promise<{ session?: Sess
     return { diagnostics };
   }
   const evalSplit = restored ? recorded : o.evalSplit;
-  let heldOut: Uint16Array | undefined;
+  let heldOut: TokenIds | undefined;
   if (evalSplit !== undefined) {
     const all = corpus.value.tokens;
     const at = splitPoint(all.length, evalSplit, seqLen);

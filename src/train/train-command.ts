@@ -87,6 +87,8 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
       resumeFrom: located?.from,
       data: options.data,
       initFrom: options.initFrom,
+      // --tokenizer as given (relative to the working directory); train.tokenizer relative to the spec.
+      tokenizer: options.tokenizer ?? (loaded.ir.train.tokenizer !== undefined ? resolve(dirname(resolve(spec)), loaded.ir.train.tokenizer) : undefined),
       steps: options.steps,
       seed: options.seed,
       backend: options.backend,

@@ -12,6 +12,7 @@ export const defineTrain: DefineCommand = (program, wrap) => {
     .option('--steps <n>', 'train until this many optimizer steps (default: train.steps)', wholeNumber('--steps', 1))
     .option('--out <dir>', 'run directory for checkpoints, metrics.jsonl and run.json (default: runs/<model name>)')
     .option('--resume <dir>', 'continue the run in <dir> from its latest checkpoint')
+    .option('--tokenizer <path>', "the model's tokenizer: a tokenizer.json or a Hugging Face model directory (default: train.tokenizer, else UTF-8 bytes)")
     .option('--init-from <dir>', 'start from the weights of a moec run or checkpoint directory (LoRA: the frozen base weights)')
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'node-gpu', 'node', 'wasm', 'cpu']).default('auto'))
     .option('--seed <n>', 'override train.seed (weights init, data order, jitter/dropout)', wholeNumber('--seed', 0))
@@ -39,6 +40,7 @@ export interface TrainCommandOptions {
   out?: string;
   resume?: string;
   initFrom?: string;
+  tokenizer?: string;
   backend: 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
   seed?: number;
   checkpointEvery?: number;

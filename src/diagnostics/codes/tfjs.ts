@@ -264,4 +264,22 @@ export const tfjsCodes = defineCodes({
     message: 'the adapter in `{adapter}` was trained on {trained}; merging it into {given}',
     hint: 'an adapter fits the weights it was trained on; leave out --weights to merge into those',
   },
+  MOE6620: {
+    severity: 'error',
+    title: 'tokenizer not found',
+    message: 'no tokenizer at `{path}`: {reason}',
+    hint: 'pass a tokenizer.json file or a Hugging Face model directory that holds one (--tokenizer, or train.tokenizer relative to the spec)',
+  },
+  MOE6621: {
+    severity: 'error',
+    title: 'tokenizer.json cannot be used',
+    message: '`{path}` is not a usable tokenizer.json: {reason}',
+    hint: 'use the tokenizer.json a Hugging Face model ships (tokenizers ≥ 0.13 format); sentencepiece .model files need converting (transformers saves tokenizer.json with save_pretrained)',
+  },
+  MOE6622: {
+    severity: 'error',
+    title: 'tokenizer vocabulary larger than the model\'s',
+    message: 'the tokenizer `{path}` has {size} token ids (largest {max}), the spec\'s vocab is {vocab}: ids past {last} have no embedding row',
+    hint: 'set the spec\'s vocab to at least {size} (models often round it up, e.g. to a multiple of 64), or use the model\'s own tokenizer',
+  },
 });
