@@ -43,7 +43,7 @@ export function defaultDataDir(): string {
   return resolve('specs/data');
 }
 
-function expand(inputs: readonly string[], diagnostics: Diagnostic[]): string[] {
+export function expand(inputs: readonly string[], diagnostics: Diagnostic[]): string[] {
   const files = new Set<string>();
   for (const input of inputs) {
     let matched: string[];
@@ -64,7 +64,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * refused rather than decoded to U+FFFD, which would train the model on replacement
  * characters; NUL bytes mark binary files and UTF-16 too.
  */
-function decodeUtf8(bytes: Buffer): string | { reason: string } {
+export function decodeUtf8(bytes: Buffer): string | { reason: string } {
   let text: string;
   try {
     text = strictUtf8.decode(bytes);

@@ -126,7 +126,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainOutcome> {
       totalSteps: s.totalSteps,
       seed: s.seed,
       data: s.corpus.files,
-      dataTokens: s.corpus.tokens.length,
+      dataTokens: s.tokenCount,
       dataFingerprint: s.corpus.fingerprint,
       argv: o.argv ?? [],
     },
@@ -134,8 +134,8 @@ export async function runTraining(o: TrainOptions): Promise<TrainOutcome> {
   const details = s.backend.details.length ? ` (${s.backend.details.join(', ')})` : '';
   o.onStart?.(
     `moec train ${VERSION}: ${o.ir.name} (spec ${o.ir.specHash.slice(0, 12)}), ${describeTrainable(o.ir, s.lora, s.base)}, ` +
-      `backend ${s.backend.kind}${details}; data ${s.corpus.files.length} file(s), ${s.corpus.tokens.length.toLocaleString('en-US')} tokens` +
-      (s.heldOut ? ` (+ ${s.heldOut.length.toLocaleString('en-US')} held out for eval_loss)` : '') +
+      `backend ${s.backend.kind}${details}; data ${s.corpus.files.length} file(s), ${s.tokenCount.toLocaleString('en-US')} tokens` +
+      (s.heldOut || s.heldOutTokens ? ` (+ ${(s.heldOut?.length ?? s.heldOutTokens ?? 0).toLocaleString('en-US')} held out for eval_loss)` : '') +
       '; ' +
       `${o.resume ? `resuming at step ${s.startStep}` : 'fresh run'} → ${s.totalSteps} steps in ${o.outDir}`,
     diagnostics,
@@ -172,8 +172,8 @@ export async function runTraining(o: TrainOptions): Promise<TrainOutcome> {
       if (s.lossTail.length > LOSS_TAIL) s.lossTail.shift();
       losses.push(r.loss);
       const m = record(s, step, lr, r, (performance.now() - began) / 1000, s.sampler.state().epoch);
-      if (s.heldOut && (step % (o.evalEvery ?? every) === 0 || step === s.totalSteps)) {
-        const e = heldOutLoss(s.model, s.heldOut, t.seqLen, cfg.microBatch);
+      if ((s.heldOut || s.evaluate) && (step % (o.evalEvery ?? every) === 0 || step === s.totalSteps)) {
+        const e = s.evaluate ? s.evaluate(s.model, cfg.microBatch) : heldOutLoss(s.model, s.heldOut!, t.seqLen, cfg.microBatch);
         Object.assign(m, { eval_loss: e.loss, eval_tokens: e.tokens });
       }
       appendMetrics(metricsFile, m);

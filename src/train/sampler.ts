@@ -25,6 +25,11 @@ export interface Batch {
   targets: Int32Array;
   rows: number;
   seqLen: number;
+  /** Packed rows (packing.ts): 1 = real token, 0 = padding. */
+  valid?: Uint8Array;
+  /** Packed rows: document index within the row (−1 padding) and position inside it. */
+  segments?: Int32Array;
+  positions?: Int32Array;
 }
 
 export interface Sampler {

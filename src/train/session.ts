@@ -19,7 +19,8 @@ import { loraModules } from '../ir/lora.js';
 import { initLoraWeights } from '../weights/lora-init.js';
 import { readAdapterCheckpoint, type AdapterRecord } from './adapter-checkpoint.js';
 import { loadBaseWeights, type BaseSource } from './base-weights.js';
-import { checkTokenizerVocab, loadTokenizer } from './tokenizer.js';
+import { checkTokenizerVocab, loadTokenizer, type TextTokenizer } from './tokenizer.js';
+import { loadPackedData, type PackedData } from './packed-data.js';
 import { checkTrainMemory } from './train-memory.js';
 import { loadCorpus, type Corpus, type TokenIds } from './corpus.js';
 import { METRICS_FILE } from './metrics.js';
@@ -71,6 +72,11 @@ export interface Session {
   corpus: Corpus;
   /** The held-out tail, when the run holds one out. */
   heldOut?: TokenIds;
+  /** Tokens the run trains on per epoch (the corpus stream, or the packed examples). */
+  tokenCount: number;
+  /** Held-out eval of packed fine-tuning data (--eval-split with a model tokenizer). */
+  evaluate?: PackedData['evaluate'];
+  heldOutTokens?: number;
   evalSplit?: number;
   backend: SelectedBackend;
   seed: number;
@@ -138,35 +144,11 @@ export async function createSession(o: SessionOptions): Promise<{ session?: Sess
   const tokenizer = o.tokenizer !== undefined ? loadTokenizer(o.tokenizer) : undefined;
   if (tokenizer) diagnostics.push(...tokenizer.diagnostics, ...(tokenizer.value ? checkTokenizerVocab(tokenizer.value, ir.vocab) : []));
   if (hasErrors(diagnostics)) return { diagnostics };
-  const corpus = loadCorpus(o.data ?? [], ir.vocab, tokenizer?.value);
-  diagnostics.push(...corpus.diagnostics);
-  if (!corpus.value) return { diagnostics };
-  const seqLen = ir.train.seqLen;
-  const recorded = restored?.state.evalSplit;
-  if (restored && o.evalSplit !== undefined && o.evalSplit !== recorded) {
-    diagnostics.push(createDiagnostic('MOE6581', { args: { path: o.outDir, given: o.evalSplit, recorded: recorded ?? 'nothing' } }));
-    return { diagnostics };
-  }
-  const evalSplit = restored ? recorded : o.evalSplit;
-  let heldOut: TokenIds | undefined;
-  if (evalSplit !== undefined) {
-    const all = corpus.value.tokens;
-    const at = splitPoint(all.length, evalSplit, seqLen);
-    if (at === undefined) {
-      const held = Math.floor(all.length * evalSplit);
-      const args = { fraction: evalSplit, tokens: all.length, held, train: all.length - held, needed: seqLen + 1 };
-      diagnostics.push(createDiagnostic('MOE6580', { args }));
-      return { diagnostics };
-    }
-    heldOut = all.slice(at);
-    corpus.value.tokens = all.slice(0, at);
-  }
-  if (sampleCount(corpus.value.tokens.length, seqLen) === 0) {
-    diagnostics.push(createDiagnostic('MOE6522', { args: { tokens: corpus.value.tokens.length, needed: seqLen + 1 } }));
-    return { diagnostics };
-  }
-  if (restored && restored.state.dataFingerprint !== corpus.value.fingerprint) {
-    const reason = 'the training data differ from the data the run was trained on (pass the same --data)';
+  const data = tokenizer?.value ? packedSource(o, restored, tokenizer.value, diagnostics) : streamSource(o, restored, diagnostics);
+  if (!data || hasErrors(diagnostics)) return { diagnostics };
+  const { corpus, heldOut, evalSplit } = data;
+  if (restored && restored.state.dataFingerprint !== corpus.fingerprint) {
+    const reason = 'the training data differ from the data the run was trained on (pass the same --data and --tokenizer)';
     diagnostics.push(createDiagnostic('MOE6533', { args: { path: o.outDir, reason } }));
     return { diagnostics };
   }
@@ -195,13 +177,15 @@ export async function createSession(o: SessionOptions): Promise<{ session?: Sess
       return { diagnostics };
     }
   }
-  const sampler = createSampler(corpus.value.tokens, seqLen, seed, restored?.state.data);
+  const sampler = data.sampler(seed, restored?.state.data);
   const session: Session = {
     model,
     optimizer,
     sampler,
-    corpus: corpus.value,
+    corpus,
     heldOut,
+    tokenCount: data.tokenCount,
+    ...(data.evaluate ? { evaluate: data.evaluate, heldOutTokens: data.heldOutTokens } : {}),
     evalSplit,
     backend,
     seed,
@@ -259,4 +243,64 @@ function buildParameters(
     { name: `${m.prefix}.lora_B.weight`, shape: [lora.rank, m.out], group: groupOf(m.kind) },
   ]);
   return { vars, lora: runtime, trainable, base: start.value.source };
+}
+
+interface DataSource {
+  corpus: Corpus;
+  heldOut?: TokenIds;
+  evalSplit?: number;
+  tokenCount: number;
+  sampler(seed: number, state?: SamplerState): Sampler;
+  evaluate?: PackedData['evaluate'];
+  heldOutTokens?: number;
+}
+
+/** The run's --eval-split (on resume the recorded one; another is MOE6581), or false after an error. */
+function evalSplitOf(o: SessionOptions, restored: Restored | undefined, diagnostics: Diagnostic[]): number | undefined | false {
+  const recorded = restored?.state.evalSplit;
+  if (restored && o.evalSplit !== undefined && o.evalSplit !== recorded) {
+    diagnostics.push(createDiagnostic('MOE6581', { args: { path: o.outDir, given: o.evalSplit, recorded: recorded ?? 'nothing' } }));
+    return false;
+  }
+  return restored ? recorded : o.evalSplit;
+}
+
+/** Byte-level data: the whole token stream, cut into windows (sampler.ts). */
+function streamSource(o: SessionOptions, restored: Restored | undefined, diagnostics: Diagnostic[]): DataSource | undefined {
+  const corpus = loadCorpus(o.data ?? [], o.ir.vocab);
+  diagnostics.push(...corpus.diagnostics);
+  if (!corpus.value) return undefined;
+  const seqLen = o.ir.train.seqLen;
+  const evalSplit = evalSplitOf(o, restored, diagnostics);
+  if (evalSplit === false) return undefined;
+  let heldOut: TokenIds | undefined;
+  if (evalSplit !== undefined) {
+    const all = corpus.value.tokens;
+    const at = splitPoint(all.length, evalSplit, seqLen);
+    if (at === undefined) {
+      const held = Math.floor(all.length * evalSplit);
+      const args = { fraction: evalSplit, tokens: all.length, held, train: all.length - held, needed: seqLen + 1 };
+      diagnostics.push(createDiagnostic('MOE6580', { args }));
+      return undefined;
+    }
+    heldOut = all.slice(at);
+    corpus.value.tokens = all.slice(0, at);
+  }
+  if (sampleCount(corpus.value.tokens.length, seqLen) === 0) {
+    diagnostics.push(createDiagnostic('MOE6522', { args: { tokens: corpus.value.tokens.length, needed: seqLen + 1 } }));
+    return undefined;
+  }
+  const tokens = corpus.value.tokens;
+  return { corpus: corpus.value, heldOut, evalSplit, tokenCount: tokens.length, sampler: (seed, state) => createSampler(tokens, seqLen, seed, state) };
+}
+
+/** Fine-tuning data through a model tokenizer: indexed records, examples with loss masks, packed rows. */
+function packedSource(o: SessionOptions, restored: Restored | undefined, tok: TextTokenizer, diagnostics: Diagnostic[]): DataSource | undefined {
+  const evalSplit = evalSplitOf(o, restored, diagnostics);
+  if (evalSplit === false) return undefined;
+  const packed = loadPackedData(o.data ?? [], tok, o.ir.train.seqLen, evalSplit);
+  diagnostics.push(...packed.diagnostics);
+  if (!packed.value) return undefined;
+  const p = packed.value;
+  return { corpus: p.corpus, evalSplit, tokenCount: p.tokenCount, sampler: p.sampler, evaluate: p.evaluate, heldOutTokens: p.heldOutTokens };
 }

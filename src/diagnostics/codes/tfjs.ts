@@ -282,4 +282,28 @@ export const tfjsCodes = defineCodes({
     message: 'the tokenizer `{path}` has {size} token ids (largest {max}), the spec\'s vocab is {vocab}: ids past {last} have no embedding row',
     hint: 'set the spec\'s vocab to at least {size} (models often round it up, e.g. to a multiple of 64), or use the model\'s own tokenizer',
   },
+  MOE6640: {
+    severity: 'error',
+    title: 'training record not usable',
+    message: '{file}:{line}: {reason}',
+    hint: 'a JSONL record is {"text": "..."}, {"prompt": "...", "completion": "..."} or {"messages": [{"role": "user", "content": "..."}, {"role": "assistant", "content": "..."}]}',
+  },
+  MOE6641: {
+    severity: 'error',
+    title: 'chat records need a chat template',
+    message: '{file} has chat records ({"messages": …}) but {reason}',
+    hint: 'pass the model\'s tokenizer (--tokenizer <hf dir>) whose tokenizer_config.json has a chat_template, or a chat_template.jinja beside its tokenizer.json',
+  },
+  MOE6642: {
+    severity: 'error',
+    title: 'chat template is not prefix-stable',
+    message: '{file}:{line}: the chat template renders turn {turn} differently alone than inside the conversation, so the assistant tokens cannot be told apart',
+    hint: 'the loss mask needs the conversation up to an assistant turn to render as a prefix of the whole (as TRL\'s prompt/completion check); use the prompt/completion form for such data',
+  },
+  MOE6643: {
+    severity: 'warning',
+    title: 'training examples truncated',
+    message: '{count} of {total} chat or prompt/completion examples are longer than seq_len {seq} tokens and were truncated (the longest has {longest})',
+    hint: 'raise train.seq_len, or shorten the examples; text documents are split instead, never cut',
+  },
 });
