@@ -1,15 +1,40 @@
 /**
  * Run phase — `moec run model.onnx --prompt … | --ids …`: validate the prompt against the model,
  * generate greedily, stream the continuation to stdout and report tokens/s on stderr (or one
- * JSON document). Exit 0 ok, 1 model or inference problems, 2 usage.
+ * JSON document). Exit 0 ok, 1 model or inference problems, 2 usage (including a missing model
+ * or a spec given in its place).
  */
 import type { RunOptions } from '../cli/commands/run.js';
-import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../cli/main.js';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE, exitCodeFor } from '../cli/exit-codes.js';
 import { renderPretty } from '../cli/render/pretty.js';
 import { createDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { ByteDecoder, decodeBytes, encodeBytes, visibleText } from './byte-tokenizer.js';
 import { generateGreedy, type Generation } from './generate.js';
 import { openLmSession } from './lm-session.js';
+
+/**
+ * A spec given where a compiled model belongs (`moec run specs/tiny.moe`): by its name, or by
+ * its first bytes — an ONNX ModelProto begins with a protobuf tag byte, a spec with text such as
+ * a comment or `model "…"`.
+ */
+function isSpecFile(path: string): boolean {
+  if (/\.moe(\.json|\.ya?ml)?$/i.test(path)) return true;
+  try {
+    if (!statSync(path).isFile()) return false; // never open a FIFO or device just to look
+    const fd = openSync(path, 'r');
+    try {
+      const head = Buffer.alloc(256);
+      const n = readSync(fd, head, 0, head.length, 0);
+      return /^\s*(\/\/|\/\*|#|import\s+"|model\s+")/.test(head.subarray(0, n).toString('utf8'));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false; // missing or unreadable: openLmSession reports it
+  }
+}
 
 /** `--ids 1,2,3` (commas and/or spaces) → ids, or the reason it is not a list of ids. */
 export function parseIds(text: string): number[] | string {
@@ -56,9 +81,14 @@ export async function runModel(model: string, options: RunOptions): Promise<numb
     return finish(EXIT_USAGE);
   }
   const ids = prompt.ids!;
+  if (isSpecFile(model)) {
+    const onnx = `${basename(model).replace(/\.moe(\.json|\.ya?ml)?$/i, '')}.onnx`;
+    diagnostics.push(createDiagnostic('MOE9010', { args: { path: model, model: onnx } }));
+    return finish(EXIT_USAGE);
+  }
   const opened = await openLmSession(model, options.threads);
   diagnostics.push(...opened.diagnostics);
-  if (!opened.value) return finish(EXIT_ERRORS);
+  if (!opened.value) return finish(exitCodeFor(opened.diagnostics));
   const lm = opened.value;
   try {
     const vocab = lm.vocab;

@@ -6,11 +6,14 @@
 import { writeFileSync, renameSync } from 'node:fs';
 import type { CheckOptions } from '../commands/check.js';
 import { createDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
-import { expandInputs } from './expand-inputs.js';
+import { expandInputs, type ExpandedInputs } from './expand-inputs.js';
+import { inputMode, readStdinSpec } from '../stdin.js';
+import type { Sources } from '../../spec/source.js';
+import type { TextResult } from '../../spec/read-text.js';
 import { checkFiles } from './check-files.js';
 import { countBySeverity, summaryLine, type CheckReport } from './report.js';
 import { renderPretty } from '../render/pretty.js';
-import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../main.js';
+import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 
 async function render(report: CheckReport, format: CheckOptions['format']): Promise<string> {
   switch (format) {
@@ -40,9 +43,18 @@ function write(output: string | undefined, text: string): Diagnostic | undefined
   }
 }
 
+/** The files to check: stdin (`-`), or the inputs expanded; usage problems as diagnostics. */
+async function resolveInputs(inputs: string[], options: CheckOptions, sources: Sources): Promise<ExpandedInputs & { texts?: Map<string, TextResult> }> {
+  const mode = inputMode(inputs, options.stdinFilepath);
+  if (mode.kind === 'usage') return { files: [], diagnostics: [mode.diagnostic] };
+  if (mode.kind === 'files') return expandInputs(inputs);
+  return { files: [mode.display], diagnostics: [], texts: new Map([[mode.display, await readStdinSpec(mode.display, sources)]]) };
+}
+
 export async function runCheck(inputs: string[], options: CheckOptions): Promise<number> {
-  const expanded = await expandInputs(inputs);
-  const report = checkFiles(expanded.files, { memory: options.memory, root: options.root, targets: options.target });
+  const sources: Sources = new Map();
+  const expanded = await resolveInputs(inputs, options, sources);
+  const report = checkFiles(expanded.files, { memory: options.memory, root: options.root, targets: options.target, texts: expanded.texts }, sources);
   report.diagnostics.unshift(...expanded.diagnostics);
   const counts = countBySeverity(report.diagnostics);
   if (options.quiet) report.diagnostics = report.diagnostics.filter((d) => d.severity === 'error');

@@ -10,7 +10,7 @@ import { loadModel } from '../../pipeline.js';
 import type { ModelIR } from '../../ir/types.js';
 import type { Sources } from '../../spec/source.js';
 import { renderPretty } from '../render/pretty.js';
-import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../main.js';
+import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import { onnxSummaryJson, renderOnnxSummary } from './summary.js';
 import { checkTfjsCompileMemory } from '../../lower/onnx/compile-memory.js';
 
