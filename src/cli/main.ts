@@ -14,6 +14,7 @@ import { defineCompile } from './commands/compile.js';
 import { defineRun } from './commands/run.js';
 import { defineTrain } from './commands/train.js';
 import { defineReport } from './commands/report.js';
+import { defineInit } from './commands/init.js';
 import { VERSION } from '../version.js';
 
 import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
@@ -34,7 +35,7 @@ export function createProgram(setExit: (code: number) => void): Command {
     async (...args: unknown[]) => {
       setExit(await action(...args));
     };
-  for (const define of [defineCheck, defineFmt, defineSchema, defineExplain, defineCompile, defineRun, defineTrain, defineReport]) {
+  for (const define of [defineInit, defineCheck, defineFmt, defineSchema, defineExplain, defineCompile, defineRun, defineTrain, defineReport]) {
     define(program, wrap);
   }
   return program;

@@ -54,6 +54,10 @@ describe('moec train errors', () => {
 
   it('needs a spec unless resuming, and validates numbers', async () => {
     expect(await moec('train')).toBe(2);
+    expect(await moec('train', join(dir, 'no-such.moe'))).toBe(2);
+    expect(stderr).toMatch(/^error MOE9001: no such file or directory/m);
+    expect(await moec('train', 'specs/tiny.moe', '--resume', join(dir, 'no-such-run'))).toBe(2);
+    expect(await moec('report', join(dir, 'no-such-run'))).toBe(2);
     expect(await moec('train', 'specs/tiny.moe', '--steps', '0')).toBe(2);
     expect(await moec('train', 'specs/tiny.moe', '--backend', 'tpu')).toBe(2);
   });

@@ -1,7 +1,8 @@
 /** `moec compile` — definition only; the implementation is imported when the command runs. */
 import { Option } from 'commander';
 import type { DefineCommand } from '../define.js';
-import { wholeNumber } from '../options.js';
+import { formatOption, outputOption, wholeNumber } from '../options.js';
+import { exitCodesHelp } from '../exit-codes.js';
 
 export const defineCompile: DefineCommand = (program, wrap) => {
   program
@@ -9,7 +10,7 @@ export const defineCompile: DefineCommand = (program, wrap) => {
     .description('compile a spec to an ONNX model (onnxruntime, Triton) or a TensorFlow.js training graph')
     .argument('<spec>', 'spec file (.moe, .moe.json, .moe.yaml)')
     .addOption(new Option('-t, --target <target>', 'what to produce').choices(['onnx', 'tfjs']).default('onnx'))
-    .option('-o, --output <file>', 'output file (ONNX: model.onnx)')
+    .addOption(outputOption('the file to write (required, except that --target onnx may write only --triton)'))
     .option('--seed <n>', 'weight-init seed (default: the spec\'s train.seed); ignored with --weights')
     .option('--weights <dir>', 'take weights from a training run or checkpoint directory instead of initializing them')
     .addOption(new Option('--moe <dispatch>', 'ONNX MoE lowering: sparse standard ops, dense-masked, or com.microsoft.MoE where it fits').choices(['sparse', 'dense', 'fused']).default('sparse'))
@@ -19,13 +20,13 @@ export const defineCompile: DefineCommand = (program, wrap) => {
     .addOption(new Option('--triton-kind <kind>', 'Triton instance kind').choices(['cpu', 'gpu']).default('cpu'))
     .option('--external-data', 'store initializers in <model>.onnx.data files even when the model is under 2 GB')
     .option('--external-threshold <bytes>', 'with external data: initializers of at least this many bytes move out (default 1024)', wholeNumber('--external-threshold'))
-    .addOption(new Option('-f, --format <format>', 'how to print diagnostics and the summary').choices(['pretty', 'json']).default('pretty'))
+    .addOption(formatOption(['pretty', 'json'], 'how to print diagnostics and the summary'))
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  moec compile specs/tiny.moe --target onnx -o tiny.onnx\n' +
         '  moec compile specs/tiny.moe -o tiny.onnx --weights runs/tiny --triton models\n' +
-        '\nExit codes: 0 written, 1 errors (nothing written), 2 usage error.',
+        exitCodesHelp({ 0: 'written', 1: 'the spec has errors or the target cannot lower it (nothing written)' }),
     )
     .action(
       wrap(async (spec: string, options: CompileOptions) => {

@@ -1,7 +1,7 @@
 /**
  * CLI (`moec compile`): load the spec through the same pipeline as `moec check`, refuse to emit
  * when there are errors, compile to the chosen target, print diagnostics (stderr) and a summary
- * (stdout). Exit 0 written, 1 errors (nothing written), 2 usage.
+ * (stdout). Exit 0 written, 1 errors (nothing written), 2 usage (a missing spec included).
  */
 import { performance } from 'node:perf_hooks';
 import type { CompileOptions } from '../commands/compile.js';
@@ -10,7 +10,7 @@ import { loadModel } from '../../pipeline.js';
 import type { ModelIR } from '../../ir/types.js';
 import type { Sources } from '../../spec/source.js';
 import { renderPretty } from '../render/pretty.js';
-import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
+import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE, exitCodeFor } from '../exit-codes.js';
 import { onnxSummaryJson, renderOnnxSummary } from './summary.js';
 import { checkTfjsCompileMemory } from '../../lower/onnx/compile-memory.js';
 
@@ -85,7 +85,7 @@ export async function runCompile(specFile: string, options: CompileOptions): Pro
   const diagnostics = [...loaded.diagnostics];
   if (!loaded.ir || hasErrors(diagnostics)) {
     report(options, diagnostics, loaded.sources);
-    return EXIT_ERRORS;
+    return exitCodeFor(diagnostics);
   }
   const ir = loaded.ir;
   if (options.target === 'tfjs') {
