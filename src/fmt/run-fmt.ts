@@ -10,7 +10,7 @@
 import { renameSync, writeFileSync, unlinkSync } from 'node:fs';
 import { createDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { expandInputs } from '../cli/check/expand-inputs.js';
-import { renderPretty } from '../cli/render/pretty.js';
+import { writeDiagnostics } from '../cli/render/pretty.js';
 import { readSpecText } from '../spec/read-text.js';
 import { isDataFile } from '../spec/imports.js';
 import type { Sources } from '../spec/source.js';
@@ -44,20 +44,20 @@ function writeAtomically(file: string, text: string): Diagnostic | undefined {
 async function formatStdin(display: string, options: FmtOptions): Promise<number> {
   const sources: Sources = new Map();
   if (options.write) {
-    process.stderr.write(renderPretty([createDiagnostic('MOE9011', { args: { reason: '--write rewrites files; stdin has none (the formatted text goes to stdout)' } })], sources));
+    writeDiagnostics(process.stderr, [createDiagnostic('MOE9011', { args: { reason: '--write rewrites files; stdin has none (the formatted text goes to stdout)' } })], sources);
     return EXIT_USAGE;
   }
   if (isDataFile(display)) {
-    process.stderr.write(renderPretty([createDiagnostic('MOE9011', { args: { reason: `moec fmt formats .moe files; ${display} names a JSON/YAML spec` } })], sources));
+    writeDiagnostics(process.stderr, [createDiagnostic('MOE9011', { args: { reason: `moec fmt formats .moe files; ${display} names a JSON/YAML spec` } })], sources);
     return EXIT_USAGE;
   }
   const read = await readStdinSpec(display, sources);
   if (!read.ok) {
-    process.stderr.write(renderPretty([read.diagnostic], sources));
+    writeDiagnostics(process.stderr, [read.diagnostic], sources);
     return EXIT_ERRORS;
   }
   const result = formatMoe(read.text, display);
-  if (result.diagnostics.length) process.stderr.write(renderPretty(result.diagnostics, sources));
+  if (result.diagnostics.length) writeDiagnostics(process.stderr, result.diagnostics, sources);
   if (result.output === undefined) return EXIT_ERRORS;
   if (!options.check) process.stdout.write(result.output);
   else if (result.output !== read.text) {
@@ -75,7 +75,7 @@ export async function runFmt(inputs: readonly string[], options: FmtOptions): Pr
   }
   const mode = inputMode(inputs, options.stdinFilepath);
   if (mode.kind === 'usage') {
-    process.stderr.write(renderPretty([mode.diagnostic], sources));
+    writeDiagnostics(process.stderr, [mode.diagnostic], sources);
     return EXIT_USAGE;
   }
   if (mode.kind === 'stdin') return formatStdin(mode.display, options);
@@ -83,11 +83,11 @@ export async function runFmt(inputs: readonly string[], options: FmtOptions): Pr
   // fmt formats the .moe language; JSON/YAML spec files found in directories are not its business.
   const files = expanded.files.filter((f) => f.endsWith('.moe'));
   if (expanded.diagnostics.length) {
-    process.stderr.write(renderPretty(expanded.diagnostics, sources));
+    writeDiagnostics(process.stderr, expanded.diagnostics, sources);
     return EXIT_USAGE;
   }
   if (files.length === 0) {
-    process.stderr.write(renderPretty([createDiagnostic('MOE9002', { args: { pattern: inputs.join(' ') }, hint: 'moec fmt formats .moe files' })], sources));
+    writeDiagnostics(process.stderr, [createDiagnostic('MOE9002', { args: { pattern: inputs.join(' ') }, hint: 'moec fmt formats .moe files' })], sources);
     return EXIT_USAGE;
   }
   if (!options.check && !options.write && files.length > 1) {
@@ -120,7 +120,7 @@ export async function runFmt(inputs: readonly string[], options: FmtOptions): Pr
     }
   }
 
-  if (diagnostics.length) process.stderr.write(renderPretty(diagnostics, sources));
+  if (diagnostics.length) writeDiagnostics(process.stderr, diagnostics, sources);
   for (const file of unformatted) process.stdout.write(`would reformat ${file}\n`);
   if (options.check && unformatted.length) {
     process.stderr.write(`${unformatted.length} of ${files.length} file${files.length === 1 ? '' : 's'} not formatted; run \`moec fmt --write\`\n`);

@@ -6,7 +6,7 @@
 import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReportCommandOptions } from '../cli/commands/report.js';
-import { renderPretty } from '../cli/render/pretty.js';
+import { writeDiagnostics } from '../cli/render/pretty.js';
 import { EXIT_OK, exitCodeFor } from '../cli/exit-codes.js';
 import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { METRICS_FILE, readMetrics } from '../train/metrics.js';
@@ -52,7 +52,7 @@ export async function writeReport(runDir: string, output?: string): Promise<Repo
 
 export async function runReportCommand(runDir: string, options: ReportCommandOptions): Promise<number> {
   const r = await writeReport(runDir, options.output);
-  if (r.diagnostics.length) process.stderr.write(renderPretty(r.diagnostics, new Map()));
+  if (r.diagnostics.length) writeDiagnostics(process.stderr, r.diagnostics, new Map());
   if (!r.file) return exitCodeFor(r.diagnostics);
   process.stdout.write(`wrote ${r.file}\n`);
   return EXIT_OK;

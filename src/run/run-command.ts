@@ -8,7 +8,7 @@ import type { RunOptions } from '../cli/commands/run.js';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE, exitCodeFor } from '../cli/exit-codes.js';
-import { renderPretty } from '../cli/render/pretty.js';
+import { writeDiagnostics } from '../cli/render/pretty.js';
 import { createDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { ByteDecoder, decodeBytes, encodeBytes, visibleText } from './byte-tokenizer.js';
 import { generateGreedy, type Generation } from './generate.js';
@@ -63,7 +63,7 @@ function promptIds(options: RunOptions): { ids?: number[]; diagnostic?: Diagnost
 }
 
 function printDiagnostics(diagnostics: Diagnostic[], format: RunOptions['format']): void {
-  if (format === 'pretty' && diagnostics.length) process.stderr.write(renderPretty(diagnostics, new Map()));
+  if (format === 'pretty' && diagnostics.length) writeDiagnostics(process.stderr, diagnostics, new Map());
 }
 
 export async function runModel(model: string, options: RunOptions): Promise<number> {

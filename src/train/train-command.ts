@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { TrainCommandOptions } from '../cli/commands/train.js';
-import { renderPretty } from '../cli/render/pretty.js';
+import { writeDiagnostics } from '../cli/render/pretty.js';
 import { EXIT_ERRORS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor } from '../cli/exit-codes.js';
 import { createDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { loadModel } from '../pipeline.js';
@@ -32,7 +32,7 @@ function locateResume(path: string): { runDir: string; from?: string } {
 
 
 function report(diagnostics: Diagnostic[], sources: Map<string, string>): void {
-  if (diagnostics.length) process.stderr.write(renderPretty(sortDiagnostics(diagnostics), sources));
+  if (diagnostics.length) writeDiagnostics(process.stderr, sortDiagnostics(diagnostics), sources);
 }
 
 export async function runTrainCommand(specArg: string | undefined, options: TrainCommandOptions): Promise<number> {

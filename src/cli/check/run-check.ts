@@ -12,10 +12,11 @@ import type { Sources } from '../../spec/source.js';
 import type { TextResult } from '../../spec/read-text.js';
 import { checkFiles } from './check-files.js';
 import { countBySeverity, summaryLine, type CheckReport } from './report.js';
-import { renderPretty } from '../render/pretty.js';
+import { renderPretty, writeDiagnostics } from '../render/pretty.js';
+import { painterFor } from '../render/color.js';
 import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 
-async function render(report: CheckReport, format: CheckOptions['format']): Promise<string> {
+async function render(report: CheckReport, format: CheckOptions['format'], toTerminal: boolean): Promise<string> {
   switch (format) {
     case 'json':
       return (await import('../render/json.js')).renderJson(report);
@@ -24,7 +25,7 @@ async function render(report: CheckReport, format: CheckOptions['format']): Prom
     case 'github':
       return (await import('../render/github.js')).renderGithub(report);
     default:
-      return renderPretty(report.diagnostics, report.sources) + summaryLine(report) + '\n';
+      return renderPretty(report.diagnostics, report.sources, toTerminal ? painterFor(process.stdout) : undefined) + summaryLine(report) + '\n';
   }
 }
 
@@ -58,9 +59,9 @@ export async function runCheck(inputs: string[], options: CheckOptions): Promise
   report.diagnostics.unshift(...expanded.diagnostics);
   const counts = countBySeverity(report.diagnostics);
   if (options.quiet) report.diagnostics = report.diagnostics.filter((d) => d.severity === 'error');
-  const failed = write(options.output, await render(report, options.format));
+  const failed = write(options.output, await render(report, options.format, options.output === undefined));
   if (failed) {
-    process.stderr.write(renderPretty([failed], report.sources));
+    writeDiagnostics(process.stderr, [failed], report.sources);
     return EXIT_ERRORS;
   }
   if (expanded.diagnostics.length) return EXIT_USAGE;

@@ -9,7 +9,7 @@ import { createDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '.
 import { loadModel } from '../../pipeline.js';
 import type { ModelIR } from '../../ir/types.js';
 import type { Sources } from '../../spec/source.js';
-import { renderPretty } from '../render/pretty.js';
+import { writeDiagnostics } from '../render/pretty.js';
 import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE, exitCodeFor } from '../exit-codes.js';
 import { onnxSummaryJson, renderOnnxSummary } from './summary.js';
 import { checkTfjsCompileMemory } from '../../lower/onnx/compile-memory.js';
@@ -28,7 +28,7 @@ function report(options: CompileOptions, diagnostics: Diagnostic[], sources: Sou
     process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
     return;
   }
-  if (sorted.length) process.stderr.write(renderPretty(sorted, sources));
+  if (sorted.length) writeDiagnostics(process.stderr, sorted, sources);
 }
 
 /** Usage problems that do not depend on the spec. */

@@ -6,7 +6,7 @@
  */
 import type { ExplainOptions } from '../commands/explain.js';
 import { sortDiagnostics } from '../../diagnostics/diagnostic.js';
-import { renderPretty } from '../render/pretty.js';
+import { writeDiagnostics } from '../render/pretty.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { createExplainReport } from './create-report.js';
 import { loadForExplain } from './load-for-explain.js';
@@ -17,7 +17,7 @@ export async function runExplain(file: string, options: ExplainOptions): Promise
   const format = options.json ? 'json' : options.format;
   const { loaded, ir, withoutTraining } = loadForExplain(file);
   const diagnostics = sortDiagnostics(loaded.diagnostics);
-  if (diagnostics.length) process.stderr.write(renderPretty(diagnostics, loaded.sources));
+  if (diagnostics.length) writeDiagnostics(process.stderr, diagnostics, loaded.sources);
   if (!ir) return exitCodeFor(diagnostics);
   const report = createExplainReport(ir, diagnostics, !withoutTraining);
   if (format === 'json') {

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import type { InitOptions } from '../commands/init.js';
 import { createDiagnostic, hasErrors, type Diagnostic } from '../../diagnostics/diagnostic.js';
-import { renderPretty } from '../render/pretty.js';
+import { writeDiagnostics } from '../render/pretty.js';
 import { EXIT_ERRORS, EXIT_OK, exitCodeFor } from '../exit-codes.js';
 import { STDIN } from '../options.js';
 import { checkFiles } from '../check/check-files.js';
@@ -43,7 +43,7 @@ function selfCheck(text: string, name: string): Diagnostic[] {
 
 export async function runInit(name: string, options: InitOptions): Promise<number> {
   const fail = (d: Diagnostic) => {
-    process.stderr.write(renderPretty([d], new Map()));
+    writeDiagnostics(process.stderr, [d], new Map());
     return exitCodeFor([d]);
   };
   const preset = findPreset(options.from)!; // commander's choices() admits known names only
@@ -65,7 +65,7 @@ export async function runInit(name: string, options: InitOptions): Promise<numbe
   }
   const failed = writeAtomically(output, made.text, options.force === true);
   if (failed) {
-    process.stderr.write(renderPretty([failed], new Map()));
+    writeDiagnostics(process.stderr, [failed], new Map());
     return EXIT_ERRORS;
   }
   process.stderr.write(`wrote ${output} (from the ${preset.file} preset)\n  next: moec check ${output}  ·  moec explain ${output}\n`);
