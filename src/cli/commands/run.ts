@@ -16,7 +16,7 @@ export const defineRun: DefineCommand = (program, wrap) => {
     .addHelpText(
       'after',
       '\nEach step re-runs the whole sequence (the graph has no KV cache), so this shows a model working\n' +
-        'end to end rather than serving it. Examples:\n' +
+        'end to end rather than serving it.\n\nExamples:\n' +
         '  moec run tiny.onnx --prompt "Hello" -n 32\n' +
         '  moec run tiny.onnx --ids 72,101,108 --format json\n' +
         exitCodesHelp({ 0: 'generated', 1: 'the model cannot be loaded or run' }),
