@@ -24,10 +24,10 @@ export const EXIT_CODE_MEANINGS: Record<ExitCode, string> = {
 
 /**
  * Diagnostics about the command line rather than the input's content: an input that does not
- * exist (MOE9001), a pattern that matched nothing (MOE9002), a spec given where a model is
- * expected (MOE9010), stdin misuse (MOE9011).
+ * exist (MOE9001), a pattern that matched nothing (MOE9002; `train --data`: MOE6520), a spec
+ * given where a model is expected (MOE9010), stdin misuse (MOE9011).
  */
-const USAGE_CODES = new Set<string>(['MOE9001', 'MOE9002', 'MOE9010', 'MOE9011']);
+const USAGE_CODES = new Set<string>(['MOE9001', 'MOE9002', 'MOE6520', 'MOE9010', 'MOE9011']);
 
 export function isUsageDiagnostic(d: Diagnostic): boolean {
   return USAGE_CODES.has(d.code);

@@ -103,7 +103,7 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
       },
     });
     report([...loaded.diagnostics, ...out.diagnostics].filter((d) => !shown.has(d)), loaded.sources);
-    if (out.status === 'failed') return EXIT_ERRORS;
+    if (out.status === 'failed') return Math.max(EXIT_ERRORS, exitCodeFor(out.diagnostics));
     const first = out.losses[0];
     const last = out.losses[out.losses.length - 1];
     const seconds = ((Date.now() - began) / 1000).toFixed(1);

@@ -3,7 +3,7 @@
  * exit codes, formats, inputs, and that checking never loads tfjs or onnxruntime.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { describe, expect, test } from 'vitest';
@@ -35,6 +35,7 @@ describe.skipIf(!existsSync(BIN))('moec check (built CLI)', () => {
     const broken = moec(['check', join(dir, 'specs'), '--format', 'github', '--max-warnings', '0']);
     expect(broken.code).toBe(1);
     expect(broken.stdout).toMatch(/^::error file=.*mixtral-8x7b\.moe,line=\d+,.*title=MOE3201::/m);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test('errors exit 1 with file:line:col, caret and summary', () => {

@@ -48,7 +48,7 @@ describe('moec train errors', () => {
   });
 
   it('reports --data that matches nothing', async () => {
-    expect(await moec('train', 'specs/tiny.moe', '--out', join(dir, 'd'), '--data', join(dir, 'none-*.txt'))).toBe(1);
+    expect(await moec('train', 'specs/tiny.moe', '--out', join(dir, 'd'), '--data', join(dir, 'none-*.txt'))).toBe(2);
     expect(stderr).toContain('error MOE6520');
   });
 
