@@ -5,7 +5,6 @@
  * or a spec given in its place).
  */
 import type { RunOptions } from '../cli/commands/run.js';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE, exitCodeFor } from '../cli/exit-codes.js';
 import { writeDiagnostics } from '../cli/render/pretty.js';
@@ -13,28 +12,7 @@ import { createDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/dia
 import { ByteDecoder, decodeBytes, encodeBytes, visibleText } from './byte-tokenizer.js';
 import { generateGreedy, type Generation } from './generate.js';
 import { openLmSession } from './lm-session.js';
-
-/**
- * A spec given where a compiled model belongs (`moec run specs/tiny.moe`): by its name, or by
- * its first bytes — an ONNX ModelProto begins with a protobuf tag byte, a spec with text such as
- * a comment or `model "…"`.
- */
-function isSpecFile(path: string): boolean {
-  if (/\.moe(\.json|\.ya?ml)?$/i.test(path)) return true;
-  try {
-    if (!statSync(path).isFile()) return false; // never open a FIFO or device just to look
-    const fd = openSync(path, 'r');
-    try {
-      const head = Buffer.alloc(256);
-      const n = readSync(fd, head, 0, head.length, 0);
-      return /^\s*(\/\/|\/\*|#|import\s+"|model\s+")/.test(head.subarray(0, n).toString('utf8'));
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return false; // missing or unreadable: openLmSession reports it
-  }
-}
+import { isSpecFile } from './is-spec-file.js';
 
 /** `--ids 1,2,3` (commas and/or spaces) → ids, or the reason it is not a list of ids. */
 export function parseIds(text: string): number[] | string {
