@@ -1,11 +1,13 @@
 /**
  * CLI (`moec report <run>`): read a run's metrics.jsonl and run.json, render the charts and
- * write one HTML file (default `<run>/report.html`) atomically. Exit 0 written, 1 errors.
+ * write one HTML file (default `<run>/report.html`) atomically. Exit 0 written, 1 errors, 2 no
+ * such run directory.
  */
 import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReportCommandOptions } from '../cli/commands/report.js';
-import { renderPretty } from '../cli/render/pretty.js';
+import { writeDiagnostics } from '../cli/render/pretty.js';
+import { EXIT_OK, exitCodeFor } from '../cli/exit-codes.js';
 import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { METRICS_FILE, readMetrics } from '../train/metrics.js';
 import { readRunLog } from '../train/run-log.js';
@@ -20,7 +22,8 @@ export interface ReportResult {
 
 export async function writeReport(runDir: string, output?: string): Promise<ReportResult> {
   const fail = (reason: string): ReportResult => ({ diagnostics: [createDiagnostic('MOE6540', { args: { path: runDir, reason } })] });
-  if (!existsSync(runDir) || !statSync(runDir).isDirectory()) return fail('not a directory');
+  if (!existsSync(runDir)) return { diagnostics: [createDiagnostic('MOE9001', { args: { path: runDir }, hint: 'pass a run directory written by `moec train --output <dir>`' })] };
+  if (!statSync(runDir).isDirectory()) return fail('not a directory');
   const metrics = readMetrics(join(runDir, METRICS_FILE));
   if (metrics.length === 0) return fail(existsSync(join(runDir, METRICS_FILE)) ? `${METRICS_FILE} has no steps yet` : `there is no ${METRICS_FILE}`);
   const run = readRunLog(runDir);
@@ -49,8 +52,8 @@ export async function writeReport(runDir: string, output?: string): Promise<Repo
 
 export async function runReportCommand(runDir: string, options: ReportCommandOptions): Promise<number> {
   const r = await writeReport(runDir, options.output);
-  if (r.diagnostics.length) process.stderr.write(renderPretty(r.diagnostics, new Map()));
-  if (!r.file) return 1;
+  if (r.diagnostics.length) writeDiagnostics(process.stderr, r.diagnostics, new Map());
+  if (!r.file) return exitCodeFor(r.diagnostics);
   process.stdout.write(`wrote ${r.file}\n`);
-  return 0;
+  return EXIT_OK;
 }

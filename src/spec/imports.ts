@@ -13,7 +13,7 @@ import type { Span } from '../diagnostics/span.js';
 import { lowerFile } from './lower-ast.js';
 import { mergeLayers, type Layer } from './merge.js';
 import { readJsonYaml } from './read-json-yaml.js';
-import { readSpecText } from './read-text.js';
+import { readSpecText, type TextResult } from './read-text.js';
 import type { Sources } from './source.js';
 
 /** `model` (.moe with a model block), `fragment` (.moe without), `data` (.moe.json / .moe.yaml). */
@@ -35,12 +35,16 @@ export interface Loader {
   load(abs: string, display: string, via?: { span: Span; chain: string[] }): LoadedFile | undefined;
 }
 
-export function createLoader(root: string, sources: Sources, diagnostics: Diagnostic[]): Loader {
+/**
+ * `given`: files already read, by absolute path (a spec from stdin, which goes by the name
+ * `--stdin-filepath` gives it and need not exist on disk).
+ */
+export function createLoader(root: string, sources: Sources, diagnostics: Diagnostic[], given: ReadonlyMap<string, TextResult> = new Map()): Loader {
   const cache = new Map<string, LoadedFile | undefined>();
   const stack: string[] = [];
 
   function loadUncached(abs: string, display: string, at: Span | undefined): LoadedFile | undefined {
-    const read = readSpecText(abs, display, sources, at);
+    const read = given.get(abs) ?? readSpecText(abs, display, sources, at);
     if (!read.ok) {
       if (at && read.missing) {
         diagnostics.push(createDiagnostic('MOE1040', { span: at, args: { path: display, resolved: abs } }));

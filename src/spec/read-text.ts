@@ -20,7 +20,8 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * `at` is where to report a problem (the import string for an imported file).
  */
 export function readSpecText(abs: string, display: string, sources: Sources, at?: Span): TextResult {
-  const span = at ?? fileSpan(display);
+  // The file named on the command line has no position to point at: no fake `file:1:1`.
+  const span = at;
   const fail = (diagnostic: Diagnostic, missing = false): TextResult => ({ ok: false, diagnostic, missing });
   let size: number;
   try {
@@ -42,6 +43,15 @@ export function readSpecText(abs: string, display: string, sources: Sources, at?
     return fail(createDiagnostic('MOE9003', { span, args: { path: display, reason: (err as NodeJS.ErrnoException).code ?? String(err) } }));
   }
   // Re-check: the file may have grown between stat and read.
+  return decodeSpecBytes(bytes, display, sources);
+}
+
+/**
+ * The checks on a spec's bytes, wherever they came from (a file, or stdin for `moec check -`):
+ * size, NUL bytes, UTF-8. Records the text in `sources` under `display`.
+ */
+export function decodeSpecBytes(bytes: Uint8Array, display: string, sources: Sources): TextResult {
+  const fail = (diagnostic: Diagnostic): TextResult => ({ ok: false, diagnostic, missing: false });
   if (bytes.length > MAX_SPEC_BYTES) {
     return fail(createDiagnostic('MOE1002', { span: fileSpan(display), args: { file: display, size: bytes.length, limit: MAX_SPEC_BYTES } }));
   }

@@ -1,14 +1,15 @@
 /**
  * CLI (`moec train`): load the spec through the pipeline (same diagnostics as `moec check`),
  * run the training loop, render diagnostics, and map the outcome to an exit code — 0 done,
- * 1 errors or divergence, 130 interrupted. SIGINT/SIGTERM once: finish the step in flight,
+ * 1 errors or divergence, 2 usage (a missing spec or run directory), 130 interrupted. SIGINT/SIGTERM once: finish the step in flight,
  * write a checkpoint, exit; twice: leave at once (checkpoints are atomic, so the last one is
  * intact either way).
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { TrainCommandOptions } from '../cli/commands/train.js';
-import { renderPretty } from '../cli/render/pretty.js';
+import { writeDiagnostics } from '../cli/render/pretty.js';
+import { EXIT_ERRORS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor } from '../cli/exit-codes.js';
 import { createDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { loadModel } from '../pipeline.js';
 import { runTraining } from './loop.js';
@@ -29,10 +30,9 @@ function locateResume(path: string): { runDir: string; from?: string } {
   return { runDir: path };
 }
 
-const EXIT_INTERRUPTED = 130;
 
 function report(diagnostics: Diagnostic[], sources: Map<string, string>): void {
-  if (diagnostics.length) process.stderr.write(renderPretty(sortDiagnostics(diagnostics), sources));
+  if (diagnostics.length) writeDiagnostics(process.stderr, sortDiagnostics(diagnostics), sources);
 }
 
 export async function runTrainCommand(specArg: string | undefined, options: TrainCommandOptions): Promise<number> {
@@ -46,22 +46,22 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
         ? `${options.resume} has no run.json naming its spec; pass the spec`
         : `no such run directory: ${options.resume}`;
     process.stderr.write(`error: moec train needs a spec: ${why}\n`);
-    return 2;
+    return EXIT_USAGE;
   }
-  if (located && options.out && resolve(options.out) !== resolve(located.runDir)) {
-    process.stderr.write('error: --resume continues the run in its own directory; drop --out (or make it the same directory)\n');
-    return 2;
+  if (located && options.output && resolve(options.output) !== resolve(located.runDir)) {
+    process.stderr.write('error: --resume continues the run in its own directory; drop --output (or make it the same directory)\n');
+    return EXIT_USAGE;
   }
   const loaded = loadModel(spec, { memoryFit: false, targets: ['tfjs'] });
   if (!loaded.ir || hasErrors(loaded.diagnostics)) {
     report(loaded.diagnostics, loaded.sources);
-    return 1;
+    return exitCodeFor(loaded.diagnostics);
   }
   if (options.resume && !existsSync(options.resume)) {
-    report([createDiagnostic('MOE6500', { args: { path: options.resume, reason: 'no such directory' } })], loaded.sources);
-    return 1;
+    report([createDiagnostic('MOE9001', { args: { path: options.resume }, hint: 'pass the run directory of an earlier `moec train` (or one of its checkpoints/step-* directories)' })], loaded.sources);
+    return EXIT_USAGE;
   }
-  const outDir = located?.runDir ?? options.out ?? join('runs', loaded.ir.name);
+  const outDir = located?.runDir ?? options.output ?? join('runs', loaded.ir.name);
 
   const controller = new AbortController();
   const onSignal = (): void => {
@@ -105,7 +105,7 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
       },
     });
     report([...loaded.diagnostics, ...out.diagnostics].filter((d) => !shown.has(d)), loaded.sources);
-    if (out.status === 'failed') return 1;
+    if (out.status === 'failed') return Math.max(EXIT_ERRORS, exitCodeFor(out.diagnostics));
     const first = out.losses[0];
     const last = out.losses[out.losses.length - 1];
     const seconds = ((Date.now() - began) / 1000).toFixed(1);
@@ -116,7 +116,7 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
       );
     } else process.stdout.write(`${loaded.ir.name}: nothing to do, ${outDir} is already at step ${out.step}\n`);
     if (out.status === 'interrupted') return EXIT_INTERRUPTED;
-    return out.status === 'diverged' ? 1 : 0;
+    return out.status === 'diverged' ? EXIT_ERRORS : EXIT_OK;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -115,11 +115,40 @@ function mapOne(e: ErrorObject, spec: unknown, spans: SpanMap): Diagnostic {
   }
 }
 
+/** What an unknown key most likely meant: the closest allowed key, if any is close. */
+function guessFor(e: ErrorObject): string | undefined {
+  if (e.keyword !== 'additionalProperties') return undefined;
+  return suggest(String((e.params as { additionalProperty: string }).additionalProperty), allowedKeysAt(e.schemaPath));
+}
+
+/**
+ * One typo, one diagnostic: `hiden 64` makes ajv report both "unknown `hiden`" and "missing
+ * `hidden`". When an unknown key is the likely spelling of a required key missing from the same
+ * block, the missing-key error is dropped and the unknown-key error says the key is required.
+ */
+function pairTypos(errors: readonly ErrorObject[]): { kept: ErrorObject[]; typos: Set<ErrorObject> } {
+  const missing = (e: ErrorObject) => `${e.instancePath}\0${String((e.params as { missingProperty: string }).missingProperty)}`;
+  const required = new Map(errors.filter((e) => e.keyword === 'required').map((e) => [missing(e), e]));
+  const dropped = new Set<ErrorObject>();
+  const typos = new Set<ErrorObject>();
+  for (const e of errors) {
+    const guess = guessFor(e);
+    const match = guess === undefined ? undefined : required.get(`${e.instancePath}\0${guess}`);
+    if (match && !dropped.has(match)) {
+      dropped.add(match);
+      typos.add(e);
+    }
+  }
+  return { kept: errors.filter((e) => !dropped.has(e)), typos };
+}
+
 export function mapSchemaErrors(errors: readonly ErrorObject[], spec: unknown, spans: SpanMap): Diagnostic[] {
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
-  for (const e of pruneAnyOf(errors, spec)) {
+  const { kept, typos } = pairTypos(pruneAnyOf(errors, spec));
+  for (const e of kept) {
     const d = mapOne(e, spec, spans);
+    if (typos.has(e)) d.hint = `did you mean \`${guessFor(e)}\`? It is required and missing`;
     const id = `${d.code}@${d.span?.file}:${d.span?.offset}:${d.message}`;
     if (seen.has(id)) continue;
     seen.add(id);

@@ -1,7 +1,8 @@
 /** `moec run` — definition only; the implementation is imported when the command runs. */
 import { Option } from 'commander';
 import type { DefineCommand } from '../define.js';
-import { decimal, wholeNumber } from '../options.js';
+import { decimal, formatOption, wholeNumber } from '../options.js';
+import { exitCodesHelp } from '../exit-codes.js';
 
 export const defineRun: DefineCommand = (program, wrap) => {
   program
@@ -19,7 +20,7 @@ export const defineRun: DefineCommand = (program, wrap) => {
     .addOption(new Option('--variant <name>', 'model folder: load onnx/model_<variant>.onnx').choices(['fp16', 'int8', 'q8', 'q4']))
     .option('--no-cache', 're-run the whole sequence for every token (the full-recompute baseline)')
     .option('--threads <n>', 'onnxruntime intra-op threads (default: onnxruntime decides)', wholeNumber('--threads', 1))
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
+    .addOption(formatOption(['pretty', 'json'], 'output format: streamed text, or one JSON document'))
     .addHelpText(
       'after',
       '\nThe prompt is run once (prefill), then each new token is one step through the KV cache. Generation\n' +
@@ -28,7 +29,8 @@ export const defineRun: DefineCommand = (program, wrap) => {
         '  moec run tiny/ --prompt "Hello" -n 32\n' +
         '  moec run tiny/ --prompt "Once" --temperature 0.8 --top-p 0.95 --seed 7\n' +
         '  moec run tiny/ --prompts prompts.txt --format json\n' +
-        '  moec run tiny.onnx --ids 72,101,108 --format json',
+        '  moec run tiny.onnx --ids 72,101,108 --format json\n' +
+        exitCodesHelp({ 0: 'generated', 1: 'the model cannot be loaded or run' }),
     )
     .action(
       wrap(async (model: string, options: RunOptions) => {

@@ -1,8 +1,8 @@
 /**
  * CLI (`moec compile`): load the spec through the same pipeline as `moec check`, refuse to emit
  * when there are errors, compile to the chosen target, print diagnostics (stderr) and a summary
- * (stdout). Exit 0 written, 1 errors (nothing written), 2 usage. The megatron target has its
- * own glue (src/lower/megatron/compile-command.ts).
+ * (stdout). Exit 0 written, 1 errors (nothing written), 2 usage (a missing spec included). The
+ * megatron target has its own glue (src/lower/megatron/compile-command.ts).
  */
 import { performance } from 'node:perf_hooks';
 import type { CompileOptions } from '../commands/compile.js';
@@ -10,8 +10,8 @@ import { createDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '.
 import { loadModel } from '../../pipeline.js';
 import type { ModelIR } from '../../ir/types.js';
 import type { Sources } from '../../spec/source.js';
-import { renderPretty } from '../render/pretty.js';
-import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../main.js';
+import { writeDiagnostics } from '../render/pretty.js';
+import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE, exitCodeFor } from '../exit-codes.js';
 import { onnxSummaryJson, renderOnnxSummary } from './summary.js';
 import { checkTfjsCompileMemory } from '../../lower/onnx/compile-memory.js';
 import { parseQuantizeOption, QUANTIZE_OPTION_FILE } from '../../spec/quantize-option.js';
@@ -31,7 +31,7 @@ function report(options: CompileOptions, diagnostics: Diagnostic[], sources: Sou
     process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
     return;
   }
-  if (sorted.length) process.stderr.write(renderPretty(sorted, sources));
+  if (sorted.length) writeDiagnostics(process.stderr, sorted, sources);
 }
 
 /** `-o x.onnx` is one model file; any other ONNX output is a model folder. */
@@ -114,7 +114,7 @@ export async function runCompile(specFile: string, options: CompileOptions): Pro
   const diagnostics = [...loaded.diagnostics];
   if (!loaded.ir || hasErrors(diagnostics)) {
     report(options, diagnostics, loaded.sources);
-    return EXIT_ERRORS;
+    return exitCodeFor(diagnostics);
   }
   const ir = loaded.ir;
   if (options.target === 'tfjs') {

@@ -4,6 +4,7 @@
  */
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { Sources } from '../../spec/source.js';
+import { NO_COLOR_PAINTER, painterFor, type Painter } from './color.js';
 
 const TAB_WIDTH = 4;
 
@@ -28,12 +29,13 @@ function displayWidth(line: string, from: number, to: number): number {
   return width;
 }
 
-export function renderPretty(diagnostics: readonly Diagnostic[], sources: Sources): string {
+/** `paint`: colour for a terminal (color.ts); the default draws plain text. */
+export function renderPretty(diagnostics: readonly Diagnostic[], sources: Sources, paint: Painter = NO_COLOR_PAINTER): string {
   const out: string[] = [];
   const linesOf = new Map<string, string[]>();
   for (const d of diagnostics) {
-    const where = d.span ? `${d.span.file}:${d.span.line}:${d.span.column} - ` : '';
-    out.push(`${where}${d.severity} ${d.code}: ${d.message}`);
+    const where = d.span ? `${paint.location(`${d.span.file}:${d.span.line}:${d.span.column}`)} - ` : '';
+    out.push(`${where}${paint.severity(d.severity, d.severity)} ${paint.code(d.code)}: ${d.message}`);
     const text = d.span ? sources.get(d.span.file) : undefined;
     if (d.span && text !== undefined) {
       // Same line terminators as the lexer (\r\n, \r, \n), so line N here is line N there.
@@ -46,11 +48,16 @@ export function renderPretty(diagnostics: readonly Diagnostic[], sources: Source
         const end = d.span.endLine === d.span.line ? d.span.endColumn - 1 : line.length;
         const width = Math.max(1, displayWidth(line, start, end));
         out.push(`  ${gutter} | ${displayLine(line)}`);
-        out.push(`  ${' '.repeat(gutter.length)} | ${' '.repeat(displayWidth(line, 0, start))}${'^'.repeat(Math.min(width, 120))}`);
+        out.push(`  ${' '.repeat(gutter.length)} | ${' '.repeat(displayWidth(line, 0, start))}${paint.severity(d.severity, '^'.repeat(Math.min(width, 120)))}`);
       }
     }
-    if (d.hint) out.push(`  hint: ${d.hint}`);
+    if (d.hint) out.push(`  ${paint.hint('hint:')} ${d.hint}`);
     for (const r of d.related ?? []) out.push(`  ${r.span.file}:${r.span.line}:${r.span.column}: ${r.message}`);
   }
   return out.join('\n') + (out.length ? '\n' : '');
+}
+
+/** Diagnostics onto `stream` (usually stderr), coloured when that stream is a terminal. */
+export function writeDiagnostics(stream: NodeJS.WritableStream & { isTTY?: boolean }, diagnostics: readonly Diagnostic[], sources: Sources): void {
+  if (diagnostics.length) stream.write(renderPretty(diagnostics, sources, painterFor(stream)));
 }

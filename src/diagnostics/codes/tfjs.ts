@@ -67,7 +67,7 @@ export const tfjsCodes = defineCodes({
     severity: 'error',
     title: 'checkpoint not found',
     message: 'no checkpoint at `{path}`: {reason}',
-    hint: 'pass a run directory written by `moec train --out` (it has a `latest` file) or one of its `checkpoints/step-*` directories',
+    hint: 'pass a run directory written by `moec train --output` (it has a `latest` file) or one of its `checkpoints/step-*` directories',
   },
   MOE6501: {
     severity: 'error',
@@ -159,7 +159,7 @@ export const tfjsCodes = defineCodes({
     severity: 'error',
     title: 'run directory already holds a run',
     message: '`{path}` already holds a training run (it has checkpoints or metrics)',
-    hint: 'continue it with `moec train --resume {path}`, or pass a new --out directory',
+    hint: 'continue it with `moec train --resume {path}`, or pass a new --output directory',
   },
   MOE6531: {
     severity: 'error',
@@ -188,7 +188,7 @@ export const tfjsCodes = defineCodes({
     severity: 'error',
     title: 'no metrics to report',
     message: 'no metrics in `{path}`: {reason}',
-    hint: 'pass the --out directory of a `moec train` run (it holds metrics.jsonl)',
+    hint: 'pass the --output directory of a `moec train` run (it holds metrics.jsonl)',
   },
   MOE6550: {
     severity: 'error',
