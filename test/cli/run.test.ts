@@ -119,7 +119,7 @@ describe.skipIf(!existsSync(BIN))('moec run (built CLI)', () => {
     expect([missing.code, missing.stderr]).toEqual([2, expect.stringContaining('error MOE9001')]);
     const spec = moec(['run', 'specs/tiny.moe', '--prompt', 'Hi']);
     expect([spec.code, spec.stderr]).toEqual([2, expect.stringContaining('error MOE9010: `specs/tiny.moe` is a spec, not an ONNX model')]);
-    expect(spec.stderr).toContain('moec compile specs/tiny.moe --target onnx -o tiny.onnx');
+    expect(spec.stderr).toContain('moec compile specs/tiny.moe --target onnx -o tiny/`, then `moec run tiny/');
     const renamed = join(root, 'spec-named-model.bin');
     writeFileSync(renamed, readFileSync('specs/tiny.moe'));
     expect(moec(['run', renamed, '--ids', '1']).stderr).toContain('error MOE9010');

@@ -36,6 +36,6 @@ describe.skipIf(!existsSync(BIN))('README', () => {
       expect([command, r.status, r.stderr.split('\n').filter((l) => /error|Error/.test(l))]).toEqual([command, 0, []]);
     }
     expect(JSON.parse(readFileSync(join(cwd, 'moe.schema.json'), 'utf8')).$schema).toMatch(/json-schema/);
-    for (const out of ['my-moe.moe', 'tiny.onnx', 'runs/tiny/report.html', 'runs/tiny/metrics.jsonl', 'tiny-trained.onnx']) expect(existsSync(join(cwd, out)), out).toBe(true);
+    for (const out of ['my-moe.moe', 'tiny/onnx/model.onnx', 'tiny/onnx/model_q4.onnx', 'tiny/config.json', 'runs/tiny/report.html', 'runs/tiny/metrics.jsonl', 'tiny-trained/onnx/model.onnx']) expect(existsSync(join(cwd, out)), out).toBe(true);
   }, 900_000);
 });
