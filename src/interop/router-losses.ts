@@ -138,7 +138,12 @@ function capacityArgs(r: RouterIR, ctx: MegatronRouterContext, out: MegatronRout
   const shard = ctx.contextParallel * (ctx.sequenceParallel ? ctx.tensorParallel : 1);
   if (ctx.stepSequences !== ctx.microBatch || shard !== 1) {
     const local = shard === 1 ? `its ${ctx.microBatch} sequence(s)` : `its ${ctx.microBatch} sequence(s) split ${shard} ways (context × sequence parallel)`;
-    const hint = shard === 1 ? stepHint(ctx, 'drop the same tokens', '=') : 'the launch is right as it is; only without context and sequence parallelism does one rank hold whole sequences, as moec\'s trainer does';
+    const hint =
+      shard !== 1
+        ? 'the launch is right as it is; only without context and sequence parallelism does one rank hold whole sequences, as moec\'s trainer does'
+        : ctx.dataParallel !== 1
+          ? `the launch is right as it is; moec's trainer applies the capacity to all ${ctx.dataParallel} data-parallel ranks' micro-batches at once, so the two drop the same tokens only with parallel.data 1`
+          : stepHint(ctx, 'drop the same tokens', '=');
     out.findings.push(note('MOE3811', 'capacity_factor', r.capacityFactor, `--moe-expert-capacity-factor ${formatNumber(r.capacityFactor)}`, `Megatron applies the capacity on each rank to the tokens of ${local}; moec's trainer to the whole micro-step of ${ctx.stepSequences} sequence(s), so the capacity and which tokens drop differ`, hint));
   }
 }

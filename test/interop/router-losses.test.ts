@@ -120,6 +120,8 @@ describe('megatronRouterArgs', () => {
     for (const f of all) expect(f.hint, `${f.code} ${f.at}`).toBeTruthy();
     expect(findingDiagnostics(all.slice(0, 1))[0]!.hint).toMatch(/score sigmoid/);
     expect(all[2]!.hint).toContain('parallel.micro_batch (3)');
+    const ranks = megatronRouterArgs(router({ capacityFactor: 1.25, overflow: 'drop' }), ctx({ dataParallel: 4, stepSequences: 8 })).findings;
+    expect(ranks[0]!.hint).toContain('only with parallel.data 1');
   });
 
   it('the shipped DeepSeek-V3 spec gives Megatron’s DeepSeek-V3 recipe (seq_aux_loss 1e-4, expert bias 1e-3)', () => {
