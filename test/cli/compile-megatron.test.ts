@@ -47,6 +47,9 @@ describe.skipIf(!existsSync(BIN))('moec compile --target megatron (built CLI)', 
     expect(words.slice(words.indexOf('pretrain_gpt.py') + 1)).toEqual(argv);
     expect(argv).toContain("/data/it's here");
     expect(argv).toContain('Et*4|(t*4|)*12t*3|t*3|t*3mL');
+    // DeepSeek-V3's balancing (issue 16): the sequence-wise loss at 1e-4 with the expert bias at 1e-3.
+    const at = (flag: string) => argv[argv.indexOf(flag) + 1];
+    expect([at('--moe-router-load-balancing-type'), at('--moe-aux-loss-coeff'), at('--moe-router-bias-update-rate')]).toEqual(['seq_aux_loss', '0.0001', '0.001']);
     const wrong = spawnSync('bash', [join(out, 'train.sh')], { encoding: 'utf8', env: { ...env, NNODES: '2' } });
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toContain('needs 2048 processes');
