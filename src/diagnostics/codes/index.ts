@@ -4,7 +4,7 @@
  *   MOE1xxx syntax (lexer, parser, imports)   MOE2xxx schema (ajv)
  *   MOE3xxx semantic rules                    MOE4xxx IR and analysis (memory fit)
  *   MOE5xxx ONNX target                       MOE6xxx TensorFlow.js target and training
- *   MOE9xxx CLI and I/O
+ *   MOE9xxx CLI and I/O (MOE91xx: special files, output safety, locks — io.ts)
  */
 import { syntaxCodes } from './syntax.js';
 import { schemaCodes } from './schema.js';
@@ -13,6 +13,7 @@ import { analysisCodes } from './analysis.js';
 import { onnxCodes } from './onnx.js';
 import { tfjsCodes } from './tfjs.js';
 import { cliCodes } from './cli.js';
+import { ioCodes } from './io.js';
 
 export const diagnosticTable = {
   ...syntaxCodes,
@@ -22,6 +23,7 @@ export const diagnosticTable = {
   ...onnxCodes,
   ...tfjsCodes,
   ...cliCodes,
+  ...ioCodes,
 } as const;
 
 export type DiagnosticCode = keyof typeof diagnosticTable;

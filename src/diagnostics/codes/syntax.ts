@@ -159,4 +159,35 @@ export const syntaxCodes = defineCodes({
     title: 'spec is not a mapping',
     message: 'a spec file must hold one mapping (object) at the top level, found {found}',
   },
+  // MOE1070–MOE1089: hostile input — exact numbers, import and alias limits (docs/security.md).
+  MOE1070: {
+    severity: 'error',
+    title: 'number underflows to zero',
+    message: '`{text}` is too small to represent: it would read as 0',
+    hint: 'write 0 if you mean zero; the smallest positive number is about 5e-324',
+  },
+  MOE1071: {
+    severity: 'error',
+    title: 'size beyond exact integer range',
+    message: '{what} would be {value}, more than 2^53; moec counts sizes exactly and cannot count this one',
+    hint: 'check `{key}` for a typo: no real model comes near this size',
+  },
+  MOE1072: {
+    severity: 'error',
+    title: 'imports nested too deeply',
+    message: 'imports and extends are nested more than {limit} files deep',
+    hint: 'a chain this long is a mistake; flatten the imports',
+  },
+  MOE1073: {
+    severity: 'error',
+    title: 'too many imported files',
+    message: 'the spec reads {what}; the limit is {limit}',
+    hint: 'a spec and its imports are a few small files; check the imports',
+  },
+  MOE1074: {
+    severity: 'error',
+    title: 'YAML aliases expand too far',
+    message: 'YAML aliases expand this file to more than {limit} values',
+    hint: 'an alias (`*name`) repeats a whole node; a spec needs few of them (this looks like an alias bomb)',
+  },
 });
