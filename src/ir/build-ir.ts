@@ -23,6 +23,7 @@ import { ffnLayout, resolveLayerSelection } from './layer-selection.js';
 import { specHash } from './spec-hash.js';
 import { assignStages } from './stages.js';
 import { createTensors } from './tensors.js';
+import { checkExactSizes } from './exact-sizes.js';
 import type { DenseIR, LayerIR, ModelIR, MoeIR } from './types.js';
 
 const REASONS = { malformed: 'is not a layer index or range', reversed: 'is a reversed range', 'out-of-range': 'names a layer past the last one' };
@@ -160,6 +161,7 @@ export function buildIR(spec: ModelSpec, spans: SpanMap = new Map()): Result<Mod
     quantize: resolveQuantize(spec.quantize),
   };
   const ir: ModelIR = { ...base, tensors: createTensors(base) };
+  diagnostics.push(...checkExactSizes(spec, ir.tensors, spans));
   if (!hasErrors(diagnostics)) checkParallel(ir, spans, diagnostics);
   return { value: ir, diagnostics };
 }

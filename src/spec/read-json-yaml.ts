@@ -6,11 +6,12 @@
  */
 import { createRequire } from 'node:module';
 import type { Document, Node } from 'yaml';
-import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { createDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Span } from '../diagnostics/span.js';
 import { pointer, type SpanMap } from './spans.js';
 import type { SpecObject } from './lower-ast.js';
 import { MAX_NESTING } from '../../grammar/parse-source.js';
+import { isNonZero } from '../../grammar/literals.js';
 
 export interface DataSpec {
   spec?: SpecObject;
@@ -52,6 +53,44 @@ function strictJsonError(text: string): { detail: string; at: number } | undefin
     return { detail: `not valid JSON: ${detail}`, at: position ? Number(position[1]) + bom : 0 };
   }
 }
+/**
+ * Nesting depth of block-style YAML, which bracketDepth cannot see: a stack of indentation
+ * levels (as Python's tokenizer keeps), each `- ` starting a line one level more. The yaml
+ * parser recurses per level and overflows the stack near a thousand; this refuses at
+ * MAX_NESTING first. Returns the offset of the first line past the limit, or -1.
+ */
+function blockDepth(text: string): number {
+  const indents: number[] = [];
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    const start = offset;
+    offset += line.length + 1;
+    const indent = /^ */.exec(line)![0].length;
+    const rest = line.slice(indent);
+    if (rest === '' || rest.startsWith('#')) continue;
+    while (indents.length && indents[indents.length - 1]! >= indent) indents.pop();
+    indents.push(indent);
+    // `- - x` and `key: - x` open one level per dash.
+    const dashes = /^(?:[^\s:#"'\[{]+:\s+)?((?:[-?]\s+)*)/.exec(rest)![1]!.replace(/\s/g, '').length;
+    if (indents.length + dashes > MAX_NESTING) return start + indent;
+  }
+  return -1;
+}
+
+/** Values the walk below may visit: a spec has hundreds; aliases could make it 10^12. */
+export const MAX_YAML_VALUES = 20_000;
+
+const PLAIN_INTEGER = /^[-+]?[0-9][0-9_]*$/;
+
+/** MOE1015/MOE1070/MOE1014 for a parsed number that does not mean what its text says. */
+function numberProblem(value: number, source: string): 'MOE1015' | 'MOE1070' | 'MOE1014' | undefined {
+  if (Number.isNaN(value)) return 'MOE1014';
+  if (!Number.isFinite(value)) return 'MOE1015';
+  if (PLAIN_INTEGER.test(source) && !Number.isSafeInteger(value)) return 'MOE1015';
+  if (value === 0 && isNonZero(source)) return 'MOE1070';
+  return undefined;
+}
+
 const JSON_HINT = 'a .moe.json file is strict JSON: no trailing commas, comments, single quotes or unquoted keys (name it .moe.yaml for YAML syntax)';
 
 // `yaml` costs ~35 ms to load; most runs read only .moe files, so load it on first use.
@@ -70,15 +109,16 @@ export function readJsonYaml(text: string, file: string): DataSpec {
   };
 
   const deep = bracketDepth(text);
+  const deepAt = deep.at !== -1 ? deep.at : blockDepth(text);
+  if (deepAt !== -1) {
+    diagnostics.push(createDiagnostic('MOE1023', { span: span(deepAt, deepAt + 1), args: { limit: MAX_NESTING } }));
+    return { spans, diagnostics };
+  }
   let doc: Document.Parsed;
   try {
     doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   } catch {
     diagnostics.push(createDiagnostic('MOE1050', { span: span(0, 0), args: { detail: 'the file could not be parsed as JSON or YAML' } }));
-    return { spans, diagnostics };
-  }
-  if (deep.at !== -1) {
-    diagnostics.push(createDiagnostic('MOE1023', { span: span(deep.at, deep.at + 1), args: { limit: MAX_NESTING } }));
     return { spans, diagnostics };
   }
   for (const e of doc.errors) {
@@ -100,10 +140,32 @@ export function readJsonYaml(text: string, file: string): DataSpec {
     return { spans, diagnostics };
   }
 
-  const walk = (node: Node | null | undefined, path: (string | number)[], seen: Set<Node>): void => {
-    if (!node || seen.has(node)) return;
-    const resolved = isAlias(node) ? (node.resolve(doc) as Node | undefined) : node;
+  // Aliases are expanded as toJS will expand them, so the walk is bounded by MAX_YAML_VALUES:
+  // a "billion laughs" file stops here, at the alias that crosses the limit, not at 1 GB.
+  let visited = 0;
+  let bombAt: Node | undefined;
+  const checked = new Set<Node>();
+  // Alias.resolve searches the whole document each time: once per alias node is enough.
+  const targets = new Map<Node, Node | undefined>();
+  const resolveAlias = (a: Node): Node | undefined => {
+    if (!targets.has(a)) targets.set(a, (a as unknown as { resolve(d: Document): Node | undefined }).resolve(doc));
+    return targets.get(a);
+  };
+  const walk = (node: Node | null | undefined, path: (string | number)[], seen: Set<Node>, alias?: Node): void => {
+    if (!node || seen.has(node) || bombAt) return;
+    if (++visited > MAX_YAML_VALUES) {
+      bombAt = alias ?? node;
+      return;
+    }
+    const resolved = isAlias(node) ? resolveAlias(node) : node;
     if (!resolved) return;
+    if (isAlias(node)) alias ??= node;
+    if (isScalar(resolved) && typeof resolved.value === 'number' && !checked.has(resolved)) {
+      checked.add(resolved);
+      const code = numberProblem(resolved.value, String(resolved.source ?? resolved.value));
+      const r = resolved.range;
+      if (code && r) diagnostics.push(createDiagnostic(code, { span: span(r[0], r[1]), args: { text: String(resolved.source ?? resolved.value) } }));
+    }
     const next = new Set(seen).add(node);
     if (isMap(resolved)) {
       for (const pair of resolved.items) {
@@ -115,18 +177,24 @@ export function readJsonYaml(text: string, file: string): DataSpec {
         const entry: { key?: Span; value: Span } = { value: span(valueRange[0], valueRange[1]) };
         if (key?.range) entry.key = span(key.range[0], key.range[1]);
         spans.set(pointer([...path, name]), entry);
-        walk(value, [...path, name], next);
+        walk(value, [...path, name], next, alias);
       }
     } else if (isSeq(resolved)) {
       resolved.items.forEach((item, i) => {
         const r = (item as Node | null)?.range;
         if (r) spans.set(pointer([...path, i]), { value: span(r[0], r[1]) });
-        walk(item as Node, [...path, i], next);
+        walk(item as Node, [...path, i], next, alias);
       });
     }
   };
   if (root.range) spans.set('', { value: span(root.range[0], root.range[1]) });
   walk(root, [], new Set());
+  if (bombAt) {
+    const r = bombAt.range ?? [0, 0];
+    diagnostics.push(createDiagnostic('MOE1074', { span: span(r[0], r[1]), args: { limit: MAX_YAML_VALUES } }));
+    return { spans: new Map(), diagnostics };
+  }
+  if (hasErrors(diagnostics)) return { spans, diagnostics };
   try {
     return { spec: doc.toJS({ maxAliasCount: 100 }) as SpecObject, spans, diagnostics };
   } catch (err) {

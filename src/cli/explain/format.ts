@@ -37,7 +37,8 @@ export function flops(n: number): string {
   return `${Math.round(n)} FLOP`;
 }
 
-export const grouped = (n: number): string => Math.round(n).toLocaleString('en-US');
+/** An exact count with digit groups; a value past 2^53 is not exact, and says so (≈). */
+export const grouped = (n: number): string => (Number.isSafeInteger(Math.round(n)) ? '' : '≈') + Math.round(n).toLocaleString('en-US');
 
 /** Columns padded to their widest cell; the first column left-aligned, the rest right-aligned. */
 export function table(header: string[], rows: string[][]): string {
