@@ -1,88 +1,145 @@
 /**
  * Checkpoint readers (docs/checkpoint.md): locate a checkpoint from a run directory (via
- * `latest`) or a checkpoint directory, validate its manifest, and read weights, optimizer
+ * `latest`) or a checkpoint directory, verify its manifest, and read weights, optimizer
  * state and trainer state. Every problem is a diagnostic; nothing here throws on bad input.
  * `moec compile --target onnx --weights` and `moec train --resume` both read through here.
+ * Every file is read as a capped regular file (src/io/read-file.ts) and verified against the
+ * manifest before it is parsed or used (verify.ts).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createDiagnostic, type Diagnostic, type Result } from '../diagnostics/diagnostic.js';
 import type { ModelIR } from '../ir/types.js';
+import { describeReadFailure, readRegularFile } from '../io/read-file.js';
 import {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
   CHECKPOINTS_DIR,
   LATEST_FILE,
+  LEGACY_CHECKPOINT_VERSION,
   MANIFEST_FILE,
   OPTIMIZER_FILE,
   STATE_FILE,
   type Manifest,
   type OptimizerFile,
+  type ShardEntry,
 } from './format.js';
 import { readTensorShards } from './tensor-files.js';
+import { checkFileList, checkTensorList, manifestDigest, sha256 } from './verify.js';
+
+/** manifest.json of DeepSeek-V3 (46k tensors) is 7 MB; the IR allows 2M tensors. */
+export const MAX_CHECKPOINT_JSON_BYTES = 512 * 2 ** 20;
+const MAX_LATEST_BYTES = 4096;
+const LATEST_NAME = /^(?:checkpoints\/)?(step-\d{6,})$/;
 
 const fail = <T>(d: Diagnostic): Result<T | undefined> => ({ value: undefined, diagnostics: [d] });
+const notCheckpoint = (dir: string, reason: string) => createDiagnostic('MOE6501', { args: { path: dir, reason } });
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+const exists = (path: string): boolean => {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** The checkpoint directory for a run dir (follows `latest`) or a checkpoint dir (has manifest.json). */
 export function resolveCheckpointDir(path: string): Result<string | undefined> {
-  if (!existsSync(path) || !statSync(path).isDirectory()) {
-    return fail(createDiagnostic('MOE6500', { args: { path, reason: 'not a directory' } }));
-  }
-  if (existsSync(join(path, MANIFEST_FILE))) return { value: path, diagnostics: [] };
+  if (!isDirectory(path)) return fail(createDiagnostic('MOE6500', { args: { path, reason: 'not a directory' } }));
+  if (exists(join(path, MANIFEST_FILE))) return { value: path, diagnostics: [] };
   const latest = join(path, LATEST_FILE);
-  if (!existsSync(latest)) {
-    const reason = existsSync(join(path, CHECKPOINTS_DIR))
+  if (!exists(latest)) {
+    const reason = exists(join(path, CHECKPOINTS_DIR))
       ? 'the run has no `latest` file (it was stopped before its first checkpoint completed)'
       : 'it has neither a `latest` file nor a manifest.json';
     return fail(createDiagnostic('MOE6500', { args: { path, reason } }));
   }
-  const named = readFileSync(latest, 'utf8').trim();
-  // `latest` holds `checkpoints/step-NNNNNN`; a bare `step-NNNNNN` is accepted too.
-  const dir = isAbsolute(named) ? named : named.includes('/') ? join(path, named) : join(path, CHECKPOINTS_DIR, named);
-  if (!existsSync(join(dir, MANIFEST_FILE))) {
+  const read = readRegularFile(latest, MAX_LATEST_BYTES);
+  if (!read.ok) return fail(createDiagnostic('MOE6500', { args: { path, reason: `cannot read \`latest\`: ${describeReadFailure(read)}` } }));
+  const named = read.bytes.toString('utf8').trim();
+  // `latest` holds `checkpoints/step-NNNNNN` (a bare `step-NNNNNN` is accepted): never a path
+  // out of the run directory, whatever the file says.
+  const m = LATEST_NAME.exec(named);
+  if (!m) return fail(createDiagnostic('MOE6500', { args: { path, reason: `\`latest\` holds ${JSON.stringify(named.slice(0, 80))}, not checkpoints/step-NNNNNN` } }));
+  const dir = join(path, CHECKPOINTS_DIR, m[1]!);
+  if (!exists(join(dir, MANIFEST_FILE))) {
     return fail(createDiagnostic('MOE6500', { args: { path, reason: `\`latest\` names ${named}, which has no manifest.json` } }));
   }
   return { value: dir, diagnostics: [] };
 }
 
-function readJson(path: string, what: string, dir: string): Result<unknown> {
+/** Read a checkpoint file, capped; with `expected`, its size and sha256 must match (else MOE6560). */
+function readChecked(dir: string, file: string, expected?: ShardEntry): Result<Buffer | undefined> {
+  const read = readRegularFile(join(dir, file), expected ? Math.min(expected.bytes, MAX_CHECKPOINT_JSON_BYTES) : MAX_CHECKPOINT_JSON_BYTES);
+  if (!read.ok) {
+    if (expected && read.kind === 'too-large') return fail(createDiagnostic('MOE6560', { args: { path: dir, file } }));
+    return fail(notCheckpoint(dir, `${file}: ${describeReadFailure(read)}`));
+  }
+  if (expected && (read.bytes.length !== expected.bytes || sha256(read.bytes) !== expected.sha256)) {
+    return fail(createDiagnostic('MOE6560', { args: { path: dir, file } }));
+  }
+  return { value: read.bytes, diagnostics: [] };
+}
+
+function parseJson(bytes: Buffer, file: string, dir: string): Result<unknown> {
   try {
-    return { value: JSON.parse(readFileSync(path, 'utf8')), diagnostics: [] };
+    return { value: JSON.parse(bytes.toString('utf8')), diagnostics: [] };
   } catch (err) {
-    const reason = `${what}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
-    return fail(createDiagnostic('MOE6501', { args: { path: dir, reason } }));
+    return fail(notCheckpoint(dir, `${file}: ${(err as Error).message}`));
   }
 }
 
 function checkHeader(value: unknown, what: string, dir: string): Diagnostic | undefined {
   const v = value as { format?: unknown; version?: unknown; tensors?: unknown; shards?: unknown } | null;
-  if (!v || typeof v !== 'object' || v.format !== CHECKPOINT_FORMAT) {
-    return createDiagnostic('MOE6501', { args: { path: dir, reason: `${what} is not a ${CHECKPOINT_FORMAT} file` } });
-  }
-  if (v.version !== CHECKPOINT_VERSION) {
-    return createDiagnostic('MOE6501', { args: { path: dir, reason: `${what} has format version ${String(v.version)}` } });
-  }
-  if (!Array.isArray(v.tensors) || !Array.isArray(v.shards)) {
-    return createDiagnostic('MOE6501', { args: { path: dir, reason: `${what} lacks its tensors/shards lists` } });
-  }
-  return undefined;
+  if (!v || typeof v !== 'object' || v.format !== CHECKPOINT_FORMAT) return notCheckpoint(dir, `${what} is not a ${CHECKPOINT_FORMAT} file`);
+  if (v.version !== CHECKPOINT_VERSION && v.version !== LEGACY_CHECKPOINT_VERSION) return notCheckpoint(dir, `${what} has format version ${String(v.version)}`);
+  if (!Array.isArray(v.tensors) || !Array.isArray(v.shards)) return notCheckpoint(dir, `${what} lacks its tensors/shards lists`);
+  const shards = checkFileList(v.shards, `${what} shards`);
+  if (shards) return notCheckpoint(dir, shards);
+  const tensors = checkTensorList(v.tensors, v.shards as ShardEntry[]);
+  return tensors ? notCheckpoint(dir, `${what}: ${tensors}`) : undefined;
 }
 
 export interface CheckpointLocation {
   dir: string;
   manifest: Manifest;
+  /** False for a version-1 checkpoint, whose manifest and JSON files carry no checksum. */
+  verified: boolean;
 }
 
-/** Locate and parse a checkpoint's manifest (format and version checked). */
+/** Locate, read and verify a checkpoint's manifest (format, version, checksum, lists). */
 export function readManifest(path: string): Result<CheckpointLocation | undefined> {
   const located = resolveCheckpointDir(resolve(path));
   if (!located.value) return located as Result<undefined>;
   const dir = located.value;
-  const json = readJson(join(dir, MANIFEST_FILE), MANIFEST_FILE, dir);
+  const bytes = readChecked(dir, MANIFEST_FILE);
+  if (!bytes.value) return bytes as Result<undefined>;
+  const json = parseJson(bytes.value, MANIFEST_FILE, dir);
   if (json.diagnostics.length) return json as Result<undefined>;
   const bad = checkHeader(json.value, MANIFEST_FILE, dir);
   if (bad) return fail(bad);
-  return { value: { dir, manifest: json.value as Manifest }, diagnostics: [] };
+  const manifest = json.value as Manifest;
+  if (typeof manifest.step !== 'number' || !Number.isSafeInteger(manifest.step) || typeof manifest.specHash !== 'string') {
+    return fail(notCheckpoint(dir, `${MANIFEST_FILE} lacks a valid step or specHash`));
+  }
+  if (manifest.version === LEGACY_CHECKPOINT_VERSION) {
+    return { value: { dir, manifest, verified: false }, diagnostics: [createDiagnostic('MOE6561', { args: { path: dir } })] };
+  }
+  if (typeof manifest.sha256 !== 'string' || manifest.sha256 !== manifestDigest(manifest as unknown as Record<string, unknown>)) {
+    return fail(createDiagnostic('MOE6560', { args: { path: dir, file: MANIFEST_FILE } }));
+  }
+  const files = checkFileList(manifest.files, `${MANIFEST_FILE} files`);
+  if (files) return fail(notCheckpoint(dir, files));
+  return { value: { dir, manifest, verified: true }, diagnostics: [] };
 }
 
 /**
@@ -94,9 +151,9 @@ export function readCheckpointWeights(runOrCheckpointDir: string, ir: ModelIR): 
   if (!m.value) return m as Result<undefined>;
   const { dir, manifest } = m.value;
   if (manifest.specHash !== ir.specHash) {
-    return fail(createDiagnostic('MOE6502', { args: { path: dir, found: short(manifest.specHash), expected: short(ir.specHash) } }));
+    return fail(createDiagnostic('MOE6502', { args: { path: dir, found: manifest.specHash.slice(0, 12), expected: ir.specHash.slice(0, 12) } }));
   }
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics: Diagnostic[] = [...m.diagnostics];
   const byName = new Map(manifest.tensors.map((t) => [t.name, t]));
   for (const t of ir.tensors) {
     const e = byName.get(t.name);
@@ -105,7 +162,7 @@ export function readCheckpointWeights(runOrCheckpointDir: string, ir: ModelIR): 
       diagnostics.push(createDiagnostic('MOE6504', { args: { name: t.name, found: e.shape.join(', '), expected: t.shape.join(', ') } }));
     }
   }
-  if (diagnostics.length) return { value: undefined, diagnostics };
+  if (diagnostics.some((d) => d.severity === 'error')) return { value: undefined, diagnostics };
   const wanted = new Set(ir.tensors.map((t) => t.name));
   const extra = manifest.tensors.filter((t) => !wanted.has(t.name));
   if (extra.length) diagnostics.push(createDiagnostic('MOE6507', { args: { path: dir, count: extra.length, name: extra[0]!.name } }));
@@ -116,17 +173,25 @@ export function readCheckpointWeights(runOrCheckpointDir: string, ir: ModelIR): 
   return { value: ordered, diagnostics };
 }
 
-function short(hash: string): string {
-  return typeof hash === 'string' ? hash.slice(0, 12) : String(hash);
+/** A JSON file the (verified) manifest lists, read only when its size and sha256 match. */
+function readListedJson(checkpointDir: string, file: string): Result<unknown> {
+  const m = readManifest(checkpointDir);
+  if (!m.value) return m as Result<undefined>;
+  if (!m.value.verified) return fail(createDiagnostic('MOE6562', { args: { path: m.value.dir } }));
+  const entry = m.value.manifest.files!.find((f) => f.file === file);
+  if (!entry) return fail(notCheckpoint(m.value.dir, `${MANIFEST_FILE} does not list ${file}`));
+  const bytes = readChecked(m.value.dir, file, entry);
+  if (!bytes.value) return bytes as Result<undefined>;
+  return parseJson(bytes.value, file, m.value.dir);
 }
 
 export interface OptimizerState extends Omit<OptimizerFile, 'tensors' | 'shards'> {
   tensors: Map<string, Float32Array>;
 }
 
-/** Read optimizer.json and its slot tensors from a checkpoint directory. */
+/** Read optimizer.json (verified against the manifest) and its slot tensors from a checkpoint directory. */
 export function readOptimizerState(checkpointDir: string): Result<OptimizerState | undefined> {
-  const json = readJson(join(checkpointDir, OPTIMIZER_FILE), OPTIMIZER_FILE, checkpointDir);
+  const json = readListedJson(checkpointDir, OPTIMIZER_FILE);
   if (json.diagnostics.length) return json as Result<undefined>;
   const bad = checkHeader(json.value, OPTIMIZER_FILE, checkpointDir);
   if (bad) return fail(bad);
@@ -137,12 +202,12 @@ export function readOptimizerState(checkpointDir: string): Result<OptimizerState
   return { value: { ...rest, tensors: read.tensors }, diagnostics: [] };
 }
 
-/** Read state.json (the trainer's step, data position, RNG state, …) from a checkpoint directory. */
+/** Read state.json (the trainer's step, data position, RNG state, …; verified) from a checkpoint directory. */
 export function readTrainerState<S = Record<string, unknown>>(checkpointDir: string): Result<S | undefined> {
-  const json = readJson(join(checkpointDir, STATE_FILE), STATE_FILE, checkpointDir);
+  const json = readListedJson(checkpointDir, STATE_FILE);
   if (json.diagnostics.length) return json as Result<undefined>;
-  if (!json.value || typeof json.value !== 'object') {
-    return fail(createDiagnostic('MOE6501', { args: { path: checkpointDir, reason: `${STATE_FILE} is not a JSON object` } }));
+  if (!json.value || typeof json.value !== 'object' || Array.isArray(json.value)) {
+    return fail(notCheckpoint(checkpointDir, `${STATE_FILE} is not a JSON object`));
   }
   return { value: json.value as S, diagnostics: [] };
 }
