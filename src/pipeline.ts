@@ -6,6 +6,7 @@
  */
 import type { Diagnostic } from './diagnostics/diagnostic.js';
 import { hasErrors } from './diagnostics/diagnostic.js';
+import { appendAll, capDiagnostics } from './diagnostics/limit.js';
 import type { ModelSpec, Target } from './spec/types.js';
 import type { SpanMap } from './spec/spans.js';
 import type { Sources } from './spec/source.js';
@@ -43,11 +44,11 @@ export function loadSpec(file: string, sources: Sources = new Map(), options: Lo
   const parsed = options.parsed ?? readSpecFile(file, sources, { root: options.root });
   const diagnostics = [...parsed.diagnostics];
   if (parsed.spec === undefined || hasErrors(diagnostics)) {
-    return { file, spans: parsed.spans, sources, diagnostics };
+    return { file, spans: parsed.spans, sources, diagnostics: capDiagnostics(diagnostics, file) };
   }
   const validated = validateSpec(parsed.spec, parsed.spans, { targets: options.targets });
-  diagnostics.push(...validated.diagnostics);
-  const result: LoadedSpec = { file, spans: parsed.spans, sources, diagnostics };
+  appendAll(diagnostics, validated.diagnostics);
+  const result: LoadedSpec = { file, spans: parsed.spans, sources, diagnostics: capDiagnostics(diagnostics, file) };
   if (validated.spec && !hasErrors(diagnostics)) result.spec = validated.spec;
   return result;
 }
@@ -62,9 +63,9 @@ export function loadModel(file: string, options: LoadModelOptions = {}, sources:
   const loaded: LoadedModel = loadSpec(file, sources, options);
   if (!loaded.spec) return loaded;
   const built = buildIR(loaded.spec, loaded.spans);
-  loaded.diagnostics.push(...built.diagnostics);
+  appendAll(loaded.diagnostics, built.diagnostics);
   if (hasErrors(built.diagnostics)) return loaded;
   loaded.ir = built.value;
-  if (options.memoryFit !== false) loaded.diagnostics.push(...checkMemoryFit(built.value, loaded.spans));
+  if (options.memoryFit !== false) appendAll(loaded.diagnostics, checkMemoryFit(built.value, loaded.spans));
   return loaded;
 }

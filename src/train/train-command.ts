@@ -11,6 +11,7 @@ import type { TrainCommandOptions } from '../cli/commands/train.js';
 import { renderPretty } from '../cli/render/pretty.js';
 import { createDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { loadModel } from '../pipeline.js';
+import { spanAt } from '../spec/spans.js';
 import { runTraining } from './loop.js';
 import { readRunLog } from './run-log.js';
 
@@ -30,6 +31,19 @@ function locateResume(path: string): { runDir: string; from?: string } {
 }
 
 const EXIT_INTERRUPTED = 130;
+
+/**
+ * Why a model name cannot be the directory runs/<name>, or undefined when it can. The name comes
+ * from the spec: `"../../x"` must not choose a directory outside runs/.
+ */
+export function unsafeDirName(name: string): string | undefined {
+  if (name === '' || name === '.' || name === '..') return 'it is not a directory name';
+  if (/[/\\]/.test(name)) return 'it contains a path separator';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'it contains control characters';
+  if (Buffer.byteLength(name) > 255) return 'it is longer than a file name may be';
+  return undefined;
+}
 
 function report(diagnostics: Diagnostic[], sources: Map<string, string>): void {
   if (diagnostics.length) process.stderr.write(renderPretty(sortDiagnostics(diagnostics), sources));
@@ -61,7 +75,13 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
     report([createDiagnostic('MOE6500', { args: { path: options.resume, reason: 'no such directory' } })], loaded.sources);
     return 1;
   }
-  const outDir = located?.runDir ?? options.out ?? join('runs', loaded.ir.name);
+  const named = located?.runDir ?? options.out;
+  const unsafe = named === undefined ? unsafeDirName(loaded.ir.name) : undefined;
+  if (unsafe) {
+    report([createDiagnostic('MOE6564', { span: spanAt(loaded.spans, '/name', 'value'), args: { name: loaded.ir.name, reason: unsafe } })], loaded.sources);
+    return 1;
+  }
+  const outDir = named ?? join('runs', loaded.ir.name);
 
   const controller = new AbortController();
   const onSignal = (): void => {

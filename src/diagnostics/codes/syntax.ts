@@ -190,4 +190,22 @@ export const syntaxCodes = defineCodes({
     message: 'YAML aliases expand this file to more than {limit} values',
     hint: 'an alias (`*name`) repeats a whole node; a spec needs few of them (this looks like an alias bomb)',
   },
+  MOE1075: {
+    severity: 'error',
+    title: 'list too long',
+    message: 'this list has {count} items; a list holds at most {limit}',
+    hint: 'a layer selection is written with ranges (`0..27`), not one index per layer',
+  },
+  MOE1076: {
+    severity: 'info',
+    title: 'too many diagnostics',
+    message: '{count} problems in `{file}`; only the first {limit} are shown',
+    hint: 'fix the first ones: the rest are often the same mistake repeated',
+  },
+  MOE1077: {
+    severity: 'error',
+    title: 'too many tokens',
+    message: 'this file has {count} tokens; a spec file is parsed only up to {limit}',
+    hint: 'a model spec is a few thousand tokens; check that the path names a spec, and write layer lists as ranges',
+  },
 });
