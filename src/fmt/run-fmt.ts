@@ -13,6 +13,7 @@ import { renderPretty } from '../cli/render/pretty.js';
 import { readSpecText } from '../spec/read-text.js';
 import type { Sources } from '../spec/source.js';
 import { formatMoe } from './format-moe.js';
+import { escapeControls } from '../io/escape-text.js';
 
 export interface FmtOptions {
   check?: boolean;
@@ -79,7 +80,7 @@ export async function runFmt(inputs: readonly string[], options: FmtOptions): Pr
       if (changed) {
         const failed = writeAtomically(file, result.output);
         if (failed) diagnostics.push(failed);
-        else process.stderr.write(`formatted ${file}\n`);
+        else process.stderr.write(`formatted ${escapeControls(file)}\n`);
       }
     } else {
       process.stdout.write(result.output);
@@ -87,7 +88,7 @@ export async function runFmt(inputs: readonly string[], options: FmtOptions): Pr
   }
 
   if (diagnostics.length) process.stderr.write(renderPretty(diagnostics, sources));
-  for (const file of unformatted) process.stdout.write(`would reformat ${file}\n`);
+  for (const file of unformatted) process.stdout.write(`would reformat ${escapeControls(file)}\n`);
   if (options.check && unformatted.length) {
     process.stderr.write(`${unformatted.length} of ${files.length} file${files.length === 1 ? '' : 's'} not formatted; run \`moec fmt --write\`\n`);
   }

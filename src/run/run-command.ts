@@ -10,6 +10,7 @@ import { createDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/dia
 import { ByteDecoder, decodeBytes, encodeBytes, visibleText } from './byte-tokenizer.js';
 import { generateGreedy, type Generation } from './generate.js';
 import { openLmSession } from './lm-session.js';
+import { escapeControls } from '../io/escape-text.js';
 
 /** `--ids 1,2,3` (commas and/or spaces) → ids, or the reason it is not a list of ids. */
 export function parseIds(text: string): number[] | string {
@@ -71,7 +72,7 @@ export async function runModel(model: string, options: RunOptions): Promise<numb
     const text = options.prompt !== undefined || vocab === 256;
     const decoder = new ByteDecoder();
     const stream = options.format === 'pretty' && options.prompt !== undefined;
-    if (stream) process.stdout.write(options.prompt!);
+    if (stream) process.stdout.write(visibleText(options.prompt!));
     let gen: Generation;
     try {
       gen = await generateGreedy(lm, ids, {
@@ -102,7 +103,7 @@ export async function runModel(model: string, options: RunOptions): Promise<numb
       if (stream) process.stdout.write(visibleText(decoder.end()) + '\n');
       else {
         process.stdout.write(`generated ids: ${gen.ids.join(', ')}\n`);
-        if (text) process.stdout.write(`as text: ${JSON.stringify(result.text)}\n`);
+        if (text) process.stdout.write(`as text: ${escapeControls(JSON.stringify(result.text))}\n`);
       }
       process.stderr.write(
         `${gen.ids.length} tokens in ${gen.total.toFixed(2)} s: ${perSecond.toFixed(1)} tokens/s ` +

@@ -12,6 +12,7 @@ import { renderPretty } from '../cli/render/pretty.js';
 import { createDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { loadModel } from '../pipeline.js';
 import { spanAt } from '../spec/spans.js';
+import { escapeControls } from '../io/escape-text.js';
 import { runTraining } from './loop.js';
 import { readRunLog } from './run-log.js';
 
@@ -59,7 +60,7 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
       : existsSync(options.resume)
         ? `${options.resume} has no run.json naming its spec; pass the spec`
         : `no such run directory: ${options.resume}`;
-    process.stderr.write(`error: moec train needs a spec: ${why}\n`);
+    process.stderr.write(`error: moec train needs a spec: ${escapeControls(why)}\n`);
     return 2;
   }
   if (located && options.out && resolve(options.out) !== resolve(located.runDir)) {
@@ -119,7 +120,7 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
         const early = [...loaded.diagnostics, ...warnings];
         early.forEach((d) => shown.add(d));
         report(early, loaded.sources);
-        process.stderr.write(info + '\n');
+        process.stderr.write(escapeControls(info) + '\n');
       },
     });
     report([...loaded.diagnostics, ...out.diagnostics].filter((d) => !shown.has(d)), loaded.sources);
@@ -127,12 +128,13 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
     const first = out.losses[0];
     const last = out.losses[out.losses.length - 1];
     const seconds = ((Date.now() - began) / 1000).toFixed(1);
+    const [name, shownDir] = [escapeControls(loaded.ir.name), escapeControls(outDir)];
     if (first !== undefined && last !== undefined) {
       process.stdout.write(
-        `${loaded.ir.name}: step ${out.step} on ${out.backend}, loss ${first.toFixed(4)} → ${last.toFixed(4)} in ${seconds} s; ` +
-          `checkpoint step ${out.lastCheckpoint ?? 'none'} in ${outDir}\n  view: moec report ${outDir}\n`,
+        `${name}: step ${out.step} on ${out.backend}, loss ${first.toFixed(4)} → ${last.toFixed(4)} in ${seconds} s; ` +
+          `checkpoint step ${out.lastCheckpoint ?? 'none'} in ${shownDir}\n  view: moec report ${shownDir}\n`,
       );
-    } else process.stdout.write(`${loaded.ir.name}: nothing to do, ${outDir} is already at step ${out.step}\n`);
+    } else process.stdout.write(`${name}: nothing to do, ${shownDir} is already at step ${out.step}\n`);
     if (out.status === 'interrupted') return EXIT_INTERRUPTED;
     return out.status === 'diverged' ? 1 : 0;
   } finally {

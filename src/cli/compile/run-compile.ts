@@ -13,6 +13,7 @@ import { renderPretty } from '../render/pretty.js';
 import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../main.js';
 import { onnxSummaryJson, renderOnnxSummary } from './summary.js';
 import { checkTfjsCompileMemory } from '../../lower/onnx/compile-memory.js';
+import { escapeControls, escapeControlsKeepLines } from '../../io/escape-text.js';
 
 const location = (d: Diagnostic) => (d.span ? { file: d.span.file, line: d.span.line, column: d.span.column } : {});
 
@@ -69,7 +70,7 @@ async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: num
   return {
     diagnostics: [...memory, ...r.diagnostics],
     summary: { target: 'tfjs', files, weights: from },
-    text: `compiled ${ir.name} → ${options.output} (TensorFlow.js Layers model, weights ${from})\n` + files.map((f) => `  ${f}\n`).join(''),
+    text: escapeControlsKeepLines(`compiled ${escapeControls(ir.name)} → ${escapeControls(options.output!)} (TensorFlow.js Layers model, weights ${escapeControls(from)})\n` + files.map((f) => `  ${escapeControls(f)}\n`).join('')),
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { Sources } from '../../spec/source.js';
+import { escapeControls } from '../../io/escape-text.js';
 
 const TAB_WIDTH = 4;
 
@@ -32,8 +33,10 @@ export function renderPretty(diagnostics: readonly Diagnostic[], sources: Source
   const out: string[] = [];
   const linesOf = new Map<string, string[]>();
   for (const d of diagnostics) {
-    const where = d.span ? `${d.span.file}:${d.span.line}:${d.span.column} - ` : '';
-    out.push(`${where}${d.severity} ${d.code}: ${d.message}`);
+    // Paths, messages and hints quote user text (names, keys, paths): control characters are
+    // escaped so they cannot forge output lines or drive the terminal (src/io/escape-text.ts).
+    const where = d.span ? `${escapeControls(d.span.file)}:${d.span.line}:${d.span.column} - ` : '';
+    out.push(`${where}${d.severity} ${d.code}: ${escapeControls(d.message)}`);
     const text = d.span ? sources.get(d.span.file) : undefined;
     if (d.span && text !== undefined) {
       // Same line terminators as the lexer (\r\n, \r, \n), so line N here is line N there.
@@ -49,8 +52,8 @@ export function renderPretty(diagnostics: readonly Diagnostic[], sources: Source
         out.push(`  ${' '.repeat(gutter.length)} | ${' '.repeat(displayWidth(line, 0, start))}${'^'.repeat(Math.min(width, 120))}`);
       }
     }
-    if (d.hint) out.push(`  hint: ${d.hint}`);
-    for (const r of d.related ?? []) out.push(`  ${r.span.file}:${r.span.line}:${r.span.column}: ${r.message}`);
+    if (d.hint) out.push(`  hint: ${escapeControls(d.hint)}`);
+    for (const r of d.related ?? []) out.push(`  ${escapeControls(r.span.file)}:${r.span.line}:${r.span.column}: ${escapeControls(r.message)}`);
   }
   return out.join('\n') + (out.length ? '\n' : '');
 }
