@@ -3,7 +3,8 @@
  * interface `moec compile` emits: int64 `input_ids` [batch, seq] → float `logits`
  * [batch, seq, vocab]. Problems are diagnostics (MOE9001/MOE5510/MOE5511), never exceptions.
  */
-import { existsSync, statSync } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
+import { describeFileType } from '../io/read-file.js';
 import * as ort from 'onnxruntime-node';
 import { createDiagnostic, type Result } from '../diagnostics/diagnostic.js';
 import { readModelMetadata } from './model-metadata.js';
@@ -21,7 +22,15 @@ const firstLine = (err: unknown) => (err instanceof Error ? err.message : String
 
 export async function openLmSession(path: string, threads?: number): Promise<Result<LmSession | undefined>> {
   const fail = (d: ReturnType<typeof createDiagnostic>) => ({ value: undefined, diagnostics: [d] });
-  if (!existsSync(path) || !statSync(path).isFile()) return fail(createDiagnostic('MOE9001', { args: { path }, hint: 'pass a model written by `moec compile <spec> --target onnx -o <file>`' }));
+  let stats: Stats | undefined;
+  try {
+    stats = statSync(path);
+  } catch {
+    stats = undefined;
+  }
+  if (!stats) return fail(createDiagnostic('MOE9001', { args: { path }, hint: 'pass a model written by `moec compile <spec> --target onnx -o <file>`' }));
+  // A FIFO or device would block onnxruntime's read or feed it without end.
+  if (!stats.isFile()) return fail(createDiagnostic('MOE9100', { args: { path, kind: describeFileType(stats) } }));
   let metadata: Record<string, string>;
   try {
     metadata = readModelMetadata(path);

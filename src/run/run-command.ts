@@ -12,10 +12,16 @@ import { generateGreedy, type Generation } from './generate.js';
 import { openLmSession } from './lm-session.js';
 import { escapeControls } from '../io/escape-text.js';
 
-/** `--ids 1,2,3` (commas and/or spaces) → ids, or the reason it is not a list of ids. */
+/**
+ * `--ids 1,2,3` (commas and/or spaces) → ids, or the reason it is not a list of ids. Strict:
+ * an empty item (`1,,2`, a trailing comma) is an error, not skipped.
+ */
 export function parseIds(text: string): number[] | string {
-  const parts = text.split(/[\s,]+/).filter((p) => p !== '');
-  if (parts.length === 0) return 'no token ids given';
+  const trimmed = text.trim();
+  if (/^[\s,]*$/.test(trimmed)) return 'no token ids given';
+  const parts = trimmed.split(/\s*,\s*|\s+/);
+  const empty = parts.indexOf('');
+  if (empty !== -1) return `item ${empty + 1} is empty (two commas in a row, or a comma at an end)`;
   const ids: number[] = [];
   for (const p of parts) {
     if (!/^\d+$/.test(p) || !Number.isSafeInteger(Number(p))) return `\`${p}\` is not a token id (a whole number ≥ 0)`;

@@ -1,7 +1,11 @@
 /** `moec run` — definition only; the implementation is imported when the command runs. */
 import { Option } from 'commander';
 import type { DefineCommand } from '../define.js';
+import { availableParallelism } from 'node:os';
 import { wholeNumber } from '../options.js';
+
+/** Each step re-runs the whole sequence (no KV cache): past this a run never ends in practice. */
+export const MAX_NEW_TOKENS = 1 << 20;
 
 export const defineRun: DefineCommand = (program, wrap) => {
   program
@@ -10,8 +14,9 @@ export const defineRun: DefineCommand = (program, wrap) => {
     .argument('<model>', 'model.onnx written by `moec compile --target onnx`')
     .option('-p, --prompt <text>', 'text prompt, encoded as UTF-8 bytes (byte-level vocabulary, vocab ≥ 256)')
     .option('--ids <ids>', 'prompt as comma-separated token ids, e.g. 1,2,3')
-    .option('-n, --max-new-tokens <n>', 'tokens to generate', wholeNumber('--max-new-tokens', 0), 16)
-    .option('--threads <n>', 'onnxruntime intra-op threads (default: onnxruntime decides)', wholeNumber('--threads', 1))
+    .option('-n, --max-new-tokens <n>', 'tokens to generate (at most 1048576)', wholeNumber('--max-new-tokens', 0, MAX_NEW_TOKENS), 16)
+    // More threads than CPUs only slows onnxruntime down, and 99999 threads exhaust the machine.
+    .option('--threads <n>', `onnxruntime intra-op threads, at most the ${availableParallelism()} CPUs (default: onnxruntime decides)`, wholeNumber('--threads', 1, availableParallelism()))
     .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
     .addHelpText(
       'after',

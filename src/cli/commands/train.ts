@@ -13,7 +13,7 @@ export const defineTrain: DefineCommand = (program, wrap) => {
     .option('--out <dir>', 'run directory for checkpoints, metrics.jsonl and run.json (default: runs/<model name>)')
     .option('--resume <dir>', 'continue the run in <dir> from its latest checkpoint')
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'node-gpu', 'node', 'wasm', 'cpu']).default('auto'))
-    .option('--seed <n>', 'override train.seed (weights init, data order, jitter/dropout)', wholeNumber('--seed', 0))
+    .option('--seed <n>', 'override train.seed (weights init, data order, jitter/dropout)', wholeNumber('--seed', 0, 2 ** 32 - 1))
     .option('--checkpoint-every <n>', 'override train.checkpoint_every', wholeNumber('--checkpoint-every', 1))
     .option('--keep <n>', 'keep only the newest n checkpoints (default: all)', wholeNumber('--keep', 1))
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'plain', 'none']).default('auto'))
