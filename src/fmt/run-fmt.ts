@@ -6,7 +6,6 @@
  * A file with syntax errors is left alone and its diagnostics are printed (exit 1).
  * Exit codes: 0 ok, 1 errors or (with --check) unformatted files, 2 usage.
  */
-import { renameSync, writeFileSync, unlinkSync } from 'node:fs';
 import { createDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { expandInputs } from '../cli/check/expand-inputs.js';
 import { renderPretty } from '../cli/render/pretty.js';
@@ -14,6 +13,7 @@ import { readSpecText } from '../spec/read-text.js';
 import type { Sources } from '../spec/source.js';
 import { formatMoe } from './format-moe.js';
 import { escapeControls } from '../io/escape-text.js';
+import { writeFileAtomicSync } from '../io/write-file.js';
 
 export interface FmtOptions {
   check?: boolean;
@@ -24,18 +24,15 @@ const EXIT_OK = 0;
 const EXIT_ERRORS = 1;
 const EXIT_USAGE = 2;
 
+/**
+ * Replace `file` atomically (src/io/write-file.ts): through a symlink (the link is kept, its
+ * target rewritten), keeping the file's permission bits, every byte checked.
+ */
 function writeAtomically(file: string, text: string): Diagnostic | undefined {
-  const tmp = `${file}.${process.pid}.moec-fmt.tmp`;
   try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
+    writeFileAtomicSync(file, text);
     return undefined;
   } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // The temp file was never created.
-    }
     return createDiagnostic('MOE9004', { args: { path: file, reason: (err as Error).message } });
   }
 }

@@ -3,7 +3,7 @@
  * `x.moe` vs `./x.moe`, a symlink and a hard link to the input are all caught; an output that
  * does not exist yet cannot be an input. Checked before anything is written.
  */
-import { statSync, type Stats } from 'node:fs';
+import { readdirSync, statSync, type Stats } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 
@@ -37,4 +37,20 @@ export function checkOutputNotInput(output: string, inputs: Iterable<string>): D
 export function isWithin(path: string, dir: string): boolean {
   const rel = relative(resolve(dir), resolve(path));
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+/**
+ * MOE9106 when `dir` exists and holds a file `ours` does not recognise: an output directory that
+ * is replaced whole (`rm -r` then rename) must be new, empty, or a previous output of the same
+ * kind — never `-o .` or `-o ~`.
+ */
+export function checkReplaceableDir(dir: string, ours: (name: string) => boolean, what: string): Diagnostic | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return undefined; // missing (it will be created) or not a directory (the write reports it)
+  }
+  const other = entries.find((e) => !ours(e));
+  return other === undefined ? undefined : createDiagnostic('MOE9106', { args: { path: dir, what, file: other } });
 }

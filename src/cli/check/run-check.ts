@@ -3,7 +3,6 @@
  * the result into an exit code — 0 no errors (warnings allowed, up to --max-warnings), 1 errors,
  * 2 usage (an input matched nothing). The report is written whole or not at all.
  */
-import { writeFileSync, renameSync } from 'node:fs';
 import type { CheckOptions } from '../commands/check.js';
 import { createDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { expandInputs } from './expand-inputs.js';
@@ -11,6 +10,8 @@ import { checkFiles } from './check-files.js';
 import { countBySeverity, summaryLine, type CheckReport } from './report.js';
 import { renderPretty } from '../render/pretty.js';
 import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../main.js';
+import { checkOutputNotInput } from '../../io/output-guard.js';
+import { writeFileAtomicSync } from '../../io/write-file.js';
 
 async function render(report: CheckReport, format: CheckOptions['format']): Promise<string> {
   switch (format) {
@@ -25,15 +26,16 @@ async function render(report: CheckReport, format: CheckOptions['format']): Prom
   }
 }
 
-function write(output: string | undefined, text: string): Diagnostic | undefined {
+/** The report to stdout, or to `output` atomically (never over one of the checked files). */
+function write(output: string | undefined, text: string, inputs: Iterable<string>): Diagnostic | undefined {
   if (!output) {
     process.stdout.write(text);
     return undefined;
   }
-  const tmp = `${output}.${process.pid}.tmp`;
+  const clash = checkOutputNotInput(output, inputs);
+  if (clash) return clash;
   try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, output);
+    writeFileAtomicSync(output, text);
     return undefined;
   } catch (err) {
     return createDiagnostic('MOE9004', { args: { path: output, reason: (err as Error).message } });
@@ -46,7 +48,7 @@ export async function runCheck(inputs: string[], options: CheckOptions): Promise
   report.diagnostics.unshift(...expanded.diagnostics);
   const counts = countBySeverity(report.diagnostics);
   if (options.quiet) report.diagnostics = report.diagnostics.filter((d) => d.severity === 'error');
-  const failed = write(options.output, await render(report, options.format));
+  const failed = write(options.output, await render(report, options.format), [...expanded.files, ...report.sources.keys()]);
   if (failed) {
     process.stderr.write(renderPretty([failed], report.sources));
     return EXIT_ERRORS;

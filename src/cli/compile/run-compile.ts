@@ -3,6 +3,8 @@
  * when there are errors, compile to the chosen target, print diagnostics (stderr) and a summary
  * (stdout). Exit 0 written, 1 errors (nothing written), 2 usage.
  */
+import { readdirSync, realpathSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CompileOptions } from '../commands/compile.js';
 import { createDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../../diagnostics/diagnostic.js';
@@ -14,6 +16,9 @@ import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../main.js';
 import { onnxSummaryJson, renderOnnxSummary } from './summary.js';
 import { checkTfjsCompileMemory } from '../../lower/onnx/compile-memory.js';
 import { escapeControls, escapeControlsKeepLines } from '../../io/escape-text.js';
+import { checkOutputNotInput, isWithin } from '../../io/output-guard.js';
+import { LATEST_FILE } from '../../checkpoint/format.js';
+import { resolveCheckpointDir } from '../../checkpoint/read-checkpoint.js';
 
 const location = (d: Diagnostic) => (d.span ? { file: d.span.file, line: d.span.line, column: d.span.column } : {});
 
@@ -74,6 +79,35 @@ async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: num
   };
 }
 
+/** The files of the checkpoint `--weights` names (a run directory or a checkpoint directory). */
+function checkpointFiles(weights: string | undefined): string[] {
+  if (weights === undefined) return [];
+  const dir = resolveCheckpointDir(weights).value;
+  if (!dir) return [];
+  try {
+    return readdirSync(dir).map((f) => join(dir, f)).concat(join(weights, LATEST_FILE));
+  } catch {
+    return [];
+  }
+}
+
+/** MOE9102 when an output would replace an input: `-o x.moe`, or a tfjs directory holding the spec. */
+function checkOutputs(options: CompileOptions, inputs: string[]): Diagnostic | undefined {
+  if (options.output === undefined) return undefined;
+  if (options.target === 'onnx') return checkOutputNotInput(options.output, inputs);
+  // The TensorFlow.js artifact is a directory written whole: no input may live inside it.
+  const inside = inputs.find((i) => isWithin(realOrSelf(i), realOrSelf(options.output!)));
+  return inside === undefined ? undefined : createDiagnostic('MOE9102', { args: { output: options.output, input: inside } });
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
+}
+
 export async function runCompile(specFile: string, options: CompileOptions): Promise<number> {
   const started = performance.now();
   const usage = checkUsage(options);
@@ -89,6 +123,11 @@ export async function runCompile(specFile: string, options: CompileOptions): Pro
     return EXIT_ERRORS;
   }
   const ir = loaded.ir;
+  const clash = checkOutputs(options, [...loaded.sources.keys(), ...checkpointFiles(options.weights)]);
+  if (clash) {
+    report(options, [...diagnostics, clash], loaded.sources);
+    return EXIT_ERRORS;
+  }
   if (options.target === 'tfjs') {
     const r = await compileTfjsTarget(ir, options, usage.seed);
     diagnostics.push(...r.diagnostics);

@@ -41,4 +41,10 @@ export const ioCodes = defineCodes({
     message: 'cannot lock `{path}`: {reason}',
     hint: 'check that the directory is writable',
   },
+  MOE9106: {
+    severity: 'error',
+    title: 'output directory holds other files',
+    message: 'the output directory `{path}` exists and holds files that are not {what} (first: `{file}`); it would be replaced whole',
+    hint: 'pass a new or empty directory, or one a previous run of the same command wrote',
+  },
 });

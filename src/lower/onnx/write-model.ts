@@ -16,6 +16,7 @@ import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs
 import { basename, dirname, join, resolve } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { createDiagnostic, type Result } from '../../diagnostics/diagnostic.js';
+import { writeAll, writeTarget } from '../../io/write-file.js';
 import { DEFAULT_EXTERNAL_THRESHOLD, DEFAULT_SHARD_BYTES, planExternalData, wantsExternal, type DataShard, type ExternalMode } from './external-data.js';
 
 export interface WriteModelOptions {
@@ -94,7 +95,8 @@ class Progress {
   async write(fh: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
     for (let at = 0; at < bytes.length; at += CHUNK) {
       const chunk = bytes.subarray(at, Math.min(at + CHUNK, bytes.length));
-      await fh.write(chunk, 0, chunk.length, position + at);
+      // Every byte or an error: a short write (disk full) must not leave a hole of zeros.
+      await writeAll(fh, chunk, position + at);
       this.written += chunk.length;
       await this.hook?.(this.written, this.total);
     }
@@ -118,9 +120,6 @@ async function writeFile(path: string, parts: { offset: number; bytes: Uint8Arra
  * Failures come back as an MOE9004 diagnostic with nothing left behind.
  */
 export async function writeOnnxModel(model: onnxProto.onnx.IModelProto, path: string, options: WriteModelOptions = {}): Promise<Result<WrittenModel | undefined>> {
-  const file = resolve(path);
-  const dir = dirname(file);
-  const base = basename(file);
   const temps: string[] = [];
   const cleanup = () => Promise.all(temps.map((t) => rm(t, { force: true })));
   const onSignal = (signal: NodeJS.Signals) => {
@@ -132,7 +131,12 @@ export async function writeOnnxModel(model: onnxProto.onnx.IModelProto, path: st
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let file = resolve(path);
   try {
+    // A symlinked output is written through: the link stays, its target is replaced.
+    file = writeTarget(path);
+    const dir = dirname(file);
+    const base = basename(file);
     await mkdir(dir, { recursive: true });
     await removeDeadTemps(dir, base);
     const external = wantsExternal(model, options.externalData ?? 'auto');
