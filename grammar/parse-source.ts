@@ -67,13 +67,13 @@ export function parseMoeSource(text: string, file: string): ParsedSource {
     }
   }
 
+  const tooDeep = checkNesting(lexed.tokens, file);
+  if (tooDeep) return { diagnostics: capped([...diagnostics, tooDeep], file) };
   if (lexed.tokens.length > MAX_TOKENS) {
     // Parsing is linear but not cheap (~10 µs a token): a spec is a few thousand tokens.
     const t = lexed.tokens[MAX_TOKENS]!;
     return { diagnostics: capped([...diagnostics, createDiagnostic('MOE1077', { span: tokenSpan(file, t), args: { count: lexed.tokens.length, limit: MAX_TOKENS } })], file) };
   }
-  const tooDeep = checkNesting(lexed.tokens, file);
-  if (tooDeep) return { diagnostics: capped([...diagnostics, tooDeep], file) };
 
   const parser = getParser();
   parser.blockNames.clear();
