@@ -186,9 +186,9 @@ export const syntaxCodes = defineCodes({
   },
   MOE1074: {
     severity: 'error',
-    title: 'YAML aliases expand too far',
-    message: 'YAML aliases expand this file to more than {limit} values',
-    hint: 'an alias (`*name`) repeats a whole node; a spec needs few of them (this looks like an alias bomb)',
+    title: 'too many values (YAML aliases expand too far)',
+    message: 'this file holds more than {limit} values, counting each use of a YAML alias in full',
+    hint: 'a spec has a few hundred values; an alias (`*name`) repeats a whole node, and aliases of aliases multiply (an alias bomb)',
   },
   MOE1075: {
     severity: 'error',
