@@ -98,15 +98,28 @@ function parseJson(bytes: Buffer, file: string, dir: string): Result<unknown> {
   }
 }
 
-function checkHeader(value: unknown, what: string, dir: string): Diagnostic | undefined {
-  const v = value as { format?: unknown; version?: unknown; tensors?: unknown; shards?: unknown } | null;
+function checkFormat(value: unknown, what: string, dir: string): Diagnostic | undefined {
+  const v = value as { format?: unknown; version?: unknown } | null;
   if (!v || typeof v !== 'object' || v.format !== CHECKPOINT_FORMAT) return notCheckpoint(dir, `${what} is not a ${CHECKPOINT_FORMAT} file`);
   if (v.version !== CHECKPOINT_VERSION && v.version !== LEGACY_CHECKPOINT_VERSION) return notCheckpoint(dir, `${what} has format version ${String(v.version)}`);
+  return undefined;
+}
+
+/** Format, version, then the tensor and shard lists (after any checksum was verified). */
+function checkHeader(value: unknown, what: string, dir: string): Diagnostic | undefined {
+  const bad = checkFormat(value, what, dir);
+  if (bad) return bad;
+  const v = value as { tensors?: unknown; shards?: unknown };
   if (!Array.isArray(v.tensors) || !Array.isArray(v.shards)) return notCheckpoint(dir, `${what} lacks its tensors/shards lists`);
   const shards = checkFileList(v.shards, `${what} shards`);
   if (shards) return notCheckpoint(dir, shards);
   const tensors = checkTensorList(v.tensors, v.shards as ShardEntry[]);
   return tensors ? notCheckpoint(dir, `${what}: ${tensors}`) : undefined;
+}
+
+function listProblem(manifest: Manifest, dir: string): Diagnostic | undefined {
+  const files = checkFileList(manifest.files, `${MANIFEST_FILE} files`);
+  return files ? notCheckpoint(dir, files) : undefined;
 }
 
 export interface CheckpointLocation {
@@ -125,21 +138,21 @@ export function readManifest(path: string): Result<CheckpointLocation | undefine
   if (!bytes.value) return bytes as Result<undefined>;
   const json = parseJson(bytes.value, MANIFEST_FILE, dir);
   if (json.diagnostics.length) return json as Result<undefined>;
-  const bad = checkHeader(json.value, MANIFEST_FILE, dir);
-  if (bad) return fail(bad);
+  const format = checkFormat(json.value, MANIFEST_FILE, dir);
+  if (format) return fail(format);
   const manifest = json.value as Manifest;
+  const verified = manifest.version !== LEGACY_CHECKPOINT_VERSION;
+  // The checksum first: an edited file is reported as edited, whatever the edit broke.
+  if (verified && (typeof manifest.sha256 !== 'string' || manifest.sha256 !== manifestDigest(manifest as unknown as Record<string, unknown>))) {
+    return fail(createDiagnostic('MOE6560', { args: { path: dir, file: MANIFEST_FILE } }));
+  }
+  const bad = checkHeader(manifest, MANIFEST_FILE, dir) ?? (verified ? listProblem(manifest, dir) : undefined);
+  if (bad) return fail(bad);
   if (typeof manifest.step !== 'number' || !Number.isSafeInteger(manifest.step) || typeof manifest.specHash !== 'string') {
     return fail(notCheckpoint(dir, `${MANIFEST_FILE} lacks a valid step or specHash`));
   }
-  if (manifest.version === LEGACY_CHECKPOINT_VERSION) {
-    return { value: { dir, manifest, verified: false }, diagnostics: [createDiagnostic('MOE6561', { args: { path: dir } })] };
-  }
-  if (typeof manifest.sha256 !== 'string' || manifest.sha256 !== manifestDigest(manifest as unknown as Record<string, unknown>)) {
-    return fail(createDiagnostic('MOE6560', { args: { path: dir, file: MANIFEST_FILE } }));
-  }
-  const files = checkFileList(manifest.files, `${MANIFEST_FILE} files`);
-  if (files) return fail(notCheckpoint(dir, files));
-  return { value: { dir, manifest, verified: true }, diagnostics: [] };
+  if (!verified) return { value: { dir, manifest, verified }, diagnostics: [createDiagnostic('MOE6561', { args: { path: dir } })] };
+  return { value: { dir, manifest, verified }, diagnostics: [] };
 }
 
 /**
