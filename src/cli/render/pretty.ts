@@ -15,7 +15,8 @@ const TAB_WIDTH = 4;
  * spec holding escape sequences cannot clear or recolour the reader's terminal.
  */
 function displayLine(line: string): string {
-  return line.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
+  // Bidirectional overrides and line separators become U+FFFD, one cell each like the rest.
+  return line.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
     if (c === '\t') return ' '.repeat(TAB_WIDTH);
     const code = c.charCodeAt(0);
     return code < 0x20 ? String.fromCharCode(0x2400 + code) : code === 0x7f ? '\u2421' : '\ufffd';
