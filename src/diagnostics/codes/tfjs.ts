@@ -65,7 +65,7 @@ export const tfjsCodes = defineCodes({
     severity: 'error',
     title: 'not a moec checkpoint',
     message: '`{path}` is not a readable moec checkpoint: {reason}',
-    hint: 'the checkpoint format is described in docs/checkpoint.md; this moec reads format `moec-checkpoint` version 1',
+    hint: 'the checkpoint format is described in docs/checkpoint.md; this moec reads format `moec-checkpoint` version 2 (and version 1 for weights)',
   },
   MOE6502: {
     severity: 'error',
