@@ -10,7 +10,7 @@
  * line ("\n\n"), so a 256-entry vocabulary still sees document boundaries.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { globSync } from 'tinyglobby';
@@ -53,9 +53,18 @@ function expand(inputs: readonly string[], diagnostics: Diagnostic[]): string[] 
     } else if (existsSync(input)) matched = [resolve(input)];
     else matched = globSync(input, { absolute: true, onlyFiles: true });
     if (matched.length === 0) diagnostics.push(createDiagnostic('MOE6520', { args: { pattern: input } }));
-    for (const f of matched) files.add(resolve(f));
+    // By real path: a symlinked directory (or a loop back up the tree) must not feed a file twice.
+    for (const f of matched) files.add(realOrResolved(f));
   }
   return [...files].sort();
+}
+
+function realOrResolved(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return resolve(file);
+  }
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
