@@ -17,6 +17,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { createDiagnostic, type Result } from '../../diagnostics/diagnostic.js';
 import { writeAll, writeTarget } from '../../io/write-file.js';
+import { createAtomicFile, type AtomicFile } from '../../io/atomic-file.js';
 import { DEFAULT_EXTERNAL_THRESHOLD, DEFAULT_SHARD_BYTES, planExternalData, wantsExternal, type DataShard, type ExternalMode } from './external-data.js';
 
 export interface WriteModelOptions {
@@ -180,16 +181,14 @@ export async function writeOnnxModel(model: onnxProto.onnx.IModelProto, path: st
 
 /** A small text file (e.g. Triton's config.pbtxt), with the same temp/fsync/rename discipline. */
 export async function writeTextAtomic(path: string, text: string): Promise<Result<void>> {
-  const file = resolve(path);
-  const tmp = tempName(file);
+  let out: AtomicFile | undefined;
   try {
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(tmp, [{ offset: 0, bytes: Buffer.from(text, 'utf8') }], Buffer.byteLength(text), new Progress(0));
-    await rename(tmp, file);
-    await fsyncDir(dirname(file));
+    out = await createAtomicFile(path, 0o644);
+    await out.write(Buffer.from(text, 'utf8'));
+    await out.commit();
     return { value: undefined, diagnostics: [] };
   } catch (err) {
-    await rm(tmp, { force: true });
+    await out?.abort();
     return { value: undefined, diagnostics: [createDiagnostic('MOE9004', { args: { path, reason: err instanceof Error ? err.message : String(err) } })] };
   }
 }
