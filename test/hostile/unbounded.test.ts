@@ -40,6 +40,17 @@ describe.skipIf(!HAS_BIN)('class 1: every search and read is bounded by the inpu
   });
 
   test.each([
+    ['40,000 anchors', Array.from({ length: 40_000 }, (_, i) => `b${i}: &b${i} [x]`).join('\n')],
+    ['40,000 aliases of one anchor', 'b: &b [x]\n' + Array.from({ length: 40_000 }, (_, i) => `c${i}: *b`).join('\n')],
+    ['a chain of 40,000 aliases', 'b0: &b0 [x]\n' + Array.from({ length: 40_000 }, (_, i) => `b${i + 1}: &b${i + 1} [*b${i}]`).join('\n')],
+  ])('YAML with %s (the parser is quadratic in them): refused before parsing', (_name, body) => {
+    const r = moec(['check', write(tempDir(), 'x.moe.yaml', `name: x\n${body}\n`)], { limitS: 20 });
+    expect(r.hung).toBe(false);
+    expect(r.stdout).toContain('MOE1078');
+    expect(r.ms).toBeLessThan(10_000);
+  });
+
+  test.each([
     ['block YAML 900 levels deep', 'x.moe.yaml', Array.from({ length: 900 }, (_, i) => '  '.repeat(i) + 'a:').join('\n') + '\n' + '  '.repeat(900) + 'b: 1\n'],
     ['nested block sequences on one line', 'x.moe.yaml', 'a: ' + '- '.repeat(100_000) + 'x\n'],
     ['JSON 100,000 brackets deep', 'x.moe.json', '['.repeat(100_000) + ']'.repeat(100_000)],

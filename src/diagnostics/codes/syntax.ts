@@ -208,4 +208,10 @@ export const syntaxCodes = defineCodes({
     message: 'this file has {count} tokens; a spec file is parsed only up to {limit}',
     hint: 'a model spec is a few thousand tokens; check that the path names a spec, and write layer lists as ranges',
   },
+  MOE1078: {
+    severity: 'error',
+    title: 'too many YAML anchors and aliases',
+    message: 'this file has more than {limit} YAML anchors (`&name`) and aliases (`*name`)',
+    hint: 'a spec uses a handful; YAML parsers match them in time that grows with their square',
+  },
 });
