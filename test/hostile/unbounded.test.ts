@@ -47,7 +47,6 @@ describe.skipIf(!HAS_BIN)('class 1: every search and read is bounded by the inpu
     const r = moec(['check', write(tempDir(), 'x.moe.yaml', `name: x\n${body}\n`)], { limitS: 20 });
     expect(r.hung).toBe(false);
     expect(r.stdout).toContain('MOE1078');
-    expect(r.ms).toBeLessThan(10_000);
   });
 
   test.each([
