@@ -6,76 +6,21 @@
  * Every file is read as a capped regular file (src/io/read-file.ts) and verified against the
  * manifest before it is parsed or used (verify.ts).
  */
-import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createDiagnostic, type Diagnostic, type Result } from '../diagnostics/diagnostic.js';
 import type { ModelIR } from '../ir/types.js';
 import { describeReadFailure, readRegularFile } from '../io/read-file.js';
-import {
-  CHECKPOINT_FORMAT,
-  CHECKPOINT_VERSION,
-  CHECKPOINTS_DIR,
-  LATEST_FILE,
-  LEGACY_CHECKPOINT_VERSION,
-  MANIFEST_FILE,
-  OPTIMIZER_FILE,
-  STATE_FILE,
-  type Manifest,
-  type OptimizerFile,
-  type ShardEntry,
-} from './format.js';
+import { LEGACY_CHECKPOINT_VERSION, MANIFEST_FILE, OPTIMIZER_FILE, STATE_FILE, type Manifest, type OptimizerFile, type ShardEntry } from './format.js';
+import { resolveCheckpointDir } from './locate.js';
 import { readTensorShards } from './tensor-files.js';
-import { checkFileList, checkTensorList, manifestDigest, sha256 } from './verify.js';
+import { checkFormat, checkHeader, listProblem, manifestDigest, notCheckpoint, sha256 } from './verify.js';
+
+export { resolveCheckpointDir };
 
 /** manifest.json of DeepSeek-V3 (46k tensors) is 7 MB; the IR allows 2M tensors. */
 export const MAX_CHECKPOINT_JSON_BYTES = 512 * 2 ** 20;
-const MAX_LATEST_BYTES = 4096;
-const LATEST_NAME = /^(?:checkpoints\/)?(step-\d{6,})$/;
 
 const fail = <T>(d: Diagnostic): Result<T | undefined> => ({ value: undefined, diagnostics: [d] });
-const notCheckpoint = (dir: string, reason: string) => createDiagnostic('MOE6501', { args: { path: dir, reason } });
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-const exists = (path: string): boolean => {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** The checkpoint directory for a run dir (follows `latest`) or a checkpoint dir (has manifest.json). */
-export function resolveCheckpointDir(path: string): Result<string | undefined> {
-  if (!isDirectory(path)) return fail(createDiagnostic('MOE6500', { args: { path, reason: 'not a directory' } }));
-  if (exists(join(path, MANIFEST_FILE))) return { value: path, diagnostics: [] };
-  const latest = join(path, LATEST_FILE);
-  if (!exists(latest)) {
-    const reason = exists(join(path, CHECKPOINTS_DIR))
-      ? 'the run has no `latest` file (it was stopped before its first checkpoint completed)'
-      : 'it has neither a `latest` file nor a manifest.json';
-    return fail(createDiagnostic('MOE6500', { args: { path, reason } }));
-  }
-  const read = readRegularFile(latest, MAX_LATEST_BYTES);
-  if (!read.ok) return fail(createDiagnostic('MOE6500', { args: { path, reason: `cannot read \`latest\`: ${describeReadFailure(read)}` } }));
-  const named = read.bytes.toString('utf8').trim();
-  // `latest` holds `checkpoints/step-NNNNNN` (a bare `step-NNNNNN` is accepted): never a path
-  // out of the run directory, whatever the file says.
-  const m = LATEST_NAME.exec(named);
-  if (!m) return fail(createDiagnostic('MOE6500', { args: { path, reason: `\`latest\` holds ${JSON.stringify(named.slice(0, 80))}, not checkpoints/step-NNNNNN` } }));
-  const dir = join(path, CHECKPOINTS_DIR, m[1]!);
-  if (!exists(join(dir, MANIFEST_FILE))) {
-    return fail(createDiagnostic('MOE6500', { args: { path, reason: `\`latest\` names ${named}, which has no manifest.json` } }));
-  }
-  return { value: dir, diagnostics: [] };
-}
 
 /** Read a checkpoint file, capped; with `expected`, its size and sha256 must match (else MOE6560). */
 function readChecked(dir: string, file: string, expected?: ShardEntry): Result<Buffer | undefined> {
@@ -96,30 +41,6 @@ function parseJson(bytes: Buffer, file: string, dir: string): Result<unknown> {
   } catch (err) {
     return fail(notCheckpoint(dir, `${file}: ${(err as Error).message}`));
   }
-}
-
-function checkFormat(value: unknown, what: string, dir: string): Diagnostic | undefined {
-  const v = value as { format?: unknown; version?: unknown } | null;
-  if (!v || typeof v !== 'object' || v.format !== CHECKPOINT_FORMAT) return notCheckpoint(dir, `${what} is not a ${CHECKPOINT_FORMAT} file`);
-  if (v.version !== CHECKPOINT_VERSION && v.version !== LEGACY_CHECKPOINT_VERSION) return notCheckpoint(dir, `${what} has format version ${String(v.version)}`);
-  return undefined;
-}
-
-/** Format, version, then the tensor and shard lists (after any checksum was verified). */
-function checkHeader(value: unknown, what: string, dir: string): Diagnostic | undefined {
-  const bad = checkFormat(value, what, dir);
-  if (bad) return bad;
-  const v = value as { tensors?: unknown; shards?: unknown };
-  if (!Array.isArray(v.tensors) || !Array.isArray(v.shards)) return notCheckpoint(dir, `${what} lacks its tensors/shards lists`);
-  const shards = checkFileList(v.shards, `${what} shards`);
-  if (shards) return notCheckpoint(dir, shards);
-  const tensors = checkTensorList(v.tensors, v.shards as ShardEntry[]);
-  return tensors ? notCheckpoint(dir, `${what}: ${tensors}`) : undefined;
-}
-
-function listProblem(manifest: Manifest, dir: string): Diagnostic | undefined {
-  const files = checkFileList(manifest.files, `${MANIFEST_FILE} files`);
-  return files ? notCheckpoint(dir, files) : undefined;
 }
 
 export interface CheckpointLocation {

@@ -10,7 +10,8 @@
  * The hashes detect edits and damage, not a forger who recomputes them (docs/security.md).
  */
 import { createHash } from 'node:crypto';
-import type { ShardEntry, TensorEntry } from './format.js';
+import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, LEGACY_CHECKPOINT_VERSION, MANIFEST_FILE, type Manifest, type ShardEntry, type TensorEntry } from './format.js';
 
 export const sha256 = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
 
@@ -71,4 +72,30 @@ export function checkTensorList(list: unknown, shards: readonly ShardEntry[]): s
     }
   }
   return undefined;
+}
+
+export const notCheckpoint = (dir: string, reason: string): Diagnostic => createDiagnostic('MOE6501', { args: { path: dir, reason } });
+
+export function checkFormat(value: unknown, what: string, dir: string): Diagnostic | undefined {
+  const v = value as { format?: unknown; version?: unknown } | null;
+  if (!v || typeof v !== 'object' || v.format !== CHECKPOINT_FORMAT) return notCheckpoint(dir, `${what} is not a ${CHECKPOINT_FORMAT} file`);
+  if (v.version !== CHECKPOINT_VERSION && v.version !== LEGACY_CHECKPOINT_VERSION) return notCheckpoint(dir, `${what} has format version ${String(v.version)}`);
+  return undefined;
+}
+
+/** Format, version, then the tensor and shard lists (after any checksum was verified). */
+export function checkHeader(value: unknown, what: string, dir: string): Diagnostic | undefined {
+  const bad = checkFormat(value, what, dir);
+  if (bad) return bad;
+  const v = value as { tensors?: unknown; shards?: unknown };
+  if (!Array.isArray(v.tensors) || !Array.isArray(v.shards)) return notCheckpoint(dir, `${what} lacks its tensors/shards lists`);
+  const shards = checkFileList(v.shards, `${what} shards`);
+  if (shards) return notCheckpoint(dir, shards);
+  const tensors = checkTensorList(v.tensors, v.shards as ShardEntry[]);
+  return tensors ? notCheckpoint(dir, `${what}: ${tensors}`) : undefined;
+}
+
+export function listProblem(manifest: Manifest, dir: string): Diagnostic | undefined {
+  const files = checkFileList(manifest.files, `${MANIFEST_FILE} files`);
+  return files ? notCheckpoint(dir, files) : undefined;
 }
