@@ -17,6 +17,7 @@ import { defineTrain } from './commands/train.js';
 import { defineReport } from './commands/report.js';
 import { defineInit } from './commands/init.js';
 import { VERSION } from '../version.js';
+import { escapeControls, escapeControlsKeepLines } from '../io/escape-text.js';
 
 import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 
@@ -30,6 +31,8 @@ export function createProgram(setExit: (code: number) => void): Command {
     .description('Declarative Mixture-of-Experts model-spec compiler')
     .version(VERSION)
     .showHelpAfterError('(run `moec --help` for usage)')
+    // Usage errors echo the argument given: its control characters are escaped like any output.
+    .configureOutput({ outputError: (text, write) => write(escapeControlsKeepLines(text)) })
     .exitOverride();
   const wrap =
     (action: Action) =>
@@ -56,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
     const reason = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    process.stderr.write(`error MOE9005: internal error in moec: ${reason.split('\n')[0]}\n`);
+    process.stderr.write(`error MOE9005: internal error in moec: ${escapeControls(reason.split('\n')[0]!)}\n`);
     if (process.env.MOEC_DEBUG) process.stderr.write(reason + '\n');
     process.stderr.write('  hint: this is a bug in moec, not in your spec; please report it with the spec that triggers it\n');
     return EXIT_ERRORS;

@@ -8,12 +8,19 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { TARGETS } from '../spec/types.js';
 
-/** Parses a whole number ≥ `min` for `flag`. */
+/**
+ * Parses a whole number in [`min`, `max`] for `flag`. Strict: decimal digits only — not `0x10`,
+ * `1e3`, ` 12` or the empty string (which Number() reads as 0) — and never past 2^53, where a
+ * number would be silently rounded.
+ */
 export const wholeNumber =
-  (flag: string, min = 0) =>
+  (flag: string, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${flag} needs a whole number ≥ ${min}, got \`${v}\``);
+    const n = /^[0-9]{1,16}$/.test(v) ? Number(v) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+      throw new InvalidArgumentError(`${flag} needs a whole number ${range}, got \`${v}\``);
+    }
     return n;
   };
 

@@ -7,7 +7,6 @@
  * A file with syntax errors is left alone and its diagnostics are printed (exit 1).
  * Exit codes: 0 ok, 1 errors or (with --check) unformatted files, 2 usage.
  */
-import { renameSync, writeFileSync, unlinkSync } from 'node:fs';
 import { createDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { expandInputs } from '../cli/check/expand-inputs.js';
 import { writeDiagnostics } from '../cli/render/pretty.js';
@@ -18,21 +17,20 @@ import { formatMoe } from './format-moe.js';
 import type { FmtCommandOptions } from '../cli/commands/fmt.js';
 import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../cli/exit-codes.js';
 import { inputMode, readStdinSpec } from '../cli/stdin.js';
+import { escapeControls } from '../io/escape-text.js';
+import { writeFileAtomicSync } from '../io/write-file.js';
 
 export type FmtOptions = FmtCommandOptions;
 
+/**
+ * Replace `file` atomically (src/io/write-file.ts): through a symlink (the link is kept, its
+ * target rewritten), keeping the file's permission bits, every byte checked.
+ */
 function writeAtomically(file: string, text: string): Diagnostic | undefined {
-  const tmp = `${file}.${process.pid}.moec-fmt.tmp`;
   try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
+    writeFileAtomicSync(file, text);
     return undefined;
   } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // The temp file was never created.
-    }
     return createDiagnostic('MOE9004', { args: { path: file, reason: (err as Error).message } });
   }
 }
@@ -113,7 +111,7 @@ export async function runFmt(inputs: readonly string[], options: FmtOptions): Pr
       if (changed) {
         const failed = writeAtomically(file, result.output);
         if (failed) diagnostics.push(failed);
-        else process.stderr.write(`formatted ${file}\n`);
+        else process.stderr.write(`formatted ${escapeControls(file)}\n`);
       }
     } else {
       process.stdout.write(result.output);
@@ -121,7 +119,7 @@ export async function runFmt(inputs: readonly string[], options: FmtOptions): Pr
   }
 
   if (diagnostics.length) writeDiagnostics(process.stderr, diagnostics, sources);
-  for (const file of unformatted) process.stdout.write(`would reformat ${file}\n`);
+  for (const file of unformatted) process.stdout.write(`would reformat ${escapeControls(file)}\n`);
   if (options.check && unformatted.length) {
     process.stderr.write(`${unformatted.length} of ${files.length} file${files.length === 1 ? '' : 's'} not formatted; run \`moec fmt --write\`\n`);
   }

@@ -24,6 +24,7 @@ import { specHash } from './spec-hash.js';
 import { architectureHash } from './architecture.js';
 import { assignStages } from './stages.js';
 import { createTensors } from './tensors.js';
+import { checkExactSizes } from './exact-sizes.js';
 import type { DenseIR, LayerIR, ModelIR, MoeIR } from './types.js';
 
 const REASONS = { malformed: 'is not a layer index or range', reversed: 'is a reversed range', 'out-of-range': 'names a layer past the last one' };
@@ -163,6 +164,7 @@ export function buildIR(spec: ModelSpec, spans: SpanMap = new Map()): Result<Mod
   };
   const withTensors = { ...base, tensors: createTensors(base) };
   const ir: ModelIR = { ...withTensors, architectureHash: architectureHash(withTensors) };
+  diagnostics.push(...checkExactSizes(spec, ir.tensors, spans));
   if (!hasErrors(diagnostics)) checkParallel(ir, spans, diagnostics);
   return { value: ir, diagnostics };
 }

@@ -6,6 +6,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { StepMetrics } from '../train/metrics.js';
+import { maxOf } from '../diagnostics/limit.js';
 
 const MAX_COLUMNS = 120;
 const WIDTH = 640;
@@ -145,7 +146,7 @@ export function expertLoadRows(m: StepMetrics[]): Row[] {
 
 export function expertLoadHeatmap(m: StepMetrics[]): TopLevelSpec {
   const rows = expertLoadRows(m);
-  const experts = Math.max(1, ...rows.map((r) => Number(r.expert) + 1));
+  const experts = maxOf(rows.map((r) => Number(r.expert) + 1), 1);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: `Expert load (share of top-k assignments; balanced = ${(1 / experts).toFixed(3)})`,

@@ -18,11 +18,18 @@ import { openLmSession, type LmSession } from './lm-session.js';
 import { isSpecFile } from './is-spec-file.js';
 import { readPrompts } from './prompts-file.js';
 import { createSampler } from './sampling.js';
+import { escapeControls } from '../io/escape-text.js';
 
-/** `--ids 1,2,3` (commas and/or spaces) → ids, or the reason it is not a list of ids. */
+/**
+ * `--ids 1,2,3` (commas and/or spaces) → ids, or the reason it is not a list of ids. Strict:
+ * an empty item (`1,,2`, a trailing comma) is an error, not skipped.
+ */
 export function parseIds(text: string): number[] | string {
-  const parts = text.split(/[\s,]+/).filter((p) => p !== '');
-  if (parts.length === 0) return 'no token ids given';
+  const trimmed = text.trim();
+  if (/^[\s,]*$/.test(trimmed)) return 'no token ids given';
+  const parts = trimmed.split(/\s*,\s*|\s+/);
+  const empty = parts.indexOf('');
+  if (empty !== -1) return `item ${empty + 1} is empty (two commas in a row, or a comma at an end)`;
   const ids: number[] = [];
   for (const p of parts) {
     if (!/^\d+$/.test(p) || !Number.isSafeInteger(Number(p))) return `\`${p}\` is not a token id (a whole number ≥ 0)`;
@@ -107,7 +114,7 @@ export async function runModel(model: string, options: RunOptions): Promise<numb
     const text = prompts.texts !== undefined || lm.vocab === 256;
     const stream = options.format === 'pretty' && prompts.texts !== undefined && prompts.ids.length === 1;
     const streamer = new ByteDecoder();
-    if (stream) process.stdout.write(prompts.texts![0]);
+    if (stream) process.stdout.write(visibleText(prompts.texts![0]));
     let gen: Generation;
     try {
       gen = await generate(decoder, prompts.ids, {
@@ -151,7 +158,7 @@ export async function runModel(model: string, options: RunOptions): Promise<numb
       if (stream) process.stdout.write(visibleText(streamer.end()) + '\n');
       else if (prompts.ids.length === 1) {
         process.stdout.write(`generated ids: ${gen.ids[0].join(', ')}\n`);
-        if (text) process.stdout.write(`as text: ${JSON.stringify(outputs[0].text)}\n`);
+        if (text) process.stdout.write(`as text: ${escapeControls(JSON.stringify(outputs[0].text))}\n`);
       } else {
         outputs.forEach((o, r) => process.stdout.write(`[${r + 1}] ${visibleText(prompts.texts?.[r] ?? '')}${visibleText(o.text ?? o.generatedIds.join(', '))}\n`));
       }

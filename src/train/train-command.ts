@@ -12,6 +12,8 @@ import { writeDiagnostics } from '../cli/render/pretty.js';
 import { EXIT_ERRORS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor } from '../cli/exit-codes.js';
 import { createDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { loadModel } from '../pipeline.js';
+import { spanAt } from '../spec/spans.js';
+import { escapeControls } from '../io/escape-text.js';
 import { runTraining } from './loop.js';
 import { readRunLog } from './run-log.js';
 
@@ -31,6 +33,19 @@ function locateResume(path: string): { runDir: string; from?: string } {
 }
 
 
+/**
+ * Why a model name cannot be the directory runs/<name>, or undefined when it can. The name comes
+ * from the spec: `"../../x"` must not choose a directory outside runs/.
+ */
+export function unsafeDirName(name: string): string | undefined {
+  if (name === '' || name === '.' || name === '..') return 'it is not a directory name';
+  if (/[/\\]/.test(name)) return 'it contains a path separator';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'it contains control characters';
+  if (Buffer.byteLength(name) > 255) return 'it is longer than a file name may be';
+  return undefined;
+}
+
 function report(diagnostics: Diagnostic[], sources: Map<string, string>): void {
   if (diagnostics.length) writeDiagnostics(process.stderr, sortDiagnostics(diagnostics), sources);
 }
@@ -45,7 +60,7 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
       : existsSync(options.resume)
         ? `${options.resume} has no run.json naming its spec; pass the spec`
         : `no such run directory: ${options.resume}`;
-    process.stderr.write(`error: moec train needs a spec: ${why}\n`);
+    process.stderr.write(`error: moec train needs a spec: ${escapeControls(why)}\n`);
     return EXIT_USAGE;
   }
   if (located && options.output && resolve(options.output) !== resolve(located.runDir)) {
@@ -61,7 +76,13 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
     report([createDiagnostic('MOE9001', { args: { path: options.resume }, hint: 'pass the run directory of an earlier `moec train` (or one of its checkpoints/step-* directories)' })], loaded.sources);
     return EXIT_USAGE;
   }
-  const outDir = located?.runDir ?? options.output ?? join('runs', loaded.ir.name);
+  const named = located?.runDir ?? options.output;
+  const unsafe = named === undefined ? unsafeDirName(loaded.ir.name) : undefined;
+  if (unsafe) {
+    report([createDiagnostic('MOE6564', { span: spanAt(loaded.spans, '/name', 'value'), args: { name: loaded.ir.name, reason: unsafe } })], loaded.sources);
+    return 1;
+  }
+  const outDir = named ?? join('runs', loaded.ir.name);
 
   const controller = new AbortController();
   const onSignal = (): void => {
@@ -101,7 +122,7 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
         const early = [...loaded.diagnostics, ...warnings];
         early.forEach((d) => shown.add(d));
         report(early, loaded.sources);
-        process.stderr.write(info + '\n');
+        process.stderr.write(escapeControls(info) + '\n');
       },
     });
     report([...loaded.diagnostics, ...out.diagnostics].filter((d) => !shown.has(d)), loaded.sources);
@@ -109,12 +130,13 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
     const first = out.losses[0];
     const last = out.losses[out.losses.length - 1];
     const seconds = ((Date.now() - began) / 1000).toFixed(1);
+    const [name, shownDir] = [escapeControls(loaded.ir.name), escapeControls(outDir)];
     if (first !== undefined && last !== undefined) {
       process.stdout.write(
-        `${loaded.ir.name}: step ${out.step} on ${out.backend}, loss ${first.toFixed(4)} → ${last.toFixed(4)} in ${seconds} s; ` +
-          `checkpoint step ${out.lastCheckpoint ?? 'none'} in ${outDir}\n  view: moec report ${outDir}\n`,
+        `${name}: step ${out.step} on ${out.backend}, loss ${first.toFixed(4)} → ${last.toFixed(4)} in ${seconds} s; ` +
+          `checkpoint step ${out.lastCheckpoint ?? 'none'} in ${shownDir}\n  view: moec report ${shownDir}\n`,
       );
-    } else process.stdout.write(`${loaded.ir.name}: nothing to do, ${outDir} is already at step ${out.step}\n`);
+    } else process.stdout.write(`${name}: nothing to do, ${shownDir} is already at step ${out.step}\n`);
     if (out.status === 'interrupted') return EXIT_INTERRUPTED;
     return out.status === 'diverged' ? EXIT_ERRORS : EXIT_OK;
   } finally {

@@ -50,7 +50,7 @@ export function checkFiles(files: readonly string[], options: CheckFilesOptions 
     const { kind, diagnostics } = checkOne(file, options, sources);
     const { errors, warnings } = countBySeverity(diagnostics);
     results.push({ file, kind, errors, warnings });
-    all.push(...diagnostics);
+    for (const d of diagnostics) all.push(d);
   }
   return { files: results, diagnostics: sortDiagnostics(all), sources };
 }

@@ -3,7 +3,6 @@
  * the result into an exit code — 0 no errors (warnings allowed, up to --max-warnings), 1 errors,
  * 2 usage (an input matched nothing). The report is written whole or not at all.
  */
-import { writeFileSync, renameSync } from 'node:fs';
 import type { CheckOptions } from '../commands/check.js';
 import { createDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { expandInputs, type ExpandedInputs } from './expand-inputs.js';
@@ -15,6 +14,8 @@ import { countBySeverity, summaryLine, type CheckReport } from './report.js';
 import { renderPretty, writeDiagnostics } from '../render/pretty.js';
 import { painterFor } from '../render/color.js';
 import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
+import { checkOutputNotInput } from '../../io/output-guard.js';
+import { writeFileAtomicSync } from '../../io/write-file.js';
 
 async function render(report: CheckReport, format: CheckOptions['format'], toTerminal: boolean): Promise<string> {
   switch (format) {
@@ -29,15 +30,16 @@ async function render(report: CheckReport, format: CheckOptions['format'], toTer
   }
 }
 
-function write(output: string | undefined, text: string): Diagnostic | undefined {
+/** The report to stdout, or to `output` atomically (never over one of the checked files). */
+function write(output: string | undefined, text: string, inputs: Iterable<string>): Diagnostic | undefined {
   if (!output) {
     process.stdout.write(text);
     return undefined;
   }
-  const tmp = `${output}.${process.pid}.tmp`;
+  const clash = checkOutputNotInput(output, inputs);
+  if (clash) return clash;
   try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, output);
+    writeFileAtomicSync(output, text);
     return undefined;
   } catch (err) {
     return createDiagnostic('MOE9004', { args: { path: output, reason: (err as Error).message } });
@@ -59,7 +61,7 @@ export async function runCheck(inputs: string[], options: CheckOptions): Promise
   report.diagnostics.unshift(...expanded.diagnostics);
   const counts = countBySeverity(report.diagnostics);
   if (options.quiet) report.diagnostics = report.diagnostics.filter((d) => d.severity === 'error');
-  const failed = write(options.output, await render(report, options.format, options.output === undefined));
+  const failed = write(options.output, await render(report, options.format, options.output === undefined), [...expanded.files, ...report.sources.keys()]);
   if (failed) {
     writeDiagnostics(process.stderr, [failed], report.sources);
     return EXIT_ERRORS;

@@ -15,7 +15,7 @@ export const defineTrain: DefineCommand = (program, wrap) => {
     .addOption(new Option('--out <dir>', 'the same as --output').hideHelp())
     .option('--resume <dir>', 'continue the run in <dir> from its latest checkpoint')
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'node-gpu', 'node', 'wasm', 'cpu']).default('auto'))
-    .option('--seed <n>', 'override train.seed (weights init, data order, jitter/dropout)', wholeNumber('--seed', 0))
+    .option('--seed <n>', 'override train.seed (weights init, data order, jitter/dropout)', wholeNumber('--seed', 0, 2 ** 32 - 1))
     .option('--checkpoint-every <n>', 'override train.checkpoint_every', wholeNumber('--checkpoint-every', 1))
     .option('--keep <n>', 'keep only the newest n checkpoints (default: all)', wholeNumber('--keep', 1))
     .option('--eval-split <fraction>', 'hold out this fraction of the data (its tail) and log eval_loss on it to metrics.jsonl', decimal('--eval-split', Number.MIN_VALUE, 0.9))

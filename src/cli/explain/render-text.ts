@@ -2,6 +2,7 @@
 import { GROUPS } from '../../analysis/params.js';
 import { formatLayerSet } from '../../ir/layer-selection.js';
 import type { ModelIR } from '../../ir/types.js';
+import { escapeControls } from '../../io/escape-text.js';
 import type { ExplainReport } from './create-report.js';
 import { bytes, count, flops, grouped, table } from './format.js';
 
@@ -134,7 +135,7 @@ export function renderText(r: ExplainReport, ir: ModelIR, withTensors = false): 
   const a = r.architecture;
   const experts = a.experts ? `; ${a.experts.routed} routed experts (ffn ${a.experts.ffn}), top ${a.experts.topK}, ${a.experts.shared} shared` : '';
   const head =
-    `${r.name}: vocab ${grouped(a.vocab)}, hidden ${a.hidden}, ${a.layers} layers (dense ${formatLayerSet(a.denseLayers)}; MoE ${formatLayerSet(a.moeLayers)}), context ${grouped(a.context)}\n` +
+    `${escapeControls(r.name)}: vocab ${grouped(a.vocab)}, hidden ${a.hidden}, ${a.layers} layers (dense ${formatLayerSet(a.denseLayers)}; MoE ${formatLayerSet(a.moeLayers)}), context ${grouped(a.context)}\n` +
     `  ${a.attention}${experts}${a.tieEmbeddings ? '; tied embeddings' : ''}${a.mtpDepth ? `; MTP depth ${a.mtpDepth}` : ''}`;
   const training = r.memory
     ? [memorySection(r), commsSection(r)]
