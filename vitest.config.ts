@@ -6,5 +6,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // One line per test as it finishes: vitest starts the slowest files first (training, the
+    // tarball install), so a per-file report said nothing for minutes.
+    reporters: ['verbose'],
   },
 });

@@ -143,7 +143,7 @@ function createBuilderClass(): new () => Builder {
       const span = this.span(t);
       const meaning = interpretNumber(t.image);
       if (meaning.kind === 'invalid') {
-        const code = meaning.reason === 'too-large' ? 'MOE1015' : meaning.reason === 'negative-size' ? 'MOE1016' : 'MOE1014';
+        const code = ({ 'too-large': 'MOE1015', underflow: 'MOE1070', 'negative-size': 'MOE1016', form: 'MOE1014' } as const)[meaning.reason];
         this.diagnostics.push(createDiagnostic(code, { span, args: { text: t.image }, hint: meaning.hint }));
         return { kind: 'number', span, text: t.image, value: Number.NaN };
       }

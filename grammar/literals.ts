@@ -24,9 +24,14 @@ const UNIT: Record<string, number> = {
 
 export type NumberMeaning =
   | { kind: 'number' | 'size'; value: number }
-  | { kind: 'invalid'; reason: 'form' | 'too-large' | 'negative-size'; hint?: string };
+  | { kind: 'invalid'; reason: 'form' | 'too-large' | 'underflow' | 'negative-size'; hint?: string };
 
 const digits = (text: string): number => Number(text.replace(/_/g, ''));
+
+/** Whether a decimal literal's mantissa has a non-zero digit (so it is not meant as 0). */
+export function isNonZero(text: string): boolean {
+  return /[1-9]/.test(text.split(/[eE]/)[0]!);
+}
 
 /** Interpret the text of a Number token. */
 export function interpretNumber(text: string): NumberMeaning {
@@ -34,6 +39,8 @@ export function interpretNumber(text: string): NumberMeaning {
     const value = digits(text);
     if (!Number.isFinite(value)) return { kind: 'invalid', reason: 'too-large' };
     if (/^-?[\d_]+$/.test(text) && !Number.isSafeInteger(value)) return { kind: 'invalid', reason: 'too-large' };
+    // `1e-400` reads as 0: refuse it rather than silently turn a coefficient off.
+    if (value === 0 && isNonZero(text)) return { kind: 'invalid', reason: 'underflow' };
     return { kind: 'number', value };
   }
   const suffixed = SUFFIXED.exec(text);

@@ -14,6 +14,8 @@ import { getLexer } from './tokens.js';
 
 /** Blocks and lists nested deeper than this are refused before parsing (the parser recurses). */
 export const MAX_NESTING = 64;
+/** Tokens parsed per file: DeepSeek-V3's spec has about 600; a 10,000-index layer list 20,000. */
+export const MAX_TOKENS = 100_000;
 /** Diagnostics reported per file; past this the rest are noise from one underlying mistake. */
 export const MAX_SYNTAX_DIAGNOSTICS = 100;
 
@@ -67,6 +69,11 @@ export function parseMoeSource(text: string, file: string): ParsedSource {
 
   const tooDeep = checkNesting(lexed.tokens, file);
   if (tooDeep) return { diagnostics: capped([...diagnostics, tooDeep], file) };
+  if (lexed.tokens.length > MAX_TOKENS) {
+    // Parsing is linear but not cheap (~10 µs a token): a spec is a few thousand tokens.
+    const t = lexed.tokens[MAX_TOKENS]!;
+    return { diagnostics: capped([...diagnostics, createDiagnostic('MOE1077', { span: tokenSpan(file, t), args: { count: lexed.tokens.length, limit: MAX_TOKENS } })], file) };
+  }
 
   const parser = getParser();
   parser.blockNames.clear();

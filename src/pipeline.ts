@@ -6,6 +6,7 @@
  */
 import type { Diagnostic } from './diagnostics/diagnostic.js';
 import { hasErrors } from './diagnostics/diagnostic.js';
+import { appendAll, capDiagnostics } from './diagnostics/limit.js';
 import type { ModelSpec, Target } from './spec/types.js';
 import type { SpanMap } from './spec/spans.js';
 import type { Sources } from './spec/source.js';
@@ -52,13 +53,13 @@ export function loadSpec(file: string, sources: Sources = new Map(), options: Lo
   const parsed = options.parsed ?? readSpecFile(file, sources, { root: options.root });
   const diagnostics = [...parsed.diagnostics];
   if (parsed.spec === undefined || hasErrors(diagnostics)) {
-    return { file, spans: parsed.spans, sources, diagnostics };
+    return { file, spans: parsed.spans, sources, diagnostics: capDiagnostics(diagnostics, file) };
   }
   const fileSpecHash = specHash(parsed.spec);
   const { spec, spans } = options.quantize ? withQuantize(parsed.spec, parsed.spans, options.quantize, sources) : parsed;
   const validated = validateSpec(spec, spans, { targets: options.targets });
-  diagnostics.push(...validated.diagnostics);
-  const result: LoadedSpec = { file, spans, sources, diagnostics, fileSpecHash };
+  appendAll(diagnostics, validated.diagnostics);
+  const result: LoadedSpec = { file, spans, sources, diagnostics: capDiagnostics(diagnostics, file), fileSpecHash };
   if (validated.spec && !hasErrors(diagnostics)) result.spec = validated.spec;
   return result;
 }
@@ -81,11 +82,11 @@ export function loadModel(file: string, options: LoadModelOptions = {}, sources:
   const loaded: LoadedModel = loadSpec(file, sources, options);
   if (!loaded.spec) return loaded;
   const built = buildIR(loaded.spec, loaded.spans);
-  loaded.diagnostics.push(...built.diagnostics);
+  appendAll(loaded.diagnostics, built.diagnostics);
   if (hasErrors(built.diagnostics)) return loaded;
   loaded.ir = built.value;
   // With --quantize the IR's spec is not the file's; provenance names the file's spec.
   if (options.quantize && loaded.fileSpecHash) loaded.ir.specHash = loaded.fileSpecHash;
-  if (options.memoryFit !== false) loaded.diagnostics.push(...checkMemoryFit(built.value, loaded.spans));
+  if (options.memoryFit !== false) appendAll(loaded.diagnostics, checkMemoryFit(built.value, loaded.spans));
   return loaded;
 }

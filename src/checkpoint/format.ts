@@ -1,5 +1,5 @@
 /**
- * Checkpoint format (moec-checkpoint v1, docs/checkpoint.md): the JSON shapes of
+ * Checkpoint format (moec-checkpoint v2, docs/checkpoint.md): the JSON shapes of
  * manifest.json, optimizer.json and state.json, and the names inside a run directory.
  * Shared by the writer (src/checkpoint/write-checkpoint.ts, used by `moec train`) and the
  * readers (`moec train --resume`, `moec compile --target onnx --weights`). This module
@@ -7,7 +7,13 @@
  */
 
 export const CHECKPOINT_FORMAT = 'moec-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+/**
+ * 2: manifest.json carries a sha256 over its own contents and lists optimizer.json and
+ * state.json with their sha256, so every byte that decides how tensors are read and how
+ * training resumes is verified. 1 (no metadata checksum) is still read for weights only.
+ */
+export const CHECKPOINT_VERSION = 2;
+export const LEGACY_CHECKPOINT_VERSION = 1;
 
 /** Node cannot read a file over 2 GiB into one Buffer; shards stay under 1 GiB. */
 export const DEFAULT_SHARD_BYTES = 1 << 30;
@@ -55,6 +61,10 @@ export interface Manifest {
   step: number;
   tensors: TensorEntry[];
   shards: ShardEntry[];
+  /** v2: the checkpoint's JSON files (optimizer.json, state.json) with size and sha256. */
+  files?: ShardEntry[];
+  /** v2: sha256 of JSON.stringify of this object without `sha256` (keys in written order). */
+  sha256?: string;
 }
 
 /** Optimizer slots: `tensors` are named `<slot>/<parameter name>`, e.g. `m/embed_tokens.weight`. */

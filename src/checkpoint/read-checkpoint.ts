@@ -1,89 +1,80 @@
 /**
  * Checkpoint readers (docs/checkpoint.md): locate a checkpoint from a run directory (via
- * `latest`) or a checkpoint directory, validate its manifest, and read weights, optimizer
+ * `latest`) or a checkpoint directory, verify its manifest, and read weights, optimizer
  * state and trainer state. Every problem is a diagnostic; nothing here throws on bad input.
  * `moec compile --target onnx --weights` and `moec train --resume` both read through here.
+ * Every file is read as a capped regular file (src/io/read-file.ts) and verified against the
+ * manifest before it is parsed or used (verify.ts).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createDiagnostic, type Diagnostic, type Result } from '../diagnostics/diagnostic.js';
 import type { ModelIR } from '../ir/types.js';
 import { describeArchitecture, firstArchitectureDifference } from '../ir/architecture.js';
-import {
-  CHECKPOINT_FORMAT,
-  CHECKPOINT_VERSION,
-  CHECKPOINTS_DIR,
-  LATEST_FILE,
-  MANIFEST_FILE,
-  OPTIMIZER_FILE,
-  STATE_FILE,
-  type Manifest,
-  type OptimizerFile,
-} from './format.js';
+import { describeReadFailure, readRegularFile } from '../io/read-file.js';
+import { LEGACY_CHECKPOINT_VERSION, MANIFEST_FILE, OPTIMIZER_FILE, STATE_FILE, type Manifest, type OptimizerFile, type ShardEntry } from './format.js';
+import { resolveCheckpointDir } from './locate.js';
 import { readTensorShards } from './tensor-files.js';
+import { checkFormat, checkHeader, listProblem, manifestDigest, notCheckpoint, sha256 } from './verify.js';
+
+export { resolveCheckpointDir };
+
+/** manifest.json of DeepSeek-V3 (46k tensors) is 7 MB; the IR allows 2M tensors. */
+export const MAX_CHECKPOINT_JSON_BYTES = 512 * 2 ** 20;
 
 const fail = <T>(d: Diagnostic): Result<T | undefined> => ({ value: undefined, diagnostics: [d] });
 
-/** The checkpoint directory for a run dir (follows `latest`) or a checkpoint dir (has manifest.json). */
-export function resolveCheckpointDir(path: string): Result<string | undefined> {
-  if (!existsSync(path) || !statSync(path).isDirectory()) {
-    return fail(createDiagnostic('MOE6500', { args: { path, reason: 'not a directory' } }));
+/** Read a checkpoint file, capped; with `expected`, its size and sha256 must match (else MOE6560). */
+function readChecked(dir: string, file: string, expected?: ShardEntry): Result<Buffer | undefined> {
+  const read = readRegularFile(join(dir, file), expected ? Math.min(expected.bytes, MAX_CHECKPOINT_JSON_BYTES) : MAX_CHECKPOINT_JSON_BYTES);
+  if (!read.ok) {
+    if (expected && read.kind === 'too-large') return fail(createDiagnostic('MOE6560', { args: { path: dir, file } }));
+    return fail(notCheckpoint(dir, `${file}: ${describeReadFailure(read)}`));
   }
-  if (existsSync(join(path, MANIFEST_FILE))) return { value: path, diagnostics: [] };
-  const latest = join(path, LATEST_FILE);
-  if (!existsSync(latest)) {
-    const reason = existsSync(join(path, CHECKPOINTS_DIR))
-      ? 'the run has no `latest` file (it was stopped before its first checkpoint completed)'
-      : 'it has neither a `latest` file nor a manifest.json';
-    return fail(createDiagnostic('MOE6500', { args: { path, reason } }));
+  if (expected && (read.bytes.length !== expected.bytes || sha256(read.bytes) !== expected.sha256)) {
+    return fail(createDiagnostic('MOE6560', { args: { path: dir, file } }));
   }
-  const named = readFileSync(latest, 'utf8').trim();
-  // `latest` holds `checkpoints/step-NNNNNN`; a bare `step-NNNNNN` is accepted too.
-  const dir = isAbsolute(named) ? named : named.includes('/') ? join(path, named) : join(path, CHECKPOINTS_DIR, named);
-  if (!existsSync(join(dir, MANIFEST_FILE))) {
-    return fail(createDiagnostic('MOE6500', { args: { path, reason: `\`latest\` names ${named}, which has no manifest.json` } }));
-  }
-  return { value: dir, diagnostics: [] };
+  return { value: read.bytes, diagnostics: [] };
 }
 
-function readJson(path: string, what: string, dir: string): Result<unknown> {
+function parseJson(bytes: Buffer, file: string, dir: string): Result<unknown> {
   try {
-    return { value: JSON.parse(readFileSync(path, 'utf8')), diagnostics: [] };
+    return { value: JSON.parse(bytes.toString('utf8')), diagnostics: [] };
   } catch (err) {
-    const reason = `${what}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
-    return fail(createDiagnostic('MOE6501', { args: { path: dir, reason } }));
+    return fail(notCheckpoint(dir, `${file}: ${(err as Error).message}`));
   }
-}
-
-function checkHeader(value: unknown, what: string, dir: string): Diagnostic | undefined {
-  const v = value as { format?: unknown; version?: unknown; tensors?: unknown; shards?: unknown } | null;
-  if (!v || typeof v !== 'object' || v.format !== CHECKPOINT_FORMAT) {
-    return createDiagnostic('MOE6501', { args: { path: dir, reason: `${what} is not a ${CHECKPOINT_FORMAT} file` } });
-  }
-  if (v.version !== CHECKPOINT_VERSION) {
-    return createDiagnostic('MOE6501', { args: { path: dir, reason: `${what} has format version ${String(v.version)}` } });
-  }
-  if (!Array.isArray(v.tensors) || !Array.isArray(v.shards)) {
-    return createDiagnostic('MOE6501', { args: { path: dir, reason: `${what} lacks its tensors/shards lists` } });
-  }
-  return undefined;
 }
 
 export interface CheckpointLocation {
   dir: string;
   manifest: Manifest;
+  /** False for a version-1 checkpoint, whose manifest and JSON files carry no checksum. */
+  verified: boolean;
 }
 
-/** Locate and parse a checkpoint's manifest (format and version checked). */
+/** Locate, read and verify a checkpoint's manifest (format, version, checksum, lists). */
 export function readManifest(path: string): Result<CheckpointLocation | undefined> {
   const located = resolveCheckpointDir(resolve(path));
   if (!located.value) return located as Result<undefined>;
   const dir = located.value;
-  const json = readJson(join(dir, MANIFEST_FILE), MANIFEST_FILE, dir);
+  const bytes = readChecked(dir, MANIFEST_FILE);
+  if (!bytes.value) return bytes as Result<undefined>;
+  const json = parseJson(bytes.value, MANIFEST_FILE, dir);
   if (json.diagnostics.length) return json as Result<undefined>;
-  const bad = checkHeader(json.value, MANIFEST_FILE, dir);
+  const format = checkFormat(json.value, MANIFEST_FILE, dir);
+  if (format) return fail(format);
+  const manifest = json.value as Manifest;
+  const verified = manifest.version !== LEGACY_CHECKPOINT_VERSION;
+  // The checksum first: an edited file is reported as edited, whatever the edit broke.
+  if (verified && (typeof manifest.sha256 !== 'string' || manifest.sha256 !== manifestDigest(manifest as unknown as Record<string, unknown>))) {
+    return fail(createDiagnostic('MOE6560', { args: { path: dir, file: MANIFEST_FILE } }));
+  }
+  const bad = checkHeader(manifest, MANIFEST_FILE, dir) ?? (verified ? listProblem(manifest, dir) : undefined);
   if (bad) return fail(bad);
-  return { value: { dir, manifest: json.value as Manifest }, diagnostics: [] };
+  if (typeof manifest.step !== 'number' || !Number.isSafeInteger(manifest.step) || typeof manifest.specHash !== 'string') {
+    return fail(notCheckpoint(dir, `${MANIFEST_FILE} lacks a valid step or specHash`));
+  }
+  if (!verified) return { value: { dir, manifest, verified }, diagnostics: [createDiagnostic('MOE6561', { args: { path: dir } })] };
+  return { value: { dir, manifest, verified }, diagnostics: [] };
 }
 
 /**
@@ -109,7 +100,7 @@ export function checkArchitecture(dir: string, manifest: Manifest, ir: ModelIR):
   }
   if (manifest.architecture === undefined) {
     if (manifest.specHash !== ir.specHash) {
-      return [createDiagnostic('MOE6502', { args: { path: dir, found: short(manifest.specHash), expected: short(ir.specHash) } })];
+      return [createDiagnostic('MOE6502', { args: { path: dir, found: manifest.specHash.slice(0, 12), expected: ir.specHash.slice(0, 12) } })];
     }
     return [];
   }
@@ -128,8 +119,9 @@ export function readCheckpointWeights(runOrCheckpointDir: string, ir: ModelIR): 
   const m = readManifest(runOrCheckpointDir);
   if (!m.value) return m as Result<undefined>;
   const { dir, manifest } = m.value;
-  const diagnostics = checkArchitecture(dir, manifest, ir);
-  if (diagnostics.length) return { value: undefined, diagnostics };
+  const mismatch = checkArchitecture(dir, manifest, ir);
+  if (mismatch.length) return { value: undefined, diagnostics: [...m.diagnostics, ...mismatch] };
+  const diagnostics: Diagnostic[] = [...m.diagnostics];
   const wanted = new Set(ir.tensors.map((t) => t.name));
   const extra = manifest.tensors.filter((t) => !wanted.has(t.name));
   if (extra.length) diagnostics.push(createDiagnostic('MOE6507', { args: { path: dir, count: extra.length, name: extra[0]!.name } }));
@@ -140,17 +132,25 @@ export function readCheckpointWeights(runOrCheckpointDir: string, ir: ModelIR): 
   return { value: ordered, diagnostics };
 }
 
-function short(hash: string): string {
-  return typeof hash === 'string' ? hash.slice(0, 12) : String(hash);
+/** A JSON file the (verified) manifest lists, read only when its size and sha256 match. */
+function readListedJson(checkpointDir: string, file: string): Result<unknown> {
+  const m = readManifest(checkpointDir);
+  if (!m.value) return m as Result<undefined>;
+  if (!m.value.verified) return fail(createDiagnostic('MOE6562', { args: { path: m.value.dir } }));
+  const entry = m.value.manifest.files!.find((f) => f.file === file);
+  if (!entry) return fail(notCheckpoint(m.value.dir, `${MANIFEST_FILE} does not list ${file}`));
+  const bytes = readChecked(m.value.dir, file, entry);
+  if (!bytes.value) return bytes as Result<undefined>;
+  return parseJson(bytes.value, file, m.value.dir);
 }
 
 export interface OptimizerState extends Omit<OptimizerFile, 'tensors' | 'shards'> {
   tensors: Map<string, Float32Array>;
 }
 
-/** Read optimizer.json and its slot tensors from a checkpoint directory. */
+/** Read optimizer.json (verified against the manifest) and its slot tensors from a checkpoint directory. */
 export function readOptimizerState(checkpointDir: string): Result<OptimizerState | undefined> {
-  const json = readJson(join(checkpointDir, OPTIMIZER_FILE), OPTIMIZER_FILE, checkpointDir);
+  const json = readListedJson(checkpointDir, OPTIMIZER_FILE);
   if (json.diagnostics.length) return json as Result<undefined>;
   const bad = checkHeader(json.value, OPTIMIZER_FILE, checkpointDir);
   if (bad) return fail(bad);
@@ -161,12 +161,12 @@ export function readOptimizerState(checkpointDir: string): Result<OptimizerState
   return { value: { ...rest, tensors: read.tensors }, diagnostics: [] };
 }
 
-/** Read state.json (the trainer's step, data position, RNG state, …) from a checkpoint directory. */
+/** Read state.json (the trainer's step, data position, RNG state, …; verified) from a checkpoint directory. */
 export function readTrainerState<S = Record<string, unknown>>(checkpointDir: string): Result<S | undefined> {
-  const json = readJson(join(checkpointDir, STATE_FILE), STATE_FILE, checkpointDir);
+  const json = readListedJson(checkpointDir, STATE_FILE);
   if (json.diagnostics.length) return json as Result<undefined>;
-  if (!json.value || typeof json.value !== 'object') {
-    return fail(createDiagnostic('MOE6501', { args: { path: checkpointDir, reason: `${STATE_FILE} is not a JSON object` } }));
+  if (!json.value || typeof json.value !== 'object' || Array.isArray(json.value)) {
+    return fail(notCheckpoint(checkpointDir, `${STATE_FILE} is not a JSON object`));
   }
   return { value: json.value as S, diagnostics: [] };
 }

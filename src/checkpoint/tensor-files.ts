@@ -4,8 +4,10 @@
  * A tensor never straddles two shards; one tensor larger than the limit gets a shard to itself.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeReadFailure, readRegularFile } from '../io/read-file.js';
+import { writeAllSync } from '../io/write-file.js';
 import type { NamedTensor, ShardEntry, TensorEntry, TensorLike, WeightsInput } from './format.js';
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -71,7 +73,7 @@ export function writeTensorShards(
       offset = 0;
       hash = createHash('sha256');
     }
-    writeSync(fd, bytes);
+    writeAllSync(fd, bytes);
     hash.update(bytes);
     entries.push({ name: t.name, shape: [...t.shape], dtype: 'float32', file, offset, length: bytes.byteLength });
     offset += bytes.byteLength;
@@ -91,12 +93,13 @@ export function readTensorShards(
 ): { tensors: Map<string, Float32Array> } | { damaged: string } {
   const buffers = new Map<string, Buffer>();
   for (const s of shards) {
-    let buf: Buffer;
-    try {
-      buf = readFileSync(join(dir, s.file));
-    } catch (err) {
-      return { damaged: `cannot read ${s.file} (${(err as NodeJS.ErrnoException).code ?? String(err)})` };
+    // Capped at the size the manifest records: a shard swapped for /dev/zero or a huge file is not read.
+    const read = readRegularFile(join(dir, s.file), s.bytes);
+    if (!read.ok) {
+      if (read.kind === 'too-large') return { damaged: `${s.file} is larger than the ${s.bytes} bytes the manifest says` };
+      return { damaged: `cannot read ${s.file} (${describeReadFailure(read)})` };
     }
+    const buf = read.bytes;
     if (buf.byteLength !== s.bytes) return { damaged: `${s.file} has ${buf.byteLength} bytes, the manifest says ${s.bytes}` };
     if (createHash('sha256').update(buf).digest('hex') !== s.sha256) return { damaged: `${s.file} does not match its sha256` };
     buffers.set(s.file, buf);

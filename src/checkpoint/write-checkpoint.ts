@@ -20,8 +20,10 @@ import {
   checkpointName,
   type Manifest,
   type OptimizerFile,
+  type ShardEntry,
   type WeightsInput,
 } from './format.js';
+import { manifestDigest, sha256 } from './verify.js';
 import { fsyncDir, replaceFileAtomic, writeFileDurable } from './fs-atomic.js';
 import { toNamedTensors, writeTensorShards } from './tensor-files.js';
 
@@ -54,6 +56,13 @@ function pretty(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n';
 }
 
+/** Write a JSON file of the checkpoint; its size and sha256 go into the manifest. */
+function writeJson(dir: string, file: string, value: unknown): ShardEntry {
+  const bytes = Buffer.from(pretty(value), 'utf8');
+  writeFileDurable(join(dir, file), bytes);
+  return { file, bytes: bytes.length, sha256: sha256(bytes) };
+}
+
 /** Write `<runDir>/checkpoints/step-NNNNNN/` atomically and point `latest` at it. */
 export function writeCheckpoint(runDir: string, input: CheckpointInput): Result<string | undefined> {
   const root = join(runDir, CHECKPOINTS_DIR);
@@ -68,6 +77,7 @@ export function writeCheckpoint(runDir: string, input: CheckpointInput): Result<
     mkdirSync(tmpDir);
 
     const weights = writeTensorShards(tmpDir, 'weights', toNamedTensors(input.weights), shardBytes);
+    const files: ShardEntry[] = [];
     if (input.optimizer) {
       const o = input.optimizer;
       const slots = writeTensorShards(tmpDir, 'optimizer', toNamedTensors(o.tensors), shardBytes);
@@ -81,10 +91,10 @@ export function writeCheckpoint(runDir: string, input: CheckpointInput): Result<
         slots: o.slots,
         ...slots,
       };
-      writeFileDurable(join(tmpDir, OPTIMIZER_FILE), pretty(file));
+      files.push(writeJson(tmpDir, OPTIMIZER_FILE, file));
     }
-    writeFileDurable(join(tmpDir, STATE_FILE), pretty(input.state));
-    const manifest: Manifest = {
+    files.push(writeJson(tmpDir, STATE_FILE, input.state));
+    const body: Manifest = {
       format: CHECKPOINT_FORMAT,
       version: CHECKPOINT_VERSION,
       specHash: input.specHash,
@@ -92,7 +102,10 @@ export function writeCheckpoint(runDir: string, input: CheckpointInput): Result<
       moecVersion: VERSION,
       step: input.step,
       ...weights,
+      files,
     };
+    // The manifest's own checksum covers offsets, shapes and the JSON files' hashes (verify.ts).
+    const manifest: Manifest = { ...body, sha256: manifestDigest(body as unknown as Record<string, unknown>) };
     // The manifest is written last: a directory without one is never a checkpoint.
     writeFileDurable(join(tmpDir, MANIFEST_FILE), pretty(manifest));
     fsyncDir(tmpDir);

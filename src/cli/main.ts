@@ -3,7 +3,7 @@
  * src/cli/commands/*.ts; each command's *implementation* is imported only when it runs, so
  * `moec check` never loads TensorFlow.js or onnxruntime (cold start matters in CI).
  *
- * Exit codes: 0 clean, 1 errors found (or the job failed), 2 usage error.
+ * Exit codes: one table for every command, in exit-codes.ts (docs/cli.md).
  */
 import { Command, CommanderError } from 'commander';
 import { defineCheck } from './commands/check.js';
@@ -15,11 +15,13 @@ import { defineRun } from './commands/run.js';
 import { defineEval } from './commands/eval.js';
 import { defineTrain } from './commands/train.js';
 import { defineReport } from './commands/report.js';
+import { defineInit } from './commands/init.js';
 import { VERSION } from '../version.js';
+import { escapeControls, escapeControlsKeepLines } from '../io/escape-text.js';
 
-export const EXIT_OK = 0;
-export const EXIT_ERRORS = 1;
-export const EXIT_USAGE = 2;
+import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+
+export { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 
 /** A command action resolves to its exit code. */
 export type Action = (...args: any[]) => Promise<number>;
@@ -29,13 +31,15 @@ export function createProgram(setExit: (code: number) => void): Command {
     .description('Declarative Mixture-of-Experts model-spec compiler')
     .version(VERSION)
     .showHelpAfterError('(run `moec --help` for usage)')
+    // Usage errors echo the argument given: its control characters are escaped like any output.
+    .configureOutput({ outputError: (text, write) => write(escapeControlsKeepLines(text)) })
     .exitOverride();
   const wrap =
     (action: Action) =>
     async (...args: unknown[]) => {
       setExit(await action(...args));
     };
-  for (const define of [defineCheck, defineFmt, defineSchema, defineExplain, defineCompile, defineRun, defineEval, defineTrain, defineReport]) {
+  for (const define of [defineInit, defineCheck, defineFmt, defineSchema, defineExplain, defineCompile, defineRun, defineEval, defineTrain, defineReport]) {
     define(program, wrap);
   }
   return program;
@@ -55,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
     const reason = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    process.stderr.write(`error MOE9005: internal error in moec: ${reason.split('\n')[0]}\n`);
+    process.stderr.write(`error MOE9005: internal error in moec: ${escapeControls(reason.split('\n')[0]!)}\n`);
     if (process.env.MOEC_DEBUG) process.stderr.write(reason + '\n');
     process.stderr.write('  hint: this is a bug in moec, not in your spec; please report it with the spec that triggers it\n');
     return EXIT_ERRORS;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import type { EvalOptions } from '../cli/commands/eval.js';
-import { EXIT_ERRORS, EXIT_OK } from '../cli/main.js';
+import { EXIT_ERRORS, EXIT_OK } from '../cli/exit-codes.js';
 import { renderPretty } from '../cli/render/pretty.js';
 import { createDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { loadCorpus } from '../train/corpus.js';

@@ -9,7 +9,9 @@
  * info = emitted with a converted value), the JSON pointer of the spec key it concerns, and the
  * message arguments. findingDiagnostics places them (spans when the caller has a span map).
  *
- * Megatron facts are from NVIDIA/Megatron-LM at d98e8a64ddf34856e74b24714e3bedb2f5a39553:
+ * Megatron facts are from NVIDIA/Megatron-LM at d98e8a64ddf34856e74b24714e3bedb2f5a39553 (the
+ * Megatron target pins core_v0.19.0, 5be9626; router.py and moe_utils.py differ between the two
+ * only by batch-invariant kernels and the router GEMM's bias dtype, not in any loss, drop or bias rule):
  * megatron/core/transformer/moe/router.py (TopKRouter._apply_aux_loss l.410,
  * _apply_seq_aux_loss l.450, _apply_global_aux_loss l.507, apply_input_jitter l.711,
  * _apply_expert_bias l.733, routing l.746), moe/moe_utils.py (switch_load_balancing_loss_func
@@ -20,7 +22,7 @@
  */
 import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Span } from '../diagnostics/span.js';
-import type { ModelIR, RouterIR } from '../ir/types.js';
+import type { ModelIR, ParallelIR, RouterIR, TrainIR } from '../ir/types.js';
 import type { AuxLossType } from '../spec/types.js';
 
 export { hfRouterFields, HF_ROUTER_TYPES, type HfRouterContext, type HfRouterFields, type HfRouterType } from './router-losses-hf.js';
@@ -33,12 +35,15 @@ export interface RouterFinding {
   at: string;
   /** Message arguments: target, key, value, emitted (MOE3811/3812), why. */
   args: Record<string, string | number>;
+  /** What the user can do about it. */
+  hint?: string;
 }
 
-/** One command-line argument; `value` absent for a store_true flag. */
+/** One command-line argument; `value` absent for a store_true flag; `note` says why a value is not the spec's as written. */
 export interface MegatronArg {
   flag: string;
   value?: string;
+  note?: string;
 }
 
 export interface MegatronRouterContext {
@@ -61,17 +66,25 @@ export interface MegatronRouterArgs {
 /** Megatron's `--moe-router-load-balancing-type` for each aux_loss_type. */
 export const MEGATRON_BALANCE_TYPE: Record<AuxLossType, string> = { batch: 'aux_loss', sequence: 'seq_aux_loss', global: 'global_aux_loss' };
 
-/** The context from the IR: the layout the Megatron target emits (one rank's micro-batch = parallel.micro_batch). */
-export function megatronRouterContext(ir: ModelIR): MegatronRouterContext {
-  const p = ir.parallel;
+/**
+ * The context from the resolved layout and training run: the layout the Megatron target emits
+ * (one rank's micro-batch = parallel.micro_batch). `moec check` passes the spec's values through
+ * the IR's own resolvers, so the check and the emitter see the same numbers.
+ */
+export function megatronRouterContextOf(p: ParallelIR, train: Pick<TrainIR, 'batch' | 'gradAccum'>): MegatronRouterContext {
   return {
     dataParallel: p.data,
     tensorParallel: p.tensor,
     contextParallel: p.context,
     sequenceParallel: p.sequenceParallel,
     microBatch: p.microBatch,
-    stepSequences: ir.train.batch / ir.train.gradAccum,
+    stepSequences: train.batch / train.gradAccum,
   };
+}
+
+/** The context from the IR. */
+export function megatronRouterContext(ir: ModelIR): MegatronRouterContext {
+  return megatronRouterContextOf(ir.parallel, ir.train);
 }
 
 /** A coefficient as argparse's float() reads it back exactly (shortest round-trip form). */
@@ -80,15 +93,21 @@ export function formatNumber(x: number): string {
 }
 
 const at = (key: string) => `/moe/router/${key}`;
-const note = (code: RouterFindingCode, key: string, value: string | number, emitted: string, why: string): RouterFinding => ({
+const note = (code: RouterFindingCode, key: string, value: string | number, emitted: string, why: string, hint?: string): RouterFinding => ({
   code,
   at: at(key),
   args: { target: 'Megatron-Core', key, value: String(value), emitted, why },
+  ...(hint ? { hint } : {}),
 });
+
+/** How to make moec's trainer see the tokens one Megatron rank sees (the launch itself needs no change). */
+function stepHint(ctx: MegatronRouterContext, what: string, relation: string): string {
+  return `the launch is right as it is; for moec's own trainer to ${what}, set train.grad_accum so that train.batch ÷ grad_accum ${relation} parallel.micro_batch (${ctx.microBatch})`;
+}
 
 function balanceArgs(r: RouterIR, ctx: MegatronRouterContext, out: MegatronRouterArgs): void {
   if (r.auxLoss === 0) {
-    out.args.push({ flag: '--moe-router-load-balancing-type', value: 'none' });
+    out.args.push({ flag: '--moe-router-load-balancing-type', value: 'none', note: 'the spec has no aux loss' });
     return;
   }
   out.args.push({ flag: '--moe-router-load-balancing-type', value: MEGATRON_BALANCE_TYPE[r.auxLossType] });
@@ -96,9 +115,9 @@ function balanceArgs(r: RouterIR, ctx: MegatronRouterContext, out: MegatronRoute
   // also averaged over them: its effective coefficient is coeff / DP (NVIDIA/Megatron-LM#3672).
   const coeff = r.auxLossType === 'global' ? r.auxLoss * ctx.dataParallel : r.auxLoss;
   if (r.auxLossType !== 'global' && ctx.stepSequences % ctx.microBatch !== 0) {
-    out.findings.push(note('MOE3811', 'aux_loss', r.auxLoss, `--moe-aux-loss-coeff ${formatNumber(coeff)}`, `Megatron balances each rank's micro-batch of ${ctx.microBatch} sequence(s); moec's trainer micro-step of ${ctx.stepSequences} is not a multiple of it and balances the whole step (MOE6020)`));
+    out.findings.push(note('MOE3811', 'aux_loss', r.auxLoss, `--moe-aux-loss-coeff ${formatNumber(coeff)}`, `Megatron balances each rank's micro-batch of ${ctx.microBatch} sequence(s); moec's trainer micro-step of ${ctx.stepSequences} is not a multiple of it and balances the whole step (MOE6020)`, stepHint(ctx, 'balance the same tokens', 'is a multiple of')));
   }
-  out.args.push({ flag: '--moe-aux-loss-coeff', value: formatNumber(coeff) });
+  out.args.push({ flag: '--moe-aux-loss-coeff', value: formatNumber(coeff), ...(coeff !== r.auxLoss ? { note: `aux_loss × ${ctx.dataParallel} data-parallel ranks (NVIDIA/Megatron-LM#3672)` } : {}) });
   if (coeff !== r.auxLoss) {
     out.findings.push(note('MOE3812', 'aux_loss', r.auxLoss, `--moe-aux-loss-coeff ${formatNumber(coeff)}`, `global_aux_loss normalises by the tokens of all ${ctx.dataParallel} data-parallel ranks and its gradient is then averaged over them, so Megatron needs the coefficient × ${ctx.dataParallel} (NVIDIA/Megatron-LM#3672; drop the factor on a release that fixes it)`));
   }
@@ -107,14 +126,25 @@ function balanceArgs(r: RouterIR, ctx: MegatronRouterContext, out: MegatronRoute
 function capacityArgs(r: RouterIR, ctx: MegatronRouterContext, out: MegatronRouterArgs): void {
   if (r.capacityFactor === undefined || r.overflow !== 'drop') return; // dropless: Megatron's default
   if (r.dropPolicy === 'gshard') {
-    out.findings.push({ code: 'MOE3810', at: at('drop_policy'), args: { target: 'Megatron-Core', key: 'drop_policy', value: 'gshard', why: '--moe-token-drop-policy has only probs (keep the highest routing weights) and position (keep the earliest tokens); use one of those' } });
+    out.findings.push({
+      code: 'MOE3810',
+      at: at('drop_policy'),
+      args: { target: 'Megatron-Core', key: 'drop_policy', value: 'gshard', why: '--moe-token-drop-policy has only probs (keep the highest routing weights) and position (keep the earliest tokens)' },
+      hint: 'use drop_policy probs (Megatron\'s default) or position, or remove capacity_factor for a dropless run',
+    });
     return;
   }
   out.args.push({ flag: '--moe-expert-capacity-factor', value: formatNumber(r.capacityFactor) }, { flag: '--moe-token-drop-policy', value: r.dropPolicy });
   const shard = ctx.contextParallel * (ctx.sequenceParallel ? ctx.tensorParallel : 1);
   if (ctx.stepSequences !== ctx.microBatch || shard !== 1) {
     const local = shard === 1 ? `its ${ctx.microBatch} sequence(s)` : `its ${ctx.microBatch} sequence(s) split ${shard} ways (context × sequence parallel)`;
-    out.findings.push(note('MOE3811', 'capacity_factor', r.capacityFactor, `--moe-expert-capacity-factor ${formatNumber(r.capacityFactor)}`, `Megatron applies the capacity on each rank to the tokens of ${local}; moec's trainer to the whole micro-step of ${ctx.stepSequences} sequence(s), so the capacity and which tokens drop differ`));
+    const hint =
+      shard !== 1
+        ? 'the launch is right as it is; only without context and sequence parallelism does one rank hold whole sequences, as moec\'s trainer does'
+        : ctx.dataParallel !== 1
+          ? `the launch is right as it is; moec's trainer applies the capacity to all ${ctx.dataParallel} data-parallel ranks' micro-batches at once, so the two drop the same tokens only with parallel.data 1`
+          : stepHint(ctx, 'drop the same tokens', '=');
+    out.findings.push(note('MOE3811', 'capacity_factor', r.capacityFactor, `--moe-expert-capacity-factor ${formatNumber(r.capacityFactor)}`, `Megatron applies the capacity on each rank to the tokens of ${local}; moec's trainer to the whole micro-step of ${ctx.stepSequences} sequence(s), so the capacity and which tokens drop differ`, hint));
   }
 }
 
@@ -129,7 +159,12 @@ export function megatronRouterArgs(r: RouterIR, ctx: MegatronRouterContext): Meg
   if (r.zLoss > 0) out.args.push({ flag: '--moe-z-loss-coeff', value: formatNumber(r.zLoss) });
   if (r.biasUpdate > 0) {
     if (r.score !== 'sigmoid') {
-      out.findings.push({ code: 'MOE3810', at: at('bias_update'), args: { target: 'Megatron-Core', key: 'bias_update', value: formatNumber(r.biasUpdate), why: `the expert bias (--moe-router-enable-expert-bias) requires --moe-router-score-function sigmoid or sqrtsoftplus, and this router scores with ${r.score}` } });
+      out.findings.push({
+        code: 'MOE3810',
+        at: at('bias_update'),
+        args: { target: 'Megatron-Core', key: 'bias_update', value: formatNumber(r.biasUpdate), why: `the expert bias (--moe-router-enable-expert-bias) requires --moe-router-score-function sigmoid or sqrtsoftplus, and this router scores with ${r.score}` },
+        hint: 'use score sigmoid (as DeepSeek-V3), or remove bias_update and balance with aux_loss',
+      });
     } else {
       out.args.push({ flag: '--moe-router-enable-expert-bias' }, { flag: '--moe-router-bias-update-rate', value: formatNumber(r.biasUpdate) });
     }
@@ -137,7 +172,7 @@ export function megatronRouterArgs(r: RouterIR, ctx: MegatronRouterContext): Meg
   capacityArgs(r, ctx, out);
   if (r.jitter > 0) {
     out.args.push({ flag: '--moe-input-jitter-eps', value: formatNumber(r.jitter) });
-    out.findings.push(note('MOE3811', 'jitter', r.jitter, `--moe-input-jitter-eps ${formatNumber(r.jitter)}`, 'Megatron multiplies the router input by U(1−ε, 1+ε) in every forward pass, evaluation included; moec only while training'));
+    out.findings.push(note('MOE3811', 'jitter', r.jitter, `--moe-input-jitter-eps ${formatNumber(r.jitter)}`, 'Megatron multiplies the router input by U(1−ε, 1+ε) in every forward pass, evaluation included; moec only while training', 'expect noisier evaluation losses under Megatron, or remove jitter'));
   }
   return out;
 }
@@ -149,5 +184,5 @@ export function flatArgs(args: readonly MegatronArg[]): string[] {
 
 /** Findings as diagnostics; `spanFor` places them at the spec key when the caller has spans. */
 export function findingDiagnostics(findings: readonly RouterFinding[], spanFor?: (pointer: string) => Span | undefined): Diagnostic[] {
-  return findings.map((f) => createDiagnostic(f.code, { args: f.args, span: spanFor?.(f.at) }));
+  return findings.map((f) => createDiagnostic(f.code, { args: f.args, span: spanFor?.(f.at), hint: f.hint }));
 }

@@ -25,6 +25,7 @@ import { architectureHash } from './architecture.js';
 import { assignStages } from './stages.js';
 import { createTensors } from './tensors.js';
 import { checkLora } from './lora-check.js';
+import { checkExactSizes } from './exact-sizes.js';
 import type { DenseIR, LayerIR, ModelIR, MoeIR } from './types.js';
 
 const REASONS = { malformed: 'is not a layer index or range', reversed: 'is a reversed range', 'out-of-range': 'names a layer past the last one' };
@@ -165,6 +166,7 @@ export function buildIR(spec: ModelSpec, spans: SpanMap = new Map()): Result<Mod
   };
   const withTensors = { ...base, tensors: createTensors(base) };
   const ir: ModelIR = { ...withTensors, architectureHash: architectureHash(withTensors) };
+  diagnostics.push(...checkExactSizes(spec, ir.tensors, spans));
   if (!hasErrors(diagnostics)) checkParallel(ir, spans, diagnostics);
   if (!hasErrors(diagnostics)) diagnostics.push(...checkLora(ir, spans));
   return { value: ir, diagnostics };

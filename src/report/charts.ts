@@ -6,6 +6,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { StepMetrics } from '../train/metrics.js';
+import { maxOf } from '../diagnostics/limit.js';
 
 const MAX_COLUMNS = 120;
 const WIDTH = 640;
@@ -37,6 +38,16 @@ function ema(values: number[], beta = 0.9): number[] {
   });
 }
 
+const LOSS_SERIES = ['loss', 'loss (EMA 0.9)', 'cross-entropy'];
+/** Held-out cross-entropy (moec train --eval-split), comparable with the training cross-entropy. */
+const EVAL_SERIES = 'eval loss (held out)';
+
+/**
+ * loss = cross-entropy + the router losses, which are small: drawn alike, the two lines would
+ * coincide and one would hide the other. Cross-entropy is dashed and drawn last, so the solid
+ * loss line shows through its gaps (and apart from it once the router losses matter); the
+ * difference itself is the router-loss chart.
+ */
 export function lossChart(m: StepMetrics[]): TopLevelSpec {
   const smooth = ema(m.map((x) => x.loss));
   const held = m.filter((x) => x.eval_loss !== undefined);
@@ -47,7 +58,14 @@ export function lossChart(m: StepMetrics[]): TopLevelSpec {
     // Held-out cross-entropy (moec train --eval-split), comparable with the training cross-entropy.
     ...held.map((x) => ({ step: x.step, series: 'eval loss (held out)', value: x.eval_loss! })),
   ];
-  return line(held.length ? 'Training and held-out loss' : 'Training loss', values, 'nats / token', { color: true });
+  const series = held.length ? [...LOSS_SERIES, EVAL_SERIES] : LOSS_SERIES;
+  const title = held.length ? 'Training and held-out loss (loss = cross-entropy + router losses)' : 'Training loss (= cross-entropy + router losses)';
+  const spec = line(title, values, 'nats / token', { color: true }) as TopLevelSpec & { encoding: Record<string, unknown> };
+  spec.encoding.color = { field: 'series', type: 'nominal', title: null, scale: { domain: series } };
+  spec.encoding.strokeDash = { field: 'series', type: 'nominal', legend: null, scale: { domain: series, range: [[1, 0], [1, 0], [5, 3], [1, 0]] } };
+  spec.encoding.order = { field: 'seriesOrder', type: 'quantitative' };
+  for (const v of values) v.seriesOrder = series.indexOf(String(v.series));
+  return spec;
 }
 
 export function lrChart(m: StepMetrics[]): TopLevelSpec {
@@ -70,8 +88,36 @@ function perLayer(m: StepMetrics[], key: 'router_entropy' | 'dropped_fraction'):
   return m.flatMap((x) => Object.entries(x[key]).map(([layer, value]) => ({ step: x.step, series: `layer ${layer}`, value })));
 }
 
+/**
+ * Router entropy with its ceiling: a token's scores over E experts have at most ln(E) nats
+ * (uniform scores, a router that has not learned to choose); a collapsed router tends to 0.
+ */
 export function entropyChart(m: StepMetrics[]): TopLevelSpec {
-  return line('Router entropy per MoE layer', perLayer(m, 'router_entropy'), 'nats', { color: true });
+  const base = line('Router entropy per MoE layer', perLayer(m, 'router_entropy'), 'nats', { color: true }) as TopLevelSpec & Record<string, unknown>;
+  const experts = Math.max(0, ...m.flatMap((x) => Object.values(x.expert_load).map((l) => l.length)));
+  if (experts < 2) return base;
+  const { title, width, height, data, mark, encoding } = base;
+  const ceiling = Math.log(experts);
+  const label = `ln ${experts} = ${ceiling.toFixed(3)} (uniform over ${experts} experts)`;
+  return {
+    $schema: base.$schema,
+    title,
+    width,
+    height,
+    layer: [
+      { data, mark, encoding },
+      {
+        data: { values: [{ ceiling, label }] },
+        mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' },
+        encoding: { y: { field: 'ceiling', type: 'quantitative' } },
+      },
+      {
+        data: { values: [{ ceiling, label }] },
+        mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -2, color: 'gray', x: WIDTH },
+        encoding: { y: { field: 'ceiling', type: 'quantitative' }, text: { field: 'label' } },
+      },
+    ],
+  } as TopLevelSpec;
 }
 
 export function droppedChart(m: StepMetrics[]): TopLevelSpec {
@@ -100,7 +146,7 @@ export function expertLoadRows(m: StepMetrics[]): Row[] {
 
 export function expertLoadHeatmap(m: StepMetrics[]): TopLevelSpec {
   const rows = expertLoadRows(m);
-  const experts = Math.max(1, ...rows.map((r) => Number(r.expert) + 1));
+  const experts = maxOf(rows.map((r) => Number(r.expert) + 1), 1);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: `Expert load (share of top-k assignments; balanced = ${(1 / experts).toFixed(3)})`,

@@ -4,6 +4,7 @@
  * Decoding is lenient and streaming: a character split across tokens is held until complete,
  * and invalid byte sequences become U+FFFD instead of an error.
  */
+import { escapeControlsKeepLines } from '../io/escape-text.js';
 
 /**
  * The end-of-document id the trainer joins documents with (src/train/corpus.ts): 256 when the
@@ -44,6 +45,6 @@ export function decodeBytes(ids: readonly number[]): string {
  * terminal's state (ESC sequences).
  */
 export function visibleText(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  // Also C1 controls (U+009B is a one-byte CSI) and bidi overrides: src/io/escape-text.ts.
+  return escapeControlsKeepLines(text);
 }

@@ -5,6 +5,8 @@
  * outputs (cache-layout.ts) or without them (full-sequence models). Problems are diagnostics
  * (MOE9001/MOE5510/MOE5511), never exceptions.
  */
+import { statSync, type Stats } from 'node:fs';
+import { describeFileType } from '../io/read-file.js';
 import * as ort from 'onnxruntime-node';
 import { createDiagnostic, type Result } from '../diagnostics/diagnostic.js';
 import type { VariantName } from '../lower/onnx/deploy/variants.js';
@@ -37,6 +39,14 @@ export async function openLmSession(modelPath: string, threads?: number, variant
     return fail(createDiagnostic('MOE9001', { args: { path: modelPath }, hint: `${resolved.reason}; pass a model written by \`moec compile <spec> --target onnx -o <dir>/\` (or -o <file>.onnx)` }));
   }
   const path = resolved.file;
+  // A FIFO or device would block onnxruntime's read or feed it without end.
+  let stats: Stats | undefined;
+  try {
+    stats = statSync(path);
+  } catch {
+    stats = undefined;
+  }
+  if (stats && !stats.isFile()) return fail(createDiagnostic('MOE9100', { args: { path, kind: describeFileType(stats) } }));
   let metadata: Record<string, string>;
   try {
     metadata = readModelMetadata(path);

@@ -3,23 +3,33 @@
  * the prompts against the model, generate through the KV cache (decoder.ts; whole-sequence
  * re-runs with --no-cache or for a model without a cache), greedy or sampled (sampling.ts),
  * stream a single prompt's continuation to stdout and report tokens/s on stderr (or one JSON
- * document). Exit 0 ok, 1 model or inference problems, 2 usage.
+ * document). Exit 0 ok, 1 model or inference problems, 2 usage (including a missing model or a
+ * spec given in its place).
  */
+import { basename } from 'node:path';
 import type { RunOptions } from '../cli/commands/run.js';
-import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../cli/main.js';
-import { renderPretty } from '../cli/render/pretty.js';
+import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE, exitCodeFor } from '../cli/exit-codes.js';
+import { writeDiagnostics } from '../cli/render/pretty.js';
 import { createDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { ByteDecoder, decodeBytes, encodeBytes, visibleText } from './byte-tokenizer.js';
 import { CachedDecoder, RecomputeDecoder, type Decoder } from './decoder.js';
 import { generate, type Generation } from './generate.js';
 import { openLmSession, type LmSession } from './lm-session.js';
+import { isSpecFile } from './is-spec-file.js';
 import { readPrompts } from './prompts-file.js';
 import { createSampler } from './sampling.js';
+import { escapeControls } from '../io/escape-text.js';
 
-/** `--ids 1,2,3` (commas and/or spaces) → ids, or the reason it is not a list of ids. */
+/**
+ * `--ids 1,2,3` (commas and/or spaces) → ids, or the reason it is not a list of ids. Strict:
+ * an empty item (`1,,2`, a trailing comma) is an error, not skipped.
+ */
 export function parseIds(text: string): number[] | string {
-  const parts = text.split(/[\s,]+/).filter((p) => p !== '');
-  if (parts.length === 0) return 'no token ids given';
+  const trimmed = text.trim();
+  if (/^[\s,]*$/.test(trimmed)) return 'no token ids given';
+  const parts = trimmed.split(/\s*,\s*|\s+/);
+  const empty = parts.indexOf('');
+  if (empty !== -1) return `item ${empty + 1} is empty (two commas in a row, or a comma at an end)`;
   const ids: number[] = [];
   for (const p of parts) {
     if (!/^\d+$/.test(p) || !Number.isSafeInteger(Number(p))) return `\`${p}\` is not a token id (a whole number ≥ 0)`;
@@ -77,16 +87,21 @@ export async function runModel(model: string, options: RunOptions): Promise<numb
     if (options.format === 'json') {
       const doc = { version: 1, ok: code === EXIT_OK, diagnostics: diagnostics.map((d) => ({ code: d.code, severity: d.severity, message: d.message, ...(d.hint ? { hint: d.hint } : {}) })), ...(result ? { result } : {}) };
       process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
-    } else if (diagnostics.length) process.stderr.write(renderPretty(diagnostics, new Map()));
+    } else if (diagnostics.length) writeDiagnostics(process.stderr, diagnostics, new Map());
     return code;
   };
   const read = readPromptIds(options);
   diagnostics.push(...read.diagnostics);
   if (!read.prompts) return finish(read.usage ? EXIT_USAGE : EXIT_ERRORS);
   const prompts = read.prompts;
+  if (isSpecFile(model)) {
+    const onnx = `${basename(model).replace(/\.moe(\.json|\.ya?ml)?$/i, '')}/`;
+    diagnostics.push(createDiagnostic('MOE9010', { args: { path: model, model: onnx } }));
+    return finish(EXIT_USAGE);
+  }
   const opened = await openLmSession(model, options.threads, options.variant);
   diagnostics.push(...opened.diagnostics);
-  if (!opened.value) return finish(EXIT_ERRORS);
+  if (!opened.value) return finish(exitCodeFor(opened.diagnostics));
   const lm = opened.value;
   try {
     diagnostics.push(...checkPrompts(lm, prompts));
@@ -99,7 +114,7 @@ export async function runModel(model: string, options: RunOptions): Promise<numb
     const text = prompts.texts !== undefined || lm.vocab === 256;
     const stream = options.format === 'pretty' && prompts.texts !== undefined && prompts.ids.length === 1;
     const streamer = new ByteDecoder();
-    if (stream) process.stdout.write(prompts.texts![0]);
+    if (stream) process.stdout.write(visibleText(prompts.texts![0]));
     let gen: Generation;
     try {
       gen = await generate(decoder, prompts.ids, {
@@ -143,7 +158,7 @@ export async function runModel(model: string, options: RunOptions): Promise<numb
       if (stream) process.stdout.write(visibleText(streamer.end()) + '\n');
       else if (prompts.ids.length === 1) {
         process.stdout.write(`generated ids: ${gen.ids[0].join(', ')}\n`);
-        if (text) process.stdout.write(`as text: ${JSON.stringify(outputs[0].text)}\n`);
+        if (text) process.stdout.write(`as text: ${escapeControls(JSON.stringify(outputs[0].text))}\n`);
       } else {
         outputs.forEach((o, r) => process.stdout.write(`[${r + 1}] ${visibleText(prompts.texts?.[r] ?? '')}${visibleText(o.text ?? o.generatedIds.join(', '))}\n`));
       }

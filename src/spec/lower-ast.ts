@@ -41,6 +41,20 @@ export function lowerValue(value: Value): unknown {
   }
 }
 
+/** A layer list names at most every layer (10,000); a longer list is a mistake, and costs. */
+export const MAX_LIST_ITEMS = 10_000;
+
+/** The first list in `value` (itself or nested) longer than MAX_LIST_ITEMS. */
+function overlongList(value: Value): Extract<Value, { kind: 'list' }> | undefined {
+  if (value.kind !== 'list') return undefined;
+  if (value.items.length > MAX_LIST_ITEMS) return value;
+  for (const item of value.items) {
+    const inner = overlongList(item);
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
 function recordValueSpans(value: Value, path: (string | number)[], spans: SpanMap): void {
   if (value.kind !== 'list') return;
   value.items.forEach((item, i) => {
@@ -72,6 +86,11 @@ function lowerBlock(entries: readonly EntryNode[], path: string[], target: SpecO
       continue;
     }
     seen.set(key, entry);
+    const long = entry.value && overlongList(entry.value);
+    if (long) {
+      diagnostics.push(createDiagnostic('MOE1075', { span: long.span, args: { count: long.items.length, limit: MAX_LIST_ITEMS } }));
+      continue;
+    }
     const childPath = [...path, key];
     const ptr = pointer(childPath);
     const field = primaryField(childPath);

@@ -6,33 +6,17 @@
  */
 import { createRequire } from 'node:module';
 import type { Document, Node } from 'yaml';
-import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { createDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Span } from '../diagnostics/span.js';
 import { pointer, type SpanMap } from './spans.js';
 import type { SpecObject } from './lower-ast.js';
 import { MAX_NESTING } from '../../grammar/parse-source.js';
+import { anchorsPast, blockDepth, bracketDepth, MAX_YAML_ANCHORS, MAX_YAML_VALUES, numberProblem } from './data-limits.js';
 
 export interface DataSpec {
   spec?: SpecObject;
   spans: SpanMap;
   diagnostics: Diagnostic[];
-}
-
-/** Bracket depth of a JSON/flow-YAML text, ignoring brackets inside quotes (a cheap pre-check). */
-function bracketDepth(text: string): { depth: number; at: number } {
-  let depth = 0;
-  let quote = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = '';
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === '[' || c === '{') {
-      if (++depth > MAX_NESTING) return { depth, at: i };
-    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
-  }
-  return { depth, at: -1 };
 }
 
 /**
@@ -70,15 +54,21 @@ export function readJsonYaml(text: string, file: string): DataSpec {
   };
 
   const deep = bracketDepth(text);
+  const deepAt = deep.at !== -1 ? deep.at : blockDepth(text);
+  if (deepAt !== -1) {
+    diagnostics.push(createDiagnostic('MOE1023', { span: span(deepAt, deepAt + 1), args: { limit: MAX_NESTING } }));
+    return { spans, diagnostics };
+  }
+  const anchorAt = anchorsPast(text, MAX_YAML_ANCHORS);
+  if (anchorAt !== -1) {
+    diagnostics.push(createDiagnostic('MOE1078', { span: span(anchorAt, anchorAt + 1), args: { limit: MAX_YAML_ANCHORS } }));
+    return { spans, diagnostics };
+  }
   let doc: Document.Parsed;
   try {
     doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   } catch {
     diagnostics.push(createDiagnostic('MOE1050', { span: span(0, 0), args: { detail: 'the file could not be parsed as JSON or YAML' } }));
-    return { spans, diagnostics };
-  }
-  if (deep.at !== -1) {
-    diagnostics.push(createDiagnostic('MOE1023', { span: span(deep.at, deep.at + 1), args: { limit: MAX_NESTING } }));
     return { spans, diagnostics };
   }
   for (const e of doc.errors) {
@@ -100,10 +90,32 @@ export function readJsonYaml(text: string, file: string): DataSpec {
     return { spans, diagnostics };
   }
 
-  const walk = (node: Node | null | undefined, path: (string | number)[], seen: Set<Node>): void => {
-    if (!node || seen.has(node)) return;
-    const resolved = isAlias(node) ? (node.resolve(doc) as Node | undefined) : node;
+  // Aliases are expanded as toJS will expand them, so the walk is bounded by MAX_YAML_VALUES:
+  // a "billion laughs" file stops here, at the alias that crosses the limit, not at 1 GB.
+  let visited = 0;
+  let bombAt: Node | undefined;
+  const checked = new Set<Node>();
+  // Alias.resolve searches the whole document each time: once per alias node is enough.
+  const targets = new Map<Node, Node | undefined>();
+  const resolveAlias = (a: Node): Node | undefined => {
+    if (!targets.has(a)) targets.set(a, (a as unknown as { resolve(d: Document): Node | undefined }).resolve(doc));
+    return targets.get(a);
+  };
+  const walk = (node: Node | null | undefined, path: (string | number)[], seen: Set<Node>, alias?: Node): void => {
+    if (!node || seen.has(node) || bombAt) return;
+    if (++visited > MAX_YAML_VALUES) {
+      bombAt = alias ?? node;
+      return;
+    }
+    const resolved = isAlias(node) ? resolveAlias(node) : node;
     if (!resolved) return;
+    if (isAlias(node)) alias ??= node;
+    if (isScalar(resolved) && typeof resolved.value === 'number' && !checked.has(resolved)) {
+      checked.add(resolved);
+      const code = numberProblem(resolved.value, String(resolved.source ?? resolved.value));
+      const r = resolved.range;
+      if (code && r) diagnostics.push(createDiagnostic(code, { span: span(r[0], r[1]), args: { text: String(resolved.source ?? resolved.value) } }));
+    }
     const next = new Set(seen).add(node);
     if (isMap(resolved)) {
       for (const pair of resolved.items) {
@@ -115,18 +127,24 @@ export function readJsonYaml(text: string, file: string): DataSpec {
         const entry: { key?: Span; value: Span } = { value: span(valueRange[0], valueRange[1]) };
         if (key?.range) entry.key = span(key.range[0], key.range[1]);
         spans.set(pointer([...path, name]), entry);
-        walk(value, [...path, name], next);
+        walk(value, [...path, name], next, alias);
       }
     } else if (isSeq(resolved)) {
       resolved.items.forEach((item, i) => {
         const r = (item as Node | null)?.range;
         if (r) spans.set(pointer([...path, i]), { value: span(r[0], r[1]) });
-        walk(item as Node, [...path, i], next);
+        walk(item as Node, [...path, i], next, alias);
       });
     }
   };
   if (root.range) spans.set('', { value: span(root.range[0], root.range[1]) });
   walk(root, [], new Set());
+  if (bombAt) {
+    const r = bombAt.range ?? [0, 0];
+    diagnostics.push(createDiagnostic('MOE1074', { span: span(r[0], r[1]), args: { limit: MAX_YAML_VALUES } }));
+    return { spans: new Map(), diagnostics };
+  }
+  if (hasErrors(diagnostics)) return { spans, diagnostics };
   try {
     return { spec: doc.toJS({ maxAliasCount: 100 }) as SpecObject, spans, diagnostics };
   } catch (err) {

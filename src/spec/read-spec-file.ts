@@ -10,6 +10,7 @@ import { fileSpan } from '../diagnostics/span.js';
 import { createLoader, type SpecFileKind } from './imports.js';
 import type { SpanMap } from './spans.js';
 import type { Sources } from './source.js';
+import type { TextResult } from './read-text.js';
 
 export interface ReadSpecResult {
   /** The merged spec object (unvalidated), absent when nothing usable was parsed. */
@@ -26,6 +27,8 @@ export interface ReadSpecResult {
 export interface ReadSpecOptions {
   /** Imports must resolve under this directory. Default: the directory of `file`. */
   root?: string;
+  /** The file's content, already read (a spec from stdin): `file` is then only its name. */
+  text?: TextResult;
 }
 
 export function readSpecFile(file: string, sources: Sources, options: ReadSpecOptions = {}): ReadSpecResult {
@@ -33,7 +36,8 @@ export function readSpecFile(file: string, sources: Sources, options: ReadSpecOp
   try {
     const abs = resolve(file);
     const root = resolve(options.root ?? dirname(abs));
-    const loaded = createLoader(root, sources, diagnostics).load(abs, file);
+    const given = new Map(options.text ? [[abs, options.text]] : []);
+    const loaded = createLoader(root, sources, diagnostics, given).load(abs, file);
     if (!loaded) return { spec: undefined, spans: new Map(), diagnostics };
     if (loaded.empty && !hasErrors(diagnostics)) {
       diagnostics.push(createDiagnostic('MOE1003', { span: fileSpan(file), args: { file } }));

@@ -1,12 +1,13 @@
 /**
  * Phase: reading. Loads one spec file's text, refusing what cannot be a spec before any lexing:
- * missing files, directories, files over MAX_SPEC_BYTES (so a stray 10 MB log never hangs the
- * parser), and binary files (NUL bytes or invalid UTF-8).
+ * missing files, directories, FIFOs and devices, files over MAX_SPEC_BYTES (so a stray 10 MB log
+ * never hangs the parser), and binary files (NUL bytes or invalid UTF-8).
  */
-import { readFileSync, statSync } from 'node:fs';
 import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { fileSpan, type Span } from '../diagnostics/span.js';
 import type { Sources } from './source.js';
+import { readRegularFile } from '../io/read-file.js';
+import { readFailureDiagnostic } from '../io/read-diagnostic.js';
 
 /** 1 MiB: real specs are a few kilobytes. */
 export const MAX_SPEC_BYTES = 1024 * 1024;
@@ -20,28 +21,26 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * `at` is where to report a problem (the import string for an imported file).
  */
 export function readSpecText(abs: string, display: string, sources: Sources, at?: Span): TextResult {
-  const span = at ?? fileSpan(display);
+  // The file named on the command line has no position to point at: no fake `file:1:1`.
+  const span = at;
   const fail = (diagnostic: Diagnostic, missing = false): TextResult => ({ ok: false, diagnostic, missing });
-  let size: number;
-  try {
-    const stat = statSync(abs);
-    if (stat.isDirectory()) return fail(createDiagnostic('MOE9003', { span, args: { path: display, reason: 'it is a directory' } }));
-    size = stat.size;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return fail(createDiagnostic('MOE9001', { span, args: { path: display } }), true);
-    return fail(createDiagnostic('MOE9003', { span, args: { path: display, reason: code ?? String(err) } }));
+  // FIFOs, devices and sockets are refused and the read is capped (src/io/read-file.ts).
+  const read = readRegularFile(abs, MAX_SPEC_BYTES);
+  if (!read.ok) {
+    if (read.kind === 'missing') return fail(createDiagnostic('MOE9001', { span, args: { path: display } }), true);
+    if (read.kind === 'directory') return fail(createDiagnostic('MOE9003', { span, args: { path: display, reason: 'it is a directory' } }));
+    if (read.kind === 'too-large') return fail(createDiagnostic('MOE1002', { span: fileSpan(display), args: { file: display, size: read.size, limit: MAX_SPEC_BYTES } }));
+    return fail(readFailureDiagnostic(read, display, 'a spec file', span));
   }
-  if (size > MAX_SPEC_BYTES) {
-    return fail(createDiagnostic('MOE1002', { span: fileSpan(display), args: { file: display, size, limit: MAX_SPEC_BYTES } }));
-  }
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(abs);
-  } catch (err) {
-    return fail(createDiagnostic('MOE9003', { span, args: { path: display, reason: (err as NodeJS.ErrnoException).code ?? String(err) } }));
-  }
-  // Re-check: the file may have grown between stat and read.
+  return decodeSpecBytes(read.bytes, display, sources);
+}
+
+/**
+ * The checks on a spec's bytes, wherever they came from (a file, or stdin for `moec check -`):
+ * size, NUL bytes, UTF-8. Records the text in `sources` under `display`.
+ */
+export function decodeSpecBytes(bytes: Uint8Array, display: string, sources: Sources): TextResult {
+  const fail = (diagnostic: Diagnostic): TextResult => ({ ok: false, diagnostic, missing: false });
   if (bytes.length > MAX_SPEC_BYTES) {
     return fail(createDiagnostic('MOE1002', { span: fileSpan(display), args: { file: display, size: bytes.length, limit: MAX_SPEC_BYTES } }));
   }

@@ -10,18 +10,24 @@
  * line ("\n\n"), so a 256-entry vocabulary still sees document boundaries.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { globSync } from 'tinyglobby';
 import { createDiagnostic, type Diagnostic, type Result } from '../diagnostics/diagnostic.js';
 import type { TextTokenizer } from './tokenizer.js';
 import { endOfDocumentId } from '../run/byte-tokenizer.js';
+import { describeReadFailure, readRegularFile } from '../io/read-file.js';
+import { readFailureDiagnostic } from '../io/read-diagnostic.js';
 
 const TEXT_EXTENSIONS = ['.txt', '.text', '.md', '.jsonl'];
 
 /** A token stream: 16-bit ids for byte vocabularies, 32-bit for a model tokenizer's. */
 export type TokenIds = Uint16Array | Uint32Array;
+
+/** One file is read into one Buffer; the token stream (2 bytes a token) must fit in memory too. */
+export const MAX_DATA_FILE_BYTES = 1 << 30;
+export const MAX_DATA_BYTES = 1 << 30;
 
 export interface Corpus {
   /** Token ids (bytes, plus the end-of-document id when the vocabulary has it; or the model tokenizer's). */
@@ -52,9 +58,18 @@ export function expand(inputs: readonly string[], diagnostics: Diagnostic[]): st
     } else if (existsSync(input)) matched = [resolve(input)];
     else matched = globSync(input, { absolute: true, onlyFiles: true });
     if (matched.length === 0) diagnostics.push(createDiagnostic('MOE6520', { args: { pattern: input } }));
-    for (const f of matched) files.add(resolve(f));
+    // By real path: a symlinked directory (or a loop back up the tree) must not feed a file twice.
+    for (const f of matched) files.add(realOrResolved(f));
   }
   return [...files].sort();
+}
+
+function realOrResolved(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return resolve(file);
+  }
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -84,14 +99,18 @@ export function decodeUtf8(bytes: Buffer): string | { reason: string } {
 }
 
 /** Documents of one file: the whole text, or the `text` field of each JSONL line. */
-function documentsOf(file: string, diagnostics: Diagnostic[]): string[] {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (err) {
-    diagnostics.push(createDiagnostic('MOE6524', { args: { path: file, reason: (err as NodeJS.ErrnoException).code ?? String(err) } }));
+function documentsOf(file: string, diagnostics: Diagnostic[], budget: { left: number }): string[] {
+  // A FIFO or device named by --data (or matched by a glob) is refused, never read: it could
+  // block the run forever or feed it without end (src/io/read-file.ts).
+  const read = readRegularFile(file, Math.min(MAX_DATA_FILE_BYTES, budget.left));
+  if (!read.ok) {
+    const what = budget.left < MAX_DATA_FILE_BYTES ? `training data (all files together, ${MAX_DATA_BYTES} bytes)` : 'a training data file';
+    if (read.kind === 'special' || read.kind === 'too-large') diagnostics.push(readFailureDiagnostic(read, file, what));
+    else diagnostics.push(createDiagnostic('MOE6524', { args: { path: file, reason: describeReadFailure(read) } }));
     return [];
   }
+  const bytes = read.bytes;
+  budget.left -= bytes.length;
   const text = decodeUtf8(bytes);
   if (typeof text !== 'string') {
     diagnostics.push(createDiagnostic('MOE6524', { args: { path: file, reason: text.reason }, hint: 'training data must be UTF-8 text; convert it (e.g. `iconv -t UTF-8`) or leave the file out' }));
@@ -144,7 +163,8 @@ export function loadCorpus(inputs: readonly string[], vocab: number, tokenizer?:
   const separator = eod !== undefined ? [eod] : [10, 10];
   const parts: Uint8Array[] = [];
   let documents = 0;
-  for (const f of files) for (const doc of documentsOf(f, diagnostics)) {
+  const budget = { left: MAX_DATA_BYTES };
+  for (const f of files) for (const doc of documentsOf(f, diagnostics, budget)) {
     parts.push(Buffer.from(doc, 'utf8'));
     documents++;
   }
@@ -168,7 +188,8 @@ function loadTokenized(inputs: readonly string[], tokenizer: TextTokenizer): Res
   const files = expand(inputs.length ? inputs : [defaultDataDir()], diagnostics);
   if (diagnostics.length) return { value: undefined, diagnostics };
   const parts: number[][] = [];
-  for (const f of files) for (const doc of documentsOf(f, diagnostics)) {
+  const budget = { left: MAX_DATA_BYTES };
+  for (const f of files) for (const doc of documentsOf(f, diagnostics, budget)) {
     const ids = tokenizer.encode(doc, { special: true });
     if (tokenizer.eos) ids.push(tokenizer.eos.id);
     parts.push(ids);

@@ -23,6 +23,7 @@ import { VERSION } from '../version.js';
 import { describeArchitecture } from '../ir/architecture.js';
 import { adapterRecord } from './adapter-checkpoint.js';
 import { describeTrainable } from './trainable-summary.js';
+import { lockDirectory } from '../io/dir-lock.js';
 
 export interface TrainOptions extends SessionOptions {
   specFile: string;
@@ -103,19 +104,17 @@ function record(s: Session, step: number, lr: number, r: ReturnType<typeof train
   };
 }
 
-export async function runTraining(o: TrainOptions): Promise<TrainOutcome> {
-  const created = await createSession(o);
-  const diagnostics = created.diagnostics;
-  const s = created.session;
-  if (!s || hasErrors(diagnostics)) return { status: 'failed', step: 0, losses: [], diagnostics };
-  // Only now: a run refused during setup (bad data, too large) leaves no directory behind.
-  mkdirSync(o.outDir, { recursive: true });
-  const t = o.ir.train;
-  const metricsFile = join(o.outDir, METRICS_FILE);
-  if (o.resume) truncateMetrics(metricsFile, s.startStep);
-  // Resuming from an earlier checkpoint branches the run there: `latest` follows at once, so an
-  // interruption before the next checkpoint resumes this branch, not the abandoned steps.
-  if (o.resumeFrom) pointLatestAt(o.outDir, o.resumeFrom);
+/** Run a write; a failure (disk full, permissions) becomes MOE9004 instead of an exception. */
+function writeOrDiagnose(path: string, write: () => void): Diagnostic | undefined {
+  try {
+    write();
+    return undefined;
+  } catch (err) {
+    return createDiagnostic('MOE9004', { args: { path, reason: (err as Error).message } });
+  }
+}
+
+function appendSession(o: TrainOptions, s: Session): void {
   appendRunSession(
     o.outDir,
     { name: o.ir.name, spec: o.specFile, specHash: o.ir.specHash, architectureHash: o.ir.architectureHash },
@@ -131,6 +130,43 @@ export async function runTraining(o: TrainOptions): Promise<TrainOutcome> {
       argv: o.argv ?? [],
     },
   );
+}
+
+export async function runTraining(o: TrainOptions): Promise<TrainOutcome> {
+  // One process per run directory (src/io/dir-lock.ts): taken before the run is inspected, so
+  // two fresh runs cannot both pass the "already holds a run" check, and held to the end.
+  const locked = lockDirectory(o.outDir);
+  if (!locked.lock) return { status: 'failed', step: 0, losses: [], diagnostics: locked.diagnostics };
+  try {
+    const outcome = await runLocked(o);
+    outcome.diagnostics.unshift(...locked.diagnostics);
+    return outcome;
+  } finally {
+    locked.lock.release();
+  }
+}
+
+async function runLocked(o: TrainOptions): Promise<TrainOutcome> {
+  const created = await createSession(o);
+  const diagnostics = created.diagnostics;
+  const s = created.session;
+  if (!s || hasErrors(diagnostics)) return { status: 'failed', step: 0, losses: [], diagnostics };
+  // The lock created the directory; a run refused during setup (bad data, too large) removes
+  // it again when the lock is released, so it leaves no directory behind.
+  mkdirSync(o.outDir, { recursive: true });
+  const t = o.ir.train;
+  const metricsFile = join(o.outDir, METRICS_FILE);
+  const setup = writeOrDiagnose(o.outDir, () => {
+    if (o.resume) truncateMetrics(metricsFile, s.startStep);
+    // Resuming from an earlier checkpoint branches the run there: `latest` follows at once, so an
+    // interruption before the next checkpoint resumes this branch, not the abandoned steps.
+    if (o.resumeFrom) pointLatestAt(o.outDir, o.resumeFrom);
+    appendSession(o, s);
+  });
+  if (setup) {
+    s.dispose();
+    return { status: 'failed', step: s.startStep, losses: [], diagnostics: [...diagnostics, setup] };
+  }
   const details = s.backend.details.length ? ` (${s.backend.details.join(', ')})` : '';
   o.onStart?.(
     `moec train ${VERSION}: ${o.ir.name} (spec ${o.ir.specHash.slice(0, 12)}), ${describeTrainable(o.ir, s.lora, s.base)}, ` +
@@ -176,7 +212,13 @@ export async function runTraining(o: TrainOptions): Promise<TrainOutcome> {
         const e = s.evaluate ? s.evaluate(s.model, cfg.microBatch) : heldOutLoss(s.model, s.heldOut!, t.seqLen, cfg.microBatch);
         Object.assign(m, { eval_loss: e.loss, eval_tokens: e.tokens });
       }
-      appendMetrics(metricsFile, m);
+      const failed = writeOrDiagnose(metricsFile, () => appendMetrics(metricsFile, m));
+      if (failed) {
+        // A full disk: stop here; the last checkpoint is intact and the run resumes from it.
+        diagnostics.push(failed);
+        status = 'failed';
+        break;
+      }
       progress.step(m, s.totalSteps);
       o.onStep?.(m);
       // Let a pending SIGINT handler run: tf's cpu/wasm kernels are synchronous.

@@ -8,7 +8,10 @@
  *   eval_loss (nats/token on the held-out tail) and eval_tokens
  * On resume the file is cut back to the checkpoint's step, so it reads as one uninterrupted run.
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { readRegularFile, type ReadFailure } from '../io/read-file.js';
+import { writeAllSync } from '../io/write-file.js';
+import { checkMetricsRecord } from './metrics-check.js';
 import { replaceFileAtomic } from '../checkpoint/fs-atomic.js';
 
 export const METRICS_FILE = 'metrics.jsonl';
@@ -34,24 +37,54 @@ export interface StepMetrics {
   eval_tokens?: number;
 }
 
+/** Append one line; every byte is written or the write throws (a full disk is not silent). */
 export function appendMetrics(file: string, m: StepMetrics): void {
-  appendFileSync(file, JSON.stringify(m) + '\n');
+  const fd = openSync(file, 'a');
+  try {
+    writeAllSync(fd, Buffer.from(JSON.stringify(m) + '\n', 'utf8'));
+  } finally {
+    closeSync(fd);
+  }
 }
 
-/** Parse metrics.jsonl; a torn last line (killed mid-write) is skipped. */
-export function readMetrics(file: string): StepMetrics[] {
-  if (!existsSync(file)) return [];
-  const out: StepMetrics[] = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
+/** Over this a metrics file is not read (about 100k steps of a 27-layer × 64-expert model). */
+export const MAX_METRICS_BYTES = 1 << 30;
+
+export interface MetricsRead {
+  metrics: StepMetrics[];
+  /** Lines skipped: bad JSON or fields of the wrong type (up to SHOWN of them), or why the file is unreadable. */
+  problems: { line: number; reason: string }[];
+  unreadable?: ReadFailure;
+}
+
+const SHOWN = 10;
+
+/** Parse metrics.jsonl, checking every line; a torn last line (killed mid-write) is skipped silently. */
+export function readMetricsChecked(file: string): MetricsRead {
+  const read = readRegularFile(file, MAX_METRICS_BYTES);
+  if (!read.ok) return { metrics: [], problems: [], ...(read.kind === 'missing' ? {} : { unreadable: read }) };
+  const out: MetricsRead = { metrics: [], problems: [] };
+  const lines = read.bytes.toString('utf8').split('\n');
+  for (const [i, line] of lines.entries()) {
     if (!line.trim()) continue;
+    let v: unknown;
     try {
-      const v = JSON.parse(line) as StepMetrics;
-      if (typeof v.step === 'number') out.push(v);
+      v = JSON.parse(line);
     } catch {
-      // torn line
+      // The last line may be torn by a kill mid-write: expected, not a problem.
+      if (i < lines.length - 1 && out.problems.length < SHOWN) out.problems.push({ line: i + 1, reason: 'not JSON' });
+      continue;
     }
+    const bad = checkMetricsRecord(v);
+    if (bad === undefined) out.metrics.push(v as StepMetrics);
+    else if (out.problems.length < SHOWN) out.problems.push({ line: i + 1, reason: bad });
   }
   return out;
+}
+
+/** Parse metrics.jsonl; lines that are not metrics records are skipped. */
+export function readMetrics(file: string): StepMetrics[] {
+  return readMetricsChecked(file).metrics;
 }
 
 /** Keep only steps ≤ `step` (the steps a resumed run will redo are dropped). */

@@ -3,7 +3,7 @@
  * first start and every --resume): moec version, spec file and hash, the backend that ran,
  * seed, steps, data files and fingerprint. `moec report` reads it for its header.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readRegularFile } from '../io/read-file.js';
 import { join } from 'node:path';
 import { replaceFileAtomic } from '../checkpoint/fs-atomic.js';
 import { VERSION } from '../version.js';
@@ -34,11 +34,23 @@ export interface RunLog {
   sessions: RunSession[];
 }
 
+/** run.json grows by one session per resume: a few kilobytes. */
+const MAX_RUN_FILE_BYTES = 16 * 2 ** 20;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** run.json, or undefined when it is missing, unreadable or not the shape moec writes. */
 export function readRunLog(dir: string): RunLog | undefined {
-  const file = join(dir, RUN_FILE);
-  if (!existsSync(file)) return undefined;
+  const read = readRegularFile(join(dir, RUN_FILE), MAX_RUN_FILE_BYTES);
+  if (!read.ok) return undefined;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as RunLog;
+    const v = JSON.parse(read.bytes.toString('utf8')) as unknown;
+    if (!isRecord(v) || typeof v.name !== 'string' || typeof v.spec !== 'string' || typeof v.specHash !== 'string' || !Array.isArray(v.sessions)) return undefined;
+    const sessions = v.sessions.filter(
+      (x): x is RunSession => isRecord(x) && typeof x.started === 'string' && typeof x.backend === 'string' && Array.isArray(x.backendDetails) && x.backendDetails.every((d) => typeof d === 'string') &&
+        typeof x.moecVersion === 'string' && Number.isSafeInteger(x.fromStep) && Number.isSafeInteger(x.seed) && Number.isSafeInteger(x.dataTokens),
+    );
+    return { ...(v as unknown as RunLog), sessions };
   } catch {
     return undefined;
   }

@@ -113,6 +113,11 @@ interface Restored {
 
 function readResume(o: SessionOptions, diagnostics: Diagnostic[]): Restored | undefined {
   const m = readManifest(o.resumeFrom ?? o.outDir);
+  if (m.value && !m.value.verified) {
+    // A version-1 checkpoint's optimizer and data-cursor state carry no checksum: not resumed.
+    diagnostics.push(createDiagnostic('MOE6562', { args: { path: m.value.dir } }));
+    return undefined;
+  }
   diagnostics.push(...m.diagnostics);
   if (!m.value) return undefined;
   const w = o.ir.train.lora ? adapterWeights(m.value.dir, o.ir) : readCheckpointWeights(m.value.dir, o.ir);

@@ -1,16 +1,19 @@
 /**
  * CLI (`moec train`): load the spec through the pipeline (same diagnostics as `moec check`),
  * run the training loop, render diagnostics, and map the outcome to an exit code — 0 done,
- * 1 errors or divergence, 130 interrupted. SIGINT/SIGTERM once: finish the step in flight,
+ * 1 errors or divergence, 2 usage (a missing spec or run directory), 130 interrupted. SIGINT/SIGTERM once: finish the step in flight,
  * write a checkpoint, exit; twice: leave at once (checkpoints are atomic, so the last one is
  * intact either way).
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { TrainCommandOptions } from '../cli/commands/train.js';
-import { renderPretty } from '../cli/render/pretty.js';
+import { writeDiagnostics } from '../cli/render/pretty.js';
+import { EXIT_ERRORS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor } from '../cli/exit-codes.js';
 import { createDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { loadModel } from '../pipeline.js';
+import { spanAt } from '../spec/spans.js';
+import { escapeControls } from '../io/escape-text.js';
 import { runTraining } from './loop.js';
 import { readRunLog } from './run-log.js';
 
@@ -29,10 +32,22 @@ function locateResume(path: string): { runDir: string; from?: string } {
   return { runDir: path };
 }
 
-const EXIT_INTERRUPTED = 130;
+
+/**
+ * Why a model name cannot be the directory runs/<name>, or undefined when it can. The name comes
+ * from the spec: `"../../x"` must not choose a directory outside runs/.
+ */
+export function unsafeDirName(name: string): string | undefined {
+  if (name === '' || name === '.' || name === '..') return 'it is not a directory name';
+  if (/[/\\]/.test(name)) return 'it contains a path separator';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'it contains control characters';
+  if (Buffer.byteLength(name) > 255) return 'it is longer than a file name may be';
+  return undefined;
+}
 
 function report(diagnostics: Diagnostic[], sources: Map<string, string>): void {
-  if (diagnostics.length) process.stderr.write(renderPretty(sortDiagnostics(diagnostics), sources));
+  if (diagnostics.length) writeDiagnostics(process.stderr, sortDiagnostics(diagnostics), sources);
 }
 
 export async function runTrainCommand(specArg: string | undefined, options: TrainCommandOptions): Promise<number> {
@@ -45,23 +60,29 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
       : existsSync(options.resume)
         ? `${options.resume} has no run.json naming its spec; pass the spec`
         : `no such run directory: ${options.resume}`;
-    process.stderr.write(`error: moec train needs a spec: ${why}\n`);
-    return 2;
+    process.stderr.write(`error: moec train needs a spec: ${escapeControls(why)}\n`);
+    return EXIT_USAGE;
   }
-  if (located && options.out && resolve(options.out) !== resolve(located.runDir)) {
-    process.stderr.write('error: --resume continues the run in its own directory; drop --out (or make it the same directory)\n');
-    return 2;
+  if (located && options.output && resolve(options.output) !== resolve(located.runDir)) {
+    process.stderr.write('error: --resume continues the run in its own directory; drop --output (or make it the same directory)\n');
+    return EXIT_USAGE;
   }
   const loaded = loadModel(spec, { memoryFit: false, targets: ['tfjs'] });
   if (!loaded.ir || hasErrors(loaded.diagnostics)) {
     report(loaded.diagnostics, loaded.sources);
-    return 1;
+    return exitCodeFor(loaded.diagnostics);
   }
   if (options.resume && !existsSync(options.resume)) {
-    report([createDiagnostic('MOE6500', { args: { path: options.resume, reason: 'no such directory' } })], loaded.sources);
+    report([createDiagnostic('MOE9001', { args: { path: options.resume }, hint: 'pass the run directory of an earlier `moec train` (or one of its checkpoints/step-* directories)' })], loaded.sources);
+    return EXIT_USAGE;
+  }
+  const named = located?.runDir ?? options.output;
+  const unsafe = named === undefined ? unsafeDirName(loaded.ir.name) : undefined;
+  if (unsafe) {
+    report([createDiagnostic('MOE6564', { span: spanAt(loaded.spans, '/name', 'value'), args: { name: loaded.ir.name, reason: unsafe } })], loaded.sources);
     return 1;
   }
-  const outDir = located?.runDir ?? options.out ?? join('runs', loaded.ir.name);
+  const outDir = named ?? join('runs', loaded.ir.name);
 
   const controller = new AbortController();
   const onSignal = (): void => {
@@ -104,22 +125,23 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
         const early = [...loaded.diagnostics, ...warnings];
         early.forEach((d) => shown.add(d));
         report(early, loaded.sources);
-        process.stderr.write(info + '\n');
+        process.stderr.write(escapeControls(info) + '\n');
       },
     });
     report([...loaded.diagnostics, ...out.diagnostics].filter((d) => !shown.has(d)), loaded.sources);
-    if (out.status === 'failed') return 1;
+    if (out.status === 'failed') return Math.max(EXIT_ERRORS, exitCodeFor(out.diagnostics));
     const first = out.losses[0];
     const last = out.losses[out.losses.length - 1];
     const seconds = ((Date.now() - began) / 1000).toFixed(1);
+    const [name, shownDir] = [escapeControls(loaded.ir.name), escapeControls(outDir)];
     if (first !== undefined && last !== undefined) {
       process.stdout.write(
-        `${loaded.ir.name}: step ${out.step} on ${out.backend}, loss ${first.toFixed(4)} → ${last.toFixed(4)} in ${seconds} s; ` +
-          `checkpoint step ${out.lastCheckpoint ?? 'none'} in ${outDir}\n  view: moec report ${outDir}\n`,
+        `${name}: step ${out.step} on ${out.backend}, loss ${first.toFixed(4)} → ${last.toFixed(4)} in ${seconds} s; ` +
+          `checkpoint step ${out.lastCheckpoint ?? 'none'} in ${shownDir}\n  view: moec report ${shownDir}\n`,
       );
-    } else process.stdout.write(`${loaded.ir.name}: nothing to do, ${outDir} is already at step ${out.step}\n`);
+    } else process.stdout.write(`${name}: nothing to do, ${shownDir} is already at step ${out.step}\n`);
     if (out.status === 'interrupted') return EXIT_INTERRUPTED;
-    return out.status === 'diverged' ? 1 : 0;
+    return out.status === 'diverged' ? EXIT_ERRORS : EXIT_OK;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -6,12 +6,12 @@
  * (20 B a parameter), plus the activations one micro-batch keeps for backward (per layer:
  * ~34 values per token and hidden unit and the attention scores, as in Korthikanti et al.).
  * The wasm backend's heap stops near 4 GiB (TFJS-NOTES.md); other backends are bounded by
- * the machine's memory.
+ * the process's memory limit (a container's, when there is one: src/io/memory-limit.ts).
  */
-import { totalmem } from 'node:os';
 import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { ModelIR } from '../ir/types.js';
 import { loraModules, loraParameterCount } from '../ir/lora.js';
+import { describeLimit, hostMemory, type HostMemory } from '../io/memory-limit.js';
 
 const GiB = 1024 ** 3;
 export const WASM_HEAP_BYTES = 4 * GiB;
@@ -36,9 +36,10 @@ export function estimateTrainBytes(ir: ModelIR): { params: number; bytes: number
 }
 
 /** MOE6534 when the run cannot fit the backend it would run on. */
-export function checkTrainMemory(ir: ModelIR, backendKind: string, host = totalmem()): Diagnostic[] {
+export function checkTrainMemory(ir: ModelIR, backendKind: string, host: HostMemory | number = hostMemory()): Diagnostic[] {
   const { params, bytes } = estimateTrainBytes(ir);
-  const limit = backendKind === 'wasm' ? Math.min(WASM_HEAP_BYTES, host) : host;
+  const mem = typeof host === 'number' ? { total: host, free: host } : host;
+  const limit = backendKind === 'wasm' ? Math.min(WASM_HEAP_BYTES, mem.total) : mem.total;
   if (bytes <= limit) return [];
   const gib = (b: number) => `${(b / GiB).toFixed(b < 10 * GiB ? 1 : 0)} GiB`;
   return [
@@ -48,7 +49,7 @@ export function checkTrainMemory(ir: ModelIR, backendKind: string, host = totalm
         need: gib(bytes),
         params: params.toLocaleString('en-US'),
         backend: backendKind,
-        limit: gib(limit),
+        limit: limit === mem.total ? describeLimit(mem, gib) : gib(limit),
       },
     }),
   ];

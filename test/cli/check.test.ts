@@ -3,7 +3,7 @@
  * exit codes, formats, inputs, and that checking never loads tfjs or onnxruntime.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { describe, expect, test } from 'vitest';
@@ -23,6 +23,19 @@ describe.skipIf(!existsSync(BIN))('moec check (built CLI)', () => {
     const r = moec(['check', 'specs']);
     expect(r.stdout).toMatch(/files checked: 0 errors|files checked: no problems/);
     expect(r.code).toBe(0);
+  });
+
+  test('the CI recipe of docs/ci.md: clean on the shipped specs, exit 1 on a real mistake', () => {
+    const clean = moec(['check', 'specs', '--format', 'github', '--max-warnings', '0']);
+    expect([clean.code, clean.stdout.includes('::warning'), clean.stdout.includes('::error')]).toEqual([0, false, false]);
+    const dir = mkdtempSync(join(tmpdir(), 'moec-ci-'));
+    cpSync('specs', join(dir, 'specs'), { recursive: true });
+    const mixtral = join(dir, 'specs', 'mixtral-8x7b.moe');
+    writeFileSync(mixtral, readFileSync(mixtral, 'utf8').replace('top_k 2', 'top_k 9'));
+    const broken = moec(['check', join(dir, 'specs'), '--format', 'github', '--max-warnings', '0']);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/^::error file=.*mixtral-8x7b\.moe,line=\d+,.*title=MOE3201::/m);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test('errors exit 1 with file:line:col, caret and summary', () => {

@@ -47,17 +47,34 @@ describe.skipIf(!existsSync(BIN))('moec compile --target megatron (built CLI)', 
     expect(words.slice(words.indexOf('pretrain_gpt.py') + 1)).toEqual(argv);
     expect(argv).toContain("/data/it's here");
     expect(argv).toContain('Et*4|(t*4|)*12t*3|t*3|t*3mL');
+    // DeepSeek-V3's balancing (issue 16): the sequence-wise loss at 1e-4 with the expert bias at 1e-3.
+    const at = (flag: string) => argv[argv.indexOf(flag) + 1];
+    expect([at('--moe-router-load-balancing-type'), at('--moe-aux-loss-coeff'), at('--moe-router-bias-update-rate')]).toEqual(['seq_aux_loss', '0.0001', '0.001']);
     const wrong = spawnSync('bash', [join(out, 'train.sh')], { encoding: 'utf8', env: { ...env, NNODES: '2' } });
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toContain('needs 2048 processes');
   });
 
   test('a spec Megatron cannot state is refused: exit 1, the diagnostic at the key, nothing written', () => {
+    const spec = join(root, 'gshard.moe');
+    const tiny = readFileSync('specs/tiny.moe', 'utf8');
+    expect(tiny).toContain('overflow drop\n');
+    writeFileSync(spec, tiny.replace('overflow drop\n', 'overflow drop\n      drop_policy gshard\n'));
+    const out = join(root, 'gshard');
+    const r = moec(['compile', spec, '--target', 'megatron', '-o', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/gshard\.moe:33:19 - error MOE3810: Megatron-Core cannot express router\.drop_policy gshard/);
+    expect(r.stderr).toContain('hint: use drop_policy probs');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  test('tiny compiles: its capacity drops in Megatron\'s probs order, with the per-rank capacity named (MOE3811)', () => {
     const out = join(root, 'tiny');
     const r = moec(['compile', 'specs/tiny.moe', '--target', 'megatron', '-o', out]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/tiny\.moe:31:23 - error MOE8010/);
-    expect(existsSync(out)).toBe(false);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/tiny\.moe:31:23 - warning MOE3811/);
+    const argv: string[] = JSON.parse(readFileSync(join(out, 'args.json'), 'utf8')).argv;
+    expect(argv.slice(argv.indexOf('--moe-expert-capacity-factor'), argv.indexOf('--moe-expert-capacity-factor') + 4)).toEqual(['--moe-expert-capacity-factor', '1.5', '--moe-token-drop-policy', 'probs']);
   });
 
   test('usage: no -o, options of other targets, a bad --megatron pair — exit 2', () => {

@@ -18,7 +18,7 @@ function moec(args: string[], nodeArgs: string[] = []) {
 }
 
 describe.skipIf(!existsSync(BIN))('moec explain (built CLI)', () => {
-  test('--json: integer totals and the published figures', () => {
+  test('--format json: integer totals and the published figures', () => {
     const cases: Array<[string, number, number, number]> = [
       // file, published total, published active, decimals of billions they are published at
       ['specs/mixtral-8x7b.moe', 46.7, 12.9, 1],
@@ -26,14 +26,14 @@ describe.skipIf(!existsSync(BIN))('moec explain (built CLI)', () => {
       ['specs/olmoe-1b-7b.moe', 6.9, 1.3, 1],
     ];
     for (const [file, total, active, decimals] of cases) {
-      const r = moec(['explain', file, '--json']);
+      const r = moec(['explain', file, '--format', 'json']);
       expect(r.code).toBe(0);
       const j = JSON.parse(r.stdout);
       expect(Number.isInteger(j.params.total) && Number.isInteger(j.params.active)).toBe(true);
       expect(Number((j.params.total / 1e9).toFixed(decimals))).toBe(total);
       expect(Number((j.params.active / 1e9).toFixed(decimals))).toBe(active);
     }
-    const v3 = JSON.parse(moec(['explain', 'specs/deepseek-v3.moe', '--json']).stdout);
+    const v3 = JSON.parse(moec(['explain', 'specs/deepseek-v3.moe', '--format', 'json']).stdout);
     expect(Math.round(v3.params.total / 1e9)).toBe(671);
     expect(Math.abs(v3.params.active / 37e9 - 1)).toBeLessThan(0.02);
     expect(v3.params.mtp.total).toBeGreaterThan(11e9);
@@ -74,15 +74,38 @@ describe.skipIf(!existsSync(BIN))('moec explain (built CLI)', () => {
     expect(r.stdout).toContain('DOES NOT FIT');
   });
 
-  test('a missing file is a diagnostic, not a stack trace', () => {
+  test('a missing file is a diagnostic without a fake position, exit 2, not a stack trace', () => {
     const r = moec(['explain', 'specs/no-such.moe']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('MOE9001');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error MOE9001: no such file or directory: `specs\/no-such.moe`/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  test('--json is kept as a deprecated spelling of --format json', () => {
+    const r = moec(['explain', 'specs/tiny.moe', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).name).toBe('tiny');
+    expect(r.stderr).toContain('--json is deprecated; use --format json');
+  });
+
+  test('errors only in the train block: parameters still explained, training figures left out, exit 1', () => {
+    const text = readFileSync('specs/mixtral-8x7b.moe', 'utf8').replace('warmup 500', 'warmup 2000').replace('seed 42', 'seed 42\n    steps 1000');
+    const file = join(mkdtempSync(join(tmpdir(), 'moec-explain-')), 'mixtral-bad-train.moe');
+    writeFileSync(file, text);
+    const r = moec(['explain', file, '--format', 'json']);
+    expect(r.stderr).toContain('MOE3601');
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(Number((j.params.total / 1e9).toFixed(1))).toBe(46.7);
+    expect(j.trainingOmitted).toBe(true);
+    expect(j.memory).toBeUndefined();
+    const text2 = moec(['explain', file]);
+    expect(text2.stdout).toContain('Parameters');
+    expect(text2.stdout).toContain('not shown, the `train` block has errors');
+  });
+
   test('explain loads neither tfjs nor onnxruntime', () => {
-    const r = moec(['explain', 'specs/deepseek-v3.moe', '--json'], ['--import', './test/cli/fixtures/forbid-heavy-imports.mjs']);
+    const r = moec(['explain', 'specs/deepseek-v3.moe', '--format', 'json'], ['--import', './test/cli/fixtures/forbid-heavy-imports.mjs']);
     expect(r.stderr).not.toMatch(/must not load|loaded:/);
     expect(r.code).toBe(0);
   });

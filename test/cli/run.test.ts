@@ -116,7 +116,13 @@ describe.skipIf(!existsSync(BIN))('moec run (built CLI)', () => {
 
   test('clear diagnostics for bad input', () => {
     const missing = moec(['run', join(root, 'nope.onnx'), '--ids', '1']);
-    expect([missing.code, missing.stderr]).toEqual([1, expect.stringContaining('error MOE9001')]);
+    expect([missing.code, missing.stderr]).toEqual([2, expect.stringContaining('error MOE9001')]);
+    const spec = moec(['run', 'specs/tiny.moe', '--prompt', 'Hi']);
+    expect([spec.code, spec.stderr]).toEqual([2, expect.stringContaining('error MOE9010: `specs/tiny.moe` is a spec, not an ONNX model')]);
+    expect(spec.stderr).toContain('moec compile specs/tiny.moe --target onnx -o tiny/`, then `moec run tiny/');
+    const renamed = join(root, 'spec-named-model.bin');
+    writeFileSync(renamed, readFileSync('specs/tiny.moe'));
+    expect(moec(['run', renamed, '--ids', '1']).stderr).toContain('error MOE9010');
     const garbage = join(root, 'garbage.onnx');
     writeFileSync(garbage, 'not a model at all');
     const g = moec(['run', garbage, '--ids', '1']);

@@ -48,12 +48,16 @@ describe('moec train errors', () => {
   });
 
   it('reports --data that matches nothing', async () => {
-    expect(await moec('train', 'specs/tiny.moe', '--out', join(dir, 'd'), '--data', join(dir, 'none-*.txt'))).toBe(1);
+    expect(await moec('train', 'specs/tiny.moe', '--out', join(dir, 'd'), '--data', join(dir, 'none-*.txt'))).toBe(2);
     expect(stderr).toContain('error MOE6520');
   });
 
   it('needs a spec unless resuming, and validates numbers', async () => {
     expect(await moec('train')).toBe(2);
+    expect(await moec('train', join(dir, 'no-such.moe'))).toBe(2);
+    expect(stderr).toMatch(/^error MOE9001: no such file or directory/m);
+    expect(await moec('train', 'specs/tiny.moe', '--resume', join(dir, 'no-such-run'))).toBe(2);
+    expect(await moec('report', join(dir, 'no-such-run'))).toBe(2);
     expect(await moec('train', 'specs/tiny.moe', '--steps', '0')).toBe(2);
     expect(await moec('train', 'specs/tiny.moe', '--backend', 'tpu')).toBe(2);
     expect(await moec('train', 'specs/tiny.moe', '--eval-split', '0')).toBe(2);

@@ -106,6 +106,24 @@ describe('megatronRouterArgs', () => {
     expect(d!.span).toEqual(span);
   });
 
+  it('every refusal and difference says what to do (a hint), and the diagnostic carries it', () => {
+    const all = [
+      megatronRouterArgs(router({ biasUpdate: 1e-3 }), ctx()),
+      megatronRouterArgs(router({ capacityFactor: 1.25, overflow: 'drop', dropPolicy: 'gshard' }), ctx()),
+      megatronRouterArgs(router({ capacityFactor: 1.25, overflow: 'drop', jitter: 0.01, auxLoss: 0.01 }), ctx({ microBatch: 3, stepSequences: 8 })),
+      megatronRouterArgs(router({ capacityFactor: 1.25, overflow: 'drop' }), ctx({ contextParallel: 2 })),
+    ].flatMap((r) => r.findings);
+    expect(codes(all)).toEqual([
+      'MOE3810 /moe/router/bias_update', 'MOE3810 /moe/router/drop_policy', 'MOE3811 /moe/router/aux_loss',
+      'MOE3811 /moe/router/capacity_factor', 'MOE3811 /moe/router/jitter', 'MOE3811 /moe/router/capacity_factor',
+    ]);
+    for (const f of all) expect(f.hint, `${f.code} ${f.at}`).toBeTruthy();
+    expect(findingDiagnostics(all.slice(0, 1))[0]!.hint).toMatch(/score sigmoid/);
+    expect(all[2]!.hint).toContain('parallel.micro_batch (3)');
+    const ranks = megatronRouterArgs(router({ capacityFactor: 1.25, overflow: 'drop' }), ctx({ dataParallel: 4, stepSequences: 8 })).findings;
+    expect(ranks[0]!.hint).toContain('only with parallel.data 1');
+  });
+
   it('the shipped DeepSeek-V3 spec gives Megatron’s DeepSeek-V3 recipe (seq_aux_loss 1e-4, expert bias 1e-3)', () => {
     const ir = irOf('specs/deepseek-v3.moe');
     const moe = ir.layers.find((l) => l.ffn.kind === 'moe')!.ffn;
@@ -168,7 +186,7 @@ describe('docs/language.md §Router losses example', () => {
   it('checks clean for Megatron and gives the arguments the text states', () => {
     const doc = readFileSync('docs/language.md', 'utf8');
     const section = doc.slice(doc.indexOf('### Router losses and drop order'));
-    const example = /```moe\n([\s\S]*?)```/.exec(section)![1]!;
+    const example = /```moe[^\n]*\n([\s\S]*?)```/.exec(section)![1]!;
     const stated = /compiles to `([^`]*)`/.exec(section.replace(/\n/g, ' '))![1]!;
     const dir = mkdtempSync(join(tmpdir(), 'moec-router-'));
     const file = join(dir, 'balance-example.moe');

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expertLoadRows, lossChart } from '../../src/report/charts.js';
+import { entropyChart, expertLoadRows, lossChart } from '../../src/report/charts.js';
 import { writeReport } from '../../src/report/run-report.js';
 import type { StepMetrics } from '../../src/train/metrics.js';
 
@@ -53,7 +53,23 @@ describe('moec report', () => {
     const html = readFileSync(r.file!, 'utf8');
     expect(html).toContain('Training and held-out loss');
     expect(html).toContain('eval loss (held out)');
-    expect(lossChart(m).data).toMatchObject({ values: expect.arrayContaining([{ step: 5, series: 'eval loss (held out)', value: m[4].ce + 0.3 }]) });
+    expect(lossChart(m).data).toMatchObject({ values: expect.arrayContaining([expect.objectContaining({ step: 5, series: 'eval loss (held out)', value: m[4].ce + 0.3 })]) });
+  });
+
+  it('the loss line is not hidden under the cross-entropy line; the entropy chart shows its ln(E) ceiling', async () => {
+    const loss = lossChart(metrics(10)) as any;
+    const dash = loss.encoding.strokeDash.scale;
+    expect(dash.domain).toEqual(['loss', 'loss (EMA 0.9)', 'cross-entropy']);
+    expect(dash.range[2]).not.toEqual(dash.range[0]); // cross-entropy dashed over the solid loss
+    const entropy = entropyChart(metrics(10)) as any;
+    const rule = entropy.layer.find((l: any) => l.mark.type === 'rule');
+    expect(rule.data.values[0].ceiling).toBeCloseTo(Math.log(4), 12);
+    const run = join(dir, 'run-charts');
+    mkdirSync(run);
+    writeFileSync(join(run, 'metrics.jsonl'), metrics(10).map((m) => JSON.stringify(m)).join('\n') + '\n');
+    const html = readFileSync((await writeReport(run)).file!, 'utf8');
+    expect(html).toContain('ln 4 = 1.386 (uniform over 4 experts)');
+    expect(html).toMatch(/stroke-dasharray="5,3"/);
   });
 
   it('buckets long runs to at most 120 columns per layer', () => {

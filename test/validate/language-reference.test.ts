@@ -19,18 +19,5 @@ test('docs/language.md reference tables are up to date', () => {
   expect(current).toBe(fresh);
 });
 
-test('the ```moe examples of docs/language.md check without errors', async () => {
-  const { checkFiles } = await import('../../src/cli/check/check-files.js');
-  const { mkdtempSync, writeFileSync: write } = await import('node:fs');
-  const { join } = await import('node:path');
-  const { tmpdir } = await import('node:os');
-  const blocks = [...readFileSync(DOC, 'utf8').matchAll(/```moe\n([\s\S]*?)```/g)].map((m) => m[1]!);
-  expect(blocks.length).toBeGreaterThan(0);
-  const dir = mkdtempSync(join(tmpdir(), 'moec-lang-doc-'));
-  blocks.forEach((text, i) => {
-    const file = join(dir, `example-${i}.moe`);
-    write(file, text);
-    const errors = checkFiles([file]).diagnostics.filter((d) => d.severity === 'error');
-    expect(errors.map((d) => `${d.code} ${d.message}`)).toEqual([]);
-  });
-});
+// The ```moe examples themselves are files under docs/examples/, checked (no errors, no
+// warnings, fmt-clean) by test/docs/doc-examples.test.ts.

@@ -119,9 +119,11 @@ describe('launch checks (S1–S18)', () => {
     const t = variant(['top_k 2  aux_loss', 'top_k 1  norm_topk true  aux_loss']);
     at(t, check(t), 'MOE8102', 'norm_topk true', /norm_topk false/);
   });
-  test('S12 expert bias needs sigmoid scores (MOE8103)', () => {
+  test('S12 expert bias needs sigmoid scores (MOE3810, from the shared router conversion), reported once', () => {
     const t = variant(['aux_loss 0.01 }', 'aux_loss 0.01  bias_update 0.001 }']);
-    at(t, check(t), 'MOE8103', 'bias_update 0.001', /sigmoid/);
+    const found = check(t);
+    at(t, found, 'MOE3810', 'bias_update 0.001', /sigmoid/);
+    expect(found.map((d) => d.code)).toEqual(['MOE3810']);
   });
   test('S13 experts divisible by groups (moec MOE3203), top_groups ≤ groups (MOE3204)', () => {
     const a = variant(['aux_loss 0.01 }', 'aux_loss 0.01  groups 3  top_groups 1 }']);
@@ -130,9 +132,10 @@ describe('launch checks (S1–S18)', () => {
     expect(check(b).map((d) => d.code)).toContain('MOE3204');
   });
   test('S14 capacity only with aux-style balancing: the launch never names another balancing type', () => {
-    const t = variant(['aux_loss 0.01 }', 'aux_loss 0  capacity_factor 1.5  overflow no_drop }']);
-    const argv = compileFile(write(t)).argv!;
-    expect(['aux_loss', 'seq_aux_loss', 'global_aux_loss', 'none']).toContain(valuesOf(argv, '--moe-router-load-balancing-type')![0]);
+    for (const router of ['aux_loss 0  capacity_factor 1.5  overflow no_drop }', 'aux_loss 0  capacity_factor 1.5 }', 'aux_loss 0.01  aux_loss_type sequence  capacity_factor 1.5 }']) {
+      const argv = compileFile(write(variant(['aux_loss 0.01 }', router]))).argv!;
+      expect(['aux_loss', 'seq_aux_loss', 'global_aux_loss', 'none']).toContain(valuesOf(argv, '--moe-router-load-balancing-type')![0]);
+    }
   });
   test('S15 MoE biases need expert_tensor 1 (MOE8104)', () => {
     const t = variant(
@@ -186,25 +189,40 @@ describe('refusals: keys Megatron cannot state (MOE80xx)', () => {
     ['a partial bias set', [['kv_heads 2  rope', 'kv_heads 2  out_bias true  rope']], 'MOE8003', 'out_bias true', /qkv_bias alone/],
     ['a non-integer rope theta', [['theta 10000', 'theta 10000.5']], 'MOE8004', 'theta 10000.5', /10001/],
     ['a non-integer linear factor', [['theta 10000', 'theta 10000  scaling linear  factor 2.5']], 'MOE8005', 'factor 2.5'],
-    ['a YaRN factor with no whole original context', [['theta 10000', 'theta 10000  scaling yarn  factor 3']], 'MOE8006', 'factor 3'],
+    ['YaRN with MLA over another original context than 4096', [['rope { theta 10000 } }', 'rope { theta 10000  scaling yarn  factor 4  original_context 8192 }  mla { kv_lora_rank 16  qk_nope_head_dim 16  qk_rope_head_dim 8  v_head_dim 16 } }']], 'MOE8006', 'original_context 8192', /original_context 4096/],
+    ['YaRN with MLA and unrounded ramp bounds', [['rope { theta 10000 } }', 'rope { theta 10000  scaling yarn  factor 4  original_context 4096  truncate false }  mla { kv_lora_rank 16  qk_nope_head_dim 16  qk_rope_head_dim 8  v_head_dim 16 } }']], 'MOE8006', 'truncate false', /truncate true/],
+    ['YaRN on part of each head', [['theta 10000', 'theta 10000  dim 8  scaling yarn  factor 4']], 'MOE8006', 'dim 8', /remove rope.dim/],
+    ['linear RoPE scaling with MLA', [['rope { theta 10000 } }', 'rope { theta 10000  scaling linear  factor 2 }  mla { kv_lora_rank 16  qk_nope_head_dim 16  qk_rope_head_dim 8  v_head_dim 16 } }']], 'MOE8022', 'scaling linear', /scaling yarn/],
+    ['clamped_swiglu with another alpha', [['ffn 128  layers 0..0', 'ffn 128  activation clamped_swiglu  swiglu_alpha 1.5  layers 0..0'], ['experts 8 { ffn 64 }', 'experts 8 { ffn 64  activation clamped_swiglu  swiglu_alpha 1.5 }']], 'MOE8016', 'swiglu_alpha 1.5', /1\.702/],
+    ['clamped_swiglu limits that differ between FFNs', [['ffn 128  layers 0..0', 'ffn 128  activation clamped_swiglu  layers 0..0'], ['experts 8 { ffn 64 }', 'experts 8 { ffn 64  activation clamped_swiglu  swiglu_limit 5 }']], 'MOE8001', 'swiglu_limit 5', /one activation/],
+    ['a full-width q/k norm', [['kv_heads 2  rope', 'kv_heads 2  qk_norm full  rope']], 'MOE8017', 'qk_norm full', /qk_norm head/],
+    ['clamped q/k/v projections', [['kv_heads 2  rope', 'kv_heads 2  clip_qkv 8  rope']], 'MOE8018', 'clip_qkv 8', /remove clip_qkv/],
+    ['LayerNorm without bias', [['context 128', 'context 128\n  norm layernorm { bias false }']], 'MOE8019', 'bias false', /rmsnorm/],
+    ['a bias on the LM head', [['context 128', 'context 128\n  lm_head_bias true']], 'MOE8020', 'lm_head_bias true', /remove lm_head_bias/],
+    ['MLA latent norms with another eps than the other norms', [['rope { theta 10000 } }', 'rope { theta 10000 }  mla { kv_lora_rank 16  qk_nope_head_dim 16  qk_rope_head_dim 8  v_head_dim 16  norm_eps 1e-5 } }']], 'MOE8021', 'norm_eps 1e-5', /mla\.norm_eps/],
     ['sigmoid weights without renormalisation', [['top_k 2  aux_loss', 'top_k 2  score sigmoid  norm_topk false  aux_loss']], 'MOE8007', 'norm_topk false', /norm_topk true/],
     ['a group score that is not Megatron\'s', [['aux_loss 0.01 }', 'aux_loss 0.01  groups 4  top_groups 2  group_score top2_sum }']], 'MOE8008', 'group_score top2_sum', /group_score max/],
     ['groups chosen on logits', [['top_k 2  aux_loss 0.01 }', 'top_k 4  aux_loss 0.01  groups 4  top_groups 2  group_score top2_sum }']], 'MOE8009', 'group_score top2_sum', /norm_topk false/],
-    ['moec\'s token drop order', [['aux_loss 0.01 }', 'aux_loss 0.01  capacity_factor 1.25 }']], 'MOE8010', 'capacity_factor 1.25', /no_drop/],
+    ['GShard\'s token drop order (the shared router conversion)', [['aux_loss 0.01 }', 'aux_loss 0.01  capacity_factor 1.25  drop_policy gshard }']], 'MOE3810', 'drop_policy gshard', /drop_policy probs/],
     ['coupled Adam', [['train { batch 8', 'train { optimizer adam  batch 8']], 'MOE8011', 'optimizer adam', /adamw/],
     ['LayerNorm q/k norms', [['kv_heads 2  rope', 'kv_heads 2  qk_norm true  rope'], ['context 128', 'context 128\n  norm layernorm']], 'MOE8012', 'norm layernorm', /rmsnorm/],
     ['dropout on the embeddings too (a warning)', [['batch 8  steps', 'batch 8  dropout 0.1  steps']], 'MOE8013', 'dropout 0.1'],
-    ['qk_norm with MLA', [['rope { theta 10000 } }', 'qk_norm true  rope { theta 10000 }  mla { kv_lora_rank 16  qk_nope_head_dim 16  qk_rope_head_dim 8  v_head_dim 16 } }']], 'MOE8014', 'qk_norm true'],
     ['a window on the MTP layer that differs', [['rope { theta 10000 } }', 'window 16  window_layers [0, 2]  rope { theta 10000 } }'], ['targets [megatron]', 'mtp 1\n  targets [megatron]']], 'MOE8015', 'mtp 1', /remove mtp/],
   ];
   test.each(cases)('%s', (_name, edits, code, needle, hint) => {
     const t = variant(...edits);
     at(t, check(t), code, needle, hint);
   });
+  test('qk_norm with MLA is every target\'s error (MOE3420), reported once (MOE8014 is retired)', () => {
+    const t = variant(['rope { theta 10000 } }', 'qk_norm true  rope { theta 10000 }  mla { kv_lora_rank 16  qk_nope_head_dim 16  qk_rope_head_dim 8  v_head_dim 16 } }']);
+    const found = check(t);
+    at(t, found, 'MOE3420', 'qk_norm true', /remove attention.qk_norm/);
+    expect(found.filter((d) => d.span?.line === found.find((x) => x.code === 'MOE3420')!.span!.line && d.severity === 'error').map((d) => d.code)).toEqual(['MOE3420']);
+  });
   test('without megatron as a target, none of them is reported', () => {
     for (const [, edits] of cases) {
       const t = variant(...edits).replace('targets [megatron]', 'targets [onnx]');
-      expect(check(t).filter((d) => d.code.startsWith('MOE8'))).toEqual([]);
+      expect(check(t).filter((d) => d.code.startsWith('MOE8') || d.code.startsWith('MOE381'))).toEqual([]);
     }
   });
 });

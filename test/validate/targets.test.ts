@@ -39,3 +39,20 @@ describe('targets in effect', () => {
     expect(codes(['tfjs', 'vllm'], ['tfjs'])).toEqual(['MOE2004', ...TFJS_GAPS]);
   });
 });
+
+describe('an uneven pipeline split (MOE3402) concerns the Megatron target, which runs the layout', () => {
+  const uneven = (targets?: Target[]) => {
+    const spec: any = baseSpec();
+    spec.layers = 10;
+    spec.parallel = { pipeline: 4 };
+    const { spans } = fakeSpans(spec);
+    return validateSpec(spec, spans, { targets }).diagnostics.map((d) => d.code);
+  };
+  test('no target: not reported (explain still shows each stage\'s layers)', () => {
+    expect(uneven()).not.toContain('MOE3402');
+    expect(uneven(['onnx', 'tfjs'])).not.toContain('MOE3402');
+  });
+  test('megatron: reported', () => {
+    expect(uneven(['megatron'])).toContain('MOE3402');
+  });
+});

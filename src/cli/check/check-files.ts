@@ -11,6 +11,7 @@ import { fileSpan } from '../../diagnostics/span.js';
 import type { Sources } from '../../spec/source.js';
 import type { Target } from '../../spec/types.js';
 import { readSpecFile } from '../../spec/read-spec-file.js';
+import type { TextResult } from '../../spec/read-text.js';
 import { loadModel } from '../../pipeline.js';
 import { countBySeverity, type CheckReport, type FileResult } from './report.js';
 
@@ -21,6 +22,8 @@ export interface CheckFilesOptions {
   root?: string;
   /** Run these targets' rules (default: the targets each spec declares). */
   targets?: readonly Target[];
+  /** Contents already read, by the file name given (a spec from stdin). */
+  texts?: ReadonlyMap<string, TextResult>;
 }
 
 function isFragment(parsed: unknown): boolean {
@@ -29,7 +32,7 @@ function isFragment(parsed: unknown): boolean {
 
 function checkOne(file: string, options: CheckFilesOptions, sources: Sources): { kind: FileResult['kind']; diagnostics: Diagnostic[] } {
   try {
-    const parsed = readSpecFile(file, sources, { root: options.root });
+    const parsed = readSpecFile(file, sources, { root: options.root, text: options.texts?.get(file) });
     if (isFragment(parsed)) return { kind: 'fragment', diagnostics: parsed.diagnostics };
     const loaded = loadModel(file, { memoryFit: options.memory !== false, root: options.root, parsed, targets: options.targets }, sources);
     return { kind: 'model', diagnostics: loaded.diagnostics };
@@ -47,7 +50,7 @@ export function checkFiles(files: readonly string[], options: CheckFilesOptions 
     const { kind, diagnostics } = checkOne(file, options, sources);
     const { errors, warnings } = countBySeverity(diagnostics);
     results.push({ file, kind, errors, warnings });
-    all.push(...diagnostics);
+    for (const d of diagnostics) all.push(d);
   }
   return { files: results, diagnostics: sortDiagnostics(all), sources };
 }

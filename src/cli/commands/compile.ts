@@ -1,7 +1,8 @@
 /** `moec compile` — definition only; the implementation is imported when the command runs. */
 import { Option } from 'commander';
 import type { DefineCommand } from '../define.js';
-import { wholeNumber } from '../options.js';
+import { formatOption, outputOption, wholeNumber } from '../options.js';
+import { exitCodesHelp } from '../exit-codes.js';
 
 export const defineCompile: DefineCommand = (program, wrap) => {
   program
@@ -9,7 +10,7 @@ export const defineCompile: DefineCommand = (program, wrap) => {
     .description('compile a spec to an ONNX model (onnxruntime, Triton), a TensorFlow.js training graph, or a Megatron-Core launch')
     .argument('<spec>', 'spec file (.moe, .moe.json, .moe.yaml)')
     .addOption(new Option('-t, --target <target>', 'what to produce').choices(['onnx', 'tfjs', 'megatron']).default('onnx'))
-    .option('-o, --output <path>', 'ONNX: a model folder (dir/: config.json, tokenizer, onnx/model.onnx) or one file (*.onnx); tfjs, megatron: a directory')
+    .addOption(outputOption('where to write (required, except that --target onnx may write only --triton): ONNX a model folder (dir/: config.json, tokenizer, onnx/model.onnx) or one file (*.onnx); tfjs and megatron a directory', 'path'))
     .option('--seed <n>', 'weight-init seed (default: the spec\'s train.seed); ignored with --weights')
     .option('--weights <dir>', 'take weights from a training run or checkpoint directory instead of initializing them')
     .option('--adapter <dir>', 'merge the LoRA adapter of a `moec train` run (train.lora) into the weights: W + (alpha/rank)·A·B; without --weights, into the base the run was trained on')
@@ -23,7 +24,7 @@ export const defineCompile: DefineCommand = (program, wrap) => {
     .option('--external-data', 'store initializers in <model>.onnx_data files even when the model is under 2 GB')
     .option('--external-threshold <bytes>', 'with external data: initializers of at least this many bytes move out (default 1024)', wholeNumber('--external-threshold'))
     .option('--megatron <key=value>', 'megatron target: set a key of the spec\'s megatron block (nodes, gpus_per_node, data, tokenizer, ...); repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
-    .addOption(new Option('-f, --format <format>', 'how to print diagnostics and the summary').choices(['pretty', 'json']).default('pretty'))
+    .addOption(formatOption(['pretty', 'json'], 'how to print diagnostics and the summary'))
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -33,7 +34,7 @@ export const defineCompile: DefineCommand = (program, wrap) => {
         '  moec compile specs/tiny.moe -o tiny-int4.onnx --weights runs/tiny --quantize int4-block32\n' +
         '  moec compile tuned.moe -o tuned.onnx --weights runs/base --adapter runs/tuned\n' +
         '  moec compile specs/mixtral-8x7b.moe --target megatron -o launch/ --megatron data=/data/corpus_text_document\n' +
-        '\nExit codes: 0 written, 1 errors (nothing written), 2 usage error.',
+        exitCodesHelp({ 0: 'written', 1: 'the spec has errors or the target cannot lower it (nothing written)' }),
     )
     .action(
       wrap(async (spec: string, options: CompileOptions) => {

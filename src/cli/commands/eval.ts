@@ -1,7 +1,8 @@
 /** `moec eval` — definition only; the implementation is imported when the command runs. */
 import { Option } from 'commander';
 import type { DefineCommand } from '../define.js';
-import { wholeNumber } from '../options.js';
+import { formatOption, wholeNumber } from '../options.js';
+import { exitCodesHelp } from '../exit-codes.js';
 
 export const defineEval: DefineCommand = (program, wrap) => {
   program
@@ -15,14 +16,15 @@ export const defineEval: DefineCommand = (program, wrap) => {
     .option('--spec <file>', 'the spec of a run directory (default: the one its run.json names)')
     .addOption(new Option('--variant <name>', 'model folder: evaluate onnx/model_<variant>.onnx').choices(['fp16', 'int8', 'q8', 'q4']))
     .option('--threads <n>', 'onnxruntime intra-op threads (default: onnxruntime decides)', wholeNumber('--threads', 1))
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
+    .addOption(formatOption(['pretty', 'json']))
     .addHelpText(
       'after',
       '\nWindows are consecutive and non-overlapping; each scores every token after its first.\n' +
         'Examples:\n' +
         '  moec eval tiny/ --data specs/data/alice-chapters-1-2.txt\n' +
         '  moec eval runs/tiny --data held-out/ --seq-len 64 --format json\n' +
-        '  moec eval tiny/ --variant q4 --max-tokens 4096',
+        '  moec eval tiny/ --variant q4 --max-tokens 4096\n' +
+        exitCodesHelp({ 0: 'evaluated', 1: 'the model or the data cannot be read, or there is nothing to score' }),
     )
     .action(
       wrap(async (model: string, options: EvalOptions) => {

@@ -1,7 +1,12 @@
 /** `moec run` — definition only; the implementation is imported when the command runs. */
 import { Option } from 'commander';
 import type { DefineCommand } from '../define.js';
-import { decimal, wholeNumber } from '../options.js';
+import { availableParallelism } from 'node:os';
+import { decimal, formatOption, wholeNumber } from '../options.js';
+import { exitCodesHelp } from '../exit-codes.js';
+
+/** Each step re-runs the whole sequence (no KV cache): past this a run never ends in practice. */
+export const MAX_NEW_TOKENS = 1 << 20;
 
 export const defineRun: DefineCommand = (program, wrap) => {
   program
@@ -11,15 +16,16 @@ export const defineRun: DefineCommand = (program, wrap) => {
     .option('-p, --prompt <text>', 'text prompt, encoded as UTF-8 bytes (byte-level vocabulary, vocab ≥ 256)')
     .option('--ids <ids>', 'prompt as comma-separated token ids, e.g. 1,2,3')
     .option('--prompts <file>', 'one prompt per line (or .jsonl with a "prompt" or "text" field per line), run as one left-padded batch')
-    .option('-n, --max-new-tokens <n>', 'tokens to generate per prompt', wholeNumber('--max-new-tokens', 0), 16)
+    .option('-n, --max-new-tokens <n>', 'tokens to generate per prompt (at most 1048576)', wholeNumber('--max-new-tokens', 0, MAX_NEW_TOKENS), 16)
     .option('--temperature <t>', 'sampling temperature; 0 = greedy (argmax)', decimal('--temperature', 0), 0)
     .option('--top-k <k>', 'sample among the k most likely tokens (0 = all)', wholeNumber('--top-k', 0), 0)
     .option('--top-p <p>', 'sample from the smallest set of tokens with probability ≥ p (1 = all)', decimal('--top-p', Number.MIN_VALUE, 1), 1)
     .option('--seed <n>', 'seed of the sampling generator (same seed, same tokens)', wholeNumber('--seed', 0), 0)
     .addOption(new Option('--variant <name>', 'model folder: load onnx/model_<variant>.onnx').choices(['fp16', 'int8', 'q8', 'q4']))
     .option('--no-cache', 're-run the whole sequence for every token (the full-recompute baseline)')
-    .option('--threads <n>', 'onnxruntime intra-op threads (default: onnxruntime decides)', wholeNumber('--threads', 1))
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
+    // More threads than CPUs only slows onnxruntime down, and 99999 threads exhaust the machine.
+    .option('--threads <n>', `onnxruntime intra-op threads, at most the ${availableParallelism()} CPUs (default: onnxruntime decides)`, wholeNumber('--threads', 1, availableParallelism()))
+    .addOption(formatOption(['pretty', 'json'], 'output format: streamed text, or one JSON document'))
     .addHelpText(
       'after',
       '\nThe prompt is run once (prefill), then each new token is one step through the KV cache. Generation\n' +
@@ -28,7 +34,8 @@ export const defineRun: DefineCommand = (program, wrap) => {
         '  moec run tiny/ --prompt "Hello" -n 32\n' +
         '  moec run tiny/ --prompt "Once" --temperature 0.8 --top-p 0.95 --seed 7\n' +
         '  moec run tiny/ --prompts prompts.txt --format json\n' +
-        '  moec run tiny.onnx --ids 72,101,108 --format json',
+        '  moec run tiny.onnx --ids 72,101,108 --format json\n' +
+        exitCodesHelp({ 0: 'generated', 1: 'the model cannot be loaded or run' }),
     )
     .action(
       wrap(async (model: string, options: RunOptions) => {

@@ -1,7 +1,8 @@
 /** `moec train` — definition only; the implementation is imported when the command runs. */
 import { Option } from 'commander';
 import type { DefineCommand } from '../define.js';
-import { decimal, wholeNumber } from '../options.js';
+import { decimal, outputOption, wholeNumber } from '../options.js';
+import { EXIT_ERRORS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodesHelp } from '../exit-codes.js';
 
 export const defineTrain: DefineCommand = (program, wrap) => {
   program
@@ -10,12 +11,13 @@ export const defineTrain: DefineCommand = (program, wrap) => {
     .argument('[spec]', 'the spec to train (.moe, .moe.json, .moe.yaml); optional with --resume (the run records it)')
     .option('--data <paths...>', 'UTF-8 text files, JSONL files with a "text" field, directories or globs (default: the shipped demo text)')
     .option('--steps <n>', 'train until this many optimizer steps (default: train.steps)', wholeNumber('--steps', 1))
-    .option('--out <dir>', 'run directory for checkpoints, metrics.jsonl and run.json (default: runs/<model name>)')
+    .addOption(outputOption('run directory for checkpoints, metrics.jsonl and run.json (default: runs/<model name>)', 'dir'))
+    .addOption(new Option('--out <dir>', 'the same as --output').hideHelp())
     .option('--resume <dir>', 'continue the run in <dir> from its latest checkpoint')
     .option('--tokenizer <path>', "the model's tokenizer: a tokenizer.json or a Hugging Face model directory (default: train.tokenizer, else UTF-8 bytes)")
     .option('--init-from <dir>', 'start from the weights of a moec run or checkpoint directory (LoRA: the frozen base weights)')
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'node-gpu', 'node', 'wasm', 'cpu']).default('auto'))
-    .option('--seed <n>', 'override train.seed (weights init, data order, jitter/dropout)', wholeNumber('--seed', 0))
+    .option('--seed <n>', 'override train.seed (weights init, data order, jitter/dropout)', wholeNumber('--seed', 0, 2 ** 32 - 1))
     .option('--checkpoint-every <n>', 'override train.checkpoint_every', wholeNumber('--checkpoint-every', 1))
     .option('--keep <n>', 'keep only the newest n checkpoints (default: all)', wholeNumber('--keep', 1))
     .option('--eval-split <fraction>', 'hold out this fraction of the data (its tail) and log eval_loss on it to metrics.jsonl', decimal('--eval-split', Number.MIN_VALUE, 0.9))
@@ -23,13 +25,16 @@ export const defineTrain: DefineCommand = (program, wrap) => {
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'plain', 'none']).default('auto'))
     .addHelpText(
       'after',
-      '\nExit codes: 0 trained to the last step, 1 errors (or the loss diverged), 130 interrupted (Ctrl-C; resumable).\n' +
-        'Examples:\n  moec train specs/tiny.moe --steps 100 --out runs/tiny\n  moec train specs/tiny.moe --eval-split 0.05 --eval-every 20\n  moec train --resume runs/tiny\n  moec report runs/tiny',
+      exitCodesHelp(
+        { 0: 'trained to the last step', 1: 'the spec or data has errors, or the loss diverged', 130: 'interrupted (Ctrl-C): a checkpoint was written; --resume continues' },
+        [EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERRUPTED],
+      ) + '\nExamples:\n  moec train specs/tiny.moe --steps 100 -o runs/tiny\n  moec train specs/tiny.moe --eval-split 0.05 --eval-every 20\n  moec train --resume runs/tiny\n  moec report runs/tiny',
     )
     .action(
-      wrap(async (spec: string | undefined, options: TrainCommandOptions) => {
+      wrap(async (spec: string | undefined, options: TrainCommandOptions & { out?: string }) => {
         const { runTrainCommand } = await import('../../train/train-command.js');
-        return runTrainCommand(spec, options);
+        const { out, ...rest } = options;
+        return runTrainCommand(spec, { ...rest, output: rest.output ?? out });
       }),
     );
 };
@@ -37,7 +42,7 @@ export const defineTrain: DefineCommand = (program, wrap) => {
 export interface TrainCommandOptions {
   data?: string[];
   steps?: number;
-  out?: string;
+  output?: string;
   resume?: string;
   initFrom?: string;
   tokenizer?: string;

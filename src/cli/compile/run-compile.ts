@@ -1,21 +1,27 @@
 /**
  * CLI (`moec compile`): load the spec through the same pipeline as `moec check`, refuse to emit
  * when there are errors, compile to the chosen target, print diagnostics (stderr) and a summary
- * (stdout). Exit 0 written, 1 errors (nothing written), 2 usage. The megatron target has its
- * own glue (src/lower/megatron/compile-command.ts).
+ * (stdout). Exit 0 written, 1 errors (nothing written), 2 usage (a missing spec included). The
+ * megatron target has its own glue (src/lower/megatron/compile-command.ts).
  */
+import { readdirSync, realpathSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CompileOptions } from '../commands/compile.js';
 import { createDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { loadModel } from '../../pipeline.js';
 import type { ModelIR } from '../../ir/types.js';
 import type { Sources } from '../../spec/source.js';
-import { renderPretty } from '../render/pretty.js';
-import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../main.js';
+import { writeDiagnostics } from '../render/pretty.js';
+import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE, exitCodeFor } from '../exit-codes.js';
 import { onnxSummaryJson, renderOnnxSummary } from './summary.js';
 import { checkTfjsCompileMemory } from '../../lower/onnx/compile-memory.js';
 import { parseQuantizeOption, QUANTIZE_OPTION_FILE } from '../../spec/quantize-option.js';
 import { VARIANT_NAMES, type VariantName } from '../../lower/onnx/deploy/variants.js';
+import { escapeControls, escapeControlsKeepLines } from '../../io/escape-text.js';
+import { checkOutputNotInput, isWithin } from '../../io/output-guard.js';
+import { LATEST_FILE } from '../../checkpoint/format.js';
+import { resolveCheckpointDir } from '../../checkpoint/read-checkpoint.js';
 
 const location = (d: Diagnostic) => (d.span ? { file: d.span.file, line: d.span.line, column: d.span.column } : {});
 
@@ -31,7 +37,7 @@ function report(options: CompileOptions, diagnostics: Diagnostic[], sources: Sou
     process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
     return;
   }
-  if (sorted.length) process.stderr.write(renderPretty(sorted, sources));
+  if (sorted.length) writeDiagnostics(process.stderr, sorted, sources);
 }
 
 /** `-o x.onnx` is one model file; any other ONNX output is a model folder. */
@@ -99,7 +105,7 @@ async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: num
   return {
     diagnostics: [...memory, ...r.diagnostics],
     summary: { target: 'tfjs', files, weights: from },
-    text: `compiled ${ir.name} → ${options.output} (TensorFlow.js Layers model, weights ${from})\n` + files.map((f) => `  ${f}\n`).join(''),
+    text: escapeControlsKeepLines(`compiled ${escapeControls(ir.name)} → ${escapeControls(options.output!)} (TensorFlow.js Layers model, weights ${escapeControls(from)})\n` + files.map((f) => `  ${escapeControls(f)}\n`).join('')),
   };
 }
 
@@ -107,6 +113,35 @@ async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: num
 async function mergedWeights(ir: ModelIR, options: CompileOptions, seed: number | undefined) {
   const { loadMergedWeights } = await import('./adapter-weights.js');
   return loadMergedWeights(ir, { weights: options.weights, adapter: options.adapter!, seed: seed ?? ir.train.seed });
+}
+
+/** The files of the checkpoint `--weights` names (a run directory or a checkpoint directory). */
+function checkpointFiles(weights: string | undefined): string[] {
+  if (weights === undefined) return [];
+  const dir = resolveCheckpointDir(weights).value;
+  if (!dir) return [];
+  try {
+    return readdirSync(dir).map((f) => join(dir, f)).concat(join(weights, LATEST_FILE));
+  } catch {
+    return [];
+  }
+}
+
+/** MOE9102 when an output would replace an input: `-o x.moe`, or a tfjs directory holding the spec. */
+function checkOutputs(options: CompileOptions, inputs: string[]): Diagnostic | undefined {
+  if (options.output === undefined) return undefined;
+  if (options.target === 'onnx') return checkOutputNotInput(options.output, inputs);
+  // The TensorFlow.js artifact is a directory written whole: no input may live inside it.
+  const inside = inputs.find((i) => isWithin(realOrSelf(i), realOrSelf(options.output!)));
+  return inside === undefined ? undefined : createDiagnostic('MOE9102', { args: { output: options.output, input: inside } });
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
 }
 
 export async function runCompile(specFile: string, options: CompileOptions): Promise<number> {
@@ -127,9 +162,14 @@ export async function runCompile(specFile: string, options: CompileOptions): Pro
   const diagnostics = [...loaded.diagnostics];
   if (!loaded.ir || hasErrors(diagnostics)) {
     report(options, diagnostics, loaded.sources);
-    return EXIT_ERRORS;
+    return exitCodeFor(diagnostics);
   }
   const ir = loaded.ir;
+  const clash = checkOutputs(options, [...loaded.sources.keys(), ...checkpointFiles(options.weights)]);
+  if (clash) {
+    report(options, [...diagnostics, clash], loaded.sources);
+    return EXIT_ERRORS;
+  }
   if (options.target === 'tfjs') {
     const r = await compileTfjsTarget(ir, options, usage.seed);
     diagnostics.push(...r.diagnostics);

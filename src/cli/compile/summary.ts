@@ -5,6 +5,8 @@
  */
 import { relative } from 'node:path';
 import type { CompileOnnxSummary } from '../../lower/onnx/compile-onnx.js';
+import { maxOf } from '../../diagnostics/limit.js';
+import { escapeControls } from '../../io/escape-text.js';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -18,14 +20,14 @@ export function formatBytes(n: number): string {
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
-const shown = (p: string) => relative(process.cwd(), p) || p;
+const shown = (p: string) => escapeControls(relative(process.cwd(), p) || p);
 
 export function renderOnnxSummary(name: string, s: CompileOnnxSummary, seconds: number): string {
   const out: string[] = [];
   const files = s.model ?? s.folder?.models[0]?.model ?? s.triton?.model;
   const where = s.model ? shown(s.model.path) : s.folder ? shown(s.folder.dir) + '/' : shown(s.triton!.dir);
   const total = s.folder ? s.folder.models.reduce((a, m) => a + m.model.totalBytes, 0) + s.folder.files.reduce((a, f) => a + f.bytes, 0) : files?.totalBytes ?? 0;
-  out.push(`compiled ${name} → ${where} (${formatBytes(total)}) in ${seconds.toFixed(2)} s`);
+  out.push(`compiled ${escapeControls(name)} → ${where} (${formatBytes(total)}) in ${seconds.toFixed(2)} s`);
   for (const d of s.model?.data ?? []) out.push(`  external data  ${shown(d.path)} (${formatBytes(d.bytes)})`);
   for (const m of s.folder?.models ?? []) {
     const data = m.model.data.length ? ` + ${m.model.data.length} data file${m.model.data.length > 1 ? 's' : ''}` : '';
@@ -38,7 +40,7 @@ export function renderOnnxSummary(name: string, s: CompileOnnxSummary, seconds: 
   out.push('  size by tensor group:');
   const rows = s.groups.map((g) => [g.group, count(g.params), g.storage, formatBytes(g.bytes)]);
   const header = ['group', 'params', 'storage', 'bytes'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const widths = header.map((h, i) => maxOf(rows.map((r) => r[i].length), h.length));
   const line = (r: string[]) => '    ' + r.map((c, i) => (i === 1 || i === 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   out.push(line(header), ...rows.map(line));
   const groupBytes = s.groups.reduce((a, g) => a + g.bytes, 0);

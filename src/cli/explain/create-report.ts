@@ -1,6 +1,6 @@
 /**
  * `moec explain` — the report object: every analysis of src/analysis/ over one IR, in the
- * shape `--json` prints (docs/explain.md describes each field). Pure: no I/O, no tensors.
+ * shape `--format json` prints (docs/explain.md describes each field). Pure: no I/O, no tensors.
  */
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { ModelIR, TensorGroup } from '../../ir/types.js';
@@ -47,11 +47,15 @@ export interface ExplainReport {
     groups: Groups;
     mtp: { total: number; active: number; groups: Groups };
   };
-  flops: FlopCounts & { tokensPerStep: number; trainingPerStep: number };
+  /** `tokensPerStep`/`trainingPerStep` are absent when the training settings are invalid. */
+  flops: FlopCounts & { tokensPerStep?: number; trainingPerStep?: number };
   parallel: ModelIR['parallel'];
   placement: Placement;
-  memory: MemoryPlan & { fits?: boolean };
-  comms: CommPlan;
+  /** Absent (with `comms`) when the training settings are invalid: both depend on them. */
+  memory?: MemoryPlan & { fits?: boolean };
+  comms?: CommPlan;
+  /** True when the spec's `train` block has errors and the report leaves out what depends on it. */
+  trainingOmitted?: boolean;
   quantized: QuantSize;
   /** Present when the spec has a train.lora block. */
   lora?: LoraSummary;
@@ -59,15 +63,28 @@ export interface ExplainReport {
   diagnostics: Diagnostic[];
 }
 
-export function createExplainReport(ir: ModelIR, diagnostics: Diagnostic[] = []): ExplainReport {
+/** The parts of the report that depend on the training settings (batch, precision, optimizer…). */
+function trainingParts(ir: ModelIR, flops: FlopCounts): Pick<ExplainReport, 'memory' | 'comms'> & { tokensPerStep: number; trainingPerStep: number } {
+  const memory = createMemoryPlan(ir);
+  const tokensPerStep = ir.train.batch * ir.train.seqLen;
+  return {
+    tokensPerStep,
+    trainingPerStep: flops.training * tokensPerStep,
+    memory: { ...memory, ...(memory.capacity !== undefined ? { fits: memory.peak.total <= memory.capacity } : {}) },
+    comms: createCommPlan(ir, memory),
+  };
+}
+
+/** `withTraining` false: the spec's training settings are invalid; leave out what depends on them. */
+export function createExplainReport(ir: ModelIR, diagnostics: Diagnostic[] = [], withTraining = true): ExplainReport {
   const p = countParams(ir);
   // Attention at the training sequence length, the length trainingPerStep counts tokens at: a
-  // long-context spec (DeepSeek-V3's YaRN 160K) trains at 4K.
-  const flops = countFlops(ir, ir.train.seqLen);
-  const memory = createMemoryPlan(ir);
+  // long-context spec (DeepSeek-V3's YaRN 160K) trains at 4K (at the context when the training
+  // settings are invalid).
+  const flops = withTraining ? countFlops(ir, ir.train.seqLen) : countFlops(ir);
+  const training = withTraining ? trainingParts(ir, flops) : undefined;
   const moe = ir.layers.find((l) => l.ffn.kind === 'moe')?.ffn;
   const a = ir.layers[0]?.attention;
-  const tokensPerStep = ir.train.batch * ir.train.seqLen;
   return {
     name: ir.name,
     specHash: ir.specHash,
@@ -95,13 +112,12 @@ export function createExplainReport(ir: ModelIR, diagnostics: Diagnostic[] = [])
       groups: groups(p),
       mtp: { total: p.mtp.total, active: p.mtp.active, groups: groups(p.mtp) },
     },
-    flops: { ...flops, tokensPerStep, trainingPerStep: flops.training * tokensPerStep },
+    flops: training ? { ...flops, tokensPerStep: training.tokensPerStep, trainingPerStep: training.trainingPerStep } : flops,
     parallel: ir.parallel,
     placement: createPlacement(ir),
-    memory: { ...memory, ...(memory.capacity !== undefined ? { fits: memory.peak.total <= memory.capacity } : {}) },
-    comms: createCommPlan(ir, memory),
+    ...(training ? { memory: training.memory, comms: training.comms } : { trainingOmitted: true }),
     quantized: createQuantSize(ir),
-    ...(ir.train.lora ? { lora: createLoraSummary(ir, memory) } : {}),
+    ...(ir.train.lora && training?.memory ? { lora: createLoraSummary(ir, training.memory) } : {}),
     kvCache: createKvCachePlan(ir),
     diagnostics,
   };

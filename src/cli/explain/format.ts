@@ -1,4 +1,5 @@
 /** `moec explain` — number formatting and plain-text tables for the human-readable report. */
+import { maxOf } from '../../diagnostics/limit.js';
 
 /** 46702792704 → "46.70B"; small counts stay whole. */
 export function count(n: number): string {
@@ -37,12 +38,14 @@ export function flops(n: number): string {
   return `${Math.round(n)} FLOP`;
 }
 
-export const grouped = (n: number): string => Math.round(n).toLocaleString('en-US');
+/** An exact count with digit groups; a value past 2^53 is not exact, and says so (≈). */
+export const grouped = (n: number): string => (Number.isSafeInteger(Math.round(n)) ? '' : '≈') + Math.round(n).toLocaleString('en-US');
 
 /** Columns padded to their widest cell; the first column left-aligned, the rest right-aligned. */
 export function table(header: string[], rows: string[][]): string {
   const all = [header, ...rows];
-  const widths = header.map((_, c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
+  // A loop, not Math.max(...rows): `--tensors` can list millions of rows.
+  const widths = header.map((_, c) => maxOf(all.map((r) => (r[c] ?? '').length), 0));
   const line = (r: string[]): string =>
     r
       .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))

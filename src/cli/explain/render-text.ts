@@ -2,6 +2,7 @@
 import { GROUPS } from '../../analysis/params.js';
 import { formatLayerSet } from '../../ir/layer-selection.js';
 import type { ModelIR } from '../../ir/types.js';
+import { escapeControls } from '../../io/escape-text.js';
 import type { ExplainReport } from './create-report.js';
 import { bytes, count, flops, grouped, table } from './format.js';
 
@@ -32,8 +33,8 @@ function flopsSection(r: ExplainReport): string {
     ['forward per token', flops(f.forward)],
     ['  of which attention scores', flops(f.byGroup.attention_scores)],
     ['training per token (≈ 3 × forward)', flops(f.training)],
-    ['training per step', `${flops(f.trainingPerStep)} (${grouped(f.tokensPerStep)} tokens)`],
   ];
+  if (f.trainingPerStep !== undefined) rows.push(['training per step', `${flops(f.trainingPerStep)} (${grouped(f.tokensPerStep!)} tokens)`]);
   if (f.mtpForward > 0) rows.push(['MTP forward per token (extra)', flops(f.mtpForward)]);
   return `FLOPs (attention at sequence length ${grouped(f.context)}, averaged over causal positions)\n${table(['', 'FLOPs'], rows)}`;
 }
@@ -58,7 +59,7 @@ function layoutSection(r: ExplainReport, ir: ModelIR): string {
 }
 
 function memorySection(r: ExplainReport): string {
-  const m = r.memory;
+  const m = r.memory!;
   const rows = m.stages.map((s) => [
     `stage ${s.stage}`,
     bytes(s.weights),
@@ -83,7 +84,7 @@ function memorySection(r: ExplainReport): string {
 }
 
 function commsSection(r: ExplainReport): string {
-  const c = r.comms;
+  const c = r.comms!;
   const rows = [
     ['all-to-all per MoE layer per step', bytes(c.allToAllPerMoeLayer)],
     ['all-to-all, all MoE layers of the busiest stage', bytes(c.allToAllPerStep)],
@@ -149,10 +150,12 @@ export function renderText(r: ExplainReport, ir: ModelIR, withTensors = false): 
   const a = r.architecture;
   const experts = a.experts ? `; ${a.experts.routed} routed experts (ffn ${a.experts.ffn}), top ${a.experts.topK}, ${a.experts.shared} shared` : '';
   const head =
-    `${r.name}: vocab ${grouped(a.vocab)}, hidden ${a.hidden}, ${a.layers} layers (dense ${formatLayerSet(a.denseLayers)}; MoE ${formatLayerSet(a.moeLayers)}), context ${grouped(a.context)}\n` +
+    `${escapeControls(r.name)}: vocab ${grouped(a.vocab)}, hidden ${a.hidden}, ${a.layers} layers (dense ${formatLayerSet(a.denseLayers)}; MoE ${formatLayerSet(a.moeLayers)}), context ${grouped(a.context)}\n` +
     `  ${a.attention}${experts}${a.tieEmbeddings ? '; tied embeddings' : ''}${a.mtpDepth ? `; MTP depth ${a.mtpDepth}` : ''}`;
-  const sections = [head, paramsSection(r), flopsSection(r), layoutSection(r, ir), memorySection(r), commsSection(r), quantSection(r), kvCacheSection(r)];
-  if (r.lora) sections.splice(5, 0, loraSection(r));
+  const training = r.memory
+    ? [memorySection(r), ...(r.lora ? [loraSection(r)] : []), commsSection(r)]
+    : ['Memory per device, communication and training per step: not shown, the `train` block has errors (above)'];
+  const sections = [head, paramsSection(r), flopsSection(r), layoutSection(r, ir), ...training, quantSection(r), kvCacheSection(r)];
   if (withTensors) sections.push(tensorsSection(ir));
   return sections.join('\n\n') + '\n';
 }

@@ -33,4 +33,22 @@ export const cliCodes = defineCodes({
     message: 'internal error in moec: {reason}',
     hint: 'this is a bug in moec, not in your spec; please report it with the spec that triggers it',
   },
+  MOE9010: {
+    severity: 'error',
+    title: 'a spec where a model is expected',
+    message: '`{path}` is a spec, not an ONNX model',
+    hint: 'compile it first: `moec compile {path} --target onnx -o {model}`, then `moec run {model}`',
+  },
+  MOE9011: {
+    severity: 'error',
+    title: 'bad stdin usage',
+    message: 'cannot read the input: {reason}',
+    hint: '`moec check -` and `moec fmt -` read one spec from stdin; `--stdin-filepath <path>` names it (diagnostics, relative imports)',
+  },
+  MOE9012: {
+    severity: 'error',
+    title: 'output exists',
+    message: '`{path}` already exists',
+    hint: 'choose another name with -o, or pass --force to overwrite it',
+  },
 });

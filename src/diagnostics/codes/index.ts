@@ -6,7 +6,7 @@
  *   MOE5xxx ONNX target                       MOE6xxx TensorFlow.js target and training
  *   MOE75xx safetensors and HF checkpoint directories
  *   MOE8xxx Megatron-Core target
- *   MOE9xxx CLI and I/O
+ *   MOE9xxx CLI and I/O (MOE91xx: special files, output safety, locks — io.ts)
  */
 import { syntaxCodes } from './syntax.js';
 import { schemaCodes } from './schema.js';
@@ -17,6 +17,7 @@ import { tfjsCodes } from './tfjs.js';
 import { megatronCodes } from './megatron.js';
 import { cliCodes } from './cli.js';
 import { safetensorsCodes } from './safetensors.js';
+import { ioCodes } from './io.js';
 
 export const diagnosticTable = {
   ...syntaxCodes,
@@ -28,6 +29,7 @@ export const diagnosticTable = {
   ...megatronCodes,
   ...cliCodes,
   ...safetensorsCodes,
+  ...ioCodes,
 } as const;
 
 export type DiagnosticCode = keyof typeof diagnosticTable;

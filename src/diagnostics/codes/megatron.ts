@@ -41,7 +41,7 @@ export const megatronCodes = defineCodes({
   },
   MOE8006: {
     severity: 'error',
-    title: 'YaRN original context Megatron cannot state',
+    title: 'YaRN setting Megatron cannot state',
     message: 'rope scaling yarn: {why}',
   },
   MOE8007: {
@@ -65,6 +65,7 @@ export const megatronCodes = defineCodes({
     title: 'token drop order Megatron cannot state',
     message: 'router.overflow drop: moec drops over-capacity tokens in GShard priority order (all first choices, then all second choices, ...); Megatron-Core keeps the highest-probability tokens (--moe-token-drop-policy probs) or the earliest ones (position)',
     hint: 'remove capacity_factor (or set overflow no_drop) for a dropless run, which is also Megatron\'s default',
+    retired: 'router.drop_policy (probs, position) states Megatron\'s --moe-token-drop-policy; only gshard is inexpressible, and src/interop/router-losses.ts reports it as MOE3810',
   },
   MOE8011: {
     severity: 'error',
@@ -89,12 +90,55 @@ export const megatronCodes = defineCodes({
     title: 'per-head q/k norm with MLA',
     message: 'attention.qk_norm with mla: Megatron-Core\'s MLA has no per-head q/k norm (its --qk-layernorm is the latent q/kv norms, which the launch always sets)',
     hint: 'remove qk_norm',
+    retired: 'qk_norm with mla is an error for every target now (MOE3420), so the Megatron rule would only repeat it',
   },
   MOE8015: {
     severity: 'error',
     title: 'sliding window on the MTP layer differs',
     message: 'mtp with a sliding window: Megatron-Core numbers each MTP layer from 1 and windows it by that number, so MTP layer {depth} {megatron} the window, but moec\'s MTP layer copies layer {last}, which {moec}',
     hint: 'make the last layer\'s windowing match layer 0\'s, or remove mtp',
+  },
+  MOE8016: {
+    severity: 'error',
+    title: 'clamped_swiglu alpha Megatron cannot state',
+    message: '{key} {alpha}: Megatron-Core states clamped SwiGLU as --quick-geglu, whose gate is x·σ(1.702·x) with the 1.702 fixed in the code (megatron/core/activations.py:17)',
+    hint: 'use swiglu_alpha 1.702 (gpt-oss\'s value)',
+  },
+  MOE8017: {
+    severity: 'error',
+    title: 'full-width q/k norm',
+    message: 'attention.qk_norm full: Megatron-Core\'s --qk-layernorm normalises each head separately (a [head_dim] weight, attention.py:1722), not the whole q and k projections as OLMoE does',
+    hint: 'nearest: qk_norm head (per-head RMSNorm, as Qwen3) — a different model, so only when training from scratch',
+  },
+  MOE8018: {
+    severity: 'error',
+    title: 'q/k/v clamping',
+    message: 'attention.clip_qkv {clip}: Megatron-Core has no clamp on the q, k, v projections (its --qk-clip rescales weights, MuonClip)',
+    hint: 'remove clip_qkv',
+  },
+  MOE8019: {
+    severity: 'error',
+    title: 'LayerNorm without bias',
+    message: 'norm layernorm with bias false: every Megatron-Core LayerNorm has a bias (Transformer Engine\'s LayerNorm, FusedLayerNorm, torch.nn.LayerNorm; extensions/transformer_engine.py:829, fusions/fused_layer_norm.py:113)',
+    hint: 'nearest: norm layernorm with its bias (Megatron starts it at zero but trains it), or norm rmsnorm',
+  },
+  MOE8020: {
+    severity: 'error',
+    title: 'LM head bias',
+    message: 'lm_head_bias true: Megatron-Core\'s output layer has no bias (gpt_model.py:278, bias=False)',
+    hint: 'remove lm_head_bias',
+  },
+  MOE8021: {
+    severity: 'error',
+    title: 'MLA latent-norm eps differs from norm.eps',
+    message: 'mla.norm_eps {mla_eps} ≠ norm.eps {eps}: Megatron-Core builds the q/kv latent norms with --norm-epsilon, the same eps as every other norm (multi_latent_attention.py:622, 628)',
+    hint: 'set mla.norm_eps {eps}, or norm.eps {mla_eps}',
+  },
+  MOE8022: {
+    severity: 'error',
+    title: 'linear RoPE scaling with MLA',
+    message: 'rope scaling linear with mla: Megatron-Core\'s MLA builds its rotary embedding without --rotary-seq-len-interpolation-factor (multi_latent_attention.py:182), so positions would not be interpolated',
+    hint: 'use scaling yarn with mla (Megatron\'s MLA default), or no scaling',
   },
 
   // 81xx: launch checks — Megatron would stop in validate_args, a config __post_init__, or when its process groups start.
@@ -115,6 +159,7 @@ export const megatronCodes = defineCodes({
     title: 'expert bias needs sigmoid scores',
     message: 'router.bias_update {bias_update} with {score} scores: Megatron-Core\'s aux-loss-free expert bias works only with sigmoid (or sqrtsoftplus) scores',
     hint: 'use score sigmoid, or balance with aux_loss instead',
+    retired: 'src/interop/router-losses.ts, the one router-loss conversion, refuses it as MOE3810 at the same key',
   },
   MOE8104: {
     severity: 'error',

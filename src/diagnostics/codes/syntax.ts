@@ -159,4 +159,59 @@ export const syntaxCodes = defineCodes({
     title: 'spec is not a mapping',
     message: 'a spec file must hold one mapping (object) at the top level, found {found}',
   },
+  // MOE1070–MOE1089: hostile input — exact numbers, import and alias limits (docs/security.md).
+  MOE1070: {
+    severity: 'error',
+    title: 'number underflows to zero',
+    message: '`{text}` is too small to represent: it would read as 0',
+    hint: 'write 0 if you mean zero; the smallest positive number is about 5e-324',
+  },
+  MOE1071: {
+    severity: 'error',
+    title: 'size beyond exact integer range',
+    message: '{what} would be {value}, more than 2^53; moec counts sizes exactly and cannot count this one',
+    hint: 'check `{key}` for a typo: no real model comes near this size',
+  },
+  MOE1072: {
+    severity: 'error',
+    title: 'imports nested too deeply',
+    message: 'imports and extends are nested more than {limit} files deep',
+    hint: 'a chain this long is a mistake; flatten the imports',
+  },
+  MOE1073: {
+    severity: 'error',
+    title: 'too many imported files',
+    message: 'the spec reads {what}; the limit is {limit}',
+    hint: 'a spec and its imports are a few small files; check the imports',
+  },
+  MOE1074: {
+    severity: 'error',
+    title: 'too many values (YAML aliases expand too far)',
+    message: 'this file holds more than {limit} values, counting each use of a YAML alias in full',
+    hint: 'a spec has a few hundred values; an alias (`*name`) repeats a whole node, and aliases of aliases multiply (an alias bomb)',
+  },
+  MOE1075: {
+    severity: 'error',
+    title: 'list too long',
+    message: 'this list has {count} items; a list holds at most {limit}',
+    hint: 'a layer selection is written with ranges (`0..27`), not one index per layer',
+  },
+  MOE1076: {
+    severity: 'info',
+    title: 'too many diagnostics',
+    message: '{count} problems in `{file}`; only the first {limit} are shown',
+    hint: 'fix the first ones: the rest are often the same mistake repeated',
+  },
+  MOE1077: {
+    severity: 'error',
+    title: 'too many tokens',
+    message: 'this file has {count} tokens; a spec file is parsed only up to {limit}',
+    hint: 'a model spec is a few thousand tokens; check that the path names a spec, and write layer lists as ranges',
+  },
+  MOE1078: {
+    severity: 'error',
+    title: 'too many YAML anchors and aliases',
+    message: 'this file has more than {limit} YAML anchors (`&name`) and aliases (`*name`)',
+    hint: 'a spec uses a handful; YAML parsers match them in time that grows with their square',
+  },
 });

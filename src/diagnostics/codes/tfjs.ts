@@ -67,13 +67,13 @@ export const tfjsCodes = defineCodes({
     severity: 'error',
     title: 'checkpoint not found',
     message: 'no checkpoint at `{path}`: {reason}',
-    hint: 'pass a run directory written by `moec train --out` (it has a `latest` file) or one of its `checkpoints/step-*` directories',
+    hint: 'pass a run directory written by `moec train --output` (it has a `latest` file) or one of its `checkpoints/step-*` directories',
   },
   MOE6501: {
     severity: 'error',
     title: 'not a moec checkpoint',
     message: '`{path}` is not a readable moec checkpoint: {reason}',
-    hint: 'the checkpoint format is described in docs/checkpoint.md; this moec reads format `moec-checkpoint` version 1',
+    hint: 'the checkpoint format is described in docs/checkpoint.md; this moec reads format `moec-checkpoint` version 2 (and version 1 for weights)',
   },
   MOE6502: {
     severity: 'error',
@@ -159,7 +159,7 @@ export const tfjsCodes = defineCodes({
     severity: 'error',
     title: 'run directory already holds a run',
     message: '`{path}` already holds a training run (it has checkpoints or metrics)',
-    hint: 'continue it with `moec train --resume {path}`, or pass a new --out directory',
+    hint: 'continue it with `moec train --resume {path}`, or pass a new --output directory',
   },
   MOE6531: {
     severity: 'error',
@@ -188,7 +188,7 @@ export const tfjsCodes = defineCodes({
     severity: 'error',
     title: 'no metrics to report',
     message: 'no metrics in `{path}`: {reason}',
-    hint: 'pass the --out directory of a `moec train` run (it holds metrics.jsonl)',
+    hint: 'pass the --output directory of a `moec train` run (it holds metrics.jsonl)',
   },
   MOE6550: {
     severity: 'error',
@@ -214,6 +214,37 @@ export const tfjsCodes = defineCodes({
     title: 'resumed run with another held-out split',
     message: 'cannot resume `{path}` with --eval-split {given}: the run holds out {recorded} of its data, and the training tokens would differ',
     hint: 'resume without --eval-split (the run keeps its split), or start a new run',
+  },
+  // MOE6560–MOE6579: hostile input and faults in training runs (checkpoint integrity, run locks, reports).
+  MOE6560: {
+    severity: 'error',
+    title: 'checkpoint file modified',
+    message: 'checkpoint `{path}`: `{file}` does not match the checksum recorded when the checkpoint was written',
+    hint: 'the file was edited or damaged after it was written; resume from an earlier checkpoint (point at `checkpoints/step-*` directly)',
+  },
+  MOE6561: {
+    severity: 'warning',
+    title: 'checkpoint metadata not verifiable',
+    message: 'checkpoint `{path}` is format version 1: its tensor shards are verified, its manifest and JSON files cannot be',
+    hint: 'checkpoints written by this moec (version 2) carry a checksum over every file',
+  },
+  MOE6562: {
+    severity: 'error',
+    title: 'cannot resume a version-1 checkpoint',
+    message: 'cannot resume from `{path}`: format version 1 has no checksum over the optimizer and data-cursor state, so an edit could not be detected',
+    hint: 'start a new run, or export the weights with `moec compile --weights` (which still reads version 1)',
+  },
+  MOE6563: {
+    severity: 'warning',
+    title: 'bad metrics line',
+    message: '{file}:{line}: {reason}; the line is skipped',
+    hint: 'metrics.jsonl is written by `moec train`; a line edited by hand or from another tool is ignored',
+  },
+  MOE6564: {
+    severity: 'error',
+    title: 'model name cannot name a run directory',
+    message: 'the model name `{name}` cannot be used as the run directory runs/<name>: {reason}',
+    hint: 'pass --out <dir> to choose the run directory',
   },
   // MOE6600–MOE6799: fine-tuning — LoRA, --init-from, adapters, tokenizers, fine-tuning data (issue 11).
   MOE6600: {

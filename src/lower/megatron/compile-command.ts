@@ -7,7 +7,7 @@
  */
 import { createDiagnostic, hasErrors, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { CompileOptions } from '../../cli/commands/compile.js';
-import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../../cli/main.js';
+import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../../cli/exit-codes.js';
 import { loadModel } from '../../pipeline.js';
 import type { Sources } from '../../spec/source.js';
 import { compileMegatron, type MegatronSummary } from './compile-megatron.js';

@@ -8,14 +8,19 @@ import type { Activation, GroupScore, NormType, OptimizerType, RouterScore } fro
 
 /**
  * Megatron's activations: `--swiglu` (SiLU-gated), else `F.gelu` ungated (argument_utils.py:314,
- * transformer_config.py:217); `--squared-relu` and `--quick-geglu` are other functions. Gated
- * GELU, ReLU and SiLU have no flag (`gated_linear_unit` is not an argument, arguments.py:2244).
+ * transformer_config.py:217); `--quick-geglu` is x·σ(1.702x)-gated, which with
+ * `--glu-linear-offset 1 --activation-func-clamp-value L` is gpt-oss's clamped SwiGLU (mlp.py:320–331,
+ * moe/experts.py:862–872); `--squared-relu` is relu². Gated GELU, ReLU and SiLU have no flag
+ * (`gated_linear_unit` is not an argument, arguments.py:2244).
  */
 export const ACTIVATION_GAPS: Partial<Record<Activation, string>> = {
   geglu: 'exact gated GELU (--quick-geglu is the sigmoid approximation x·σ(1.702x) with an offset on the linear half)',
   relu: 'plain ReLU FFN (--squared-relu is relu(x)²)',
   silu: 'ungated SiLU FFN (--swiglu is the gated form)',
 };
+
+/** quick_gelu's fixed gain (megatron/core/activations.py:17): clamped_swiglu's alpha must be it. */
+export const QUICK_GELU_ALPHA = 1.702;
 
 export interface BiasSet {
   /** Absent with MLA: Megatron's MLA q/kv projections never have a bias (multi_latent_attention.py:516–610). */
@@ -90,20 +95,6 @@ export function groupRouting(g: GroupRouting): { limit: boolean; code?: 'MOE8008
   if ((g.groupScore === 'max' && per !== 1) || (g.groupScore === 'top2_sum' && per !== 2)) return { limit: true, code: 'MOE8008', per };
   if (g.groupScore === 'top2_sum' && g.score === 'softmax' && !g.preSoftmax) return { limit: true, code: 'MOE8009', per };
   return { limit: true, per };
-}
-
-/**
- * YaRN's original context. moec's spec has no original-context key yet, so it is context ÷
- * factor (both shipped YaRN specs: 163840 / 40 and 131072 / 32 = 4096). MLA reads it from
- * MLATransformerConfig.original_max_position_embeddings = 4096, which has no flag
- * (transformer_config.py:2939); other attention from --yarn-original-max-position-embeddings.
- */
-export const MLA_YARN_ORIGINAL = 4096;
-export function yarnOriginal(context: number, factor: number, mla: boolean): { original?: number; why?: string } {
-  const original = context / factor;
-  if (!Number.isInteger(original)) return { why: `context ${context} ÷ factor ${factor} is not a whole number of positions, so there is no original context to state` };
-  if (mla && original !== MLA_YARN_ORIGINAL) return { why: `with mla Megatron-Core fixes the original context at ${MLA_YARN_ORIGINAL} (no flag), but context ÷ factor is ${original}` };
-  return { original };
 }
 
 /** Megatron's `--optimizer` choices (arguments.py:2776): Adam with decoupled decay (optimizer_config.py), SGD, Lion. */

@@ -26,8 +26,7 @@ function checkRouterLaunch(ctx: CheckContext, m: MegatronModel): void {
   // transformer_config.py:2328: softmax over one selected logit is constant 1, so no gradient.
   const w = routerWeights(r.score, r.normTopK, r.topK);
   if ('code' in w && w.code === 'MOE8102') ctx.report('MOE8102', '/moe/router/norm_topk');
-  // transformer_config.py:2284.
-  if (r.biasUpdate > 0 && r.score !== 'sigmoid') ctx.report('MOE8103', '/moe/router/bias_update', { args: { bias_update: r.biasUpdate, score: r.score } });
+  // The expert bias needs sigmoid scores (transformer_config.py:2284): router-targets.ts reports it (MOE3810).
   // transformer_config.py:2279: add_bias_linear with experts needs ETP 1.
   if (biasMode(biasSet(m)).mode === 'all' && m.parallel.expertTensor > 1) {
     ctx.report('MOE8104', '/parallel/expert_tensor', { args: { expert_tensor: m.parallel.expertTensor }, related: [{ at: '/moe/experts/bias', message: 'expert biases are set here' }] });

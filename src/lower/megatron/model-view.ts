@@ -20,7 +20,9 @@ export interface MegatronModel {
   layers: number;
   context: number;
   tieEmbeddings: boolean;
-  norm: { type: NormType; eps: number };
+  lmHeadBias: boolean;
+  /** `bias`: a LayerNorm with its bias (false for rmsnorm). */
+  norm: { type: NormType; eps: number; bias: boolean };
   /** Every layer's attention without its window (the same for all layers). */
   attention: Omit<AttentionIR, 'window'>;
   window?: number;
@@ -53,6 +55,7 @@ export function fromIR(ir: ModelIR): MegatronModel {
     layers: ir.layers.length,
     context: ir.context,
     tieEmbeddings: ir.tieEmbeddings,
+    lmHeadBias: ir.lmHeadBias,
     norm: { ...ir.norm },
     attention: stripWindow(ir.layers[0].attention),
     windowed: ir.layers.map((l) => l.attention.window !== undefined),
@@ -62,7 +65,10 @@ export function fromIR(ir: ModelIR): MegatronModel {
     train: ir.train,
   };
   if (window !== undefined) m.window = window;
-  if (dense && dense.kind === 'dense') m.dense = { ffn: dense.ffn, activation: dense.activation, bias: dense.bias };
+  if (dense && dense.kind === 'dense') {
+    const { kind: _kind, ...ffn } = dense;
+    m.dense = ffn;
+  }
   if (moe && moe.kind === 'moe') {
     const { kind: _kind, ...facts } = moe;
     m.moe = facts;
@@ -83,6 +89,7 @@ export function fromSpec(spec: ModelSpec): MegatronModel {
     layers: n,
     context: spec.context,
     tieEmbeddings: spec.tie_embeddings ?? false,
+    lmHeadBias: spec.lm_head_bias ?? false,
     norm: resolveNorm(spec),
     attention: stripWindow(resolveAttention(spec, false)),
     windowed: Array.from({ length: n }, (_, i) => a.window !== undefined && (windowLayers ? windowLayers.has(i) : true)),

@@ -4,10 +4,12 @@
  * `moec compile` when megatron is a target in effect (src/validate/checks/megatron.ts); the
  * emitter asks the same decisions (expressible.ts), so what passes here lowers.
  */
+import type { FfnIR } from '../../ir/types.js';
 import type { CheckContext } from '../../validate/checks/context.js';
-import { ACTIVATION_GAPS, biasMode, groupRouting, OPTIMIZER_GAPS, rmsOnlyNorms, routerWeights, yarnOriginal } from './expressible.js';
+import { ACTIVATION_GAPS, biasMode, groupRouting, OPTIMIZER_GAPS, QUICK_GELU_ALPHA, routerWeights } from './expressible.js';
 import { biasSet, megatronMtpWindowed } from './mapping/model.js';
 import type { MegatronModel } from './model-view.js';
+import { checkAttentionRefusals } from './refusals-attention.js';
 
 const BIAS_POINTERS: Record<string, string> = {
   'attention.qkv_bias': '/attention/qkv_bias',
@@ -17,23 +19,31 @@ const BIAS_POINTERS: Record<string, string> = {
   'moe.router.bias': '/moe/router/bias',
 };
 
+/** An FFN's activation as Megatron configures it: clamped_swiglu's limit is one config value too. */
+function activationLabel(f: FfnIR): string {
+  return f.activation === 'clamped_swiglu' ? `clamped_swiglu (swiglu_limit ${f.swigluLimit})` : f.activation;
+}
+
 function checkActivations(ctx: CheckContext, m: MegatronModel): void {
-  const ffns: [string, string, string][] = [];
-  if (m.dense) ffns.push(['dense', m.dense.activation, '/dense/activation']);
+  const ffns: [string, FfnIR, string][] = [];
+  if (m.dense) ffns.push(['dense', m.dense, '/dense']);
   if (m.moe) {
-    ffns.push(['the experts', m.moe.expert.activation, '/moe/experts/activation']);
-    if (m.moe.shared) ffns.push(['the shared experts', m.moe.shared.activation, '/moe/shared/activation']);
+    ffns.push(['the experts', m.moe.expert, '/moe/experts']);
+    if (m.moe.shared) ffns.push(['the shared experts', m.moe.shared, '/moe/shared']);
   }
   if (!ffns.length) return;
-  const odd = ffns.find((f) => f[1] !== ffns[0][1]);
+  const odd = ffns.find((f) => activationLabel(f[1]) !== activationLabel(ffns[0][1]));
   if (odd) {
-    const list = ffns.map(([what, act]) => `${what} use ${act}`).join(', ');
-    ctx.report('MOE8001', odd[2], { args: { list }, related: [{ at: ffns[0][2], message: `${ffns[0][0]}: ${ffns[0][1]}` }] });
+    const list = ffns.map(([what, f]) => `${what} use ${activationLabel(f)}`).join(', ');
+    const key = odd[1].activation === ffns[0][1].activation ? 'swiglu_limit' : 'activation';
+    ctx.report('MOE8001', `${odd[2]}/${key}`, { args: { list }, related: [{ at: `${ffns[0][2]}/${key}`, message: `${ffns[0][0]}: ${activationLabel(ffns[0][1])}` }] });
     return;
   }
-  const [, act, at] = ffns[0];
-  const what = ACTIVATION_GAPS[act as keyof typeof ACTIVATION_GAPS];
-  if (what) ctx.report('MOE8002', at, { args: { key: at.slice(1).replace(/\//g, '.'), value: act, what } });
+  const [, ffn, at] = ffns[0];
+  const what = ACTIVATION_GAPS[ffn.activation];
+  if (what) ctx.report('MOE8002', `${at}/activation`, { args: { key: `${at.slice(1).replace(/\//g, '.')}.activation`, value: ffn.activation, what } });
+  const alpha = ffns.find((f) => f[1].swigluAlpha !== undefined && f[1].swigluAlpha !== QUICK_GELU_ALPHA);
+  if (alpha) ctx.report('MOE8016', `${alpha[2]}/swiglu_alpha`, { args: { key: `${alpha[2].slice(1).replace(/\//g, '.')}.swiglu_alpha`, alpha: alpha[1].swigluAlpha! } });
 }
 
 function checkBiases(ctx: CheckContext, m: MegatronModel): void {
@@ -44,21 +54,6 @@ function checkBiases(ctx: CheckContext, m: MegatronModel): void {
     hint: 'nearest: no biases, biases on every linear (gpt-oss style), or attention.qkv_bias alone (Qwen style)',
     related: off.map((k) => ({ at: BIAS_POINTERS[k], message: `${k} is off` })),
   });
-}
-
-function checkRope(ctx: CheckContext, m: MegatronModel): void {
-  const rope = m.attention.rope;
-  if (!Number.isInteger(rope.theta)) ctx.report('MOE8004', '/attention/rope/theta', { args: { theta: rope.theta }, hint: `use ${Math.round(rope.theta)}` });
-  if (rope.scaling === 'linear' && !Number.isInteger(rope.factor)) {
-    ctx.report('MOE8005', '/attention/rope/factor', { args: { factor: rope.factor }, hint: `use a whole factor, e.g. ${Math.max(1, Math.round(rope.factor))}` });
-  }
-  if (rope.scaling === 'yarn') {
-    const { why } = yarnOriginal(m.context, rope.factor, m.attention.kind === 'mla');
-    if (why) ctx.report('MOE8006', '/attention/rope/factor', { args: { why }, hint: m.attention.kind === 'mla' ? 'use context = 4096 × factor' : 'use a factor dividing context' });
-  }
-  const norms = rmsOnlyNorms(m.norm.type, m.attention.qkNorm !== 'none', m.attention.kind === 'mla');
-  if (norms) ctx.report('MOE8012', '/norm/type', { args: { what: norms } });
-  if (m.attention.kind === 'mla' && m.attention.qkNorm !== 'none') ctx.report('MOE8014', '/attention/qk_norm');
 }
 
 function checkRouter(ctx: CheckContext, m: MegatronModel): void {
@@ -75,7 +70,7 @@ function checkRouter(ctx: CheckContext, m: MegatronModel): void {
     ctx.report('MOE8008', '/moe/router/group_score', { args: { group_score: r.groupScore, top_k: r.topK, top_groups: r.topGroups, per: g.per }, hint: `nearest: ${nearest}` });
   }
   if (g.code === 'MOE8009') ctx.report('MOE8009', '/moe/router/group_score');
-  if (r.capacityFactor !== undefined && r.overflow === 'drop') ctx.report('MOE8010', '/moe/router/capacity_factor');
+  // Losses, capacity and drop order, jitter and the expert bias: router-targets.ts (one conversion, router-losses.ts).
 }
 
 function checkTraining(ctx: CheckContext, m: MegatronModel): void {
@@ -99,7 +94,7 @@ function checkMtpWindow(ctx: CheckContext, m: MegatronModel): void {
 export function checkMegatronRefusals(ctx: CheckContext, m: MegatronModel): void {
   checkActivations(ctx, m);
   checkBiases(ctx, m);
-  checkRope(ctx, m);
+  checkAttentionRefusals(ctx, m);
   checkRouter(ctx, m);
   checkTraining(ctx, m);
   checkMtpWindow(ctx, m);

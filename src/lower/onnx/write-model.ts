@@ -16,6 +16,8 @@ import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs
 import { basename, dirname, join, resolve } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { createDiagnostic, type Result } from '../../diagnostics/diagnostic.js';
+import { writeAll, writeTarget } from '../../io/write-file.js';
+import { createAtomicFile, type AtomicFile } from '../../io/atomic-file.js';
 import { DEFAULT_EXTERNAL_THRESHOLD, DEFAULT_SHARD_BYTES, planExternalData, shardIndex, wantsExternal, type DataShard, type ExternalMode } from './external-data.js';
 
 export interface WriteModelOptions {
@@ -94,7 +96,8 @@ class Progress {
   async write(fh: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
     for (let at = 0; at < bytes.length; at += CHUNK) {
       const chunk = bytes.subarray(at, Math.min(at + CHUNK, bytes.length));
-      await fh.write(chunk, 0, chunk.length, position + at);
+      // Every byte or an error: a short write (disk full) must not leave a hole of zeros.
+      await writeAll(fh, chunk, position + at);
       this.written += chunk.length;
       await this.hook?.(this.written, this.total);
     }
@@ -118,9 +121,6 @@ async function writeFile(path: string, parts: { offset: number; bytes: Uint8Arra
  * Failures come back as an MOE9004 diagnostic with nothing left behind.
  */
 export async function writeOnnxModel(model: onnxProto.onnx.IModelProto, path: string, options: WriteModelOptions = {}): Promise<Result<WrittenModel | undefined>> {
-  const file = resolve(path);
-  const dir = dirname(file);
-  const base = basename(file);
   const temps: string[] = [];
   const cleanup = () => Promise.all(temps.map((t) => rm(t, { force: true })));
   const onSignal = (signal: NodeJS.Signals) => {
@@ -132,7 +132,12 @@ export async function writeOnnxModel(model: onnxProto.onnx.IModelProto, path: st
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let file = resolve(path);
   try {
+    // A symlinked output is written through: the link stays, its target is replaced.
+    file = writeTarget(path);
+    const dir = dirname(file);
+    const base = basename(file);
     await mkdir(dir, { recursive: true });
     await removeDeadTemps(dir, base);
     const external = wantsExternal(model, options.externalData ?? 'auto');
@@ -176,16 +181,14 @@ export async function writeOnnxModel(model: onnxProto.onnx.IModelProto, path: st
 
 /** A small text file (e.g. Triton's config.pbtxt), with the same temp/fsync/rename discipline. */
 export async function writeTextAtomic(path: string, text: string): Promise<Result<void>> {
-  const file = resolve(path);
-  const tmp = tempName(file);
+  let out: AtomicFile | undefined;
   try {
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(tmp, [{ offset: 0, bytes: Buffer.from(text, 'utf8') }], Buffer.byteLength(text), new Progress(0));
-    await rename(tmp, file);
-    await fsyncDir(dirname(file));
+    out = await createAtomicFile(path, 0o644);
+    await out.write(Buffer.from(text, 'utf8'));
+    await out.commit();
     return { value: undefined, diagnostics: [] };
   } catch (err) {
-    await rm(tmp, { force: true });
+    await out?.abort();
     return { value: undefined, diagnostics: [createDiagnostic('MOE9004', { args: { path, reason: err instanceof Error ? err.message : String(err) } })] };
   }
 }

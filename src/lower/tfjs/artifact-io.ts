@@ -30,7 +30,7 @@ export function fileHandler(dir: string, extra: Record<string, unknown> = {}): t
         const specs: tf.io.WeightsManifestEntry[] = [];
         const buffers: ArrayBuffer[] = [];
         for (const group of manifest) {
-          specs.push(...group.weights);
+          for (const w of group.weights) specs.push(w);
           for (const p of group.paths) {
             const b = fs.readFileSync(path.join(dir, p));
             buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);

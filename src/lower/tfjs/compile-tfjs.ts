@@ -12,6 +12,7 @@ import { createDiagnostic, type Diagnostic, type Result } from '../../diagnostic
 import type { DenseIR, FfnIR, ModelIR } from '../../ir/types.js';
 import { initWeights } from '../../weights/init-weights.js';
 import { fileHandler } from './artifact-io.js';
+import { checkReplaceableDir } from '../../io/output-guard.js';
 import { silenceCpuBanner } from './backend.js';
 import { MoecAttention, MoecEmbedding, MoecFfn, MoecLmHead, MoecMoE, MoecNorm, type TensorSpec } from './layers.js';
 
@@ -87,6 +88,9 @@ export async function compileTfjs(
   ir: ModelIR,
   opts: { out: string; seed: number; weights?: Map<string, Float32Array> },
 ): Promise<Result<{ files: string[] }>> {
+  // The artifact directory is replaced whole: refuse one that holds anything else (`-o .`).
+  const foreign = checkReplaceableDir(opts.out, (f) => f === 'model.json' || /^weights(\.\d+-of-\d+)?\.bin$/.test(f), 'a TensorFlow.js artifact (model.json, weights*.bin)');
+  if (foreign) return { value: { files: [] }, diagnostics: [foreign] };
   const weights = opts.weights ?? initWeights(ir, opts.seed);
   const diagnostics = checkWeights(ir, weights);
   if (diagnostics.length) return { value: { files: [] }, diagnostics };

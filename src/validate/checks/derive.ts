@@ -33,10 +33,26 @@ export function degrees(spec: ModelSpec): Degrees {
   return { tensor, pipeline, context, expert: p.expert ?? 1, expertTensor: p.expert_tensor ?? 1, virtual: p.virtual_stages ?? 1, data };
 }
 
+/** Trial divisions a hint may spend (complete for n ≤ 2^32): a millisecond or so, whatever the spec says. */
+export const MAX_TRIAL_DIVISIONS = 1 << 16;
+
+/**
+ * The smallest `limit` divisors of `n`, ascending, for hints. Divisors come in pairs d·(n/d),
+ * so trial division up to √n finds them all; it stops at MAX_TRIAL_DIVISIONS, so a prime near
+ * 2^53 costs a millisecond, not minutes (then only divisors found so far are offered).
+ */
 export function divisors(n: number, limit = 8): number[] {
-  const out: number[] = [];
-  for (let d = 1; d <= n && out.length < limit; d++) if (n % d === 0) out.push(d);
-  return out;
+  if (!Number.isSafeInteger(n) || n < 1) return [];
+  const root = Math.floor(Math.sqrt(n));
+  const bound = Math.min(root, MAX_TRIAL_DIVISIONS);
+  const small: number[] = [];
+  const large: number[] = [];
+  for (let d = 1; d <= bound && small.length < limit; d++) {
+    if (n % d !== 0) continue;
+    small.push(d);
+    if (d !== n / d) large.push(n / d);
+  }
+  return [...small, ...large.reverse()].slice(0, limit);
 }
 
 /** The nearest multiple of `m` at or above `n` (for "pad vocab to …" hints). */

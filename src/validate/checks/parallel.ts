@@ -85,7 +85,10 @@ export const checkParallel: Check = (ctx) => {
   const stages = d.pipeline * d.virtual;
   if (stages > spec.layers) {
     ctx.report('MOE3403', p.virtual_stages !== undefined ? '/parallel/virtual_stages' : '/parallel/pipeline', { args: { pipeline: d.pipeline, virtual: d.virtual, stages, layers: spec.layers }, hint: `use at most ${spec.layers} stages` });
-  } else if (spec.layers % stages !== 0) {
+  } else if (spec.layers % stages !== 0 && ctx.targets.has('megatron')) {
+    // Megatron-only: it is the engine that runs this layout, and it refuses `layers % PP ≠ 0`
+    // unless given an explicit layout (megatron/training/arguments.py, INTEROP-NOTES S5). For
+    // other targets the split is informational: `moec explain` prints every stage's layers.
     const low = Math.floor(spec.layers / stages);
     ctx.report('MOE3402', '/parallel/pipeline', {
       args: { layers: spec.layers, pipeline: d.pipeline, virtual: d.virtual, stages, low, high: low + 1 },

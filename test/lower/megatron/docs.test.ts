@@ -41,7 +41,7 @@ describe('docs/megatron.md', () => {
   });
 
   test('the example spec compiles, with the example --megatron settings', () => {
-    const spec = /```moe\n([\s\S]*?)```/.exec(doc)![1];
+    const spec = /```moe[^\n]*\n([\s\S]*?)```/.exec(doc)![1];
     const file = join(dir, 'run.moe');
     writeFileSync(file, spec);
     const r = compileFile(file);

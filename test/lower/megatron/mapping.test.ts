@@ -4,7 +4,11 @@
  * docs/megatron.md's table) must have a case here.
  */
 import { describe, expect, test } from 'vitest';
+import { megatronRouterArgs, megatronRouterContext } from '../../../src/interop/router-losses.js';
+import { resolveRouter } from '../../../src/ir/defaults.js';
+import type { RouterIR } from '../../../src/ir/types.js';
 import { MAPPING } from '../../../src/lower/megatron/mapping/index.js';
+import { ROUTER_LOSS_FLAGS } from '../../../src/lower/megatron/mapping/router.js';
 import { fromIR, fromSpec } from '../../../src/lower/megatron/model-view.js';
 import type { ModelSpec } from '../../../src/spec/types.js';
 import { baseSpec } from '../../validate/base-spec.js';
@@ -39,9 +43,18 @@ const cases: [key: string, mutate: Mutate, expected: Expect][] = [
   ['attention.rope.theta', (s) => (s.attention.rope = { theta: 500_000 }), { '--rotary-base': ['500000'] }],
   ['attention.rope.dim', (s) => (s.attention.rope = { dim: 8 }), { '--rotary-percent': ['0.5'] }],
   ['attention.rope.scaling linear, factor', (s) => (s.attention.rope = { scaling: 'linear', factor: 4 }), { '--rotary-seq-len-interpolation-factor': ['4'] }],
-  ['attention.rope.scaling yarn, factor', (s) => (s.attention.rope = { scaling: 'yarn', factor: 4 }), { '--rotary-scaling-factor': ['4'], '--yarn-original-max-position-embeddings': ['32'] }],
+  ['attention.rope.scaling yarn, factor', (s) => (s.attention.rope = { scaling: 'yarn', factor: 4, original_context: 32 }), { '--rotary-scaling-factor': ['4'], '--rotary-seq-len-interpolation-factor': undefined }],
+  ['attention.rope.original_context', (s) => (s.attention.rope = { scaling: 'yarn', factor: 4, original_context: 32 }), { '--yarn-original-max-position-embeddings': ['32'] }],
+  ['attention.rope.original_context', (s) => (s.attention.rope = { scaling: 'yarn', factor: 2 }), { '--yarn-original-max-position-embeddings': ['128'] }],
+  ['attention.rope.beta_fast, beta_slow', (s) => (s.attention.rope = { scaling: 'yarn', factor: 4, beta_fast: 16, beta_slow: 2 }), { '--yarn-beta-fast': ['16'], '--yarn-beta-slow': ['2'] }],
+  ['attention.rope.mscale, mscale_all_dim, attention_factor', (s) => (s.attention.rope = { scaling: 'yarn', factor: 4, mscale: 0.707, mscale_all_dim: 0.707 }), { '--mscale': ['0.707'], '--mscale-all-dim': ['0.707'] }],
+  ['attention.rope.mscale, mscale_all_dim, attention_factor', (s) => (s.attention.rope = { scaling: 'yarn', factor: 4, attention_factor: 1.5 }), { '--mscale': ['3.6067376022224087'], '--mscale-all-dim': ['0'] }],
+  ['attention.rope.mscale, mscale_all_dim, attention_factor', (s) => ((s.attention.rope = { scaling: 'yarn', factor: 40, original_context: 4096, mscale: 1, mscale_all_dim: 1 }), (s.attention.mla = { kv_lora_rank: 16, qk_nope_head_dim: 16, qk_rope_head_dim: 8, v_head_dim: 16 })), { '--rope-type': ['yarn'], '--mscale': ['1'], '--mscale-all-dim': ['1'], '--yarn-original-max-position-embeddings': undefined, '--yarn-beta-fast': undefined }],
+  ['attention.rope.truncate', (s) => (s.attention.rope = { scaling: 'yarn', factor: 4, truncate: false }), { '--no-yarn-correction-range-round-to-int': [] }],
   ['dense.ffn', (s) => (s.dense!.ffn = 256), { '--ffn-hidden-size': ['256'] }],
   ['dense.activation, moe.experts.activation, moe.shared.activation', (s) => ((s.dense!.activation = 'gelu'), (s.moe!.experts.activation = 'gelu')), { '--swiglu': undefined, '--no-bias-gelu-fusion': [] }],
+  ['dense.activation, moe.experts.activation, moe.shared.activation', (s) => ((s.dense!.activation = 'clamped_swiglu'), (s.moe!.experts.activation = 'clamped_swiglu')), { '--swiglu': undefined, '--quick-geglu': [], '--glu-linear-offset': ['1'], '--no-bias-gelu-fusion': [], '--activation-func-clamp-value': ['7'] }],
+  ['dense.swiglu_limit, moe.experts.swiglu_limit, moe.shared.swiglu_limit', (s) => Object.assign(s, { dense: { ...s.dense, activation: 'clamped_swiglu', swiglu_limit: 5 }, moe: { ...s.moe, experts: { ...s.moe!.experts, activation: 'clamped_swiglu', swiglu_limit: 5 } } }), { '--activation-func-clamp-value': ['5'] }],
   ['dense.layers, moe.layers, moe.every, moe.offset', (s) => ((s.dense!.layers = '0..1'), (s.moe!.layers = '2..3')), { '--moe-layer-freq': ['[0,0,1,1]'] }],
   ['moe.experts.count', (s) => (s.moe!.experts.count = 16), { '--num-experts': ['16'] }],
   ['moe.experts.ffn', (s) => (s.moe!.experts.ffn = 32), { '--moe-ffn-hidden-size': ['32'] }],
@@ -55,7 +68,10 @@ const cases: [key: string, mutate: Mutate, expected: Expect][] = [
   ['moe.router.groups, top_groups, group_score', (s) => Object.assign(s.moe!.router, { groups: 4, top_groups: 2 }), { '--moe-router-num-groups': ['4'], '--moe-router-group-topk': ['2'] }],
   ['moe.router.jitter', (s) => (s.moe!.router.jitter = 0.01), { '--moe-input-jitter-eps': ['0.01'] }],
   ['moe.router.bias_update', (s) => Object.assign(s.moe!.router, { score: 'sigmoid', bias_update: 0.001 }), { '--moe-router-enable-expert-bias': [], '--moe-router-bias-update-rate': ['0.001'] }],
-  ['moe.router.aux_loss, z_loss', (s) => Object.assign(s.moe!.router, { aux_loss: 0, z_loss: 0.001 }), { '--moe-router-load-balancing-type': ['none'], '--moe-aux-loss-coeff': undefined, '--moe-z-loss-coeff': ['0.001'] }],
+  ['moe.router.capacity_factor, overflow, drop_policy', (s) => Object.assign(s.moe!.router, { capacity_factor: 1.25, drop_policy: 'position' }), { '--moe-expert-capacity-factor': ['1.25'], '--moe-token-drop-policy': ['position'] }],
+  ['moe.router.aux_loss, aux_loss_type, z_loss', (s) => Object.assign(s.moe!.router, { aux_loss: 0, z_loss: 0.001 }), { '--moe-router-load-balancing-type': ['none'], '--moe-aux-loss-coeff': undefined, '--moe-z-loss-coeff': ['0.001'] }],
+  ['moe.router.aux_loss, aux_loss_type, z_loss', (s) => Object.assign(s.moe!.router, { aux_loss: 1e-4, aux_loss_type: 'sequence' }), { '--moe-router-load-balancing-type': ['seq_aux_loss'], '--moe-aux-loss-coeff': ['0.0001'] }],
+  ['moe.router.aux_loss, aux_loss_type, z_loss', (s) => ((s.parallel = { data: 4 }), Object.assign(s.moe!.router, { aux_loss_type: 'global' })), { '--moe-router-load-balancing-type': ['global_aux_loss'], '--moe-aux-loss-coeff': ['0.04'] }],
   ['(router precision)', (s) => ((s.moe = undefined), (s.dense!.layers = undefined)), { '--moe-router-dtype': undefined, '--num-experts': undefined }],
   ['parallel.tensor', (s) => (s.parallel = { tensor: 2 }), { '--tensor-model-parallel-size': ['2'] }],
   ['parallel.pipeline, virtual_stages', (s) => (s.parallel = { pipeline: 3 }), { '--pipeline-model-parallel-size': ['3'], '--pipeline-model-parallel-layout': ['Et*2|t|tL'] }],
@@ -90,15 +106,16 @@ const cases: [key: string, mutate: Mutate, expected: Expect][] = [
 ];
 
 /**
- * Rows whose key has no setting Megatron can state yet: the change is refused. capacity_factor
- * with overflow drop needs a drop order Megatron has (router.drop_policy, from the router work);
- * overflow no_drop is Megatron's dropless default, the same launch as no capacity.
+ * Settings of a row that Megatron cannot state: the change is refused, and undoing it gives the
+ * base launch again. moec's GShard drop order is not one of Megatron's (router-losses.ts); overflow
+ * no_drop is Megatron's dropless default, the same launch as no capacity.
  */
-const refused: [key: string, mutate: Mutate, code: string][] = [
-  ['moe.router.capacity_factor, overflow', (s) => (s.moe!.router.capacity_factor = 1.25), 'MOE8010'],
+const refused: [key: string, mutate: Mutate, undo: Mutate, code: string][] = [
+  ['moe.router.capacity_factor, overflow, drop_policy', (s) => Object.assign(s.moe!.router, { capacity_factor: 1.25, drop_policy: 'gshard' }), (s) => (s.moe!.router.overflow = 'no_drop'), 'MOE3810'],
 ];
 
 const base = compileSpec(baseSpec());
+const router = (over: Partial<RouterIR>): RouterIR => ({ ...resolveRouter({ top_k: 2 }), ...over });
 
 describe('mapping rows', () => {
   test('the base spec compiles without a diagnostic', () => {
@@ -120,12 +137,19 @@ describe('mapping rows', () => {
     expect(fromSpec(spec), 'the rules see the model the emitter sees').toEqual(fromIR(r.ir!));
   });
 
-  test.each(refused)('%s is refused', (_key, mutate, code) => {
+  test.each(refused)('%s is refused', (_key, mutate, undo, code) => {
     const spec = baseSpec() as ModelSpec & Record<string, any>;
     mutate(spec);
     expect(compileSpec(spec).diagnostics.map((d) => d.code)).toContain(code);
-    spec.moe!.router.overflow = 'no_drop';
+    undo(spec);
     expect(compileSpec(spec).argv).toEqual(base.argv);
+  });
+
+  test('every argument of the shared router-loss conversion has a row that places it', () => {
+    const all = router({ score: 'sigmoid', auxLoss: 0.01, zLoss: 0.001, biasUpdate: 0.001, capacityFactor: 1.25, overflow: 'drop', jitter: 0.01 });
+    const flags = megatronRouterArgs(all, megatronRouterContext(base.ir!)).args.map((a) => a.flag);
+    expect(flags.filter((f) => !Object.values(ROUTER_LOSS_FLAGS).flat().includes(f as never))).toEqual([]);
+    expect(flags).toHaveLength(8);
   });
 
   test('every row of the mapping table has a case', () => {

@@ -52,14 +52,11 @@ const RECIPES: Recipe[] = [
     differs: {
       '--expert-model-parallel-size': 'the spec takes DeepSeek-V3 report\'s layout (§3.2: PP16, EP64, ZeRO-1 on 2048 GPUs); the recipe is a Megatron-FSDP benchmark layout',
       '--micro-batch-size': 'same reason: the spec\'s layout has micro_batch 1',
+      '--max-position-embeddings': 'the spec states the YaRN-extended context of DeepSeek-V3\'s HF config (max_position_embeddings 163840), the recipe the 4K pre-training length; with RoPE Megatron reads it only as the bound on --seq-length (arguments.py:1314, 4096 in both) and for learned absolute positions (gpt_model.py:168–171), which neither uses',
       '--make-vocab-size-divisible-by': 'the launch pins --padded-vocab-size 129280, the same embedding as 3232 × 40',
-      '--moe-router-load-balancing-type': 'moec\'s aux_loss is the batch-level Switch loss (Megatron aux_loss); the sequence-wise one (seq_aux_loss) waits for router.aux_loss_type',
       '--moe-router-pre-softmax': 'no effect with sigmoid scores (topk_routing_with_score_function reads it only for softmax)',
       '--moe-token-dispatcher-type': 'a launch setting (megatron.dispatcher, default alltoall), not the model',
       '--moe-flex-dispatcher-backend': 'same: megatron.flex_backend',
-      '--rotary-scaling-factor': 'the spec is the 4K pre-training, without YaRN (the recipe keeps MLA\'s default YaRN ×40); the launch states --rope-type rope',
-      '--mscale': 'YaRN only (see --rotary-scaling-factor)',
-      '--mscale-all-dim': 'YaRN only (see --rotary-scaling-factor)',
     },
   },
   {
@@ -77,8 +74,38 @@ const RECIPES: Recipe[] = [
     --use-distributed-optimizer --sequence-parallel`,
     differs: {
       '--init-method-std': 'moec initialises with std 0.02 (docs/ir.md), Megatron\'s default, which the launch keeps',
-      '--moe-aux-loss-coeff': 'the spec takes Mixtral\'s published router_aux_loss_coef 0.02',
       '--sequence-parallel': 'no effect with tensor 1 (Megatron switches it off, arguments.py:1393); the spec leaves it off',
+    },
+  },
+  {
+    spec: 'specs/gpt-oss-20b.moe',
+    source: 'examples/post_training/modelopt/conf/openai/gpt-oss-20b.sh, lines 11–53 (the model arguments)',
+    lines: `
+    --save-interval 100000 --micro-batch-size 1 --bf16 --no-masked-softmax-fusion --untie-embeddings-and-output-weights
+    --no-rope-fusion --normalization RMSNorm --num-layers 24 --hidden-size 2880 --ffn-hidden-size 2880
+    --num-attention-heads 64 --group-query-attention --num-query-groups 8 --kv-channels 64 --num-experts 32
+    --moe-ffn-hidden-size 2880 --moe-router-dtype fp32 --moe-router-topk 4 --moe-aux-loss-coeff 0.0
+    --moe-token-dispatcher-type alltoall --moe-router-score-function softmax --moe-router-load-balancing-type aux_loss
+    --seq-length 4096 --max-position-embeddings 40960 --tokenizer-type HuggingFaceTokenizer --make-vocab-size-divisible-by 128
+    --use-mcore-models --rotary-percent 1.0 --rotary-base 150000 --no-bias-gelu-fusion --sequence-parallel
+    --export-force-local-attention --no-bias-dropout-fusion --padded-vocab-size 201088 --quick-geglu --glu-linear-offset 1.0
+    --softmax-type learnable --window-attn-skip-freq 2 --enable-gpt-oss --activation-func-clamp-value 7.0 --window-size 127,0`,
+    differs: {
+      '--save-interval': 'checkpoint cadence: the spec has no train block, so moec\'s default checkpoint_every 100',
+      '--bf16': 'the spec has no train block: precision fp32, moec\'s default',
+      '--no-masked-softmax-fusion': 'a kernel choice of the ModelOpt recipe\'s local attention (--export-force-local-attention); the launch runs Transformer Engine attention',
+      '--no-rope-fusion': 'same: a kernel choice; the fused and unfused RoPE compute the same rotation',
+      '--moe-aux-loss-coeff': 'the recipe post-trains without a balance loss; the spec states gpt-oss\'s router_aux_loss_coef 0.9 in per-layer units (0.15)',
+      '--seq-length': 'the spec has no train block: seq_len = context (131072)',
+      '--max-position-embeddings': 'the spec states the HF config\'s max_position_embeddings 131072; the recipe a bound for its 4096-token post-training',
+      '--tokenizer-type': 'a launch setting (megatron.tokenizer; NullTokenizer by default, for a smoke test)',
+      '--make-vocab-size-divisible-by': 'the launch pins --padded-vocab-size 201088, as the recipe also does',
+      '--use-mcore-models': 'deprecated no-op in this release',
+      '--rotary-percent': 'Megatron\'s default 1.0: the launch writes it only for partial rotary (rope.dim)',
+      '--sequence-parallel': 'no effect with tensor 1; the spec leaves it off',
+      '--export-force-local-attention': 'a ModelOpt export switch, not the model',
+      '--no-bias-dropout-fusion': 'a kernel choice; no dropout in either',
+      '--enable-gpt-oss': 'a ModelOpt switch that sets the YaRN config in code (megatron/post_training/model_builder.py:298–310, with original_max_position_embeddings 131072); the launch states YaRN as gpt-oss\'s HF config does (×32 over 4096, truncate false) with --position-embedding-type yarn and the --yarn-* flags',
     },
   },
   {

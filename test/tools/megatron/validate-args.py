@@ -9,7 +9,9 @@ MLATransformerConfig check) → gpt_config_from_args, and the two rank grids tha
 parallel_state.initialize_model_parallel builds when the process groups start (world divisible by
 TP·PP·CP and by ETP·EP·PP; the same pipeline groups for dense and expert layers). `--no-rope-fusion`
 is appended where absent: this machine has no Transformer Engine, whose absence Megatron would
-otherwise report (an environment check, not a spec check). Prints OK / FAIL per file.
+otherwise report (an environment check, not a spec check). Prints OK / FAIL per file; with
+SHOW=field,field… also those attributes of the built config as Megatron resolved them (e.g.
+SHOW=activation_func,glu_linear_offset,yarn_original_max_position_embeddings).
 """
 import io
 import json
@@ -67,7 +69,8 @@ def check(path):
             config = core_transformer_config_from_args(args)
             gpt_config_from_args(args, config)
             rank_grids(args)
-        return f'OK   {path}: {type(config).__name__}, data parallel {args.data_parallel_size}'
+        shown = ''.join(f'\n       {f} = {getattr(getattr(config, f, None), "__name__", getattr(config, f, "(absent)"))}' for f in os.environ.get('SHOW', '').split(',') if f)
+        return f'OK   {path}: {type(config).__name__}, data parallel {args.data_parallel_size}{shown}'
     except SystemExit as e:
         return f'FAIL {path}: argparse exited ({e})'
     except BaseException as e:  # noqa: BLE001 — report every failure kind, keep going

@@ -4,11 +4,18 @@
  * (TransformerConfig.activation_func), a per-layer MoE pattern (`--moe-layer-freq`, 1 = MoE,
  * arguments.py:3353), and fuses the shared experts into one FFN of width count × ffn
  * (moe_shared_expert_intermediate_size, transformer_config.py:680), as moec's IR does.
+ * clamped_swiglu is Megatron's quick-GEGLU with an offset and a clamp: x_glu clamped above at L,
+ * x_linear to ±L, quick_gelu(x_glu)·(x_linear + offset) (mlp.py:320–331, moe/experts.py:862–872;
+ * the gpt-oss recipe examples/post_training/modelopt/conf/openai/gpt-oss-20b.sh l.41–51).
  */
+import type { FfnIR } from '../../../ir/types.js';
 import { arg, over, type Arg } from '../args.js';
 import type { MegatronModel } from '../model-view.js';
 import { listExpression } from '../patterns.js';
 import type { MappingRow } from './row.js';
+
+/** The FFN whose activation every FFN shares (refusals.ts refuses a mix, MOE8001). */
+const ffn = (m: MegatronModel): FfnIR => m.dense ?? m.moe!.expert;
 
 export const FFN_ROWS: MappingRow[] = [
   {
@@ -24,11 +31,25 @@ export const FFN_ROWS: MappingRow[] = [
     key: 'dense.activation, moe.experts.activation, moe.shared.activation',
     block: 'ffn',
     emit: (m) => {
-      const act = m.dense?.activation ?? m.moe!.expert.activation;
+      const act = ffn(m).activation;
       if (act === 'swiglu') return [arg('--swiglu')];
+      if (act === 'clamped_swiglu') {
+        // gpt-oss: min(g, L)·σ(1.702·min(g, L)) · (clamp(u, ±L) + 1) is quick_gelu's GLU with offset 1 and the clamp.
+        return [
+          arg('--quick-geglu', undefined, 'gate g·σ(1.702·g): clamped_swiglu'),
+          arg('--glu-linear-offset', 1, 'clamped_swiglu multiplies by (up + 1)'),
+          arg('--no-bias-gelu-fusion', undefined, 'the fused quick-GEGLU clamps before adding the bias; gpt-oss clamps after'),
+        ];
+      }
       // gelu: Megatron's default F.gelu (exact), unless its fused bias-GELU kernel (tanh form) runs.
       return [arg('--no-bias-gelu-fusion', undefined, 'the fused kernel is the tanh approximation; moec\'s GELU is exact')];
     },
+  },
+  {
+    key: 'dense.swiglu_limit, moe.experts.swiglu_limit, moe.shared.swiglu_limit',
+    block: 'ffn',
+    // One clamp for every FFN (TransformerConfig.activation_func_clamp_value); refusals.ts refuses differing limits.
+    emit: (m) => (ffn(m).activation === 'clamped_swiglu' ? [arg('--activation-func-clamp-value', ffn(m).swigluLimit!, 'gate ≤ L, up in [−L, L]')] : []),
   },
   {
     key: 'dense.layers, moe.layers, moe.every, moe.offset',

@@ -4,13 +4,15 @@
  * says which of moec's settings it can reproduce, and refusals.ts refuses the rest before any
  * row runs.
  *
- * The loss and balancing keys (aux_loss, z_loss) are mapped by `routerLossArgs` alone: the
- * router work adds `aux_loss_type` and a shared spec → Megatron conversion
- * (src/interop/router-losses.ts) that replaces this one function when it lands.
+ * The loss, balancing, capacity and jitter keys have one conversion, shared with `moec check`:
+ * src/interop/router-losses.ts (docs/semantics.md §Router losses). Its findings are reported by
+ * src/validate/checks/router-targets.ts; these rows only place its arguments in train.sh.
  */
+import { megatronRouterArgs, megatronRouterContextOf, type MegatronArg } from '../../../interop/router-losses.js';
 import type { RouterIR } from '../../../ir/types.js';
 import { arg, over, type Arg } from '../args.js';
 import { groupRouting, routerWeights } from '../expressible.js';
+import { FLAGS, type Flag } from '../flags-core_v0.19.0.js';
 import type { MegatronModel } from '../model-view.js';
 import type { MappingRow } from './row.js';
 
@@ -21,19 +23,38 @@ export function preSoftmax(r: RouterIR): boolean {
   return 'preSoftmax' in w && w.preSoftmax;
 }
 
-/**
- * Balancing losses as of this release: `aux_loss` is moec's batch-level Switch loss, Megatron's
- * `aux_loss` type (switch_load_balancing_loss_func, moe_utils.py:56); `z_loss` is ST-MoE's
- * (z_loss_func, moe_utils.py:146). Without an aux loss the type is `none` (Megatron's default
- * type is aux_loss).
- */
-export function routerLossArgs(r: RouterIR): Arg[] {
-  const out: Arg[] = [];
-  if (r.auxLoss > 0) out.push(arg('--moe-router-load-balancing-type', 'aux_loss'), arg('--moe-aux-loss-coeff', r.auxLoss));
-  else out.push(over('--moe-router-load-balancing-type', 'none', 'the spec has no aux loss'));
-  if (r.zLoss > 0) out.push(arg('--moe-z-loss-coeff', r.zLoss));
-  return out;
+function isFlag(flag: string): flag is Flag {
+  return Object.hasOwn(FLAGS, flag);
 }
+
+/** One argument of the shared conversion, held to the pinned flag table like every other. */
+function toArg(a: MegatronArg): Arg {
+  if (!isFlag(a.flag)) throw new Error(`router-losses emitted ${a.flag}, which is not in the pinned flag table`);
+  // The balancing type is a Megatron default the launch may override (aux_loss → none).
+  if (a.flag === '--moe-router-load-balancing-type') return over(a.flag, a.value!, a.note);
+  return arg(a.flag, a.value, a.note);
+}
+
+/** The router-loss arguments among `flags`, from the one conversion. */
+export function routerLossArgs(m: MegatronModel, flags: readonly Flag[]): Arg[] {
+  const r = router(m);
+  if (!r) return [];
+  const { args, findings } = megatronRouterArgs(r, megatronRouterContextOf(m.parallel, m.train));
+  // `moec check` refuses these before lowering (router-targets.ts): reaching here is a compiler bug.
+  const refused = findings.find((f) => f.code === 'MOE3810');
+  if (refused) throw new Error(`router.${refused.args.key} reached the Megatron emitter although Megatron cannot express it`);
+  return args.filter((a) => (flags as readonly string[]).includes(a.flag)).map(toArg);
+}
+
+/** The flags each router-loss row places; together, every flag router-losses.ts emits. */
+export const ROUTER_LOSS_FLAGS = {
+  'moe.router.capacity_factor, overflow, drop_policy': ['--moe-expert-capacity-factor', '--moe-token-drop-policy'],
+  'moe.router.jitter': ['--moe-input-jitter-eps'],
+  'moe.router.bias_update': ['--moe-router-enable-expert-bias', '--moe-router-bias-update-rate'],
+  'moe.router.aux_loss, aux_loss_type, z_loss': ['--moe-router-load-balancing-type', '--moe-aux-loss-coeff', '--moe-z-loss-coeff'],
+} as const satisfies Record<string, readonly Flag[]>;
+
+const lossRow = (key: keyof typeof ROUTER_LOSS_FLAGS): MappingRow => ({ key, block: 'router', emit: (m) => routerLossArgs(m, ROUTER_LOSS_FLAGS[key]) });
 
 export const ROUTER_ROWS: MappingRow[] = [
   { key: 'moe.router.top_k', block: 'router', emit: (m) => (router(m) ? [over('--moe-router-topk', router(m)!.topK)] : []) },
@@ -57,19 +78,10 @@ export const ROUTER_ROWS: MappingRow[] = [
       return [arg('--moe-router-num-groups', r.groups), arg('--moe-router-group-topk', r.topGroups)];
     },
   },
-  {
-    key: 'moe.router.capacity_factor, overflow',
-    block: 'router',
-    // overflow no_drop processes every assignment: Megatron's dropless default (no capacity factor).
-    emit: (m) => (router(m)?.capacityFactor !== undefined && router(m)!.overflow === 'drop' ? [arg('--moe-expert-capacity-factor', router(m)!.capacityFactor!)] : []),
-  },
-  { key: 'moe.router.jitter', block: 'router', emit: (m) => (router(m)?.jitter ? [arg('--moe-input-jitter-eps', router(m)!.jitter)] : []) },
-  {
-    key: 'moe.router.bias_update',
-    block: 'router',
-    emit: (m) => (router(m)?.biasUpdate ? [arg('--moe-router-enable-expert-bias'), arg('--moe-router-bias-update-rate', router(m)!.biasUpdate)] : []),
-  },
-  { key: 'moe.router.aux_loss, z_loss', block: 'router', emit: (m) => (router(m) ? routerLossArgs(router(m)!) : []) },
+  lossRow('moe.router.capacity_factor, overflow, drop_policy'),
+  lossRow('moe.router.jitter'),
+  lossRow('moe.router.bias_update'),
+  lossRow('moe.router.aux_loss, aux_loss_type, z_loss'),
   {
     key: '(router precision)',
     block: 'router',

@@ -26,8 +26,8 @@ export function hfModelType(ir: ModelIR): ModelType {
   const moe = ir.layers.some((l) => l.ffn.kind === 'moe');
   if (a.kind === 'mla') return { modelType: 'deepseek_v3', architecture: 'DeepseekV3ForCausalLM' };
   if (ir.layers.some((l) => l.attention.sinks)) return { modelType: 'gpt_oss', architecture: 'GptOssForCausalLM' };
-  if (moe) return a.qkNorm ? { modelType: 'qwen3_moe', architecture: 'Qwen3MoeForCausalLM' } : { modelType: 'qwen2_moe', architecture: 'Qwen2MoeForCausalLM' };
-  return a.qkNorm ? { modelType: 'qwen3', architecture: 'Qwen3ForCausalLM' } : { modelType: 'llama', architecture: 'LlamaForCausalLM' };
+  if (moe) return a.qkNorm !== 'none' ? { modelType: 'qwen3_moe', architecture: 'Qwen3MoeForCausalLM' } : { modelType: 'qwen2_moe', architecture: 'Qwen2MoeForCausalLM' };
+  return a.qkNorm !== 'none' ? { modelType: 'qwen3', architecture: 'Qwen3ForCausalLM' } : { modelType: 'llama', architecture: 'LlamaForCausalLM' };
 }
 
 function ropeScaling(a: AttentionIR): object | null {

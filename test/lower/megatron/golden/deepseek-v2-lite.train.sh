@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Megatron-Core launch for `deepseek-v2-lite`, written by `moec compile --target megatron`
-# (spec sha256 c4fb6d3357da379354300cb32a987f32aed83bf015d72e2567d11623f300d481).
+# (spec sha256 ce5794f5120c7b7a00f6776187aef04fa96933ac6a6e4959c8fa6fdfcad3213f).
 # The arguments are for Megatron-Core core_v0.19.0 (NVIDIA/Megatron-LM 5be9626709af); run it
 # from a Megatron-LM checkout at that tag: MEGATRON_LM (default: the current directory).
 # One array per spec block; a comment beside an argument says which Megatron default it overrides.
@@ -50,6 +50,8 @@ ROPE_ARGS=(
   --rope-type yarn
   --rotary-base 10000
   --rotary-scaling-factor 40
+  --mscale 0.707  # Megatron defaults to 1
+  --mscale-all-dim 0.707  # Megatron defaults to 0; also MLA's softmax scale
 )
 
 # attention.mla
@@ -86,7 +88,7 @@ ROUTER_ARGS=(
   --moe-router-topk 6  # Megatron defaults to 2
   --moe-router-score-function softmax
   --moe-router-pre-softmax  # norm_topk false: weights are softmax scores over all experts
-  --moe-router-load-balancing-type aux_loss
+  --moe-router-load-balancing-type seq_aux_loss  # Megatron defaults to aux_loss
   --moe-aux-loss-coeff 0.001
   --moe-router-dtype fp32  # moec routes in fp32; Megatron would route in the training dtype
 )

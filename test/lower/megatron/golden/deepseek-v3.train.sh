@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Megatron-Core launch for `deepseek-v3`, written by `moec compile --target megatron`
-# (spec sha256 a3c8abbd388d8146d15fdf4d4c8d6e2ab3289c75c5991dd509e669591072a59a).
+# (spec sha256 7bf217a31105cff94f4b38a9b96c1d8de78e3db028e88660e3606a5369b92266).
 # The arguments are for Megatron-Core core_v0.19.0 (NVIDIA/Megatron-LM 5be9626709af); run it
 # from a Megatron-LM checkout at that tag: MEGATRON_LM (default: the current directory).
 # One array per spec block; a comment beside an argument says which Megatron default it overrides.
@@ -31,7 +31,7 @@ DISTRIBUTED_ARGS=(
 MODEL_ARGS=(
   --num-layers 61
   --hidden-size 7168
-  --max-position-embeddings 4096
+  --max-position-embeddings 163840
   --padded-vocab-size 129280  # exact: Megatron would pad the vocabulary to a multiple of 128 × tensor
   --untie-embeddings-and-output-weights  # Megatron ties them by default
   --normalization RMSNorm  # Megatron defaults to LayerNorm
@@ -47,9 +47,11 @@ ATTENTION_ARGS=(
 # attention.rope
 ROPE_ARGS=(
   --position-embedding-type rope  # Megatron defaults to learned_absolute
-  --rope-type rope  # Megatron's MLA uses YaRN when --rope-type is absent
-  --no-rope-fusion  # Megatron's fused MLA RoPE works only with YaRN
+  --rope-type yarn
   --rotary-base 10000
+  --rotary-scaling-factor 40
+  --mscale 1
+  --mscale-all-dim 1  # Megatron defaults to 0; also MLA's softmax scale
 )
 
 # attention.mla
@@ -91,7 +93,7 @@ ROUTER_ARGS=(
   --moe-router-group-topk 4
   --moe-router-enable-expert-bias
   --moe-router-bias-update-rate 0.001
-  --moe-router-load-balancing-type aux_loss
+  --moe-router-load-balancing-type seq_aux_loss  # Megatron defaults to aux_loss
   --moe-aux-loss-coeff 0.0001
   --moe-router-dtype fp32  # moec routes in fp32; Megatron would route in the training dtype
 )

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Megatron-Core launch for `gpt-oss-20b`, written by `moec compile --target megatron`
-# (spec sha256 d6cad56469ce012685bc520f0b6f3692244fbfd24aa28f5751c16327e40417d8).
+# (spec sha256 c58a95718cbd799f0516c2325141943a77916394f98eff3f2986ee597731ef94).
 # The arguments are for Megatron-Core core_v0.19.0 (NVIDIA/Megatron-LM 5be9626709af); run it
 # from a Megatron-LM checkout at that tag: MEGATRON_LM (default: the current directory).
 # One array per spec block; a comment beside an argument says which Megatron default it overrides.
@@ -54,13 +54,21 @@ ROPE_ARGS=(
   --position-embedding-type yarn  # Megatron defaults to learned_absolute
   --rotary-base 150000  # Megatron defaults to 10000
   --rotary-scaling-factor 32
-  --yarn-original-max-position-embeddings 4096  # context ÷ factor
+  --yarn-original-max-position-embeddings 4096
+  --yarn-beta-fast 32
+  --yarn-beta-slow 1
+  --mscale 1
+  --mscale-all-dim 0
+  --no-yarn-correction-range-round-to-int  # truncate false: the ramp bounds stay fractional
 )
 
 # dense and the FFN activation, MoE layer pattern
 FFN_ARGS=(
   --ffn-hidden-size 2880  # no dense layer: unused (the expert width, as Megatron's Mixtral recipe sets it)
-  --swiglu
+  --quick-geglu  # gate g·σ(1.702·g): clamped_swiglu
+  --glu-linear-offset 1  # clamped_swiglu multiplies by (up + 1)
+  --no-bias-gelu-fusion  # the fused quick-GEGLU clamps before adding the bias; gpt-oss clamps after
+  --activation-func-clamp-value 7  # gate ≤ L, up in [−L, L]
   --moe-layer-freq 1  # 1 = MoE layer
 )
 
@@ -75,7 +83,7 @@ ROUTER_ARGS=(
   --moe-router-topk 4  # Megatron defaults to 2
   --moe-router-score-function softmax
   --moe-router-load-balancing-type aux_loss
-  --moe-aux-loss-coeff 0.9
+  --moe-aux-loss-coeff 0.15
   --moe-router-dtype fp32  # moec routes in fp32; Megatron would route in the training dtype
 )
 

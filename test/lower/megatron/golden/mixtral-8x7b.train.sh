@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Megatron-Core launch for `mixtral-8x7b`, written by `moec compile --target megatron`
-# (spec sha256 36d1d455e937436247f1c21cb7047a2607404e83c02630780d25b890f498709c).
+# (spec sha256 8d764cfcef526b467816371371bf364df7a111318dafde3d81fd775c0da2361b).
 # The arguments are for Megatron-Core core_v0.19.0 (NVIDIA/Megatron-LM 5be9626709af); run it
 # from a Megatron-LM checkout at that tag: MEGATRON_LM (default: the current directory).
 # One array per spec block; a comment beside an argument says which Megatron default it overrides.
@@ -75,7 +75,7 @@ ROUTER_ARGS=(
   --moe-router-topk 2
   --moe-router-score-function softmax
   --moe-router-load-balancing-type aux_loss
-  --moe-aux-loss-coeff 0.02
+  --moe-aux-loss-coeff 0.01
   --moe-router-dtype fp32  # moec routes in fp32; Megatron would route in the training dtype
 )
 

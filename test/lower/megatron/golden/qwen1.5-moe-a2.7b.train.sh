@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Megatron-Core launch for `qwen1.5-moe-a2.7b`, written by `moec compile --target megatron`
-# (spec sha256 bcff13d82d08d55f07ee040387eda5fbbc9990ed8974d92bda11ad1b320d59a5).
+# (spec sha256 b6a7af84f8e0774ebd1c7907ff82cf4a4f54702a47be958b548c6e19f24154d3).
 # The arguments are for Megatron-Core core_v0.19.0 (NVIDIA/Megatron-LM 5be9626709af); run it
 # from a Megatron-LM checkout at that tag: MEGATRON_LM (default: the current directory).
 # One array per spec block; a comment beside an argument says which Megatron default it overrides.
@@ -77,7 +77,7 @@ ROUTER_ARGS=(
   --moe-router-score-function softmax
   --moe-router-pre-softmax  # norm_topk false: weights are softmax scores over all experts
   --moe-router-load-balancing-type aux_loss
-  --moe-aux-loss-coeff 0.001
+  --moe-aux-loss-coeff 0.00016667
   --moe-router-dtype fp32  # moec routes in fp32; Megatron would route in the training dtype
 )
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Megatron-Core launch for `olmoe-1b-7b`, written by `moec compile --target megatron`
-# (spec sha256 f18f7d76c2183725662c89d5846aa965f6d334c10b1bd94a27a0a74eb31ea90d).
+# Megatron-Core launch for `tiny`, written by `moec compile --target megatron`
+# (spec sha256 e35e3bc9984cd69bb4cb809aadcb9262fa151b6ab24c284e3c368200480e1444).
 # The arguments are for Megatron-Core core_v0.19.0 (NVIDIA/Megatron-LM 5be9626709af); run it
 # from a Megatron-LM checkout at that tag: MEGATRON_LM (default: the current directory).
 # One array per spec block; a comment beside an argument says which Megatron default it overrides.
@@ -29,20 +29,21 @@ DISTRIBUTED_ARGS=(
 
 # model: vocab, hidden, layers, context, tie_embeddings, norm
 MODEL_ARGS=(
-  --num-layers 16
-  --hidden-size 2048
-  --max-position-embeddings 4096
-  --padded-vocab-size 50304  # exact: Megatron would pad the vocabulary to a multiple of 128 × tensor
+  --num-layers 2
+  --hidden-size 64
+  --max-position-embeddings 128
+  --padded-vocab-size 256  # exact: Megatron would pad the vocabulary to a multiple of 128 × tensor
   --untie-embeddings-and-output-weights  # Megatron ties them by default
   --normalization RMSNorm  # Megatron defaults to LayerNorm
-  --norm-epsilon 0.00001
+  --norm-epsilon 0.000001  # Megatron defaults to 0.00001
 )
 
 # attention
 ATTENTION_ARGS=(
-  --num-attention-heads 16
-  --kv-channels 128
-  --qk-layernorm
+  --num-attention-heads 4
+  --group-query-attention
+  --num-query-groups 2
+  --kv-channels 16
 )
 
 # attention.rope
@@ -58,22 +59,24 @@ BIAS_ARGS=(
 
 # dense and the FFN activation, MoE layer pattern
 FFN_ARGS=(
-  --ffn-hidden-size 1024  # no dense layer: unused (the expert width, as Megatron's Mixtral recipe sets it)
+  --ffn-hidden-size 128  # no dense layer: unused (the expert width, as Megatron's Mixtral recipe sets it)
   --swiglu
   --moe-layer-freq 1  # 1 = MoE layer
 )
 
 # moe.experts, moe.shared
 MOE_ARGS=(
-  --num-experts 64
-  --moe-ffn-hidden-size 1024
+  --num-experts 4
+  --moe-ffn-hidden-size 128
+  --moe-shared-expert-intermediate-size 64  # 1 × 64
 )
 
 # moe.router
 ROUTER_ARGS=(
-  --moe-router-topk 8  # Megatron defaults to 2
+  --moe-router-topk 2
   --moe-router-score-function softmax
-  --moe-router-pre-softmax  # norm_topk false: weights are softmax scores over all experts
+  --moe-expert-capacity-factor 1.5
+  --moe-token-drop-policy probs
   --moe-router-load-balancing-type aux_loss
   --moe-aux-loss-coeff 0.01
   --moe-z-loss-coeff 0.001
@@ -92,12 +95,12 @@ PARALLEL_ARGS=(
 
 # train
 TRAIN_ARGS=(
-  --global-batch-size 1024
-  --seq-length 4096
-  --train-iters 1220000
+  --global-batch-size 8
+  --seq-length 64
+  --train-iters 200
   --clip-grad 1
-  --seed 42  # Megatron defaults to 1234
-  --save-interval 100
+  --seed 1234
+  --save-interval 50
   --log-interval 1  # Megatron defaults to 100
   --hidden-dropout 0  # Megatron defaults to 0.1
   --attention-dropout 0  # Megatron defaults to 0.1; moec has no attention-probability dropout
@@ -109,24 +112,24 @@ OPTIMIZER_ARGS=(
   --adam-beta1 0.9
   --adam-beta2 0.95  # Megatron defaults to 0.999
   --adam-eps 1e-8
-  --weight-decay 0.1  # Megatron defaults to 0.01
-  --lr 0.0004
+  --weight-decay 0.01
+  --lr 0.003
 )
 
 # train.schedule
 SCHEDULE_ARGS=(
   --lr-decay-style cosine  # Megatron defaults to linear
-  --lr-warmup-iters 10000
-  --lr-warmup-init 4e-8  # lr ÷ warmup: moec's first step already learns
-  --min-lr 0.00004  # Megatron defaults to 0
-  --lr-decay-iters 1220000
+  --lr-warmup-iters 10
+  --lr-warmup-init 0.0003  # lr ÷ warmup: moec's first step already learns
+  --min-lr 0.0003  # Megatron defaults to 0
+  --lr-decay-iters 200
 )
 
 # not in the model: data, tokenizer, checkpoints, dispatcher (megatron { … } / --megatron key=value)
 LAUNCH_ARGS=(
   --mock-data  # no megatron.data: synthetic tokens, for a smoke test
   --tokenizer-type NullTokenizer
-  --vocab-size 50304
+  --vocab-size 256
   --moe-token-dispatcher-type alltoall
   --moe-grouped-gemm
 )

@@ -1,0 +1,68 @@
+/**
+ * Hostile input, class 6 — memory limits in containers. The refuse-before-allocating checks of
+ * `compile` and `train` use the process's limit — the cgroup's, which Node reports as
+ * process.constrainedMemory() — not the machine's: in an 800 MiB container a ~220M-parameter
+ * compile is refused with a diagnostic instead of being OOM-killed.
+ */
+import { totalmem } from 'node:os';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { buildIR } from '../../src/ir/build-ir.js';
+import { hostMemory } from '../../src/io/memory-limit.js';
+import { checkCompileMemory, checkTfjsCompileMemory } from '../../src/lower/onnx/compile-memory.js';
+import { sizeByGroup } from '../../src/lower/onnx/quant-size.js';
+import { loadSpec } from '../../src/pipeline.js';
+import { checkTrainMemory } from '../../src/train/train-memory.js';
+import { removeTempDirs, tempDir, write } from './harness.js';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  removeTempDirs();
+});
+
+const MiB = 2 ** 20;
+const CONTAINER = 800 * MiB;
+
+/** A ~220M-parameter MoE (4 layers × 8 experts, 32k vocabulary). */
+function model220M() {
+  const file = write(tempDir(), 'm.moe', 'model "m220" {\n  vocab 32000\n  hidden 1024\n  layers 4\n  context 2048\n  attention { heads 16 }\n  moe {\n    experts 8 { ffn 1408 }\n    router { top_k 2 }\n  }\n}\n');
+  const loaded = loadSpec(file);
+  return buildIR(loaded.spec!, loaded.spans).value;
+}
+
+describe('class 6: the memory checks use the container limit', () => {
+  test('hostMemory() is the cgroup limit when there is one, the machine otherwise', () => {
+    vi.spyOn(process, 'constrainedMemory').mockReturnValue(CONTAINER);
+    expect(hostMemory()).toMatchObject({ total: CONTAINER, constrained: true });
+    expect(hostMemory().free).toBeLessThanOrEqual(CONTAINER);
+    // No limit: Node reports 0 or a huge number (2^64).
+    for (const none of [0, 2 ** 64]) {
+      vi.spyOn(process, 'constrainedMemory').mockReturnValue(none);
+      expect(hostMemory()).toMatchObject({ total: totalmem() });
+      expect(hostMemory().constrained).toBeUndefined();
+    }
+  });
+
+  test('compile (ONNX and tfjs) of ~220M parameters in an 800 MiB container: MOE5518, naming the limit', () => {
+    const ir = model220M();
+    const params = ir.tensors.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
+    expect(params).toBeGreaterThan(200e6);
+    vi.spyOn(process, 'constrainedMemory').mockReturnValue(CONTAINER);
+    const onnx = checkCompileMemory(ir, sizeByGroup(ir), false);
+    expect(onnx.map((d) => d.code)).toEqual(['MOE5518']);
+    expect(onnx[0]!.message).toContain("0.8 GiB (the container's memory limit)");
+    const tfjs = checkTfjsCompileMemory(ir);
+    expect(tfjs.map((d) => d.code)).toEqual(['MOE5518']);
+    // The same model fits a 24 GiB machine without a container.
+    expect(checkCompileMemory(ir, sizeByGroup(ir), false, { total: 24 * 2 ** 30, free: 24 * 2 ** 30 })).toEqual([]);
+  });
+
+  test('train of the same model in the container: MOE6534 with the container limit', () => {
+    const ir = model220M();
+    vi.spyOn(process, 'constrainedMemory').mockReturnValue(CONTAINER);
+    const [d] = checkTrainMemory(ir, 'cpu');
+    expect(d?.code).toBe('MOE6534');
+    expect(d!.message).toContain("(the container's memory limit)");
+    // The wasm heap (4 GiB) is not the binding limit in an 800 MiB container either.
+    expect(checkTrainMemory(ir, 'wasm')[0]!.message).toContain("(the container's memory limit)");
+  });
+});
