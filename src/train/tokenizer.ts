@@ -20,6 +20,7 @@ export interface TextTokenizer {
   size: number;
   bos?: { id: number; token: string };
   eos?: { id: number; token: string };
+  pad?: { id: number; token: string };
   /** Jinja chat template (tokenizer_config.json `chat_template`, or chat_template.jinja). */
   chatTemplate?: string;
   /** `special`: add the post-processor's special tokens (Llama's <s>); default false. */
@@ -81,12 +82,14 @@ export function loadTokenizer(path: string): Result<TextTokenizer | undefined> {
   };
   const bos = special('bos_token');
   const eos = special('eos_token');
+  const pad = special('pad_token');
   return {
     value: {
       source: file,
       size: vocabSize(json as never),
       ...(bos ? { bos } : {}),
       ...(eos ? { eos } : {}),
+      ...(pad ? { pad } : {}),
       ...(chatTemplate ? { chatTemplate } : {}),
       encode: (text, opts) => tokenizer.encode(text, { add_special_tokens: opts?.special ?? false }).ids,
       decode: (ids) => tokenizer.decode([...ids], { skip_special_tokens: false }),

@@ -13,6 +13,7 @@ export const defineCompile: DefineCommand = (program, wrap) => {
     .addOption(outputOption('where to write (required, except that --target onnx may write only --triton): ONNX a model folder (dir/: config.json, tokenizer, onnx/model.onnx) or one file (*.onnx); tfjs and megatron a directory', 'path'))
     .option('--seed <n>', 'weight-init seed (default: the spec\'s train.seed); ignored with --weights')
     .option('--weights <dir>', 'take weights from a training run or checkpoint directory instead of initializing them')
+    .option('--tokenizer <path>', "model folder (-o dir/): ship the model's own tokenizer (tokenizer.json or a Hugging Face model directory) instead of the byte-level one (default: train.tokenizer)")
     .option('--adapter <dir>', 'merge the LoRA adapter of a `moec train` run (train.lora) into the weights: W + (alpha/rank)·A·B; without --weights, into the base the run was trained on')
     .option('--quantize <scheme>', 'weight storage for this export, replacing the spec\'s quantize block: fp16, bf16, int8, int8-channel, int4-block32, or per group experts=int4,attention=int8 (docs/onnx.md)')
     .addOption(new Option('--moe <dispatch>', 'ONNX MoE lowering: sparse standard ops, dense-masked, or com.microsoft.MoE where it fits').choices(['sparse', 'dense', 'fused']).default('sparse'))
@@ -51,6 +52,7 @@ export interface CompileOptions {
   seed?: string;
   weights?: string;
   adapter?: string;
+  tokenizer?: string;
   quantize?: string;
   moe: 'sparse' | 'dense' | 'fused';
   triton?: string;

@@ -5,7 +5,7 @@
  * megatron target has its own glue (src/lower/megatron/compile-command.ts).
  */
 import { readdirSync, realpathSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CompileOptions } from '../commands/compile.js';
 import { createDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../../diagnostics/diagnostic.js';
@@ -109,6 +109,20 @@ async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: num
   };
 }
 
+/**
+ * The model's tokenizer for the ONNX folder: `--tokenizer`, else the spec's `train.tokenizer`
+ * (relative to the spec file); none: the folder gets moec's byte-level tokenizer.
+ */
+async function folderTokenizerFor(ir: ModelIR, specFile: string, options: CompileOptions) {
+  const path = options.tokenizer ?? (ir.train.tokenizer !== undefined ? resolve(dirname(resolve(specFile)), ir.train.tokenizer) : undefined);
+  if (path === undefined) return undefined;
+  const { checkTokenizerVocab, loadTokenizer } = await import('../../train/tokenizer.js');
+  const { folderTokenizer } = await import('../../lower/onnx/deploy/model-tokenizer.js');
+  const t = loadTokenizer(path);
+  if (!t.value) return { value: undefined, diagnostics: t.diagnostics };
+  return { value: folderTokenizer(path, t.value), diagnostics: checkTokenizerVocab(t.value, ir.vocab) };
+}
+
 /** Base + merged LoRA adapter (`--adapter`); imported on use, like the checkpoint readers. */
 async function mergedWeights(ir: ModelIR, options: CompileOptions, seed: number | undefined) {
   const { loadMergedWeights } = await import('./adapter-weights.js');
@@ -189,8 +203,15 @@ export async function runCompile(specFile: string, options: CompileOptions): Pro
   }
   const { compileOnnx } = await import('../../lower/onnx/compile-onnx.js');
   const file = options.output !== undefined && isModelFile(options.output);
+  const tokenizer = !file && options.output !== undefined ? await folderTokenizerFor(ir, specFile, options) : undefined;
+  if (tokenizer) diagnostics.push(...tokenizer.diagnostics);
+  if (tokenizer && (!tokenizer.value || hasErrors(diagnostics))) {
+    report(options, diagnostics, loaded.sources);
+    return EXIT_ERRORS;
+  }
   const r = await compileOnnx(ir, {
     loaded: loadedWeights,
+    tokenizer: tokenizer?.value,
     out: file ? options.output : undefined,
     folder: file ? undefined : options.output,
     variants: usage.variants,

@@ -23,6 +23,7 @@ import { VERSION } from '../../version.js';
 import { LazyInitWeights } from '../../weights/lazy-weights.js';
 import { checkCompileMemory, type HostMemory } from './compile-memory.js';
 import { writeModelFolder, type FolderWritten } from './deploy/write-folder.js';
+import type { FolderTokenizer } from './deploy/model-tokenizer.js';
 import { withVariant, type VariantName } from './deploy/variants.js';
 import { emitOnnxModel } from './emit-model.js';
 import type { MoeDispatch } from './moe-block.js';
@@ -36,6 +37,8 @@ export interface CompileOnnxOptions extends Omit<WriteModelOptions, 'onProgress'
   out?: string;
   /** Output model folder (config.json, tokenizer, onnx/model.onnx, …). */
   folder?: string;
+  /** The model's own tokenizer files for the folder (deploy/model-tokenizer.ts); default: byte-level. */
+  tokenizer?: FolderTokenizer;
   /** Quantized variants to add to the folder (onnx/model_<suffix>.onnx). */
   variants?: VariantName[];
   /** Init seed (default: the spec's train.seed). Ignored with `weights`. */
@@ -176,7 +179,7 @@ export async function compileOnnx(ir: ModelIR, options: CompileOnnxOptions): Pro
       { variant: 'spec' as const, emit: () => emit(ir) },
       ...(options.variants ?? []).map((v) => ({ variant: v, emit: () => emit(withVariant(ir, v)) })),
     ];
-    const written = await writeModelFolder(options.folder, ir, models, write);
+    const written = await writeModelFolder(options.folder, ir, models, write, options.tokenizer);
     diagnostics.push(...written.diagnostics);
     if (!written.value) return { value: undefined, diagnostics };
     if (written.value.genaiSkipped) diagnostics.push(createDiagnostic('MOE5522', { args: { reason: written.value.genaiSkipped } }));
