@@ -23,6 +23,7 @@ import { VERSION } from '../version.js';
 import { describeArchitecture } from '../ir/architecture.js';
 import { adapterRecord } from './adapter-checkpoint.js';
 import { describeTrainable } from './trainable-summary.js';
+import { writeRunAdapter } from './peft-export.js';
 import { lockDirectory } from '../io/dir-lock.js';
 
 export interface TrainOptions extends SessionOptions {
@@ -233,6 +234,8 @@ async function runLocked(o: TrainOptions): Promise<TrainOutcome> {
         lastCheckpoint = step;
       }
     }
+    // A LoRA run that stopped at a checkpoint leaves its adapter in the PEFT format too.
+    if (s.lora && lastCheckpoint === step && step > s.startStep) diagnostics.push(...(await writeRunAdapter(o.outDir, o.ir, s.lora, s.base)));
   } finally {
     progress.stop();
     s.dispose();

@@ -6,7 +6,11 @@
  * - ONNX with --adapter only (the base the run recorded) is the same model, byte for byte;
  * - tfjs Layers artifact with the adapter merged: predict() equals base + adapter within 1e-5;
  * - refusals: an adapter with a spec that has no train.lora block, a full-weights run as the
- *   adapter (MOE6605); another base warns (MOE6607).
+ *   adapter (MOE6605); another base warns (MOE6607);
+ * - PEFT: the run leaves `adapter/` (adapter_config.json + adapter_model.safetensors) with PEFT's
+ *   key names and [r, in] / [out, r] shapes for the qwen2_moe modules, a target_modules regex that
+ *   matches exactly the adapted modules; reading it back gives the checkpoint's adapters bit for bit,
+ *   and merging it gives the same logits as merging the moec checkpoint (exactly).
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +29,8 @@ import { loadModel } from '../../src/pipeline.js';
 import { readAdapterCheckpoint } from '../../src/train/adapter-checkpoint.js';
 import { runTraining } from '../../src/train/loop.js';
 import { runLogits } from '../lower/onnx/helpers.js';
+import { openSafetensors } from '../../src/interop/safetensors/index.js';
+import { readPeftAdapter } from '../../src/interop/peft/read-adapter.js';
 
 const root = mkdtempSync(join(tmpdir(), 'moec-adapter-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -126,5 +132,36 @@ describe('moec compile --adapter', () => {
     const other = await compile(loraSpec, { output: join(root, 'z.onnx'), adapter: loraRun, weights: otherBase });
     expect(other.code).toBe(0);
     expect(other.doc.diagnostics.map((d) => d.code)).toEqual(['MOE6607']);
+  }, 60_000);
+
+  it('PEFT: writes the adapter as peft saves it, reads it back bit for bit, merges to the same logits', async () => {
+    const dir = join(loraRun, 'adapter');
+    const config = JSON.parse(readFileSync(join(dir, 'adapter_config.json'), 'utf8'));
+    expect(config).toMatchObject({ peft_type: 'LORA', task_type: 'CAUSAL_LM', r: 2, lora_alpha: 8, bias: 'none', use_rslora: false, fan_in_fan_out: false });
+    expect(config.base_model_name_or_path).toContain(join('base', 'checkpoints', 'step-000004'));
+    const re = new RegExp(`^(?:${config.target_modules})$`);
+    const adapted = ['model.layers.0.self_attn.q_proj', 'model.layers.1.self_attn.o_proj', 'model.layers.0.mlp.gate', 'model.layers.1.mlp.experts.3.down_proj', 'model.layers.0.mlp.shared_expert.up_proj'];
+    const left = ['model.layers.0.mlp.shared_expert_gate', 'model.layers.0.input_layernorm', 'lm_head', 'model.embed_tokens', 'model.layers.2.self_attn.q_proj'];
+    for (const m of adapted) expect(re.test(m), m).toBe(true);
+    for (const m of left) expect(re.test(m), m).toBe(false);
+    const file = openSafetensors(join(dir, 'adapter_model.safetensors')).value!;
+    const a = file.get('base_model.model.model.layers.1.mlp.experts.3.down_proj.lora_A.weight')!;
+    const b = file.get('base_model.model.model.layers.1.mlp.experts.3.down_proj.lora_B.weight')!;
+    expect([a.dtype, a.shape, b.shape]).toEqual(['F32', [2, 128], [32, 2]]);
+    expect(file.tensors.length).toBe(2 * 2 * (4 + 1 + 4 * 3 + 3));
+    file.close();
+
+    const back = readPeftAdapter(dir, loraIR, 'qwen2_moe').value!.adapters;
+    const own = readAdapterCheckpoint(loraRun, loraIR).value!.adapters;
+    expect([...back.keys()].sort()).toEqual([...own.keys()].sort());
+    for (const [n, v] of own) expect(Buffer.from(back.get(n)!.buffer).equals(Buffer.from(v.buffer)), n).toBe(true);
+
+    const viaPeft = join(root, 'via-peft.onnx');
+    expect((await compile(loraSpec, { output: viaPeft, weights: baseRun, adapter: dir })).code).toBe(0);
+    const viaMoec = join(root, 'via-moec.onnx');
+    expect((await compile(loraSpec, { output: viaMoec, weights: baseRun, adapter: loraRun })).code).toBe(0);
+    expect(await runLogits(readFileSync(viaPeft), ids)).toEqual(await runLogits(readFileSync(viaMoec), ids));
+    const noBase = await compile(loraSpec, { output: join(root, 'w.onnx'), adapter: dir });
+    expect(noBase.doc.diagnostics.map((d) => d.code)).toEqual(['MOE6605']);
   }, 60_000);
 });

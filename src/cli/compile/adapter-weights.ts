@@ -12,6 +12,8 @@ import { readAdapterCheckpoint } from '../../train/adapter-checkpoint.js';
 import { loadBaseWeights, readBaseFrom, type BaseSource } from '../../train/base-weights.js';
 import { describeBase } from '../../train/trainable-summary.js';
 import { mergeLora } from '../../weights/lora-merge.js';
+import { isPeftAdapterDir, readPeftAdapter } from '../../interop/peft/read-adapter.js';
+import { hfModelType } from '../../lower/onnx/deploy/hf-config.js';
 
 export interface MergedWeights {
   weights: Map<string, Float32Array>;
@@ -25,6 +27,7 @@ const sameBase = (a: BaseSource | undefined, b: BaseSource): boolean =>
   a !== undefined && (a.kind === 'init' ? b.kind === 'init' && b.seed === a.seed : b.kind === 'moec-checkpoint' && b.fingerprint === a.fingerprint);
 
 export function loadMergedWeights(ir: ModelIR, opts: { weights?: string; adapter: string; seed: number }): Result<MergedWeights | undefined> {
+  if (isPeftAdapterDir(opts.adapter)) return loadPeftMerged(ir, opts);
   const diagnostics: Diagnostic[] = [];
   const adapter = readAdapterCheckpoint(opts.adapter, ir);
   diagnostics.push(...adapter.diagnostics);
@@ -49,4 +52,29 @@ export function loadMergedWeights(ir: ModelIR, opts: { weights?: string; adapter
   ];
   const from = `${src.kind === 'init' ? `init seed ${src.seed}` : `checkpoint step ${src.step} (${src.path})`} + LoRA adapter step ${a.step} (${a.dir})`;
   return { value: { weights, meta, from }, diagnostics };
+}
+
+/**
+ * A PEFT adapter directory (adapter_config.json, adapter_model.safetensors; src/interop/peft/) for
+ * the model_type moec exports the spec as; it records no moec base, so --weights names the base.
+ */
+function loadPeftMerged(ir: ModelIR, opts: { weights?: string; adapter: string }): Result<MergedWeights | undefined> {
+  if (opts.weights === undefined) {
+    const d = createDiagnostic('MOE6605', { args: { path: opts.adapter, reason: 'is a PEFT adapter, which names its base by Hugging Face id or path, not by a moec checkpoint' }, hint: 'pass the base weights with --weights <run or checkpoint dir>' });
+    return { value: undefined, diagnostics: [d] };
+  }
+  const diagnostics: Diagnostic[] = [];
+  const modelType = hfModelType(ir).modelType;
+  const peft = readPeftAdapter(opts.adapter, ir, modelType);
+  diagnostics.push(...peft.diagnostics);
+  if (!peft.value || hasErrors(diagnostics)) return { value: undefined, diagnostics };
+  const base = readBaseFrom(opts.weights, ir);
+  diagnostics.push(...base.diagnostics);
+  if (!base.value || hasErrors(diagnostics)) return { value: undefined, diagnostics };
+  const lora = ir.train.lora!;
+  const weights = mergeLora(base.value.weights, peft.value.adapters, loraModules(ir, lora), lora.rank, lora.scale);
+  const src = base.value.source;
+  const step = src.kind === 'init' ? 0 : src.step;
+  const meta: [string, string][] = [['moec.weights', 'checkpoint+lora'], ['moec.checkpoint_step', String(step)], ['moec.lora', `PEFT ${opts.adapter} (${modelType})`]];
+  return { value: { weights, meta, from: `checkpoint step ${step} + PEFT adapter ${opts.adapter}` }, diagnostics };
 }

@@ -337,4 +337,22 @@ export const tfjsCodes = defineCodes({
     message: '{count} of {total} chat or prompt/completion examples are longer than seq_len {seq} tokens and were truncated (the longest has {longest})',
     hint: 'raise train.seq_len, or shorten the examples; text documents are split instead, never cut',
   },
+  MOE6650: {
+    severity: 'error',
+    title: 'adapter cannot be written in the PEFT format',
+    message: 'the LoRA adapter on `{module}` has no PEFT module in a `{modelType}` model: {reason}',
+    hint: '{hint}',
+  },
+  MOE6651: {
+    severity: 'error',
+    title: 'not a PEFT LoRA adapter',
+    message: '`{path}` is not a PEFT LoRA adapter this moec reads: {reason}',
+    hint: 'pass a directory with adapter_config.json (peft_type LORA) and adapter_model.safetensors, as PeftModel.save_pretrained writes',
+  },
+  MOE6652: {
+    severity: 'error',
+    title: 'PEFT adapter does not match the spec',
+    message: 'PEFT adapter `{path}` does not match this spec\'s train.lora block: {reason}',
+    hint: 'use the spec the adapter was trained with (rank, alpha and targets), or one whose train.lora block states the adapter\'s',
+  },
 });
