@@ -3,7 +3,8 @@
  * ships the tokenizer files unchanged in the ONNX folder and sets config.json's,
  * generation_config.json's and genai_config.json's bos/eos/pad ids to the tokenizer's; `moec run
  * --tokenizer` encodes the prompt with it (Llama's <s> prepended: the Python reference's ids) and
- * decodes the generated ids with it; a tokenizer larger than the spec's vocab is refused
+ * decodes the generated ids with it; `moec eval --tokenizer` scores its tokens (no per-byte
+ * figures: its ids are not bytes); a tokenizer larger than the spec's vocab is refused
  * (MOE6622) and nothing is written.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,8 @@ import type { CompileOptions } from '../../src/cli/commands/compile.js';
 import type { RunOptions } from '../../src/cli/commands/run.js';
 import { runCompile } from '../../src/cli/compile/run-compile.js';
 import { runModel } from '../../src/run/run-command.js';
+import { runEval } from '../../src/eval/eval-command.js';
+import type { EvalOptions } from '../../src/cli/commands/eval.js';
 import { loadTokenizer } from '../../src/train/tokenizer.js';
 
 const TOKENIZER = 'test/fixtures/tokenizers/llama2-tiny';
@@ -62,6 +65,17 @@ describe('the model tokenizer in the ONNX folder and moec run', () => {
     const t = loadTokenizer(TOKENIZER).value!;
     expect(doc.result.text).toBe(t.decode(doc.result.generatedIds));
     expect(doc.result.eosTokenId).toBe(2);
+
+    // moec eval scores tokens of the model's tokenizer and leaves out per-byte figures (ids are not bytes).
+    const data = join(root, 'eval.jsonl');
+    writeFileSync(data, ['How are you doing?', 'Hello World', 'The company was founded in 2016.'].map((text) => JSON.stringify({ text })).join('\n'));
+    const evalOptions: EvalOptions = { data: [data], tokenizer: TOKENIZER, seqLen: 8, format: 'json' };
+    const e = await captured(() => runEval(dir, evalOptions));
+    expect(e.value).toBe(0);
+    const scored = JSON.parse(e.out).result;
+    expect(scored.tokens).toBe((1 + 5 + 1) + (1 + 2 + 1) + (1 + 11 + 1) - 1); // <s> … </s> per document; every token but the first is a target
+    expect(scored.lossPerByte).toBeUndefined();
+    expect(Number.isFinite(scored.loss)).toBe(true);
   }, 60_000);
 
   it('refuses a tokenizer larger than the spec vocabulary', async () => {
