@@ -9,7 +9,7 @@ export const defineTrain: DefineCommand = (program, wrap) => {
     .command('train')
     .description('train a spec with TensorFlow.js: checkpoints, metrics.jsonl and resume')
     .argument('[spec]', 'the spec to train (.moe, .moe.json, .moe.yaml); optional with --resume (the run records it)')
-    .option('--data <paths...>', 'UTF-8 text files, JSONL files with a "text" field, directories or globs (default: the shipped demo text)')
+    .option('--data <paths...>', 'UTF-8 text files, JSONL files, directories or globs (default: the shipped demo text); JSONL records are {"text"}, and with --tokenizer also {"prompt","completion"} and {"messages"} (chat)')
     .option('--steps <n>', 'train until this many optimizer steps (default: train.steps)', wholeNumber('--steps', 1))
     .addOption(outputOption('run directory for checkpoints, metrics.jsonl and run.json (default: runs/<model name>)', 'dir'))
     .addOption(new Option('--out <dir>', 'the same as --output').hideHelp())
