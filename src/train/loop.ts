@@ -111,6 +111,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainOutcome> {
     {
       backend: s.backend.kind,
       backendDetails: s.backend.details,
+      ...(s.backend.threads !== undefined ? { threads: s.backend.threads } : {}),
       fromStep: s.startStep,
       totalSteps: s.totalSteps,
       seed: s.seed,

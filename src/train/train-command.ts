@@ -10,6 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { TrainCommandOptions } from '../cli/commands/train.js';
 import { renderPretty } from '../cli/render/pretty.js';
 import { createDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { checkThreads } from '../lower/tfjs/backend.js';
 import { loadModel } from '../pipeline.js';
 import { runTraining } from './loop.js';
 import { readRunLog } from './run-log.js';
@@ -53,8 +54,10 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
     return 2;
   }
   const loaded = loadModel(spec, { memoryFit: false, targets: ['tfjs'] });
-  if (!loaded.ir || hasErrors(loaded.diagnostics)) {
-    report(loaded.diagnostics, loaded.sources);
+  // A bad --threads is reported with the spec's errors, before anything starts.
+  const badThreads = checkThreads(options.threads);
+  if (!loaded.ir || hasErrors(loaded.diagnostics) || badThreads.length) {
+    report([...loaded.diagnostics, ...badThreads], loaded.sources);
     return 1;
   }
   if (options.resume && !existsSync(options.resume)) {
@@ -89,6 +92,8 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
       steps: options.steps,
       seed: options.seed,
       backend: options.backend,
+      threads: options.threads,
+      backendFallback: options.backendFallback,
       checkpointEvery: options.checkpointEvery,
       keep: options.keep,
       progress: options.progress === 'none' ? 'silent' : options.progress,

@@ -12,7 +12,9 @@ export const defineTrain: DefineCommand = (program, wrap) => {
     .option('--steps <n>', 'train until this many optimizer steps (default: train.steps)', wholeNumber('--steps', 1))
     .option('--out <dir>', 'run directory for checkpoints, metrics.jsonl and run.json (default: runs/<model name>)')
     .option('--resume <dir>', 'continue the run in <dir> from its latest checkpoint')
-    .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'node-gpu', 'node', 'wasm', 'cpu']).default('auto'))
+    .addOption(new Option('--backend <name>', 'TensorFlow.js backend (webgpu: optional, needs a GPU; never picked by auto)').choices(['auto', 'node-gpu', 'node', 'webgpu', 'wasm', 'cpu']).default('auto'))
+    .option('--threads <n>', 'threads for the wasm backend, 1 to the available cores (default: all available, at most 8)', wholeNumber('--threads', 1))
+    .option('--no-backend-fallback', 'an explicit --backend that cannot be used is an error instead of a warning and a fallback')
     .option('--seed <n>', 'override train.seed (weights init, data order, jitter/dropout)', wholeNumber('--seed', 0))
     .option('--checkpoint-every <n>', 'override train.checkpoint_every', wholeNumber('--checkpoint-every', 1))
     .option('--keep <n>', 'keep only the newest n checkpoints (default: all)', wholeNumber('--keep', 1))
@@ -35,7 +37,10 @@ export interface TrainCommandOptions {
   steps?: number;
   out?: string;
   resume?: string;
-  backend: 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
+  backend: 'auto' | 'node-gpu' | 'node' | 'webgpu' | 'wasm' | 'cpu';
+  threads?: number;
+  /** false with --no-backend-fallback. */
+  backendFallback: boolean;
   seed?: number;
   checkpointEvery?: number;
   keep?: number;
