@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { TrainCommandOptions } from '../cli/commands/train.js';
 import { renderPretty } from '../cli/render/pretty.js';
 import { createDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { checkThreads } from '../lower/tfjs/backend.js';
+import { checkThreads, releaseBackend } from '../lower/tfjs/backend.js';
 import { loadModel } from '../pipeline.js';
 import { runTraining } from './loop.js';
 import { readRunLog } from './run-log.js';
@@ -123,5 +123,6 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    releaseBackend();
   }
 }

@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { Precision } from '../../spec/types.js';
 import { activateWasm, availableWasmThreads } from './wasm-threads.js';
-import { activateWebgpu } from './webgpu.js';
+import { activateWebgpu, releaseWebgpu } from './webgpu.js';
 
 export type BackendPreference = 'auto' | 'node-gpu' | 'node' | 'webgpu' | 'wasm' | 'cpu';
 type BackendKind = Exclude<BackendPreference, 'auto'>;
@@ -125,6 +125,14 @@ export function silenceCpuBanner(): void {
   if (tf.getBackend() !== 'cpu') return;
   const cpu = tf.backend() as unknown as { firstUse?: boolean };
   if ('firstUse' in cpu) cpu.firstUse = false;
+}
+
+/**
+ * Let the process exit after a run: a webgpu device holds it open (webgpu.ts). The wasm
+ * backend's threads do not (wasm-threads.ts), nor do the others.
+ */
+export function releaseBackend(): void {
+  releaseWebgpu();
 }
 
 /** MOE6030 unless `threads` is 1…availableWasmThreads() (the cores this process may use, at most 8). */

@@ -39,16 +39,30 @@ async function load<T>(name: string): Promise<{ module: T } | { reason: string; 
   }
 }
 
-/** `navigator.gpu` from Dawn, unless the process already has one. */
-function installNavigatorGpu(dawn: DawnModule): GpuLike {
+/** `navigator.gpu`, the WebGPU globals, and how to take them back. */
+function installNavigatorGpu(dawn: DawnModule, gpu: GpuLike): void {
   const g = globalThis as { navigator?: { gpu?: GpuLike } };
-  if (g.navigator?.gpu) return g.navigator.gpu;
   for (const [name, value] of Object.entries(dawn.globals)) if (!(name in globalThis)) Object.assign(globalThis, { [name]: value });
-  const gpu = dawn.create([]);
   // Node ≥ 21 has a read-only `navigator`; define a property on it rather than replace it.
   if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
   else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
-  return gpu;
+}
+
+/**
+ * Dawn keeps the process alive while anything references its GPU object (node-webgpu README,
+ * "Lifetime"; https://issues.chromium.org/issues/387965810): after a run, drop the backend and
+ * `navigator.gpu` so that `moec train` exits.
+ */
+export function releaseWebgpu(): void {
+  const factory = tf.findBackendFactory('webgpu');
+  if (factory) {
+    // removeBackend also forgets the factory, which tfjs-backend-webgpu registers only on its
+    // first import: register it again (priority 3, its base.ts) for a later selectBackend.
+    tf.removeBackend('webgpu');
+    tf.registerBackend('webgpu', factory, 3);
+  }
+  const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
+  if (nav && 'gpu' in nav) delete nav.gpu;
 }
 
 function describe(adapter: AdapterLike): string[] {
@@ -64,18 +78,23 @@ function describe(adapter: AdapterLike): string[] {
 export async function activateWebgpu(): Promise<WebgpuOutcome> {
   const dawn = await load<DawnModule>('webgpu');
   if ('reason' in dawn) return { ok: false, reason: dawn.reason, missing: dawn.missing };
-  const gpu = installNavigatorGpu(dawn.module);
+  // Probe with a GPU object of our own first: when there is no adapter it is simply dropped.
+  const existing = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
+  const gpu = existing ?? dawn.module.create([]);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
   if (!adapter) {
-    const reason = 'Dawn found no GPU adapter (it needs a GPU driver: Vulkan on Linux, Metal on macOS, D3D12 on Windows; software Vulkan such as llvmpipe is rejected)';
+    const reason = 'Dawn found no GPU adapter: it needs a GPU and its driver, Vulkan on Linux, Metal on macOS, D3D12 on Windows; software Vulkan such as llvmpipe is rejected';
     return { ok: false, reason, missing: false };
   }
+  if (!existing) installNavigatorGpu(dawn.module, gpu);
   const backend = await load<unknown>('@tensorflow/tfjs-backend-webgpu');
   if ('reason' in backend) return { ok: false, reason: backend.reason, missing: backend.missing };
   try {
-    if (!(await tf.setBackend('webgpu'))) return { ok: false, reason: 'the webgpu backend did not initialise', missing: false };
+    if (await tf.setBackend('webgpu')) return { ok: true, details: describe(adapter) };
+    releaseWebgpu();
+    return { ok: false, reason: 'the webgpu backend did not initialise', missing: false };
   } catch (err) {
+    releaseWebgpu();
     return { ok: false, reason: `the webgpu backend did not initialise: ${(err as Error).message}`, missing: false };
   }
-  return { ok: true, details: describe(adapter) };
 }
