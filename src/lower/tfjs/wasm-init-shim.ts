@@ -39,8 +39,8 @@ export interface InitShim {
   dir?: string;
   /** Settles with the first worker failure during init (wasm-pool-worker.ts). */
   workerFailed: Promise<string>;
-  /** End the pool workers this init made (after a failure). */
-  terminateWorkers(): void;
+  /** End the pool workers this init made (after a failure; before `restore()`). */
+  terminateWorkers(): Promise<void>;
   restore(): void;
 }
 

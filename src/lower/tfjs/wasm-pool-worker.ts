@@ -14,8 +14,9 @@
  *   so the caller falls back at once rather than wait for its timeout.
  *
  * After the init the global is what emscripten set, and workers report as emscripten intends.
- * A failed init terminates the workers it made: one that never reported `loaded` is still
- * ref()ed and would keep the process alive.
+ * A failed init terminates the workers it made, before the hook is removed: one that never
+ * reported `loaded` is still ref()ed and would keep the process alive, and one still starting
+ * would fail on its deleted script file and report that through emscripten, fatally.
  */
 import { Worker as NodeWorker, type WorkerOptions } from 'node:worker_threads';
 
@@ -23,7 +24,7 @@ export interface PoolWorkerHook {
   /** Settles with the first failure seen during init; never settles if there is none. */
   failed: Promise<string>;
   /** End every worker made during the init (a failed init: none of them will be used). */
-  terminateAll(): void;
+  terminateAll(): Promise<void>;
   restore(): void;
 }
 
@@ -62,8 +63,8 @@ export function installPoolWorker(describeExit: () => string | undefined): PoolW
   });
   return {
     failed,
-    terminateAll() {
-      for (const w of made) void w.terminate();
+    async terminateAll() {
+      await Promise.all(made.map((w) => w.terminate()));
     },
     restore() {
       open = false;

@@ -95,18 +95,18 @@ async function startThreaded(w: Wrapped, threads: number): Promise<{ backend: tf
     const timeout = new Promise<typeof TIMEOUT>((resolve) => (timer = setTimeout(() => resolve(TIMEOUT), timeoutMs)));
     outcome = await Promise.race([pending, timeout, shim.workerFailed.then((failed) => ({ failed }))]);
   } catch (err) {
-    shim.terminateWorkers();
-    return { reason: shim.failure ?? `its init failed: ${(err as Error)?.message ?? String(err)}` };
-  } finally {
-    clearTimeout(timer);
-    shim.restore();
+    outcome = { failed: shim.failure ?? `its init failed: ${(err as Error)?.message ?? String(err)}` };
   }
+  clearTimeout(timer);
   if (outcome === TIMEOUT || 'failed' in outcome) {
-    shim.terminateWorkers();
-    // A late init would start threads nobody uses, held open: end them when it arrives.
+    // End the attempt's workers while the hooks still catch their errors, then undo the hooks.
+    await shim.terminateWorkers();
+    shim.restore();
+    // A late init would start threads nobody uses, held open: end them if it ever arrives.
     pending.then((b) => b.dispose(), () => undefined);
     return { reason: outcome === TIMEOUT ? `its worker threads had not started after ${timeoutMs / 1000} s` : outcome.failed };
   }
+  shim.restore();
   if (!shim.started) {
     outcome.dispose();
     return { reason: 'tfjs-backend-wasm did not start its threaded build' };

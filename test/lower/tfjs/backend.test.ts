@@ -38,7 +38,7 @@ describe('selectBackend', () => {
     expect(sel.warnings.map((d) => d.code)).toEqual(['MOE6000']);
     // With the optional packages installed (npm's default) Dawn loads and finds no adapter;
     // without them, the reason names the missing package.
-    expect(sel.warnings[0]!.message).toMatch(/backend `webgpu` is not available \((Dawn found no GPU adapter .*|webgpu is not installed|webgpu failed to load: .*)\); using `wasm`/);
+    expect(sel.warnings[0]!.message).toMatch(/backend `webgpu` is not available \((Dawn found no GPU adapter: .*|webgpu is not installed|webgpu failed to load: .*)\); using `wasm`/);
     expect(sel.warnings[0]!.hint).toContain('libvulkan1');
   });
 
