@@ -78,7 +78,7 @@ export const tfjsCodes = defineCodes({
     severity: 'warning',
     title: 'wasm runs on fewer threads than requested',
     message: 'the wasm backend runs on {used} thread(s), not the {requested} requested: {reason}',
-    hint: 'training continues, slower; pass --threads 1 to silence this. If tfjs-backend-wasm was upgraded, moec\'s threaded-wasm support may need updating (docs/training.md, Backends)',
+    hint: 'training continues on the threads that run; pass --threads 1 to silence this. If tfjs-backend-wasm was upgraded, moec\'s threaded-wasm support may need updating (docs/training.md, Backends)',
   },
   MOE6033: {
     severity: 'error',
