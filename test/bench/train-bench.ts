@@ -12,7 +12,9 @@
  * FLOPs counted are the expert matmuls actually executed (forward + 2× for backward) plus
  * the router; the dense-masked form runs every expert on every token. Prints figures only.
  * The load average (1 min) is printed before and after: on a shared machine, compare runs
- * taken at similar loads.
+ * taken at similar loads. `cpu s` is the CPU time of all the process's threads per step: when
+ * it is about the same on N threads as on 1 but the wall time is not shorter, the run did not
+ * get the cores (a busy machine), not that the work does not split.
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadavg } from 'node:os';
@@ -62,8 +64,15 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/** Median seconds per training step, and the expert/router FLOPs of one step. */
-function benchStep(experts: number, dispatch: DispatchMode): { times: number[]; flops: number; dropped: number } {
+/** Seconds per training step (wall, and CPU of all threads), and the expert/router FLOPs of one step. */
+interface StepFigures {
+  times: number[];
+  cpuTimes: number[];
+  flops: number;
+  dropped: number;
+}
+
+function benchStep(experts: number, dispatch: DispatchMode): StepFigures {
   const m = moeIR(experts);
   const vars = new Map<string, tf.Variable>();
   vars.set('moe.router.weight', variable('router', [H, experts], 0.02));
@@ -75,10 +84,12 @@ function benchStep(experts: number, dispatch: DispatchMode): { times: number[]; 
   const x = variable('x', [T, H], 1);
   const r = variable('r', [T, H], 1);
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   let kept = 0;
   try {
     for (let step = 0; step <= STEPS; step++) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       const { value, grads } = tf.variableGrads(() => {
         const out = moeBlock(m, x, (n) => vars.get(n)!, (n) => vars.get(n), 'moe', { training: true, seed: step, dispatch, layout: { sequences: 1, rankSequences: 1 } });
         kept = out.plan.kept;
@@ -89,14 +100,19 @@ function benchStep(experts: number, dispatch: DispatchMode): { times: number[]; 
       const dt = (performance.now() - t0) / 1000;
       value.dispose();
       tf.dispose(Object.values(grads));
-      if (step > 0) times.push(dt); // step 0 warms kernels and the allocator
+      const cpu = process.cpuUsage(c0);
+      if (step > 0) {
+        // step 0 warms kernels and the allocator
+        times.push(dt);
+        cpuTimes.push((cpu.user + cpu.system) / 1e6);
+      }
     }
   } finally {
     for (const v of [...vars.values(), x, r]) v.dispose();
   }
   const rows = dispatch === 'sparse' ? kept : T * experts;
   const forward = 2 * rows * H * F * 3 + 2 * T * H * experts;
-  return { times, flops: 3 * forward, dropped: 1 - kept / (T * K) };
+  return { times, cpuTimes, flops: 3 * forward, dropped: 1 - kept / (T * K) };
 }
 
 function plainMatMulSeconds(): number[] {
@@ -117,7 +133,7 @@ function plainMatMulSeconds(): number[] {
 
 interface Figures {
   matmul: number[];
-  steps: Map<string, { times: number[]; flops: number; dropped: number }>;
+  steps: Map<string, StepFigures>;
 }
 const CONFIGS = [8, 32].flatMap((experts) => (['sparse', 'dense'] as const).map((dispatch) => ({ experts, dispatch, key: `${experts}/${dispatch}` })));
 
@@ -127,8 +143,10 @@ function measure(into: Figures): void {
   for (const c of CONFIGS) {
     const r = benchStep(c.experts, c.dispatch);
     const seen = into.steps.get(c.key);
-    if (seen) seen.times.push(...r.times);
-    else into.steps.set(c.key, r);
+    if (seen) {
+      seen.times.push(...r.times);
+      seen.cpuTimes.push(...r.cpuTimes);
+    } else into.steps.set(c.key, r);
   }
 }
 
@@ -160,9 +178,10 @@ console.log(
 );
 console.log('');
 const cols = threadCounts.map((n) => `step s ${label(n)}`);
+const cpuCols = threadCounts.map((n) => `cpu s ${label(n)}`);
 const last = threadCounts[threadCounts.length - 1]!;
 console.log(
-  ['experts', 'dispatch', ...cols, ...(threadCounts.length > 1 ? ['threads speed-up'] : []), `tokens/s ${label(last)}`, `GFLOP/s ${label(last)}`, '% of matMul', 'dropped', `dense÷sparse ${label(last)}`, 'target (E/K/2)'].join(' | '),
+  ['experts', 'dispatch', ...cols, ...(threadCounts.length > 1 ? ['threads speed-up'] : []), ...cpuCols, `tokens/s ${label(last)}`, `GFLOP/s ${label(last)}`, '% of matMul', 'dropped', `dense÷sparse ${label(last)}`, 'target (E/K/2)'].join(' | '),
 );
 for (const c of CONFIGS) {
   const per = threadCounts.map((n) => figures.get(n)!.steps.get(c.key)!);
@@ -176,6 +195,7 @@ for (const c of CONFIGS) {
     c.dispatch.padEnd(8),
     ...secs.map((x, i) => x.toFixed(3).padStart(cols[i]!.length)),
     ...(threadCounts.length > 1 ? [`${(secs[0]! / secs[secs.length - 1]!).toFixed(2)}×`.padStart(16)] : []),
+    ...per.map((r, i) => median(r.cpuTimes).toFixed(3).padStart(cpuCols[i]!.length)),
     Math.round(T / secs[secs.length - 1]!).toString().padStart(10),
     g.toFixed(1).padStart(11),
     `${((100 * g) / mm[mm.length - 1]!).toFixed(0)}%`.padStart(11),
