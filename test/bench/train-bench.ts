@@ -17,6 +17,7 @@
  * get the cores (a busy machine), not that the work does not split.
  */
 import * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { selectBackend, type BackendPreference } from '../../src/lower/tfjs/backend.js';
 import { availableWasmThreads } from '../../src/lower/tfjs/wasm-threads.js';
@@ -66,6 +67,8 @@ function median(xs: number[]): number {
 
 /** Seconds per training step (wall, and CPU of all threads), and the expert/router FLOPs of one step. */
 interface StepFigures {
+  /** sha256 of the last step's loss and gradients: the same on every thread count. */
+  hash: string;
   times: number[];
   cpuTimes: number[];
   flops: number;
@@ -85,6 +88,7 @@ function benchStep(experts: number, dispatch: DispatchMode): StepFigures {
   const r = variable('r', [T, H], 1);
   const times: number[] = [];
   const cpuTimes: number[] = [];
+  const hash = createHash('sha256');
   let kept = 0;
   try {
     for (let step = 0; step <= STEPS; step++) {
@@ -95,8 +99,12 @@ function benchStep(experts: number, dispatch: DispatchMode): StepFigures {
         kept = out.plan.kept;
         return tf.addN([tf.sum(tf.mul(out.y, r)), out.aux!, out.z!]) as tf.Scalar;
       }, [x, ...vars.values()]);
-      value.dataSync();
-      for (const g of Object.values(grads)) g.dataSync();
+      const last = step === STEPS;
+      if (last) hash.update(value.dataSync() as Float32Array);
+      for (const g of Object.values(grads)) {
+        const d = g.dataSync() as Float32Array;
+        if (last) hash.update(d);
+      }
       const dt = (performance.now() - t0) / 1000;
       value.dispose();
       tf.dispose(Object.values(grads));
@@ -112,7 +120,7 @@ function benchStep(experts: number, dispatch: DispatchMode): StepFigures {
   }
   const rows = dispatch === 'sparse' ? kept : T * experts;
   const forward = 2 * rows * H * F * 3 + 2 * T * H * experts;
-  return { times, cpuTimes, flops: 3 * forward, dropped: 1 - kept / (T * K) };
+  return { hash: hash.digest('hex'), times, cpuTimes, flops: 3 * forward, dropped: 1 - kept / (T * K) };
 }
 
 function plainMatMulSeconds(): number[] {
@@ -144,6 +152,7 @@ function measure(into: Figures): void {
     const r = benchStep(c.experts, c.dispatch);
     const seen = into.steps.get(c.key);
     if (seen) {
+      if (seen.hash !== r.hash) seen.hash = 'differs between rounds';
       seen.times.push(...r.times);
       seen.cpuTimes.push(...r.cpuTimes);
     } else into.steps.set(c.key, r);
@@ -204,4 +213,12 @@ for (const c of CONFIGS) {
     c.dispatch === 'sparse' ? `${(c.experts / K / 2).toFixed(1)}×` : '',
   ];
   console.log(cells.join(' | '));
+}
+if (threadCounts.length > 1) {
+  const differ = CONFIGS.filter((c) => new Set(threadCounts.map((n) => figures.get(n)!.steps.get(c.key)!.hash)).size > 1);
+  console.log(
+    differ.length
+      ? `loss and gradients DIFFER between thread counts: ${differ.map((c) => c.key).join(', ')}`
+      : `loss and gradients: the same bytes on ${threadCounts.join(' and ')} threads in every configuration (sha256 of the last step)`,
+  );
 }
