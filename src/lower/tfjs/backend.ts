@@ -72,6 +72,8 @@ async function tryNative(name: string): Promise<string | undefined> {
 
 interface Attempt {
   reason?: string;
+  /** What to do about `reason`, when it depends on the reason (else HINTS). */
+  hint?: string;
   details: string[];
   threads?: number;
   warnings: Diagnostic[];
@@ -92,16 +94,19 @@ async function tryWasm(threads: number): Promise<Attempt> {
   }
 }
 
+const WEBGPU_INSTALL = 'install the optional dependencies `webgpu` and `@tensorflow/tfjs-backend-webgpu` (npm leaves them out with --omit=optional)';
+const WEBGPU_DEVICE = 'Dawn needs a GPU and its driver: on Linux libvulkan1 and the GPU vendor\'s Vulkan driver (`vulkaninfo` should list the GPU)';
+
 async function tryWebgpu(): Promise<Attempt> {
   const r = await activateWebgpu();
-  return r.ok ? { details: r.details, warnings: [] } : { reason: r.reason, details: [], warnings: [] };
+  if (r.ok) return { details: r.details, warnings: [] };
+  return { reason: r.reason, hint: r.missing ? WEBGPU_INSTALL : WEBGPU_DEVICE, details: [], warnings: [] };
 }
 
 const HINTS: Record<BackendKind, string> = {
   'node-gpu': 'install @tensorflow/tfjs-node-gpu (needs CUDA 11.2 and cuDNN 8.1; its install downloads libtensorflow)',
   node: 'install @tensorflow/tfjs-node (its install downloads libtensorflow)',
-  webgpu:
-    'the optional packages `webgpu` and `@tensorflow/tfjs-backend-webgpu` must be installed (npm installs them unless optional dependencies are omitted), and the machine needs a GPU with its driver (on Linux: libvulkan1 and the GPU vendor\'s Vulkan driver)',
+  webgpu: WEBGPU_DEVICE,
   wasm: 'reinstall @tensorflow/tfjs-backend-wasm',
   cpu: '',
 };
@@ -150,7 +155,7 @@ export function checkThreads(threads: number | undefined): Diagnostic[] {
  */
 export async function selectBackend(pref: BackendPreference, opts: SelectBackendOptions = {}): Promise<SelectedBackend> {
   const warnings: Diagnostic[] = [];
-  const failures: { kind: string; reason: string }[] = [];
+  const failures: { kind: string; reason: string; hint?: string }[] = [];
   let chosen: SelectedBackend | undefined;
   for (const kind of FALLBACKS[pref]) {
     let a: Attempt;
@@ -166,14 +171,14 @@ export async function selectBackend(pref: BackendPreference, opts: SelectBackend
       warnings.push(...a.warnings);
       break;
     }
-    failures.push({ kind, reason: a.reason });
+    failures.push({ kind, reason: a.reason, hint: a.hint });
   }
   if (!chosen) {
     const last = failures[failures.length - 1];
     throw new Error(`moec: no TensorFlow.js backend initialised (${last?.reason ?? 'unknown'})`);
   }
   if (pref !== 'auto' && chosen.kind !== pref) {
-    const args = { requested: pref, reason: failures[0]!.reason, used: chosen.kind, hint: HINTS[pref] };
+    const args = { requested: pref, reason: failures[0]!.reason, used: chosen.kind, hint: failures[0]!.hint ?? HINTS[pref] };
     warnings.unshift(createDiagnostic(opts.fallback === false ? 'MOE6033' : 'MOE6000', { args }));
   }
   if (opts.threads !== undefined && chosen.kind !== 'wasm') {
