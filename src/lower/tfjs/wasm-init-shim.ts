@@ -14,7 +14,6 @@
  *   processors have 2 threads per core"), and emscripten's `_emscripten_num_logical_cores` is
  *   `require('os').cpus().length` in Node. Left alone, a 2-core machine gets 1 thread whatever
  *   `setThreadsCount` says. The value is read once, by a static constructor during init.
- *
  * - `Worker`: a subclass that starts pool workers without the parent's flags and reports the
  *   first one that fails (wasm-pool-worker.ts).
  *
