@@ -122,6 +122,7 @@ function appendSession(o: TrainOptions, s: Session): void {
     {
       backend: s.backend.kind,
       backendDetails: s.backend.details,
+      ...(s.backend.threads !== undefined ? { threads: s.backend.threads } : {}),
       fromStep: s.startStep,
       totalSteps: s.totalSteps,
       seed: s.seed,

@@ -62,6 +62,10 @@ export interface SessionOptions {
   tokenizer?: string;
   /** Hold out this fraction of the token stream (its tail) for eval_loss; on resume, the run's own. */
   evalSplit?: number;
+  /** wasm threads (default: the available cores); checked by checkThreads. */
+  threads?: number;
+  /** false: an explicit backend that cannot be used stops the run (MOE6033). */
+  backendFallback?: boolean;
 }
 
 export interface Session {
@@ -158,7 +162,7 @@ export async function createSession(o: SessionOptions): Promise<{ session?: Sess
     return { diagnostics };
   }
 
-  const backend = await selectBackend(o.backend ?? 'auto', { precision: ir.train.precision });
+  const backend = await selectBackend(o.backend ?? 'auto', { precision: ir.train.precision, threads: o.threads, fallback: o.backendFallback });
   for (const w of backend.warnings) {
     // Point the precision warning at the spec's `precision` (selectBackend has no spans).
     if (w.code === 'MOE6511' && !w.span && o.spans) w.span = spanAt(o.spans, '/train/precision', 'value');

@@ -62,6 +62,31 @@ export const tfjsCodes = defineCodes({
     message: 'a training micro-step holds {rows} sequences (batch / grad_accum), not a multiple of parallel.micro_batch {micro_batch}: the balance loss and z-loss average over the whole micro-step instead of per data-parallel micro-batch',
     hint: 'make train.batch / train.grad_accum a multiple of parallel.micro_batch (Megatron: batch = micro_batch × data × grad_accum)',
   },
+  // MOE6030–MOE6049: backend setup — wasm threads, webgpu, fallbacks (src/lower/tfjs/backend.ts, wasm-threads.ts, webgpu.ts).
+  MOE6030: {
+    severity: 'error',
+    title: 'thread count out of range',
+    message: '--threads {threads} is not possible here: the wasm backend can use 1 to {max} threads on this machine ({cores} cores available to this process)',
+    hint: 'leave --threads out to use every available core, or pass a number from 1 to {max} (tfjs-backend-wasm runs at most 8)',
+  },
+  MOE6031: {
+    severity: 'warning',
+    title: 'thread count ignored by this backend',
+    message: '--threads {threads} applies to the wasm backend only; the {backend} backend ignores it',
+    hint: 'tfjs-node and GPU backends choose their own threads; drop --threads, or pass --backend wasm',
+  },
+  MOE6032: {
+    severity: 'warning',
+    title: 'wasm runs on fewer threads than requested',
+    message: 'the wasm backend runs on {used} thread(s), not the {requested} requested: {reason}',
+    hint: 'training continues on the threads that run; pass --threads 1 to silence this. If tfjs-backend-wasm was upgraded, moec\'s threaded-wasm support may need updating (docs/training.md, Backends)',
+  },
+  MOE6033: {
+    severity: 'error',
+    title: 'requested TensorFlow.js backend unavailable',
+    message: 'backend `{requested}` is not available ({reason}), and --no-backend-fallback forbids running on `{used}` instead',
+    hint: '{hint}',
+  },
   // MOE6500–MOE6999: training loop, data, checkpoints, report (src/train, src/checkpoint, src/report).
   MOE6500: {
     severity: 'error',
