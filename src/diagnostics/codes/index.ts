@@ -4,7 +4,7 @@
  *   MOE1xxx syntax (lexer, parser, imports)   MOE2xxx schema (ajv)
  *   MOE3xxx semantic rules                    MOE4xxx IR and analysis (memory fit)
  *   MOE5xxx ONNX target                       MOE6xxx TensorFlow.js target and training
- *   MOE75xx safetensors and HF checkpoint directories
+ *   MOE70xx–74xx the Hugging Face bridge      MOE75xx safetensors and HF checkpoint directories
  *   MOE8xxx Megatron-Core target
  *   MOE9xxx CLI and I/O
  */
@@ -17,6 +17,7 @@ import { tfjsCodes } from './tfjs.js';
 import { megatronCodes } from './megatron.js';
 import { cliCodes } from './cli.js';
 import { safetensorsCodes } from './safetensors.js';
+import { hfCodes } from './hf.js';
 
 export const diagnosticTable = {
   ...syntaxCodes,
@@ -27,6 +28,7 @@ export const diagnosticTable = {
   ...tfjsCodes,
   ...megatronCodes,
   ...cliCodes,
+  ...hfCodes,
   ...safetensorsCodes,
 } as const;
 
