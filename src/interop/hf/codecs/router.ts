@@ -144,7 +144,8 @@ export function routerCodec(modelType: string, o: RouterOptions): Codec {
       if (r.bias !== (o.bias ?? false)) w.refuse(`moe.router.bias ${r.bias}`, o.bias ? `transformers ${w.modelType}'s router always has a bias` : `transformers ${w.modelType}'s router has no bias`);
       if (o.scoreBias && r.biasUpdate === 0) w.refuse('moe.router without bias_update', `transformers ${w.modelType} always has e_score_correction_bias (aux-loss-free balancing): set router.bias_update`);
       const conv = hfRouterFields(r, w.modelType, { moeLayers: moeLayerIndices(ir).length });
-      for (const [k, v] of Object.entries(conv.fields)) w.set(k, typeof v === 'number' ? float(v) : v);
+      // 15 significant digits: α · L / K without the binary noise (0.15 × 24 / 4 is 0.8999999999999999).
+      for (const [k, v] of Object.entries(conv.fields)) w.set(k, typeof v === 'number' ? float(Number(v.toPrecision(15))) : v);
       w.findings.push(...findingDiagnostics(conv.findings));
     },
   };
