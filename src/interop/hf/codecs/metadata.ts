@@ -37,7 +37,7 @@ export function metadataCodec(architecture: string, modelType: string): Codec {
       const carried = Object.keys(NOT_ARCHITECTURE).filter((f) => c.has(f) && !c.used.has(f));
       for (const f of carried) {
         c.use(f);
-        if (f === 'moec' || f === 'architectures' || f === 'model_type') continue;
+        if (f === 'moec' || f === 'architectures' || f === 'model_type' || c.raw[f] === null) continue;
         s.note(`${f} ${JSON.stringify(c.raw[f])}: ${NOT_ARCHITECTURE[f]}`);
       }
     },
