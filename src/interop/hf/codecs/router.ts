@@ -73,7 +73,7 @@ function readTraining(c: ConfigReader, s: SpecDraft, topK: number | undefined): 
   if (t.auxCoef) {
     const coef = c.num(t.auxCoef, true);
     if (coef && topK && moeLayers) {
-      const alpha = (coef * topK) / moeLayers;
+      const alpha = Number(((coef * topK) / moeLayers).toPrecision(6)); // a unit conversion, exact only for equal shares anyway
       s.set(`${R}/aux_loss`, alpha, `${t.auxCoef} ${coef} × top_k ${topK} / ${moeLayers} MoE layers`);
       c.converted(t.auxCoef, coef, 'router.aux_loss', formatNumber(alpha), `transformers pools all ${moeLayers} MoE layers' router logits and multiplies by top_k; moec sums a per-layer loss (docs/semantics.md §Router losses)`);
     }
