@@ -12,7 +12,7 @@ import type { ModelIR, TensorIR } from '../../ir/types.js';
 import type { Dtype } from '../safetensors/dtypes.js';
 import type { TensorToWrite } from '../safetensors/write-safetensors.js';
 import { WeightsReadError } from '../../weights/lazy-source.js';
-import type { Result } from '../../diagnostics/diagnostic.js';
+import { createDiagnostic, type Result } from '../../diagnostics/diagnostic.js';
 import { fill, irMatcher, type Bindings, type KeyRow } from './keys/key-row.js';
 import { linearFromIr, ropeRowOrder, sliceShapeFor, stackedFromIr } from './keys/transforms.js';
 import type { HfModelType } from './model-type.js';
@@ -69,7 +69,17 @@ function place(ir: ModelIR, type: HfModelType): Placed[] {
 
 export function exportTensors(ir: ModelIR, type: HfModelType, weights: Map<string, Float32Array>, dtype: Dtype): TensorToWrite[] {
   const placed = place(ir, type);
-  const get = (name: string) => weights.get(name)!;
+  const shapes = new Map(ir.tensors.map((t) => [t.name, t.shape]));
+  // Every source tensor is checked against its IR shape: a transform would otherwise read past it.
+  const get = (name: string): Float32Array => {
+    const data = weights.get(name);
+    const need = shapes.get(name)!.reduce((a, b) => a * b, 1);
+    if (data?.length !== need) {
+      const reason = data ? `it has ${data.length} values; shape [${shapes.get(name)!.join(', ')}] needs ${need}` : 'the weights have no such tensor';
+      throw new WeightsReadError([createDiagnostic('MOE7530', { args: { tensor: name, reason } })]);
+    }
+    return data;
+  };
   const stacks = new Map<string, Member[]>();
   for (const p of placed) if (p.row.transform.kind === 'stacked') stacks.set(p.key, [...(stacks.get(p.key) ?? []), { tensor: p.tensor, row: p.row, expert: p.b.e! }]);
   const out: TensorToWrite[] = [];
