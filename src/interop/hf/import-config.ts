@@ -61,7 +61,10 @@ function modelName(path: string, config: Record<string, Json>): string {
   if (moec && typeof moec.name === 'string' && moec.name) return moec.name;
   const named = config._name_or_path;
   if (typeof named === 'string' && named.trim()) return basename(named.trim());
-  return basename(dirname(resolve(path))) || 'model';
+  // The Hub cache keeps `models--org--name/snapshots/<revision>/config.json`; a download tool `org--name/`.
+  const parts = resolve(path).split(/[\\/]/).slice(0, -1);
+  const dir = parts[parts.length - 2] === 'snapshots' ? parts[parts.length - 3]! : parts[parts.length - 1]!;
+  return dir.replace(/^models--/, '').split('--').pop() || 'model';
 }
 
 /** Read `config` (already parsed) as its model_type, into a spec and its IR. */
