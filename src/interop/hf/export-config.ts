@@ -27,7 +27,7 @@ export interface ExportedConfig {
   generationText: string;
 }
 
-interface Attempt {
+export interface Attempt {
   type: HfModelType;
   writer: ConfigWriter;
 }
@@ -51,25 +51,43 @@ function attempt(ir: ModelIR, type: HfModelType, dtype: ExportDtype): Attempt {
 
 const refusalText = (a: Attempt) => a.writer.refusals.map((r) => `${r.what} (${r.why})`).join('; ');
 
-/** The config of `ir` as `modelType` (or the first model_type that holds it). */
-export function exportConfig(ir: ModelIR, options: { modelType?: string; dtype?: ExportDtype } = {}): Result<ExportedConfig | undefined> {
+/** Why no candidate holds the spec, as diagnostic code + arguments (shared with `moec check --target hf`). */
+export interface HfRefusal {
+  code: 'MOE7200' | 'MOE7201' | 'MOE7001';
+  args: Record<string, string>;
+}
+
+export interface HfChoice {
+  chosen?: Attempt;
+  refusals: HfRefusal[];
+  /** The router findings of the chosen type, or the errors of the one asked for. */
+  findings: Diagnostic[];
+}
+
+/** Try the model_types (or the one asked for) in order; the first that holds the IR wins. */
+export function chooseModelType(ir: ModelIR, options: { modelType?: string; dtype?: ExportDtype } = {}): HfChoice {
   const dtype = options.dtype ?? 'fp32';
   const candidates = options.modelType ? [hfModelType(options.modelType)] : HF_MODEL_TYPES;
   if (candidates[0] === undefined) {
-    return { value: undefined, diagnostics: [createDiagnostic('MOE7001', { args: { path: '--model-type', modelType: options.modelType!, reason: 'is not one moec maps', known: KNOWN_MODEL_TYPES.join(', ') } })] };
+    return { refusals: [{ code: 'MOE7001', args: { path: '--model-type', modelType: options.modelType!, reason: 'is not one moec maps', known: KNOWN_MODEL_TYPES.join(', ') } }], findings: [] };
   }
   const attempts = (candidates as HfModelType[]).map((t) => attempt(ir, t, dtype));
-  const ok = attempts.find((a) => a.writer.refusals.length === 0 && !hasErrors(a.writer.findings));
-  if (!ok) {
-    if (options.modelType) {
-      const a = attempts[0]!;
-      const diagnostics: Diagnostic[] = a.writer.refusals.map((r) => createDiagnostic('MOE7201', { args: { modelType: a.type.modelType, what: r.what, why: r.why } }));
-      return { value: undefined, diagnostics: [...diagnostics, ...a.writer.findings.filter((d) => d.severity === 'error')] };
-    }
-    const ranked = [...attempts].sort((a, b) => a.writer.refusals.length + a.writer.findings.length - (b.writer.refusals.length + b.writer.findings.length));
-    const reasons = ranked.slice(0, 3).map((a) => `${a.type.modelType}: ${refusalText(a) || a.writer.findings.filter((d) => d.severity === 'error').map((d) => d.message).join('; ')}`).join(' | ');
-    return { value: undefined, diagnostics: [createDiagnostic('MOE7200', { args: { name: ir.name, reasons } })] };
+  const chosen = attempts.find((a) => a.writer.refusals.length === 0 && !hasErrors(a.writer.findings));
+  if (chosen) return { chosen, refusals: [], findings: chosen.writer.findings };
+  if (options.modelType) {
+    const a = attempts[0]!;
+    return { refusals: a.writer.refusals.map((r) => ({ code: 'MOE7201', args: { modelType: a.type.modelType, what: r.what, why: r.why } })), findings: a.writer.findings.filter((d) => d.severity === 'error') };
   }
+  const ranked = [...attempts].sort((a, b) => a.writer.refusals.length + a.writer.findings.length - (b.writer.refusals.length + b.writer.findings.length));
+  const reasons = ranked.slice(0, 3).map((a) => `${a.type.modelType}: ${refusalText(a) || a.writer.findings.filter((d) => d.severity === 'error').map((d) => d.message).join('; ')}`).join(' | ');
+  return { refusals: [{ code: 'MOE7200', args: { name: ir.name, reasons } }], findings: [] };
+}
+
+/** The config of `ir` as `modelType` (or the first model_type that holds it). */
+export function exportConfig(ir: ModelIR, options: { modelType?: string; dtype?: ExportDtype } = {}): Result<ExportedConfig | undefined> {
+  const choice = chooseModelType(ir, options);
+  const ok = choice.chosen;
+  if (!ok) return { value: undefined, diagnostics: [...choice.refusals.map((r) => createDiagnostic(r.code, { args: r.args })), ...choice.findings] };
   const config = ok.writer.fields;
   const generation = { _from_model_config: true, bos_token_id: null, eos_token_id: null, pad_token_id: null } as Record<string, ConfigValue>;
   return {
