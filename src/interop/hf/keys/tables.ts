@@ -20,16 +20,18 @@ export const BASE_ROWS: readonly KeyRow[] = [
   copy(`${L}.post_attn_norm.weight`, `${H}.post_attention_layernorm.weight`),
   copy('norm.weight', 'model.norm.weight'),
   linear('lm_head.weight', 'lm_head.weight'),
-  copy('lm_head.bias', 'lm_head.bias'),
 ];
 
-/** Multi-head / grouped-query attention (q, k, v, o with optional biases, q/k norms, sinks). */
-export const ATTENTION_ROWS: readonly KeyRow[] = [
-  ...['q', 'k', 'v', 'o'].flatMap((p) => linearWithBias(`${L}.attn.${p}_proj`, `${H}.self_attn.${p}_proj`)),
-  copy(`${L}.attn.q_norm.weight`, `${H}.self_attn.q_norm.weight`),
-  copy(`${L}.attn.k_norm.weight`, `${H}.self_attn.k_norm.weight`),
-  copy(`${L}.attn.sinks`, `${H}.self_attn.sinks`),
-];
+/** Multi-head / grouped-query attention: the q, k, v, o projections. */
+export const ATTENTION_ROWS: readonly KeyRow[] = ['q', 'k', 'v', 'o'].map((p) => linear(`${L}.attn.${p}_proj.weight`, `${H}.self_attn.${p}_proj.weight`));
+/** q, k, v biases (qwen2_moe's qkv_bias; attention_bias elsewhere). */
+export const QKV_BIAS_ROWS: readonly KeyRow[] = ['q', 'k', 'v'].map((p) => copy(`${L}.attn.${p}_proj.bias`, `${H}.self_attn.${p}_proj.bias`));
+/** The o_proj bias (attention_bias: qwen3_moe, olmoe, gpt_oss). */
+export const OUT_BIAS_ROWS: readonly KeyRow[] = [copy(`${L}.attn.o_proj.bias`, `${H}.self_attn.o_proj.bias`)];
+/** q / k norms: per head [head_dim] (qwen3_moe) or over the whole projection (olmoe); same keys. */
+export const QK_NORM_ROWS: readonly KeyRow[] = [copy(`${L}.attn.q_norm.weight`, `${H}.self_attn.q_norm.weight`), copy(`${L}.attn.k_norm.weight`, `${H}.self_attn.k_norm.weight`)];
+/** gpt-oss's learned attention sinks [heads]. */
+export const SINK_ROWS: readonly KeyRow[] = [copy(`${L}.attn.sinks`, `${H}.self_attn.sinks`)];
 
 /** DeepSeek's multi-head latent attention (rope rows of q and kv_a reordered, key-row.ts). */
 export const MLA_ROWS: readonly KeyRow[] = [
@@ -45,8 +47,8 @@ export const MLA_ROWS: readonly KeyRow[] = [
 
 const PROJ = ['gate', 'up', 'down'] as const;
 
-/** A gated FFN at `ir` ↔ `hf` (`{gate,up,down}_proj`, with biases). */
-const ffnRows = (ir: string, hf: string): KeyRow[] => PROJ.flatMap((p) => linearWithBias(`${ir}.${p}_proj`, `${hf}.${p}_proj`));
+/** A gated FFN at `ir` ↔ `hf` (`{gate,up,down}_proj`; no biases in these model_types). */
+const ffnRows = (ir: string, hf: string): KeyRow[] => PROJ.map((p) => linear(`${ir}.${p}_proj.weight`, `${hf}.${p}_proj.weight`));
 
 /** Dense FFN layers (qwen's mlp_only_layers, DeepSeek's first_k_dense_replace). */
 export const DENSE_ROWS: readonly KeyRow[] = ffnRows(`${L}.mlp`, `${H}.mlp`);
@@ -73,11 +75,10 @@ export const MIXTRAL_MOE_ROWS: readonly KeyRow[] = [
   ...v5Experts(`${H}.mlp.experts`),
 ];
 
-/** Router `mlp.gate` (qwen, olmoe, deepseek) and DeepSeek-V3's selection bias. */
-export const GATE_ROWS: readonly KeyRow[] = [
-  linear(`${L}.moe.router.weight`, `${H}.mlp.gate.weight`),
-  copy(`${L}.moe.router.score_bias`, `${H}.mlp.gate.e_score_correction_bias`),
-];
+/** Router `mlp.gate` (qwen, olmoe, deepseek). */
+export const GATE_ROWS: readonly KeyRow[] = [linear(`${L}.moe.router.weight`, `${H}.mlp.gate.weight`)];
+/** DeepSeek-V3's selection bias (kept float32 by transformers). */
+export const SCORE_BIAS_ROWS: readonly KeyRow[] = [copy(`${L}.moe.router.score_bias`, `${H}.mlp.gate.e_score_correction_bias`)];
 
 /** Qwen2-MoE's shared expert and its sigmoid gate [1, H]. */
 export const QWEN_SHARED_ROWS: readonly KeyRow[] = [

@@ -19,7 +19,7 @@ import { routerCodec } from '../codecs/router.js';
 import { deepseekSharedCodec } from '../codecs/shared.js';
 import { shapeCodec } from '../codecs/shape.js';
 import { v2YarnCodec } from '../codecs/deepseek-v2-yarn.js';
-import { BASE_ROWS, DEEPSEEK_SHARED_ROWS, DENSE_ROWS, EXPERT_ROWS, GATE_ROWS, MLA_ROWS, MTP_ROWS } from '../keys/tables.js';
+import { BASE_ROWS, SCORE_BIAS_ROWS, DEEPSEEK_SHARED_ROWS, DENSE_ROWS, EXPERT_ROWS, GATE_ROWS, MLA_ROWS, MTP_ROWS } from '../keys/tables.js';
 import type { HfModelType } from '../model-type.js';
 
 const COMMON_DEFAULTS: Record<string, Json> = {
@@ -49,7 +49,7 @@ export const deepseekV3: HfModelType = {
     routerCodec('deepseek_v3', { score: 'sigmoid', normTopK: 'field', groups: 'v3', scaling: true, scoreBias: true }),
     mtpCodec,
   ],
-  keys: () => [...BASE_ROWS, ...MLA_ROWS, ...DENSE_ROWS, ...GATE_ROWS, ...EXPERT_ROWS, ...DEEPSEEK_SHARED_ROWS, ...MTP_ROWS],
+  keys: () => [...BASE_ROWS, ...MLA_ROWS, ...DENSE_ROWS, ...GATE_ROWS, ...SCORE_BIAS_ROWS, ...EXPERT_ROWS, ...DEEPSEEK_SHARED_ROWS, ...MTP_ROWS],
   keyOptions: (config) => ({ ropeInterleave: config.rope_interleave !== false }),
 };
 

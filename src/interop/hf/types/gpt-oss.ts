@@ -13,7 +13,7 @@ import { ropeCodec } from '../codecs/rope.js';
 import { routerCodec } from '../codecs/router.js';
 import { noSharedCodec } from '../codecs/shared.js';
 import { shapeCodec } from '../codecs/shape.js';
-import { ATTENTION_ROWS, BASE_ROWS, GPT_OSS_MOE_ROWS } from '../keys/tables.js';
+import { ATTENTION_ROWS, QKV_BIAS_ROWS, OUT_BIAS_ROWS, SINK_ROWS, BASE_ROWS, GPT_OSS_MOE_ROWS } from '../keys/tables.js';
 import type { HfModelType } from '../model-type.js';
 
 export const GPT_OSS_DEFAULT_ROPE_SCALING = {
@@ -41,6 +41,6 @@ export const gptOss: HfModelType = {
     routerCodec('gpt_oss', { score: 'softmax', normTopK: 'always', groups: 'none', bias: true }),
     noMtpCodec,
   ],
-  keys: () => [...BASE_ROWS, ...ATTENTION_ROWS, ...GPT_OSS_MOE_ROWS],
+  keys: () => [...BASE_ROWS, ...ATTENTION_ROWS, ...QKV_BIAS_ROWS, ...OUT_BIAS_ROWS, ...SINK_ROWS, ...GPT_OSS_MOE_ROWS],
   keyOptions: () => ({}),
 };

@@ -11,7 +11,7 @@ import { ropeCodec } from '../codecs/rope.js';
 import { routerCodec } from '../codecs/router.js';
 import { qwenSharedCodec } from '../codecs/shared.js';
 import { shapeCodec } from '../codecs/shape.js';
-import { ATTENTION_ROWS, BASE_ROWS, DENSE_ROWS, EXPERT_ROWS, GATE_ROWS, QWEN_SHARED_ROWS } from '../keys/tables.js';
+import { ATTENTION_ROWS, QKV_BIAS_ROWS, BASE_ROWS, DENSE_ROWS, EXPERT_ROWS, GATE_ROWS, QWEN_SHARED_ROWS } from '../keys/tables.js';
 import type { HfModelType } from '../model-type.js';
 
 export const qwen2Moe: HfModelType = {
@@ -36,6 +36,6 @@ export const qwen2Moe: HfModelType = {
     routerCodec('qwen2_moe', { score: 'softmax', normTopK: 'field', groups: 'none' }),
     noMtpCodec,
   ],
-  keys: () => [...BASE_ROWS, ...ATTENTION_ROWS, ...DENSE_ROWS, ...GATE_ROWS, ...EXPERT_ROWS, ...QWEN_SHARED_ROWS],
+  keys: () => [...BASE_ROWS, ...ATTENTION_ROWS, ...QKV_BIAS_ROWS, ...DENSE_ROWS, ...GATE_ROWS, ...EXPERT_ROWS, ...QWEN_SHARED_ROWS],
   keyOptions: () => ({}),
 };

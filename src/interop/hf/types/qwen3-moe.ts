@@ -12,7 +12,7 @@ import { ropeCodec } from '../codecs/rope.js';
 import { routerCodec } from '../codecs/router.js';
 import { noSharedCodec } from '../codecs/shared.js';
 import { shapeCodec } from '../codecs/shape.js';
-import { ATTENTION_ROWS, BASE_ROWS, DENSE_ROWS, EXPERT_ROWS, GATE_ROWS } from '../keys/tables.js';
+import { ATTENTION_ROWS, QKV_BIAS_ROWS, OUT_BIAS_ROWS, QK_NORM_ROWS, BASE_ROWS, DENSE_ROWS, EXPERT_ROWS, GATE_ROWS } from '../keys/tables.js';
 import type { HfModelType } from '../model-type.js';
 
 export const qwen3Moe: HfModelType = {
@@ -37,6 +37,6 @@ export const qwen3Moe: HfModelType = {
     routerCodec('qwen3_moe', { score: 'softmax', normTopK: 'field', groups: 'none' }),
     noMtpCodec,
   ],
-  keys: () => [...BASE_ROWS, ...ATTENTION_ROWS, ...DENSE_ROWS, ...GATE_ROWS, ...EXPERT_ROWS],
+  keys: () => [...BASE_ROWS, ...ATTENTION_ROWS, ...QKV_BIAS_ROWS, ...OUT_BIAS_ROWS, ...QK_NORM_ROWS, ...DENSE_ROWS, ...GATE_ROWS, ...EXPERT_ROWS],
   keyOptions: () => ({}),
 };
