@@ -26,8 +26,6 @@ export interface Refusal {
 export class ConfigWriter {
   readonly fields: Record<string, ConfigValue> = {};
   readonly refusals: Refusal[] = [];
-  /** Spec settings not carried (training-only, or for other tools), for MOE7203. */
-  readonly dropped: Refusal[] = [];
   /** Findings of the shared router conversion (router-losses-hf.ts: MOE3810–3812). */
   readonly findings: Diagnostic[] = [];
 
@@ -41,9 +39,6 @@ export class ConfigWriter {
     this.refusals.push({ what, why });
   }
 
-  drop(what: string, why: string): void {
-    this.dropped.push({ what, why });
-  }
 }
 
 /** Python's `repr(float)`: shortest round-trip digits; exponent form below 1e-4 and from 1e16. */

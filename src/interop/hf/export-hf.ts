@@ -6,7 +6,7 @@
  * per-expert v4 key names (export-weights.ts), in one float dtype. Deterministic: the same spec
  * and weights give the same bytes. Atomic (write-hf-dir.ts).
  */
-import { hasErrors, type Diagnostic, type Result } from '../../diagnostics/diagnostic.js';
+import { createDiagnostic, hasErrors, type Diagnostic, type Result } from '../../diagnostics/diagnostic.js';
 import type { ModelIR } from '../../ir/types.js';
 import { DEFAULT_MAX_SHARD_SIZE } from '../safetensors/write-checkpoint-dir.js';
 import { exportConfig, type ExportDtype } from './export-config.js';
@@ -33,6 +33,11 @@ export function exportHf(ir: ModelIR, weights: Map<string, Float32Array> | undef
   const diagnostics: Diagnostic[] = [...config.diagnostics];
   if (!config.value || hasErrors(diagnostics)) return { value: undefined, diagnostics };
   const { type, text, generationText } = config.value;
+  const integer = Object.entries(ir.quantize).filter(([g, q]) => g !== 'activations' && (q.dtype === 'int8' || q.dtype === 'int4'));
+  if (integer.length && !options.configOnly) {
+    const what = `quantize ${integer.map(([g, q]) => `${g} ${q.dtype}`).join(', ')}`;
+    diagnostics.push(createDiagnostic('MOE7203', { args: { what, why: `a Hugging Face checkpoint holds one float dtype (--dtype ${dtype}); int8/int4 groups are moec's ONNX storage (moec compile --quantize)` } }));
+  }
   const tensors = options.configOnly || !weights ? undefined : exportTensors(ir, type, weights, DTYPE[dtype]);
   const params = ir.tensors.reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
   const written = writeHfDir(
