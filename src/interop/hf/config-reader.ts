@@ -9,6 +9,9 @@ import { createDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
+/** The language's limit on decoder layers (src/validate/schema.ts `layers`). */
+export const MAX_LAYERS = 10_000;
+
 const show = (v: unknown): string => (v === undefined ? 'absent' : JSON.stringify(v));
 
 export class ConfigReader {
@@ -49,12 +52,23 @@ export class ConfigReader {
     return undefined;
   }
 
-  /** A whole number ≥ min; null/absent without default → required error (unless optional). */
-  int(field: string, min = 1, optional = false): number | undefined {
+  /** A whole number in [min, max]; null/absent without default → required error (unless optional). */
+  int(field: string, min = 1, optional = false, max = Number.MAX_SAFE_INTEGER): number | undefined {
     const v = optional ? this.value(field) : this.required(field);
     if (v === undefined || (optional && v === null)) return undefined;
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) return this.bad(field, v, `it must be a whole number ≥ ${min}`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
+      return this.bad(field, v, max < Number.MAX_SAFE_INTEGER ? `it must be a whole number in [${min}, ${max}]` : `it must be a whole number ≥ ${min}`);
+    }
     return v;
+  }
+
+  /**
+   * `num_hidden_layers` when it is usable for per-layer lists (the language's limit, 10,000),
+   * else undefined (the shape codec reports it); codecs size arrays by it only through here.
+   */
+  layers(): number | undefined {
+    const v = this.has('num_hidden_layers') ? this.raw.num_hidden_layers : this.defaults.num_hidden_layers;
+    return typeof v === 'number' && Number.isSafeInteger(v) && v >= 1 && v <= MAX_LAYERS ? v : undefined;
   }
 
   /** A finite number (> 0 unless `allowZero`). */

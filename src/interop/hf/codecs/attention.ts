@@ -52,10 +52,11 @@ function readWindow(c: ConfigReader, s: SpecDraft, o: AttentionOptions): void {
     c.use('sliding_window', 'max_window_layers', 'layer_types');
     if (c.bool('use_sliding_window')) c.refuse('use_sliding_window', true, `transformers v4 windows the layers ≥ max_window_layers, v5 the odd-numbered layers below it: the versions compute different functions`);
   } else if (o.window === 'layer-types') {
-    const layers = c.value('num_hidden_layers');
+    const layers = c.layers();
+    if (layers === undefined) return;
     let types = c.value('layer_types');
-    if ((types === null || types === undefined) && typeof layers === 'number') types = Array.from({ length: layers }, (_, i) => (i % 2 === 0 ? 'sliding_attention' : 'full_attention'));
-    if (!Array.isArray(types) || types.some((t) => t !== 'sliding_attention' && t !== 'full_attention') || (typeof layers === 'number' && types.length !== layers)) {
+    if (types === null || types === undefined) types = Array.from({ length: layers }, (_, i) => (i % 2 === 0 ? 'sliding_attention' : 'full_attention'));
+    if (!Array.isArray(types) || types.some((t) => t !== 'sliding_attention' && t !== 'full_attention') || types.length !== layers) {
       return void c.bad('layer_types', types, `it must list "sliding_attention" or "full_attention" for each of the ${String(layers)} layers`);
     }
     const sliding = types.flatMap((t, i) => (t === 'sliding_attention' ? [i] : []));

@@ -45,8 +45,8 @@ function moeRule(c: ConfigReader, o: FfnOptions, layers: number): number[] | und
 }
 
 function readLayout(c: ConfigReader, s: SpecDraft, o: FfnOptions, act: string | undefined): void {
-  const layers = c.value('num_hidden_layers');
-  if (typeof layers !== 'number') return;
+  const layers = c.layers();
+  if (layers === undefined) return;
   const moe = moeRule(c, o, layers);
   if (!moe) return;
   s.moeLayers = moe;

@@ -7,7 +7,7 @@
  * Every type here uses RMSNorm without bias (LlamaRMSNorm and its copies) and no lm_head bias.
  */
 import type { ModelIR } from '../../../ir/types.js';
-import type { ConfigReader } from '../config-reader.js';
+import { MAX_LAYERS, type ConfigReader } from '../config-reader.js';
 import { float, type ConfigWriter } from '../config-writer.js';
 import { attentionOf } from '../ir-view.js';
 import type { Codec } from '../model-type.js';
@@ -48,7 +48,7 @@ export function shapeCodec(headDim: HeadDimPolicy): Codec {
       set('/vocab', c.int('vocab_size'), 'vocab_size');
       const hidden = c.int('hidden_size');
       set('/hidden', hidden, 'hidden_size');
-      set('/layers', c.int('num_hidden_layers'), 'num_hidden_layers');
+      set('/layers', c.int('num_hidden_layers', 1, false, MAX_LAYERS), 'num_hidden_layers');
       set('/context', c.int('max_position_embeddings'), 'max_position_embeddings');
       const tie = c.bool('tie_word_embeddings');
       if (tie) s.set('/tie_embeddings', true, 'tie_word_embeddings');
