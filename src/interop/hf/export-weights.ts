@@ -67,6 +67,15 @@ function place(ir: ModelIR, type: HfModelType): Placed[] {
   });
 }
 
+/**
+ * IR tensor name → the Hugging Face key `model_type` stores it under (stacked layouts: the
+ * stacked tensor's key). PEFT's target module names are these keys without `.weight`
+ * (`model.layers.0.self_attn.q_proj`).
+ */
+export function hfTensorKeys(ir: ModelIR, type: HfModelType): Map<string, string> {
+  return new Map(place(ir, type).map((p) => [p.tensor.name, p.key]));
+}
+
 export function exportTensors(ir: ModelIR, type: HfModelType, weights: Map<string, Float32Array>, dtype: Dtype): TensorToWrite[] {
   const placed = place(ir, type);
   const shapes = new Map(ir.tensors.map((t) => [t.name, t.shape]));

@@ -42,3 +42,14 @@ describe('key table transforms', () => {
     });
   }
 });
+
+describe('hfTensorKeys (PEFT module names)', () => {
+  it('names every IR tensor by its Hugging Face key', async () => {
+    const { hfTensorKeys } = await import('../../../src/interop/hf/export-weights.js');
+    const { ir, type } = importConfig('test/fixtures/hf/mixtral-gqa').value!;
+    const keys = hfTensorKeys(ir, type);
+    expect(keys.get('layers.0.attn.q_proj.weight')).toBe('model.layers.0.self_attn.q_proj.weight');
+    expect(keys.get('layers.1.moe.experts.3.up_proj.weight')).toBe('model.layers.1.block_sparse_moe.experts.3.w3.weight');
+    expect(keys.size).toBe(ir.tensors.length);
+  });
+});
