@@ -10,7 +10,8 @@
  * Training-only fields (balance-loss coefficients, jitter) go through router-losses-hf.ts, the
  * one conversion the HF export and the Megatron target share.
  */
-import { findingDiagnostics, formatNumber, hfRouterFields, HF_ROUTER_TYPES } from '../../router-losses.js';
+import { findingDiagnostics, hfRouterFields } from '../../router-losses.js';
+import { readTraining, trainingFields } from './router-training.js';
 import type { ConfigReader } from '../config-reader.js';
 import { float, type ConfigWriter } from '../config-writer.js';
 import { moeLayerIndices, moeOf } from '../ir-view.js';
@@ -64,39 +65,6 @@ function readNormTopK(c: ConfigReader, s: SpecDraft, o: RouterOptions, topK: num
   }
   const norm = o.normTopK === 'deepseek_v2' ? v && (topK ?? 0) > 1 : v;
   s.set(`${R}/norm_topk`, norm, c.has('norm_topk_prob') ? 'norm_topk_prob' : `norm_topk_prob (absent: ${c.modelType} default ${v})`);
-}
-
-function readTraining(c: ConfigReader, s: SpecDraft, topK: number | undefined): void {
-  const t = HF_ROUTER_TYPES[c.modelType];
-  if (!t) return;
-  const moeLayers = s.moeLayers.length;
-  if (t.auxCoef) {
-    const coef = c.num(t.auxCoef, true);
-    if (coef && topK && moeLayers) {
-      const alpha = Number(((coef * topK) / moeLayers).toPrecision(6)); // a unit conversion, exact only for equal shares anyway
-      s.set(`${R}/aux_loss`, alpha, `${t.auxCoef} ${coef} × top_k ${topK} / ${moeLayers} MoE layers`);
-      c.converted(t.auxCoef, coef, 'router.aux_loss', formatNumber(alpha), `transformers pools all ${moeLayers} MoE layers' router logits and multiplies by top_k; moec sums a per-layer loss (docs/semantics.md §Router losses)`);
-    }
-  }
-  if (t.jitter) {
-    const j = c.num(t.jitter, true);
-    if (j) s.set(`${R}/jitter`, j, t.jitter);
-  }
-  if (t.remoteAux) {
-    const alpha = c.value('aux_loss_alpha');
-    const seq = c.value('seq_aux');
-    if (typeof alpha === 'number' && alpha > 0) {
-      s.set(`${R}/aux_loss`, alpha, 'aux_loss_alpha (DeepSeek remote code; native transformers computes no balance loss)');
-      if (seq === true) s.set(`${R}/aux_loss_type`, 'sequence', 'seq_aux');
-    }
-  }
-}
-
-/** Training-only router fields the model_type reads (router-losses-hf.ts). */
-function trainingFields(modelType: string): string[] {
-  const t = HF_ROUTER_TYPES[modelType];
-  if (!t) return [];
-  return [...(t.auxCoef ? [t.auxCoef] : []), ...(t.jitter ? [t.jitter] : []), ...(t.remoteAux ? ['aux_loss_alpha', 'seq_aux'] : [])];
 }
 
 export function routerCodec(modelType: string, o: RouterOptions): Codec {

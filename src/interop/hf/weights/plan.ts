@@ -10,7 +10,7 @@ import { createDiagnostic, type Diagnostic } from '../../../diagnostics/diagnost
 import type { LayerIR, ModelIR, TensorIR } from '../../../ir/types.js';
 import type { TensorInfo } from '../../safetensors/header.js';
 import { fill, irMatcher, type Bindings, type KeyRow, type KeyTableOptions } from '../keys/key-row.js';
-import { MTP_COPIES } from '../keys/tables.js';
+import { leftovers } from './leftovers.js';
 import { sliceShapeFor } from '../keys/transforms.js';
 
 export interface Quantization {
@@ -150,26 +150,4 @@ function checkSource(src: Source, ckpt: Checkpoint, q: Quantization, used: Set<s
     return [];
   }
   return [unreadable(`\`${info.name}\` (${info.dtype})`, `${info.dtype} is not a weight dtype moec reads`)];
-}
-
-/** Checkpoint tensors no IR tensor used: errors, except DeepSeek MTP copies, unused MTP layers and rotary buffers. */
-function leftovers(ir: ModelIR, ckpt: Checkpoint, used: Set<string>): Diagnostic[] {
-  const L = ir.layers.length;
-  const copies = MTP_COPIES.map((p) => irMatcher(p.replace('{m}', '{i}')));
-  const notes = new Map<string, string[]>();
-  const note = (why: string, key: string) => notes.set(why, [...(notes.get(why) ?? []), key]);
-  const extra: string[] = [];
-  for (const key of ckpt.keys()) {
-    if (used.has(key)) continue;
-    const layer = /^model\.layers\.(\d+)\./.exec(key);
-    if (copies.some((m) => m(key)) && layer && Number(layer[1]) >= L) note('DeepSeek stores copies of the embedding and LM head in each MTP layer; moec shares the main ones', key);
-    else if (layer && Number(layer[1]) >= L + ir.mtpDepth) note(`layers from ${L + ir.mtpDepth} are multi-token-prediction modules the spec does not have (transformers skips them too)`, key);
-    else if (/\.rotary_emb\.inv_freq$/.test(key)) note('RoPE frequencies are recomputed from the config', key);
-    else if (key === 'lm_head.weight' && ir.tieEmbeddings) note('the embeddings are tied, so transformers ignores a stored LM head', key);
-    else extra.push(key);
-  }
-  const out: Diagnostic[] = [];
-  if (extra.length) out.push(createDiagnostic('MOE7102', { args: { path: ckpt.path, count: extra.length, key: extra[0]! } }));
-  for (const [why, keys] of notes) out.push(createDiagnostic('MOE7104', { args: { path: ckpt.path, count: keys.length, key: keys[0]!, why } }));
-  return out;
 }
