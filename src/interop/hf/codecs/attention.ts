@@ -90,6 +90,8 @@ function writeBias(ir: ModelIR, w: ConfigWriter, o: AttentionOptions): void {
   const what = `attention qkv_bias ${a.qkvBias}, out_bias ${a.outBias}`;
   if (o.bias === 'qkv_bias') {
     if (a.outBias) w.refuse('attention.out_bias', `transformers ${w.modelType}'s o_proj has no bias`);
+    // v4's Qwen2MoeAttention builds q/k/v biases unconditionally; only v5 reads qkv_bias.
+    if (!a.qkvBias) w.refuse('attention.qkv_bias false', `transformers v4's ${w.modelType} always has q, k, v biases (v5's qkv_bias field is not read by v4)`);
     w.set('qkv_bias', a.qkvBias);
   } else if (o.bias === 'attention_bias') {
     if (a.qkvBias !== a.outBias) w.refuse(what, `transformers ${w.modelType}'s attention_bias sets all four biases together`);

@@ -10,6 +10,7 @@
  * the v5 config fields; the modular file at 0261a467 hard-codes 7.0 / 1.702).
  */
 import type { ModelIR, FfnIR } from '../../../ir/types.js';
+import { createDiagnostic } from '../../../diagnostics/diagnostic.js';
 import type { ConfigReader } from '../config-reader.js';
 import { float, type ConfigWriter } from '../config-writer.js';
 import { denseLayerIndices, denseOf, layerList, moeLayerIndices, moeOf } from '../ir-view.js';
@@ -85,6 +86,9 @@ function writeActivation(f: FfnIR, w: ConfigWriter, o: FfnOptions, what: string)
     if (f.activation !== 'clamped_swiglu') return w.refuse(`${what}.activation ${f.activation}`, `transformers ${w.modelType}'s experts use the clamped SwiGLU`);
     w.set('swiglu_limit', float(f.swigluLimit!));
     w.set('swiglu_alpha', float(f.swigluAlpha!));
+    for (const [field, v, dflt] of [['swiglu_limit', f.swigluLimit!, 7], ['swiglu_alpha', f.swigluAlpha!, 1.702]] as const) {
+      if (v !== dflt) w.findings.push(createDiagnostic('MOE7006', { args: { path: 'config.json', field, value: String(v), why: `transformers' modular_gpt_oss.py at 0261a467 hard-codes ${dflt}; versions that read the field compute the spec's function` } }));
+    }
     return w.set('hidden_act', 'silu');
   }
   const hf = HF_ACT[f.activation];
