@@ -96,3 +96,14 @@ describe('reading a Hugging Face checkpoint', () => {
     expect(readModelWeights(join(tmp, 'nothing-here'), ir).diagnostics.map((d) => d.code)).toEqual(['MOE6500']);
   });
 });
+
+describe('hfCheckpointFingerprint', () => {
+  it('is stable for the same directory and changes when a tensor does', async () => {
+    const { hfCheckpointFingerprint } = await import('../../../src/interop/hf/weights/fingerprint.js');
+    const a = hfCheckpointFingerprint(FIXTURE).value!;
+    expect(hfCheckpointFingerprint(FIXTURE).value).toBe(a);
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    const other = variant('fingerprint', (t) => (t.name === 'model.norm.weight' ? { ...t, shape: [1, 32] } : t));
+    expect(hfCheckpointFingerprint(other).value).not.toBe(a);
+  });
+});
