@@ -12,7 +12,7 @@ export const defineCompile: DefineCommand = (program, wrap) => {
     .addOption(new Option('-t, --target <target>', 'what to produce').choices(['onnx', 'tfjs', 'megatron']).default('onnx'))
     .addOption(outputOption('where to write (required, except that --target onnx may write only --triton): ONNX a model folder (dir/: config.json, tokenizer, onnx/model.onnx) or one file (*.onnx); tfjs and megatron a directory', 'path'))
     .option('--seed <n>', 'weight-init seed (default: the spec\'s train.seed); ignored with --weights')
-    .option('--weights <dir>', 'take weights from a training run or checkpoint directory instead of initializing them')
+    .option('--weights <dir>', 'take weights from a training run or checkpoint directory, or a Hugging Face model directory (config.json + safetensors), instead of initializing them')
     .option('--tokenizer <path>', "model folder (-o dir/): ship the model's own tokenizer (tokenizer.json or a Hugging Face model directory) instead of the byte-level one (default: train.tokenizer)")
     .option('--adapter <dir>', 'merge a LoRA adapter into the weights, W + (alpha/rank)·A·B: a `moec train` run with train.lora (without --weights: into the base it was trained on) or a PEFT adapter directory (with --weights)')
     .option('--quantize <scheme>', 'weight storage for this export, replacing the spec\'s quantize block: fp16, bf16, int8, int8-channel, int4-block32, or per group experts=int4,attention=int8 (docs/onnx.md)')
@@ -34,6 +34,7 @@ export const defineCompile: DefineCommand = (program, wrap) => {
         '  moec compile specs/tiny.moe -o tiny.onnx --weights runs/tiny --triton models\n' +
         '  moec compile specs/tiny.moe -o tiny-int4.onnx --weights runs/tiny --quantize int4-block32\n' +
         '  moec compile tuned.moe -o tuned.onnx --weights runs/base --adapter runs/tuned\n' +
+        '  moec import ~/models/Mixtral-8x7B-v0.1 -o mixtral.moe && moec compile mixtral.moe --weights ~/models/Mixtral-8x7B-v0.1 -o mixtral/ --quantize int4-block32\n' +
         '  moec compile specs/mixtral-8x7b.moe --target megatron -o launch/ --megatron data=/data/corpus_text_document\n' +
         exitCodesHelp({ 0: 'written', 1: 'the spec has errors or the target cannot lower it (nothing written)' }),
     )

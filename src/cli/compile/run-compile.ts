@@ -84,26 +84,36 @@ async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: num
   const memory = checkTfjsCompileMemory(ir);
   if (hasErrors(memory)) return { diagnostics: memory };
   let weights: Map<string, Float32Array> | undefined;
-  let merged: string | undefined;
+  let from = `init seed ${seed ?? ir.train.seed}`;
+  const loaded: Diagnostic[] = [];
   if (options.adapter !== undefined) {
     const r = await mergedWeights(ir, options, seed);
     if (!r.value || hasErrors(r.diagnostics)) return { diagnostics: [...memory, ...r.diagnostics] };
-    memory.push(...r.diagnostics);
+    loaded.push(...r.diagnostics);
     weights = r.value.weights;
-    merged = r.value.from;
+    from = r.value.from;
   } else if (options.weights !== undefined) {
-    const { readCheckpointWeights } = await import('../../checkpoint/index.js');
-    const read = readCheckpointWeights(options.weights, ir);
+    // A moec run or checkpoint, or a Hugging Face model directory (docs/hf.md).
+    const { readModelWeights } = await import('../../weights/read-model-weights.js');
+    const read = readModelWeights(options.weights, ir);
     if (!read.value || hasErrors(read.diagnostics)) return { diagnostics: read.diagnostics };
-    weights = read.value;
+    weights = read.value.weights;
+    from = read.value.from;
+    loaded.push(...read.diagnostics);
   }
   // Imported here, not at the top, so `moec compile --target onnx` never loads TensorFlow.js.
   const { compileTfjs } = await import('../../lower/tfjs/compile-tfjs.js');
-  const r = await compileTfjs(ir, { out: options.output!, seed: seed ?? ir.train.seed, weights });
+  const { WeightsReadError } = await import('../../weights/lazy-source.js');
+  let r: Awaited<ReturnType<typeof compileTfjs>>;
+  try {
+    r = await compileTfjs(ir, { out: options.output!, seed: seed ?? ir.train.seed, weights });
+  } catch (err) {
+    if (err instanceof WeightsReadError) return { diagnostics: [...loaded, ...err.diagnostics] };
+    throw err;
+  }
   const files = r.value?.files ?? [];
-  const from = merged ?? (options.weights !== undefined ? `checkpoint ${options.weights}` : `init seed ${seed ?? ir.train.seed}`);
   return {
-    diagnostics: [...memory, ...r.diagnostics],
+    diagnostics: [...memory, ...loaded, ...r.diagnostics],
     summary: { target: 'tfjs', files, weights: from },
     text: escapeControlsKeepLines(`compiled ${escapeControls(ir.name)} → ${escapeControls(options.output!)} (TensorFlow.js Layers model, weights ${escapeControls(from)})\n` + files.map((f) => `  ${escapeControls(f)}\n`).join('')),
   };

@@ -16,11 +16,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import type onnxProto from 'onnx-proto';
-import { readCheckpointWeights, readManifest } from '../../checkpoint/index.js';
 import { createDiagnostic, hasErrors, type Diagnostic, type Result } from '../../diagnostics/diagnostic.js';
 import type { ModelIR } from '../../ir/types.js';
 import { VERSION } from '../../version.js';
 import { LazyInitWeights } from '../../weights/lazy-weights.js';
+import { WeightsReadError } from '../../weights/lazy-source.js';
+import { readModelWeights, weightsKind } from '../../weights/read-model-weights.js';
 import { checkCompileMemory, type HostMemory } from './compile-memory.js';
 import { writeModelFolder, type FolderWritten } from './deploy/write-folder.js';
 import type { FolderTokenizer } from './deploy/model-tokenizer.js';
@@ -43,7 +44,7 @@ export interface CompileOnnxOptions extends Omit<WriteModelOptions, 'onProgress'
   variants?: VariantName[];
   /** Init seed (default: the spec's train.seed). Ignored with `weights`. */
   seed?: number;
-  /** A run directory (follows `latest`) or a checkpoint directory (docs/checkpoint.md). */
+  /** A run directory (follows `latest`), a checkpoint directory (docs/checkpoint.md), or a Hugging Face model directory (docs/hf.md). */
   weights?: string;
   /** Weights the caller has already loaded (a base with a LoRA adapter merged); overrides `weights` and `seed`. */
   loaded?: { weights: Map<string, Float32Array>; meta: [string, string][]; from: string };
@@ -72,28 +73,19 @@ export interface CompileOnnxSummary {
   ms: { weights: number; emit: number; write: number };
 }
 
-type Loaded = { weights: Map<string, Float32Array>; meta: [string, string][]; from: string };
+type Loaded = { weights: Map<string, Float32Array>; meta: [string, string][]; from: string; close: () => void };
 
 function loadWeights(ir: ModelIR, options: CompileOnnxOptions): Result<Loaded | undefined> {
-  if (options.loaded) return { value: options.loaded, diagnostics: [] };
+  if (options.loaded) return { value: { ...options.loaded, close: () => {} }, diagnostics: [] };
   if (options.weights !== undefined) {
-    const read = readCheckpointWeights(options.weights, ir);
-    if (!read.value) return { value: undefined, diagnostics: read.diagnostics };
-    const located = readManifest(options.weights);
-    const step = located.value?.manifest.step ?? 0;
-    return {
-      value: {
-        weights: read.value,
-        meta: [['moec.weights', 'checkpoint'], ['moec.checkpoint_step', String(step)]],
-        from: `checkpoint step ${step} (${located.value?.dir ?? options.weights})`,
-      },
-      diagnostics: read.diagnostics,
-    };
+    // A moec checkpoint is read whole; a Hugging Face one lazily, tensor by tensor (readModelWeights).
+    const read = readModelWeights(options.weights, ir);
+    return { value: read.value, diagnostics: read.diagnostics };
   }
   const seed = options.seed ?? ir.train.seed;
   return {
     // Generated per tensor as the emitter asks, so the float32 model is never whole in memory.
-    value: { weights: new LazyInitWeights(ir, seed), meta: [['moec.weights', 'init'], ['moec.seed', String(seed)]], from: `init seed ${seed}` },
+    value: { weights: new LazyInitWeights(ir, seed), meta: [['moec.weights', 'init'], ['moec.seed', String(seed)]], from: `init seed ${seed}`, close: () => {} },
     diagnostics: [],
   };
 }
@@ -127,13 +119,28 @@ export function modelMetadata(ir: ModelIR, weightsMeta: [string, string][], disp
 }
 
 export async function compileOnnx(ir: ModelIR, options: CompileOnnxOptions): Promise<Result<CompileOnnxSummary | undefined>> {
+  const opened: Loaded[] = [];
+  try {
+    return await compileOnnxUnguarded(ir, options, opened);
+  } catch (err) {
+    // A weight that read correctly when validated but not when emitted (the file changed): nothing was written.
+    if (err instanceof WeightsReadError) return { value: undefined, diagnostics: err.diagnostics };
+    throw err;
+  } finally {
+    for (const l of opened) l.close();
+  }
+}
+
+async function compileOnnxUnguarded(ir: ModelIR, options: CompileOnnxOptions, opened: Loaded[]): Promise<Result<CompileOnnxSummary | undefined>> {
   const diagnostics: Diagnostic[] = [];
   const t0 = performance.now();
   const groups = sizeByGroup(ir);
-  diagnostics.push(...checkCompileMemory(ir, groups, options.weights !== undefined, options.hostMemory));
+  const whole = options.weights !== undefined && weightsKind(options.weights) !== 'hf';
+  diagnostics.push(...checkCompileMemory(ir, groups, whole, options.hostMemory));
   if (hasErrors(diagnostics)) return { value: undefined, diagnostics };
   const loaded = loadWeights(ir, options);
   diagnostics.push(...loaded.diagnostics);
+  if (loaded.value) opened.push(loaded.value);
   if (!loaded.value || hasErrors(diagnostics)) return { value: undefined, diagnostics };
   const t1 = performance.now();
 
