@@ -18,7 +18,8 @@ import { spanAt, type SpanMap } from '../spec/spans.js';
 import { loraModules } from '../ir/lora.js';
 import { initLoraWeights } from '../weights/lora-init.js';
 import { readAdapterCheckpoint, type AdapterRecord } from './adapter-checkpoint.js';
-import { loadBaseWeights, type BaseSource } from './base-weights.js';
+import { loadBaseWeights, type BaseSource, type BaseWeights } from './base-weights.js';
+import { WeightsReadError } from '../weights/lazy-source.js';
 import { checkTokenizerVocab, loadTokenizer, type TextTokenizer } from './tokenizer.js';
 import { loadPackedData, type PackedData } from './packed-data.js';
 import { checkTrainMemory } from './train-memory.js';
@@ -236,15 +237,17 @@ function buildParameters(
     if (restored) return { vars: createVariables(ir, restored.weights), trainable: ir.tensors.filter((t) => t.trainable), base: restored.state.base ?? { kind: 'init', seed } };
     const start = loadBaseWeights(ir, { initFrom: o.initFrom, seed, runDir: o.outDir });
     diagnostics.push(...start.diagnostics);
-    if (!start.value) return undefined;
-    return { vars: createVariables(ir, start.value.weights), trainable: ir.tensors.filter((t) => t.trainable), base: start.value.source };
+    const vars = start.value && variablesFrom(ir, start.value, false, diagnostics);
+    if (!start.value || !vars) return undefined;
+    return { vars, trainable: ir.tensors.filter((t) => t.trainable), base: start.value.source };
   }
   const start = loadBaseWeights(ir, { initFrom: o.initFrom, recorded: restored?.state.base, seed, runDir: o.outDir });
   diagnostics.push(...start.diagnostics);
   if (!start.value) return undefined;
   if (start.value.source.kind === 'init') diagnostics.push(createDiagnostic('MOE6602'));
   const modules = loraModules(ir, lora);
-  const vars = createVariables(ir, start.value.weights, { frozen: true });
+  const vars = variablesFrom(ir, start.value, true, diagnostics);
+  if (!vars) return undefined;
   const runtime = createLoraRuntime(ir, vars, restored?.weights ?? initLoraWeights(modules, lora.rank, seed));
   const groupOf = (kind: string): TensorIR['group'] => (kind === 'router' ? 'router' : (kind as TensorIR['group']));
   const trainable = modules.flatMap((m) => [
@@ -252,6 +255,22 @@ function buildParameters(
     { name: `${m.prefix}.lora_B.weight`, shape: [lora.rank, m.out], group: groupOf(m.kind) },
   ]);
   return { vars, lora: runtime, trainable, base: start.value.source };
+}
+
+/**
+ * The variables from base weights, which an HF directory reads tensor by tensor as they are made;
+ * a read that fails now (the files changed since they were checked) is its diagnostics.
+ */
+function variablesFrom(ir: ModelIR, base: BaseWeights, frozen: boolean, diagnostics: Diagnostic[]): ModelVariables | undefined {
+  try {
+    return createVariables(ir, base.weights, { frozen });
+  } catch (err) {
+    if (!(err instanceof WeightsReadError)) throw err;
+    diagnostics.push(...err.diagnostics);
+    return undefined;
+  } finally {
+    base.close();
+  }
 }
 
 interface DataSource {

@@ -10,7 +10,8 @@ import type { BaseSource } from './base-weights.js';
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 export function describeBase(base: BaseSource): string {
-  return base.kind === 'init' ? `initialised from seed ${base.seed}` : `from ${base.path} (step ${base.step})`;
+  if (base.kind === 'init') return `initialised from seed ${base.seed}`;
+  return base.kind === 'hf' ? `from the Hugging Face ${base.modelType} checkpoint ${base.path}` : `from ${base.path} (step ${base.step})`;
 }
 
 export function describeTrainable(ir: ModelIR, lora: LoraRuntime | undefined, base: BaseSource): string {

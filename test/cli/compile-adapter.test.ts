@@ -8,7 +8,8 @@
  * - refusals: an adapter with a spec that has no train.lora block, a full-weights run as the
  *   adapter (MOE6605); another base warns (MOE6607);
  * - PEFT: the run leaves `adapter/` (adapter_config.json + adapter_model.safetensors) with PEFT's
- *   key names and [r, in] / [out, r] shapes for the qwen2_moe modules, a target_modules regex that
+ *   key names and [r, in] / [out, r] shapes for the mixtral modules (the model_type `moec export hf`
+ *   writes this spec as: tiny without its shared expert), a target_modules regex that
  *   matches exactly the adapted modules; reading it back gives the checkpoint's adapters bit for bit,
  *   and merging it gives the same logits as merging the moec checkpoint (exactly).
  */
@@ -31,15 +32,17 @@ import { runTraining } from '../../src/train/loop.js';
 import { runLogits } from '../lower/onnx/helpers.js';
 import { openSafetensors } from '../../src/interop/safetensors/index.js';
 import { readPeftAdapter } from '../../src/interop/peft/read-adapter.js';
+import { peftTarget } from '../../src/interop/peft/peft-modules.js';
 
 const root = mkdtempSync(join(tmpdir(), 'moec-adapter-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const tinyText = readFileSync('specs/tiny.moe', 'utf8')
   .replace('hidden 64', 'hidden 32')
+  .replace(/\n\s*shared 1 \{\n\s*ffn 64\n\s*\}/, '')
   .replace(/\n\s*capacity_factor 1\.5\n\s*overflow drop/, '')
   .replace('    batch 8\n    seq_len 64', '    batch 2\n    seq_len 16');
-const LORA = '    lora 2 {\n      alpha 8\n      targets [attention, router, experts, shared]\n    }\n';
+const LORA = '    lora 2 {\n      alpha 8\n      targets [attention, router, experts]\n    }\n';
 const baseSpec = join(root, 'base.moe');
 const loraSpec = join(root, 'tuned.moe');
 writeFileSync(baseSpec, tinyText);
@@ -140,18 +143,18 @@ describe('moec compile --adapter', () => {
     expect(config).toMatchObject({ peft_type: 'LORA', task_type: 'CAUSAL_LM', r: 2, lora_alpha: 8, bias: 'none', use_rslora: false, fan_in_fan_out: false });
     expect(config.base_model_name_or_path).toContain(join('base', 'checkpoints', 'step-000004'));
     const re = new RegExp(`^(?:${config.target_modules})$`);
-    const adapted = ['model.layers.0.self_attn.q_proj', 'model.layers.1.self_attn.o_proj', 'model.layers.0.mlp.gate', 'model.layers.1.mlp.experts.3.down_proj', 'model.layers.0.mlp.shared_expert.up_proj'];
-    const left = ['model.layers.0.mlp.shared_expert_gate', 'model.layers.0.input_layernorm', 'lm_head', 'model.embed_tokens', 'model.layers.2.self_attn.q_proj'];
+    const adapted = ['model.layers.0.self_attn.q_proj', 'model.layers.1.self_attn.o_proj', 'model.layers.0.block_sparse_moe.gate', 'model.layers.1.block_sparse_moe.experts.3.w2', 'model.layers.0.block_sparse_moe.experts.0.w3'];
+    const left = ['model.layers.0.block_sparse_moe', 'model.layers.0.input_layernorm', 'lm_head', 'model.embed_tokens', 'model.layers.2.self_attn.q_proj'];
     for (const m of adapted) expect(re.test(m), m).toBe(true);
     for (const m of left) expect(re.test(m), m).toBe(false);
     const file = openSafetensors(join(dir, 'adapter_model.safetensors')).value!;
-    const a = file.get('base_model.model.model.layers.1.mlp.experts.3.down_proj.lora_A.weight')!;
-    const b = file.get('base_model.model.model.layers.1.mlp.experts.3.down_proj.lora_B.weight')!;
+    const a = file.get('base_model.model.model.layers.1.block_sparse_moe.experts.3.w2.lora_A.weight')!;
+    const b = file.get('base_model.model.model.layers.1.block_sparse_moe.experts.3.w2.lora_B.weight')!;
     expect([a.dtype, a.shape, b.shape]).toEqual(['F32', [2, 128], [32, 2]]);
-    expect(file.tensors.length).toBe(2 * 2 * (4 + 1 + 4 * 3 + 3));
+    expect(file.tensors.length).toBe(2 * 2 * (4 + 1 + 4 * 3));
     file.close();
 
-    const back = readPeftAdapter(dir, loraIR, 'qwen2_moe').value!.adapters;
+    const back = readPeftAdapter(dir, loraIR, peftTarget(loraIR).value!).value!.adapters;
     const own = readAdapterCheckpoint(loraRun, loraIR).value!.adapters;
     expect([...back.keys()].sort()).toEqual([...own.keys()].sort());
     for (const [n, v] of own) expect(Buffer.from(back.get(n)!.buffer).equals(Buffer.from(v.buffer)), n).toBe(true);

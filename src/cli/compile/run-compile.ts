@@ -85,6 +85,7 @@ async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: num
   if (hasErrors(memory)) return { diagnostics: memory };
   let weights: Map<string, Float32Array> | undefined;
   let from = `init seed ${seed ?? ir.train.seed}`;
+  let close = () => {};
   const loaded: Diagnostic[] = [];
   if (options.adapter !== undefined) {
     const r = await mergedWeights(ir, options, seed);
@@ -92,6 +93,7 @@ async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: num
     loaded.push(...r.diagnostics);
     weights = r.value.weights;
     from = r.value.from;
+    close = r.value.close;
   } else if (options.weights !== undefined) {
     // A moec run or checkpoint, or a Hugging Face model directory (docs/hf.md).
     const { readModelWeights } = await import('../../weights/read-model-weights.js');
@@ -99,6 +101,7 @@ async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: num
     if (!read.value || hasErrors(read.diagnostics)) return { diagnostics: read.diagnostics };
     weights = read.value.weights;
     from = read.value.from;
+    close = read.value.close;
     loaded.push(...read.diagnostics);
   }
   // Imported here, not at the top, so `moec compile --target onnx` never loads TensorFlow.js.
@@ -110,6 +113,8 @@ async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: num
   } catch (err) {
     if (err instanceof WeightsReadError) return { diagnostics: [...loaded, ...err.diagnostics] };
     throw err;
+  } finally {
+    close();
   }
   const files = r.value?.files ?? [];
   return {
@@ -233,7 +238,7 @@ export async function runCompile(specFile: string, options: CompileOptions): Pro
     externalThreshold: options.externalThreshold,
     triton: options.triton,
     tritonOptions: { maxBatchSize: options.tritonMaxBatch, instances: options.tritonInstances, kind: options.tritonKind },
-  });
+  }).finally(() => loadedWeights?.close());
   diagnostics.push(...r.diagnostics);
   const ok = r.value !== undefined && !hasErrors(diagnostics);
   report(options, diagnostics, loaded.sources, ok ? onnxSummaryJson(r.value!) : undefined);

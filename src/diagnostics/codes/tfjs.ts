@@ -380,4 +380,10 @@ export const tfjsCodes = defineCodes({
     message: 'PEFT adapter `{path}` does not match this spec\'s train.lora block: {reason}',
     hint: 'use the spec the adapter was trained with (rank, alpha and targets), or one whose train.lora block states the adapter\'s',
   },
+  MOE6653: {
+    severity: 'error',
+    title: 'no Hugging Face model for a PEFT adapter',
+    message: 'no Hugging Face model_type holds `{name}`, so a PEFT adapter of it would adapt no model transformers can build: {reasons}',
+    hint: 'the run\'s checkpoints keep the adapter in moec\'s format (moec compile --adapter <run> merges it); for a PEFT adapter fine-tune a spec `moec export hf` can write (moec check --target hf says why not), e.g. one imported with moec import',
+  },
 });

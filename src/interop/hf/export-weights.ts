@@ -13,9 +13,10 @@ import type { Dtype } from '../safetensors/dtypes.js';
 import type { TensorToWrite } from '../safetensors/write-safetensors.js';
 import { WeightsReadError } from '../../weights/lazy-source.js';
 import { createDiagnostic, type Result } from '../../diagnostics/diagnostic.js';
-import { fill, irMatcher, type Bindings, type KeyRow } from './keys/key-row.js';
+import { fill, irMatcher, type Bindings, type KeyRow, type KeyTableOptions, type Transform } from './keys/key-row.js';
 import { linearFromIr, ropeRowOrder, sliceShapeFor, stackedFromIr } from './keys/transforms.js';
 import type { HfModelType } from './model-type.js';
+import { ropeOf } from './weights/plan.js';
 
 export const DTYPE: Record<'fp32' | 'bf16' | 'fp16', Dtype> = { fp32: 'F32', bf16: 'BF16', fp16: 'F16' };
 
@@ -52,9 +53,12 @@ interface Placed {
   key: string;
 }
 
+/** The layout `moec export hf` writes: DeepSeek's rope rows interleaved, as on the Hub. */
+const EXPORT_LAYOUT: KeyTableOptions = { ropeInterleave: true };
+
 /** Each IR tensor's export row (the first alternative of the key table). */
-function place(ir: ModelIR, type: HfModelType): Placed[] {
-  const rows = type.keys({ ropeInterleave: true }).map((row) => ({ row, match: irMatcher(row.ir) }));
+function place(ir: ModelIR, type: HfModelType, options: KeyTableOptions = EXPORT_LAYOUT): Placed[] {
+  const rows = type.keys(options).map((row) => ({ row, match: irMatcher(row.ir) }));
   const L = ir.layers.length;
   return ir.tensors.map((tensor) => {
     for (const { row, match } of rows) {
@@ -72,8 +76,30 @@ function place(ir: ModelIR, type: HfModelType): Placed[] {
  * stacked tensor's key). PEFT's target module names are these keys without `.weight`
  * (`model.layers.0.self_attn.q_proj`).
  */
-export function hfTensorKeys(ir: ModelIR, type: HfModelType): Map<string, string> {
-  return new Map(place(ir, type).map((p) => [p.tensor.name, p.key]));
+export function hfTensorKeys(ir: ModelIR, type: HfModelType, options?: KeyTableOptions): Map<string, string> {
+  return new Map(place(ir, type, options).map((p) => [p.tensor.name, p.key]));
+}
+
+/** Where an IR tensor sits in a Hugging Face checkpoint: its key, the row's transform, and for a linear weight with interleaved rope rows the IR → HF row order. */
+export interface HfPlacement {
+  key: string;
+  transform: Transform;
+  /** IR output row r is HF row rowOrder[r] (DeepSeek q / kv_a in the interleaved layout). */
+  rowOrder?: Int32Array;
+}
+
+/**
+ * IR tensor name → its placement in `type`'s checkpoint layout (`options`: the layout of the
+ * checkpoint in question; default the one `moec export hf` writes). PEFT adapters are named and
+ * ordered from this (src/interop/peft/), so they agree with the weights by construction.
+ */
+export function hfPlacements(ir: ModelIR, type: HfModelType, options: KeyTableOptions = EXPORT_LAYOUT): Map<string, HfPlacement> {
+  return new Map(
+    place(ir, type, options).map(({ tensor, row, b, key }) => {
+      const rope = ropeOf(row, layerOf(ir, b.i), options);
+      return [tensor.name, { key, transform: row.transform, ...(rope ? { rowOrder: ropeRowOrder(tensor.shape[1]!, ...rope) } : {}) }];
+    }),
+  );
 }
 
 export function exportTensors(ir: ModelIR, type: HfModelType, weights: Map<string, Float32Array>, dtype: Dtype): TensorToWrite[] {
@@ -99,9 +125,8 @@ export function exportTensors(ir: ModelIR, type: HfModelType, weights: Map<strin
     if (tr.kind === 'copy') out.push({ name: key, dtype: dt, shape: t.shape, data: () => guarded(() => get(t.name)) });
     else if (tr.kind === 'linear') {
       const [inn, o] = t.shape as [number, number];
-      const m = layerOf(ir, b.i)?.attention.mla;
-      const rope = tr.rope && m ? (tr.rope === 'q' ? [m.qkNopeHeadDim + m.qkRopeHeadDim, m.qkNopeHeadDim] : [m.kvLoraRank + m.qkRopeHeadDim, m.kvLoraRank]) : undefined;
-      const order = rope && m ? ropeRowOrder(o, rope[0]!, rope[1]!, m.qkRopeHeadDim) : undefined;
+      const rope = ropeOf(row, layerOf(ir, b.i), EXPORT_LAYOUT);
+      const order = rope ? ropeRowOrder(o, ...rope) : undefined;
       out.push({ name: key, dtype: dt, shape: [o, inn], data: () => guarded(() => linearFromIr(get(t.name), inn, o, order)) });
     } else if (!written.has(key)) {
       written.add(key);

@@ -4,6 +4,7 @@
  * train.lora block states the same adapter: rank and alpha (and rslora) must agree, every adapted
  * projection's lora_A [r, in] / lora_B [out, r] must be present with those shapes, and no other
  * LoRA key may be (MOE6652). Keys saved with an adapter name (`lora_A.default.weight`) are read too.
+ * lora_B's rows come back from the weight's HF row order (peft-modules.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,9 @@ import { createDiagnostic, type Diagnostic, type Result } from '../../diagnostic
 import { loraA, loraB } from '../../ir/lora.js';
 import type { ModelIR } from '../../ir/types.js';
 import { openSafetensors } from '../safetensors/index.js';
-import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, peftModules, transpose } from './write-adapter.js';
+import { linearToIr } from '../hf/keys/transforms.js';
+import { peftModules, type PeftTarget } from './peft-modules.js';
+import { ADAPTER_CONFIG, ADAPTER_WEIGHTS } from './write-adapter.js';
 
 export function isPeftAdapterDir(path: string): boolean {
   return existsSync(join(path, ADAPTER_CONFIG));
@@ -20,7 +23,7 @@ export function isPeftAdapterDir(path: string): boolean {
 const bad = (path: string, reason: string): Result<undefined> => ({ value: undefined, diagnostics: [createDiagnostic('MOE6651', { args: { path, reason } })] });
 const mismatch = (path: string, reason: string): Result<undefined> => ({ value: undefined, diagnostics: [createDiagnostic('MOE6652', { args: { path, reason } })] });
 
-export function readPeftAdapter(dir: string, ir: ModelIR, modelType: string): Result<{ adapters: Map<string, Float32Array>; baseModel?: string } | undefined> {
+export function readPeftAdapter(dir: string, ir: ModelIR, target: PeftTarget): Result<{ adapters: Map<string, Float32Array>; baseModel?: string } | undefined> {
   let config: Record<string, unknown>;
   try {
     config = JSON.parse(readFileSync(join(dir, ADAPTER_CONFIG), 'utf8')) as Record<string, unknown>;
@@ -39,7 +42,7 @@ export function readPeftAdapter(dir: string, ir: ModelIR, modelType: string): Re
   const file = opened.value;
   const diagnostics: Diagnostic[] = [...opened.diagnostics];
   try {
-    const { modules, diagnostics: refused } = peftModules(ir, modelType);
+    const { modules, diagnostics: refused } = peftModules(ir, target);
     if (refused.length) return { value: undefined, diagnostics: refused };
     const keyOf = (path: string, ab: 'A' | 'B') => {
       const plain = `base_model.model.${path}.lora_${ab}.weight`;
@@ -47,7 +50,7 @@ export function readPeftAdapter(dir: string, ir: ModelIR, modelType: string): Re
     };
     const adapters = new Map<string, Float32Array>();
     const used = new Set<string>();
-    for (const { m, path } of modules) {
+    for (const { m, path, rowOrder } of modules) {
       for (const [ab, shape, name, rows, cols] of [['A', [lora.rank, m.in], loraA(m.prefix), lora.rank, m.in], ['B', [m.out, lora.rank], loraB(m.prefix), m.out, lora.rank]] as const) {
         const key = keyOf(path, ab);
         const info = file.get(key);
@@ -56,7 +59,7 @@ export function readPeftAdapter(dir: string, ir: ModelIR, modelType: string): Re
         const data = file.readFloat32(key);
         diagnostics.push(...data.diagnostics);
         if (!data.value) return { value: undefined, diagnostics };
-        adapters.set(name, transpose(data.value, rows, cols));
+        adapters.set(name, linearToIr(data.value, rows, cols, ab === 'B' ? rowOrder : undefined));
         used.add(key);
       }
     }

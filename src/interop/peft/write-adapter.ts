@@ -3,74 +3,60 @@
  * peft/utils/save_and_load.py get_peft_model_state_dict): `adapter_config.json` (a LoraConfig) and
  * `adapter_model.safetensors` with keys `base_model.model.<module>.lora_A.weight` [r, in] and
  * `.lora_B.weight` [out, r] — torch's nn.Linear orientation, the transposes of moec's A [in, r] and
- * B [r, out] — for the HF module names of module-names.ts. `target_modules` is a regular expression
- * PEFT full-matches against module names, naming exactly the adapted modules (a list of names would
- * also match modules moec did not adapt: `gate_proj` is in dense, routed and shared FFNs alike).
+ * B [r, out], lora_B's rows in the weight's HF row order — for the module names of
+ * peft-modules.ts. `target_modules` is a regular expression PEFT full-matches against module names,
+ * naming exactly the adapted modules (a list of names would also match modules moec did not adapt:
+ * `gate_proj` is in dense, routed and shared FFNs alike).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDiagnostic, type Diagnostic, type Result } from '../../diagnostics/diagnostic.js';
-import { loraA, loraB, loraModules, type LoraModule } from '../../ir/lora.js';
+import type { Result } from '../../diagnostics/diagnostic.js';
+import { loraA, loraB } from '../../ir/lora.js';
 import type { ModelIR } from '../../ir/types.js';
 import { writeTextAtomic } from '../../lower/onnx/write-model.js';
+import { linearFromIr } from '../hf/keys/transforms.js';
 import { writeSafetensors, type TensorToWrite } from '../safetensors/index.js';
-import { hfModulePath } from './module-names.js';
+import { peftModules, type PeftTarget } from './peft-modules.js';
 
 export const ADAPTER_CONFIG = 'adapter_config.json';
 export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
 
-/** [rows, cols] row-major → [cols, rows]. */
-export function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = data[i * cols + j]!;
-  return out;
-}
-
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** A regex that full-matches exactly the module paths (layer and expert indices grouped). */
+/**
+ * A regex that full-matches exactly the module paths: expert indices grouped, and each set of
+ * module tails listed with the layers that have exactly those (a dense layer's `mlp.gate_proj`
+ * must not match in a MoE layer).
+ */
 export function targetRegex(paths: readonly string[]): string {
-  const layers = new Set<string>();
-  const tails = new Set<string>();
+  const tailsOf = new Map<string, Set<string>>();
   for (const p of paths) {
     const m = /^model\.layers\.(\d+)\.(.*)$/.exec(p)!;
-    layers.add(m[1]!);
-    tails.add(escape(m[2]!).replace(/experts\\\.\d+\\\./, 'experts\\.\\d+\\.'));
+    const tail = escape(m[2]!).replace(/experts\\\.\d+\\\./, 'experts\\.\\d+\\.');
+    tailsOf.set(m[1]!, (tailsOf.get(m[1]!) ?? new Set()).add(tail));
   }
-  return `model\\.layers\\.(?:${[...layers].join('|')})\\.(?:${[...tails].join('|')})`;
-}
-
-/** The HF module path of every adapted projection, or the diagnostics of those PEFT cannot name. */
-export function peftModules(ir: ModelIR, modelType: string): { modules: { m: LoraModule; path: string }[]; diagnostics: Diagnostic[] } {
-  const lora = ir.train.lora!;
-  const mla = ir.layers.some((l) => l.attention.kind === 'mla');
-  const modules: { m: LoraModule; path: string }[] = [];
-  const diagnostics: Diagnostic[] = [];
-  const refusedKinds = new Set<string>();
-  for (const m of loraModules(ir, lora)) {
-    const p = hfModulePath(modelType, m, mla);
-    if ('path' in p) modules.push({ m, path: p.path });
-    else if (!refusedKinds.has(`${m.kind}.${m.module}`)) {
-      refusedKinds.add(`${m.kind}.${m.module}`);
-      diagnostics.push(createDiagnostic('MOE6650', { args: { module: m.prefix, modelType, reason: p.refused, hint: p.hint } }));
-    }
+  const layersOf = new Map<string, string[]>();
+  for (const [layer, tails] of tailsOf) {
+    const key = [...tails].join('|');
+    layersOf.set(key, [...(layersOf.get(key) ?? []), layer]);
   }
-  return { modules, diagnostics };
+  const groups = [...layersOf].map(([tails, layers]) => `(?:${layers.join('|')})\\.(?:${tails})`);
+  return `model\\.layers\\.(?:${groups.join('|')})`;
 }
 
 export async function writePeftAdapter(
   dir: string,
   ir: ModelIR,
   adapters: ReadonlyMap<string, Float32Array>,
-  opts: { modelType: string; baseModel: string },
+  opts: { target: PeftTarget; baseModel: string },
 ): Promise<Result<string[] | undefined>> {
   const lora = ir.train.lora!;
-  const { modules, diagnostics } = peftModules(ir, opts.modelType);
+  const { modules, diagnostics } = peftModules(ir, opts.target);
   if (diagnostics.length) return { value: undefined, diagnostics };
   const r = lora.rank;
-  const tensors: TensorToWrite[] = modules.flatMap(({ m, path }) => [
-    { name: `base_model.model.${path}.lora_A.weight`, dtype: 'F32' as const, shape: [r, m.in], data: () => transpose(adapters.get(loraA(m.prefix))!, m.in, r) },
-    { name: `base_model.model.${path}.lora_B.weight`, dtype: 'F32' as const, shape: [m.out, r], data: () => transpose(adapters.get(loraB(m.prefix))!, r, m.out) },
+  const tensors: TensorToWrite[] = modules.flatMap(({ m, path, rowOrder }) => [
+    { name: `base_model.model.${path}.lora_A.weight`, dtype: 'F32' as const, shape: [r, m.in], data: () => linearFromIr(adapters.get(loraA(m.prefix))!, m.in, r) },
+    { name: `base_model.model.${path}.lora_B.weight`, dtype: 'F32' as const, shape: [m.out, r], data: () => linearFromIr(adapters.get(loraB(m.prefix))!, r, m.out, rowOrder) },
   ]);
   const config = {
     alpha_pattern: {},

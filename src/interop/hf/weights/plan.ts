@@ -64,7 +64,8 @@ function hfShape(row: KeyRow, t: TensorIR, layer: LayerIR | undefined): number[]
   return t.shape.length === 1 ? [experts, c] : [experts, r, c];
 }
 
-function ropeOf(row: KeyRow, layer: LayerIR | undefined, o: KeyTableOptions): Source['rope'] {
+/** The rope rows of a linear tensor whose layout interleaves them (DeepSeek q / kv_a), else undefined. */
+export function ropeOf(row: KeyRow, layer: LayerIR | undefined, o: KeyTableOptions): Source['rope'] {
   const m = layer?.attention.mla;
   if (row.transform.kind !== 'linear' || !row.transform.rope || !m || !o.ropeInterleave) return undefined;
   const rope = m.qkRopeHeadDim;
