@@ -12,7 +12,7 @@ V5 = '5.0.0'    # ... by v5-era saves (fused experts on disk, `dtype`, `rope_par
 def case(name, model_type, config, **kw):
     base = dict(name=name, model_type=model_type, config=config, layout='v4', dtype='F32', shards=1, batch=1,
                 seq=12, seed=1, attention_mask=None, mtp_layers=0, ablations=[], init={}, omitted=[], features=[],
-                notes='')
+                notes='', tokenizer=None)
     base.update(kw)
     return base
 
@@ -43,6 +43,21 @@ CASES = [
                   'BF16 checkpoint', 'two shards + model.safetensors.index.json',
                   'MixtralConfig defaults applied for omitted fields (8 kv heads = MHA here)'],
         notes='Reference logits are computed in float32 from the BF16-rounded weights.'),
+
+    case('mixtral-instruct-tokenizer', 'mixtral', {
+        'architectures': ['MixtralForCausalLM'], 'model_type': 'mixtral', 'torch_dtype': 'float32',
+        'transformers_version': V4, 'vocab_size': 384, 'hidden_size': 32, 'intermediate_size': 32,
+        'num_hidden_layers': 2, 'num_attention_heads': 4, 'num_key_value_heads': 2,
+        'hidden_act': 'silu', 'max_position_embeddings': 32768, 'initializer_range': 0.02, 'rms_norm_eps': 1e-5,
+        'use_cache': True, 'bos_token_id': 1, 'eos_token_id': 2, 'tie_word_embeddings': False, 'rope_theta': 1e6,
+        'sliding_window': None, 'attention_dropout': 0.0, 'num_experts_per_tok': 2, 'num_local_experts': 4,
+        'output_router_logits': False, 'router_aux_loss_coef': 0.02, 'router_jitter_noise': 0.0,
+    }, batch=2, seq=10, seed=171, tokenizer='llama2-tiny',
+        features=['the model directory holds its tokenizer (tokenizer.json + tokenizer_config.json with a chat '
+                  'template: test/fixtures/tokenizers/llama2-tiny, the Llama 2 SentencePiece BPE with byte fallback '
+                  'that Mixtral ships)', 'vocab_size 384 padded past the tokenizer\'s 353 ids', 'GQA'],
+        notes='Mixtral-8x7B-Instruct-shaped, shrunk; the fine-tuning test (test/train/finetune-hf.test.ts) trains '
+              'LoRA adapters on it with its own tokenizer.'),
 
     case('qwen2-moe-shared', 'qwen2_moe', {
         'architectures': ['Qwen2MoeForCausalLM'], 'model_type': 'qwen2_moe', 'torch_dtype': 'float32',

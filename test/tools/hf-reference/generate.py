@@ -38,6 +38,7 @@ from cases import CASES  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..', '..'))
 OUT = os.path.join(ROOT, 'test', 'fixtures', 'hf')
+TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json']
 MIN_MARGIN = 1e-3
 
 MODULES = {
@@ -225,7 +226,13 @@ def write_case(case, state, extra, dirpath):
     with open(os.path.join(dirpath, 'config.json'), 'w') as f:
         json.dump(case['config'], f, indent=2, sort_keys=True)  # PretrainedConfig.to_json_string: sorted, indent 2
         f.write('\n')
-    return checkpoint.write_checkpoint(dirpath, tensors, case['shards'])
+    files = checkpoint.write_checkpoint(dirpath, tensors, case['shards'])
+    if case['tokenizer']:  # the model directory holds its tokenizer, as on the Hub (copied unchanged)
+        src = os.path.join(os.path.dirname(OUT), 'tokenizers', case['tokenizer'])
+        for name in TOKENIZER_FILES:
+            shutil.copyfile(os.path.join(src, name), os.path.join(dirpath, name))
+        files = files + TOKENIZER_FILES
+    return files
 
 
 def probes_ok():
