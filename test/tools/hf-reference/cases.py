@@ -54,8 +54,9 @@ CASES = [
         'output_router_logits': False, 'router_aux_loss_coef': 0.02, 'router_jitter_noise': 0.0,
     }, batch=2, seq=10, seed=171, tokenizer='llama2-tiny',
         features=['the model directory holds its tokenizer (tokenizer.json + tokenizer_config.json with a chat '
-                  'template: test/fixtures/tokenizers/llama2-tiny, the Llama 2 SentencePiece BPE with byte fallback '
-                  'that Mixtral ships)', 'vocab_size 384 padded past the tokenizer\'s 353 ids', 'GQA'],
+                  'template): test/fixtures/tokenizers/llama2-tiny, the Llama 2 SentencePiece BPE with byte fallback '
+                  'that Mixtral ships, its 353 ids renumbered densely in their order', 'vocab_size 384 padded past '
+                  'the tokenizer\'s 353 ids', 'GQA'],
         notes='Mixtral-8x7B-Instruct-shaped, shrunk; the fine-tuning test (test/train/finetune-hf.test.ts) trains '
               'LoRA adapters on it with its own tokenizer.'),
 

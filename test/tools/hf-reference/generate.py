@@ -227,12 +227,31 @@ def write_case(case, state, extra, dirpath):
         json.dump(case['config'], f, indent=2, sort_keys=True)  # PretrainedConfig.to_json_string: sorted, indent 2
         f.write('\n')
     files = checkpoint.write_checkpoint(dirpath, tensors, case['shards'])
-    if case['tokenizer']:  # the model directory holds its tokenizer, as on the Hub (copied unchanged)
+    if case['tokenizer']:  # the model directory holds its tokenizer, as on the Hub
         src = os.path.join(os.path.dirname(OUT), 'tokenizers', case['tokenizer'])
-        for name in TOKENIZER_FILES:
-            shutil.copyfile(os.path.join(src, name), os.path.join(dirpath, name))
+        with open(os.path.join(src, 'tokenizer.json')) as f:
+            tok = dense_ids(json.load(f))
+        with open(os.path.join(dirpath, 'tokenizer.json'), 'w') as f:
+            json.dump(tok, f, indent=2, ensure_ascii=False)
+            f.write('\n')
+        shutil.copyfile(os.path.join(src, 'tokenizer_config.json'), os.path.join(dirpath, 'tokenizer_config.json'))
         files = files + TOKENIZER_FILES
     return files
+
+
+def dense_ids(tok):
+    """The tokenizer with its ids renumbered 0..n-1 in their original order. The tiny tokenizer
+    fixtures keep the real model's ids (up to 32164 for Llama 2) so their encodings equal the
+    reference's; a tiny model's embedding needs them dense. Tokens, merges, byte fallback, special
+    tokens and templates are unchanged (BPE merges name tokens, not ids)."""
+    vocab = tok['model']['vocab']
+    order = {old: new for new, old in enumerate(sorted(set(vocab.values()) | {t['id'] for t in tok['added_tokens']}))}
+    tok['model']['vocab'] = {k: order[v] for k, v in vocab.items()}
+    for t in tok['added_tokens']:
+        t['id'] = order[t['id']]
+    for spec in (tok.get('post_processor') or {}).get('special_tokens', {}).values():
+        spec['ids'] = [order[i] for i in spec['ids']]
+    return tok
 
 
 def probes_ok():
