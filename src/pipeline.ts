@@ -17,6 +17,7 @@ import { buildIR } from './ir/build-ir.js';
 import { checkMemoryFit } from './analysis/memory-fit.js';
 import { specHash } from './ir/spec-hash.js';
 import { QUANTIZE_OPTION_FILE, type QuantizeOption } from './spec/quantize-option.js';
+import { LORA_OPTION_FILE, withLoraOption, type LoraOption } from './spec/lora-option.js';
 
 export interface LoadedSpec {
   file: string;
@@ -46,6 +47,8 @@ export interface LoadSpecOptions {
    * checked by the same rules, reported at the option text.
    */
   quantize?: QuantizeOption;
+  /** `--lora key=value`: laid over the spec's `train.lora` for this command (src/spec/lora-option.ts). */
+  lora?: LoraOption;
 }
 
 /** Parse and validate one spec file (`.moe`, `.moe.json`, `.moe.yaml`). */
@@ -57,7 +60,11 @@ export function loadSpec(file: string, sources: Sources = new Map(), options: Lo
   }
   // Provenance with --quantize: the spec as the file states it (the IR hashes the one compiled).
   const fileSpecHash = options.quantize ? specHash(parsed.spec) : undefined;
-  const { spec, spans } = options.quantize ? withQuantize(parsed.spec, parsed.spans, options.quantize, sources) : parsed;
+  let { spec, spans } = options.quantize ? withQuantize(parsed.spec, parsed.spans, options.quantize, sources) : parsed;
+  if (options.lora) {
+    sources.set(LORA_OPTION_FILE, options.lora.text);
+    ({ spec, spans } = withLoraOption(spec, spans, options.lora));
+  }
   const validated = validateSpec(spec, spans, { targets: options.targets });
   appendAll(diagnostics, validated.diagnostics);
   const result: LoadedSpec = { file, spans, sources, diagnostics: capDiagnostics(diagnostics, file), fileSpecHash };

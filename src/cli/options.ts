@@ -61,3 +61,11 @@ export function stdinFilepathOption(): Option {
 
 /** The input that means "read stdin", as in prettier, ruff and most Unix tools. */
 export const STDIN = '-';
+
+/**
+ * `--lora <key=value>` (repeatable): a key of the spec's `train.lora` block for this command
+ * (src/spec/lora-option.ts), as `--megatron key=value` sets the megatron block's.
+ */
+export function loraOption(): Option {
+  return new Option('--lora <key=value>', "set a key of the spec's train.lora block: rank, alpha, dropout, rslora, targets (comma-separated), layers; repeatable").argParser((v: string, all: string[] | undefined) => [...(all ?? []), v]);
+}

@@ -35,6 +35,20 @@ export interface AdapterCheckpoint {
   base?: BaseSource;
 }
 
+/** The `--lora` settings that state `record` on the command line. */
+export function loraFlags(record: AdapterRecord): string {
+  const layers = record.layers.join(',');
+  return [`rank=${record.rank}`, `alpha=${record.alpha}`, ...(record.dropout ? [`dropout=${record.dropout}`] : []), ...(record.rslora ? ['rslora=true'] : []), `targets=${record.targets.join(',')}`, `layers=${layers}`]
+    .map((p) => `--lora ${p}`)
+    .join(' ');
+}
+
+/** MOE6605: a LoRA run read with a spec that has no train.lora block. */
+export function noLoraBlock(path: string, record: AdapterRecord): Result<undefined> {
+  const reason = `holds LoRA adapters (rank ${record.rank}, targets ${record.targets.join(', ')}), but this spec has no train.lora block`;
+  return fail('MOE6605', { path, reason }, `use the spec the adapter was trained with, or state its block on the command line: ${loraFlags(record)}`);
+}
+
 const fail = (code: 'MOE6604' | 'MOE6605', args: Record<string, string | number>, hint?: string): Result<undefined> => ({
   value: undefined,
   diagnostics: [createDiagnostic(code, { args, ...(hint ? { hint } : {}) })],
@@ -52,9 +66,7 @@ export function readAdapterCheckpoint(path: string, ir: ModelIR): Result<Adapter
     return fail('MOE6605', { path, reason: 'holds full weights, not LoRA adapters (its state.json has no `lora` record)' }, 'pass it as --weights (full weights), or an adapter run as --adapter');
   }
   const lora = ir.train.lora;
-  if (!lora) {
-    return fail('MOE6605', { path, reason: `holds LoRA adapters (rank ${record.rank}, targets ${record.targets.join(', ')}), but this spec has no train.lora block` }, 'use the spec the adapter was trained with: its train.lora block says where the adapters go');
-  }
+  if (!lora) return noLoraBlock(path, record);
   const wanted = loraTensors(loraModules(ir, lora), lora.rank);
   const byName = new Map(manifest.tensors.map((t) => [t.name, t]));
   for (const t of wanted) {

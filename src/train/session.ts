@@ -17,7 +17,7 @@ import { createVariables, disposeVariables, type ModelVariables } from '../lower
 import { spanAt, type SpanMap } from '../spec/spans.js';
 import { loraModules } from '../ir/lora.js';
 import { initLoraWeights } from '../weights/lora-init.js';
-import { readAdapterCheckpoint, type AdapterRecord } from './adapter-checkpoint.js';
+import { noLoraBlock, readAdapterCheckpoint, type AdapterRecord } from './adapter-checkpoint.js';
 import { loadBaseWeights, type BaseSource, type BaseWeights } from './base-weights.js';
 import { WeightsReadError } from '../weights/lazy-source.js';
 import { checkTokenizerVocab, loadTokenizer, type TextTokenizer } from './tokenizer.js';
@@ -125,8 +125,12 @@ function readResume(o: SessionOptions, diagnostics: Diagnostic[]): Restored | un
   }
   diagnostics.push(...m.diagnostics);
   if (!m.value) return undefined;
-  const w = o.ir.train.lora ? adapterWeights(m.value.dir, o.ir) : readCheckpointWeights(m.value.dir, o.ir);
   const s = readTrainerState<TrainerState>(m.value.dir);
+  if (s.value?.lora && !o.ir.train.lora) {
+    diagnostics.push(...noLoraBlock(m.value.dir, s.value.lora).diagnostics);
+    return undefined;
+  }
+  const w = o.ir.train.lora ? adapterWeights(m.value.dir, o.ir) : readCheckpointWeights(m.value.dir, o.ir);
   const opt = readOptimizerState(m.value.dir);
   diagnostics.push(...w.diagnostics, ...s.diagnostics, ...opt.diagnostics);
   if (!w.value || !s.value || !opt.value) return undefined;

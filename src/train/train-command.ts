@@ -14,6 +14,7 @@ import { createDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '.
 import { checkThreads, releaseBackend } from '../lower/tfjs/backend.js';
 import { loadModel } from '../pipeline.js';
 import { spanAt } from '../spec/spans.js';
+import { LORA_OPTION_FILE, parseLoraOption } from '../spec/lora-option.js';
 import { escapeControls } from '../io/escape-text.js';
 import { runTraining } from './loop.js';
 import { readRunLog } from './run-log.js';
@@ -68,7 +69,12 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
     process.stderr.write('error: --resume continues the run in its own directory; drop --output (or make it the same directory)\n');
     return EXIT_USAGE;
   }
-  const loaded = loadModel(spec, { memoryFit: false, targets: ['tfjs'] });
+  const lora = options.lora?.length ? parseLoraOption(options.lora) : undefined;
+  if (lora?.diagnostics.length) {
+    report(lora.diagnostics, new Map([[LORA_OPTION_FILE, lora.text]]));
+    return EXIT_USAGE;
+  }
+  const loaded = loadModel(spec, { memoryFit: false, targets: ['tfjs'], lora });
   // A bad --threads is reported with the spec's errors, before anything starts.
   const badThreads = checkThreads(options.threads);
   if (!loaded.ir || hasErrors(loaded.diagnostics) || badThreads.length) {

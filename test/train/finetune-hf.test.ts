@@ -2,15 +2,18 @@
  * Issue 11's done-when flow on a real Hugging Face model directory: the golden fixture
  * test/fixtures/hf/mixtral-instruct-tokenizer (a Mixtral checkpoint whose logits transformers'
  * modeling code computed, with its own Llama 2 SentencePiece tokenizer and chat template) goes
- * through `moec import`, then `moec train --init-from <hf dir> --tokenizer <hf dir>` with LoRA on
- * attention and every expert, on chat records with a held-out split (wasm, in process):
+ * through `moec import`, then `moec train --init-from <hf dir> --tokenizer <hf dir> --lora …` with
+ * LoRA on attention and every expert, on chat records with a held-out split (wasm, the CLI in
+ * process; the imported spec gets only a train block with the step's settings):
  * - the held-out eval_loss falls far beyond noise (measured below);
  * - the run records the HF base (model_type, fingerprint) and leaves a PEFT adapter for Mixtral's
  *   modules (`block_sparse_moe.experts.{e}.w1/w3/w2`), whose target_modules regex names exactly
  *   them; save → load gives the checkpoint's adapters bit for bit, so identical logits;
  * - the ONNX models merged from the PEFT adapter (--weights <hf dir>) and from the run (the base
- *   it recorded) give the logits of the HF base + unmerged adapter in tfjs within 1e-5;
- * - resuming after the HF base changed is refused (MOE6606).
+ *   it recorded), and the Hugging Face directory `moec export hf --adapter` writes, give the
+ *   logits of the HF base + unmerged adapter in tfjs within 1e-5;
+ * - resuming after the HF base changed is refused (MOE6606), and resuming without the run's
+ *   LoRA settings names the --lora flags that restate them (MOE6605).
  */
 import * as tf from '@tensorflow/tfjs';
 import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -20,7 +23,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readTrainerState } from '../../src/checkpoint/index.js';
 import { runCompile } from '../../src/cli/compile/run-compile.js';
 import type { CompileOptions } from '../../src/cli/commands/compile.js';
-import { runImport } from '../../src/cli/import/run-import.js';
+import { main } from '../../src/cli/main.js';
+import { parseLoraOption } from '../../src/spec/lora-option.js';
 import type { ModelIR } from '../../src/ir/types.js';
 import { peftTarget } from '../../src/interop/peft/peft-modules.js';
 import { readPeftAdapter } from '../../src/interop/peft/read-adapter.js';
@@ -53,12 +57,10 @@ const TRAIN = `  train {
     steps 16
     seed 7
     checkpoint_every 8
-    lora 4 {
-      alpha 8
-      targets [attention, experts]
-    }
   }
 `;
+const LORA = ['rank=4', 'alpha=8', 'targets=attention,experts'];
+const loraFlags = LORA.flatMap((p) => ['--lora', p]);
 
 /** Chat records in the tokenizer's vocabulary: varied questions, answers "The company was founded in 20XY." */
 function chatRecords(n: number): string {
@@ -75,14 +77,18 @@ const run = join(root, 'tuned');
 const data = join(root, 'chat.jsonl');
 let ir: ModelIR;
 let evals: number[];
-let diagnostics: { code: string; severity: string }[];
+/** What `moec train` printed on stderr: the run line, and any diagnostics. */
+let diagnostics: string;
 
-async function silently<T>(f: () => Promise<T>): Promise<{ value: T; out: string }> {
+const moec = (...args: string[]) => main(['node', 'moec', ...args]);
+
+async function silently<T>(f: () => Promise<T>): Promise<{ value: T; out: string; err: string }> {
   let out = '';
+  let err = '';
   const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
   try {
-    return { value: await f(), out };
+    return { value: await f(), out, err };
   } finally {
     o.mockRestore();
     e.mockRestore();
@@ -90,15 +96,16 @@ async function silently<T>(f: () => Promise<T>): Promise<{ value: T; out: string
 }
 
 beforeAll(async () => {
-  expect((await silently(() => runImport(FIXTURE, { output: spec }))).value).toBe(0);
+  expect((await silently(() => moec('import', FIXTURE, '-o', spec))).value).toBe(0);
   writeFileSync(spec, readFileSync(spec, 'utf8').replace(/\}\s*$/, `${TRAIN}}\n`));
-  const loaded = loadModel(spec, { memoryFit: false, targets: ['tfjs'] });
+  const loaded = loadModel(spec, { memoryFit: false, targets: ['tfjs'], lora: parseLoraOption(LORA) });
   expect(loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   ir = loaded.ir!;
   writeFileSync(data, chatRecords(64));
-  const tuned = await runTraining({ ir, specFile: spec, outDir: run, backend: 'wasm', progress: 'silent', data: [data], initFrom: FIXTURE, tokenizer: FIXTURE, evalSplit: 0.25, evalEvery: 4 });
-  expect(tuned.status, JSON.stringify(tuned.diagnostics.map((d) => d.message))).toBe('completed');
-  diagnostics = tuned.diagnostics;
+  const args = ['train', spec, '--init-from', FIXTURE, '--tokenizer', FIXTURE, ...loraFlags, '--data', data, '--eval-split', '0.25', '--eval-every', '4', '--backend', 'wasm', '--progress', 'none', '-o', run];
+  const trained = await silently(() => moec(...args));
+  expect(trained.value, trained.err).toBe(0);
+  diagnostics = trained.err;
   evals = readMetrics(join(run, 'metrics.jsonl')).flatMap((m) => (m.eval_loss !== undefined ? [m.eval_loss] : []));
 }, 120_000);
 
@@ -125,7 +132,8 @@ const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math
 
 describe('fine-tuning an imported Hugging Face MoE with LoRA', () => {
   it('trains from the HF checkpoint with its tokenizer: held-out eval_loss falls clearly', () => {
-    expect(diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning')).toEqual([]);
+    expect(diagnostics).not.toMatch(/(error|warning) MOE/);
+    expect(diagnostics).toMatch(/LoRA rank 4 on 32 projections: [\d,]+ trainable parameters .* from the Hugging Face mixtral checkpoint /);
     console.log(`finetune-hf: eval_loss ${evals.map((e) => e.toFixed(3)).join(' → ')}`);
     expect(evals).toHaveLength(4);
     // Far beyond step-to-step noise: the adapters learn the answers' format.
@@ -170,16 +178,35 @@ describe('fine-tuning an imported Hugging Face MoE with LoRA', () => {
     disposeVariables(vars);
     for (const [name, o] of [['via-peft', { weights: FIXTURE, adapter: join(run, 'adapter') }], ['via-run', { adapter: run }]] as const) {
       const file = join(root, `${name}.onnx`);
-      const { value: code, out } = await silently(() => runCompile(spec, options({ output: file, ...o })));
+      const { value: code, out } = await silently(() => runCompile(spec, options({ output: file, lora: LORA, ...o })));
       expect(JSON.parse(out).diagnostics, name).toEqual([]);
       expect(code, name).toBe(0);
       const d = maxDiff(await runLogits(readFileSync(file), ids), reference);
       console.log(`finetune-hf: ${name} ONNX vs tfjs base + adapter max |Δlogit| ${d.toExponential(2)}`);
       expect(d).toBeLessThanOrEqual(1e-5);
     }
+    // The Hugging Face directory with the adapter merged, read back as any HF checkpoint.
+    const hfOut = join(root, 'tuned-hf');
+    expect((await silently(() => moec('export', 'hf', spec, '--weights', FIXTURE, '--adapter', join(run, 'adapter'), ...loraFlags, '-o', hfOut))).value).toBe(0);
+    const exported = readModelWeights(hfOut, ir).value!;
+    const v = createVariables(ir, exported.weights);
+    exported.close();
+    const x = tf.tensor2d(ids, [2, len], 'int32');
+    const viaHf = createTfjsModel(ir, v).model.forward(x, { training: false }).logits.dataSync() as Float32Array;
+    x.dispose();
+    disposeVariables(v);
+    console.log(`finetune-hf: export hf --adapter vs base + adapter max |Δlogit| ${maxDiff(viaHf, reference).toExponential(2)}`);
+    expect(maxDiff(viaHf, reference)).toBeLessThanOrEqual(1e-5);
     // Not vacuous: the adapter moves the logits far more than the tolerance.
     expect(maxDiff(reference, baseOnly)).toBeGreaterThan(1e-2);
   }, 60_000);
+
+  it('names the --lora flags when a LoRA run is resumed without its settings (MOE6605)', async () => {
+    const r = await silently(() => moec('train', '--resume', run, spec, '--backend', 'wasm', '--progress', 'none', '--steps', '20'));
+    expect(r.value).toBe(1);
+    expect(r.err).toContain('error MOE6605');
+    expect(r.err).toContain('--lora rank=4 --lora alpha=8 --lora targets=attention,experts --lora layers=0,1');
+  });
 
   it('refuses to resume on a changed HF base (MOE6606)', async () => {
     const copy = join(root, 'base-copy');

@@ -1,7 +1,7 @@
 /** `moec compile` — definition only; the implementation is imported when the command runs. */
 import { Option } from 'commander';
 import type { DefineCommand } from '../define.js';
-import { formatOption, outputOption, wholeNumber } from '../options.js';
+import { formatOption, loraOption, outputOption, wholeNumber } from '../options.js';
 import { exitCodesHelp } from '../exit-codes.js';
 
 export const defineCompile: DefineCommand = (program, wrap) => {
@@ -15,6 +15,7 @@ export const defineCompile: DefineCommand = (program, wrap) => {
     .option('--weights <dir>', 'take weights from a training run or checkpoint directory, or a Hugging Face model directory (config.json + safetensors), instead of initializing them')
     .option('--tokenizer <path>', "model folder (-o dir/): ship the model's own tokenizer (tokenizer.json or a Hugging Face model directory) instead of the byte-level one (default: train.tokenizer)")
     .option('--adapter <dir>', 'merge a LoRA adapter into the weights, W + (alpha/rank)·A·B: a `moec train` run with train.lora (without --weights: into the base it was trained on) or a PEFT adapter directory (with --weights)')
+    .addOption(loraOption())
     .option('--quantize <scheme>', 'weight storage for this export, replacing the spec\'s quantize block: fp16, bf16, int8, int8-channel, int4-block32, or per group experts=int4,attention=int8 (docs/onnx.md)')
     .addOption(new Option('--moe <dispatch>', 'ONNX MoE lowering: sparse standard ops, dense-masked, or com.microsoft.MoE where it fits').choices(['sparse', 'dense', 'fused']).default('sparse'))
     .option('--variants <list>', 'ONNX folder: also write quantized variants, comma-separated: fp16, int8, q8, q4 (onnx/model_fp16.onnx, model_int8.onnx, model_quantized.onnx, model_q4.onnx)')
@@ -64,5 +65,7 @@ export interface CompileOptions {
   externalThreshold?: number;
   /** `--megatron key=value` settings (megatron target). */
   megatron: string[];
+  /** `--lora key=value` settings over the spec's train.lora (with --adapter). */
+  lora?: string[];
   format: 'pretty' | 'json';
 }

@@ -1,7 +1,7 @@
 /** `moec export` — definition only; the implementation is imported when the command runs. */
 import { Argument, Option } from 'commander';
 import type { DefineCommand } from '../define.js';
-import { formatOption, outputOption, wholeNumber } from '../options.js';
+import { formatOption, loraOption, outputOption, wholeNumber } from '../options.js';
 import { exitCodesHelp } from '../exit-codes.js';
 import { KNOWN_MODEL_TYPES } from '../../interop/hf/types/index.js';
 
@@ -9,6 +9,10 @@ export interface ExportOptions {
   output?: string;
   weights?: string;
   seed?: number;
+  /** A LoRA adapter to merge (moec run or PEFT directory). */
+  adapter?: string;
+  /** `--lora key=value` settings over the spec's train.lora. */
+  lora?: string[];
   dtype: 'fp32' | 'bf16' | 'fp16';
   modelType?: string;
   configOnly?: boolean;
@@ -26,6 +30,8 @@ export const defineExport: DefineCommand = (program, wrap) => {
     .addOption(outputOption('the model directory to write (required)', 'dir').makeOptionMandatory())
     .option('--weights <dir>', 'take weights from a training run, checkpoint, or Hugging Face model directory (default: the seeded initialization)')
     .option('--seed <n>', 'weight-init seed without --weights (default: the spec\'s train.seed)', wholeNumber('--seed'))
+    .option('--adapter <dir>', 'merge a LoRA adapter into the weights written, W + (alpha/rank)·A·B: a `moec train` run with train.lora (without --weights: into the base it was trained on) or a PEFT adapter directory (with --weights)')
+    .addOption(loraOption())
     .addOption(new Option('--dtype <dtype>', 'the checkpoint\'s float dtype (config torch_dtype)').choices(['fp32', 'bf16', 'fp16']).default('fp32'))
     .addOption(new Option('--model-type <type>', 'the Hugging Face model_type to write (default: the first that holds the spec)').choices([...KNOWN_MODEL_TYPES]))
     .option('--config-only', 'write config.json and generation_config.json only, no weights')
@@ -35,7 +41,7 @@ export const defineExport: DefineCommand = (program, wrap) => {
     .addHelpText(
       'after',
       exitCodesHelp({ 0: 'written', 1: 'no model_type holds the spec, or the weights do not fit it (nothing written)' }) +
-        '\nExamples:\n  moec export hf my-model.moe --weights runs/my-model --dtype bf16 -o my-model-hf/\n  moec export hf specs/olmoe-1b-7b.moe --config-only -o olmoe-hf/',
+        '\nExamples:\n  moec export hf my-model.moe --weights runs/my-model --dtype bf16 -o my-model-hf/\n  moec export hf mixtral.moe --weights ~/models/Mixtral-8x7B-v0.1 --adapter runs/tuned/adapter -o tuned-hf/\n  moec export hf specs/olmoe-1b-7b.moe --config-only -o olmoe-hf/',
     )
     .action(
       wrap(async (format: string, spec: string, options: ExportOptions) => {

@@ -1,7 +1,7 @@
 /** `moec train` — definition only; the implementation is imported when the command runs. */
 import { Option } from 'commander';
 import type { DefineCommand } from '../define.js';
-import { decimal, outputOption, wholeNumber } from '../options.js';
+import { decimal, loraOption, outputOption, wholeNumber } from '../options.js';
 import { EXIT_ERRORS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodesHelp } from '../exit-codes.js';
 
 export const defineTrain: DefineCommand = (program, wrap) => {
@@ -15,7 +15,8 @@ export const defineTrain: DefineCommand = (program, wrap) => {
     .addOption(new Option('--out <dir>', 'the same as --output').hideHelp())
     .option('--resume <dir>', 'continue the run in <dir> from its latest checkpoint')
     .option('--tokenizer <path>', "the model's tokenizer: a tokenizer.json or a Hugging Face model directory (default: train.tokenizer, else UTF-8 bytes)")
-    .option('--init-from <dir>', 'start from the weights of a moec run or checkpoint directory (LoRA: the frozen base weights)')
+    .option('--init-from <dir>', 'start from the weights of a moec run or checkpoint directory, or a Hugging Face model directory (LoRA: the frozen base weights)')
+    .addOption(loraOption())
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend (webgpu: optional, needs a GPU; never picked by auto)').choices(['auto', 'node-gpu', 'node', 'webgpu', 'wasm', 'cpu']).default('auto'))
     .option('--threads <n>', 'threads for the wasm backend, 1 to the available cores (default: all available, at most 8)', wholeNumber('--threads', 1))
     .option('--no-backend-fallback', 'an explicit --backend that cannot be used is an error instead of a warning and a fallback')
@@ -30,7 +31,7 @@ export const defineTrain: DefineCommand = (program, wrap) => {
       exitCodesHelp(
         { 0: 'trained to the last step', 1: 'the spec or data has errors, or the loss diverged', 130: 'interrupted (Ctrl-C): a checkpoint was written; --resume continues' },
         [EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERRUPTED],
-      ) + '\nExamples:\n  moec train specs/tiny.moe --steps 100 -o runs/tiny\n  moec train specs/tiny.moe --eval-split 0.05 --eval-every 20\n  moec train --resume runs/tiny\n  moec report runs/tiny',
+      ) + '\nExamples:\n  moec train specs/tiny.moe --steps 100 -o runs/tiny\n  moec train mixtral.moe --init-from ~/models/Mixtral-8x7B-v0.1 --tokenizer ~/models/Mixtral-8x7B-v0.1 --lora rank=16 --lora targets=attention,experts --data chat.jsonl\n  moec train specs/tiny.moe --eval-split 0.05 --eval-every 20\n  moec train --resume runs/tiny\n  moec report runs/tiny',
     )
     .action(
       wrap(async (spec: string | undefined, options: TrainCommandOptions & { out?: string }) => {
@@ -47,6 +48,8 @@ export interface TrainCommandOptions {
   output?: string;
   resume?: string;
   initFrom?: string;
+  /** `--lora key=value` settings over the spec's train.lora. */
+  lora?: string[];
   tokenizer?: string;
   backend: 'auto' | 'node-gpu' | 'node' | 'webgpu' | 'wasm' | 'cpu';
   threads?: number;

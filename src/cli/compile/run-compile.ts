@@ -17,6 +17,7 @@ import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE, exitCodeFor } from '../exit-codes.js'
 import { onnxSummaryJson, renderOnnxSummary } from './summary.js';
 import { checkTfjsCompileMemory } from '../../lower/onnx/compile-memory.js';
 import { parseQuantizeOption, QUANTIZE_OPTION_FILE } from '../../spec/quantize-option.js';
+import { LORA_OPTION_FILE, parseLoraOption } from '../../spec/lora-option.js';
 import { VARIANT_NAMES, type VariantName } from '../../lower/onnx/deploy/variants.js';
 import { escapeControls, escapeControlsKeepLines } from '../../io/escape-text.js';
 import { checkOutputNotInput, isWithin } from '../../io/output-guard.js';
@@ -181,13 +182,14 @@ export async function runCompile(specFile: string, options: CompileOptions): Pro
   }
   const usage = checkUsage(options);
   const quantize = options.quantize !== undefined && options.target === 'onnx' ? parseQuantizeOption(options.quantize) : undefined;
-  if (usage.diagnostics.length || quantize?.diagnostics.length) {
-    const sources: Sources = new Map(quantize ? [[QUANTIZE_OPTION_FILE, quantize.text]] : []);
-    report(options, [...usage.diagnostics, ...(quantize?.diagnostics ?? [])], sources);
+  const lora = options.lora?.length ? parseLoraOption(options.lora) : undefined;
+  if (usage.diagnostics.length || quantize?.diagnostics.length || lora?.diagnostics.length) {
+    const sources: Sources = new Map([...(quantize ? [[QUANTIZE_OPTION_FILE, quantize.text] as const] : []), ...(lora ? [[LORA_OPTION_FILE, lora.text] as const] : [])]);
+    report(options, [...usage.diagnostics, ...(quantize?.diagnostics ?? []), ...(lora?.diagnostics ?? [])], sources);
     return EXIT_USAGE;
   }
   // The memory-fit analysis is about the training layout; it says nothing about this artifact.
-  const loaded = loadModel(specFile, { memoryFit: false, targets: [options.target], quantize });
+  const loaded = loadModel(specFile, { memoryFit: false, targets: [options.target], quantize, lora });
   const diagnostics = [...loaded.diagnostics];
   if (!loaded.ir || hasErrors(diagnostics)) {
     report(options, diagnostics, loaded.sources);

@@ -1,7 +1,7 @@
 /**
- * CLI (`moec export hf <spec> [--weights dir] -o dir`): load the spec through the usual pipeline
- * (errors stop here), take the weights (seeded init, a moec run, an HF directory:
- * readModelWeights), write the Hugging Face directory (src/interop/hf/export-hf.ts). Exit 0
+ * CLI (`moec export hf <spec> [--weights dir] [--adapter dir] -o dir`): load the spec through the
+ * usual pipeline (errors stop here), take the weights (seeded init, a moec run, an HF directory:
+ * readModelWeights; with --adapter the LoRA adapter merged in: compile/adapter-weights.ts), write the Hugging Face directory (src/interop/hf/export-hf.ts). Exit 0
  * written, 1 the spec or weights cannot be exported (nothing written), 2 usage.
  */
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../../diagnostics/diagnostic.js';
@@ -11,7 +11,8 @@ import type { Sources } from '../../spec/source.js';
 import { LazyInitWeights } from '../../weights/lazy-weights.js';
 import { readModelWeights, type ModelWeights } from '../../weights/read-model-weights.js';
 import type { ExportOptions } from '../commands/export.js';
-import { EXIT_ERRORS, EXIT_OK, exitCodeFor } from '../exit-codes.js';
+import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE, exitCodeFor } from '../exit-codes.js';
+import { LORA_OPTION_FILE, parseLoraOption } from '../../spec/lora-option.js';
 import { writeDiagnostics } from '../render/pretty.js';
 
 /** The router conversion's findings, which both the hf target rules and the export report. */
@@ -30,7 +31,12 @@ export async function runExport(format: string, specFile: string, options: Expor
   // The hf target rules (checks/hf.ts) name what no model_type holds (MOE7200: then no type the
   // user could force holds it either) and the router findings of the type they choose, at their
   // spec keys. With --model-type the findings of the forced type come from the export instead.
-  const loaded = loadModel(specFile, { memoryFit: false, targets: ['hf'] });
+  const lora = options.lora?.length ? parseLoraOption(options.lora) : undefined;
+  if (lora?.diagnostics.length) {
+    report(options, lora.diagnostics, new Map([[LORA_OPTION_FILE, lora.text]]));
+    return EXIT_USAGE;
+  }
+  const loaded = loadModel(specFile, { memoryFit: false, targets: ['hf'], lora });
   const forced = options.modelType !== undefined;
   const diagnostics = loaded.diagnostics.filter((d) => !forced || !ROUTER_CODES.has(d.code));
   if (!loaded.ir || hasErrors(diagnostics)) {
@@ -38,8 +44,19 @@ export async function runExport(format: string, specFile: string, options: Expor
     return exitCodeFor(diagnostics);
   }
   const ir = loaded.ir;
-  let source: ModelWeights | undefined;
-  if (options.weights !== undefined && !options.configOnly) {
+  let source: Pick<ModelWeights, 'weights' | 'from' | 'close'> | undefined;
+  if (options.adapter !== undefined && !options.configOnly) {
+    // The base (--weights, or the one a moec LoRA run recorded) with the adapter merged per tensor.
+    const { loadMergedWeights } = await import('../compile/adapter-weights.js');
+    const merged = loadMergedWeights(ir, { weights: options.weights, adapter: options.adapter, seed: options.seed ?? ir.train.seed });
+    diagnostics.push(...merged.diagnostics);
+    if (!merged.value || hasErrors(diagnostics)) {
+      merged.value?.close();
+      report(options, diagnostics, loaded.sources);
+      return EXIT_ERRORS;
+    }
+    source = merged.value;
+  } else if (options.weights !== undefined && !options.configOnly) {
     const read = readModelWeights(options.weights, ir);
     diagnostics.push(...read.diagnostics);
     if (!read.value || hasErrors(diagnostics)) {

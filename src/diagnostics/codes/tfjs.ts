@@ -380,6 +380,12 @@ export const tfjsCodes = defineCodes({
     message: 'PEFT adapter `{path}` does not match this spec\'s train.lora block: {reason}',
     hint: 'use the spec the adapter was trained with (rank, alpha and targets), or one whose train.lora block states the adapter\'s',
   },
+  MOE6654: {
+    severity: 'error',
+    title: 'bad --lora setting',
+    message: '--lora `{text}`: {reason}',
+    hint: 'give each setting as key=value: rank=16, alpha=32, dropout=0.05, rslora=true, targets=q_proj,v_proj,experts, layers=0..3',
+  },
   MOE6653: {
     severity: 'error',
     title: 'no Hugging Face model for a PEFT adapter',
