@@ -7,7 +7,8 @@
  *
  * Tokenizer: byte-level — a document's UTF-8 bytes are its tokens (ids 0–255). Documents are
  * joined with an end-of-document token: id 256 when the vocabulary has room, otherwise a blank
- * line ("\n\n"), so a 256-entry vocabulary still sees document boundaries.
+ * line ("\n\n"), so a 256-entry vocabulary still sees document boundaries. The trainer reads
+ * that stream from the files as it samples (openCorpus, byte-stream.ts); loadCorpus holds it.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, realpathSync, statSync } from 'node:fs';
@@ -17,25 +18,33 @@ import { globSync } from 'tinyglobby';
 import { createDiagnostic, type Diagnostic, type Result } from '../diagnostics/diagnostic.js';
 import type { TextTokenizer } from './tokenizer.js';
 import { endOfDocumentId } from '../run/byte-tokenizer.js';
+import { indexByteStream, type TokenIds, type TokenSource } from './byte-stream.js';
 import { describeReadFailure, readRegularFile } from '../io/read-file.js';
 import { readFailureDiagnostic } from '../io/read-diagnostic.js';
 
 const TEXT_EXTENSIONS = ['.txt', '.text', '.md', '.jsonl'];
 
-/** A token stream: 16-bit ids for byte vocabularies, 32-bit for a model tokenizer's. */
-export type TokenIds = Uint16Array | Uint32Array;
+export type { TokenIds } from './byte-stream.js';
 
-/** One file is read into one Buffer; the token stream (2 bytes a token) must fit in memory too. */
+/** Where a corpus is read into memory (`moec eval`, the tokenizer path of loadCorpus) it is at most this many bytes. */
 export const MAX_DATA_FILE_BYTES = 1 << 30;
 export const MAX_DATA_BYTES = 1 << 30;
 
-export interface Corpus {
-  /** Token ids (bytes, plus the end-of-document id when the vocabulary has it; or the model tokenizer's). */
-  tokens: TokenIds;
+/** What a run records about its data. */
+export interface CorpusInfo {
   files: string[];
   documents: number;
   /** sha256 of the token stream: a resumed run checks it is training on the same data. */
   fingerprint: string;
+}
+
+export interface Corpus extends CorpusInfo {
+  /** Token ids (bytes, plus the end-of-document id when the vocabulary has it; or the model tokenizer's). */
+  tokens: TokenIds;
+}
+
+export interface StreamedCorpus extends CorpusInfo {
+  stream: TokenSource;
 }
 
 /** The demo text shipped with moec (specs/data/), found relative to this module in src/ or dist/src/. */
@@ -149,37 +158,37 @@ function documentsOf(file: string, diagnostics: Diagnostic[], budget: { left: nu
 }
 
 /**
- * Read and tokenize the training data. `inputs` empty → the shipped demo text. With a model
- * `tokenizer` each document is encoded with its special tokens (Llama's <s>) and followed by the
- * tokenizer's eos token when it has one, as `run_clm`-style packing joins documents.
+ * The byte-level corpus as a stream read a window at a time (byte-stream.ts): the files are read
+ * once to check and index them, never held. `inputs` empty → the shipped demo text.
  */
-export function loadCorpus(inputs: readonly string[], vocab: number, tokenizer?: TextTokenizer): Result<Corpus | undefined> {
+export function openCorpus(inputs: readonly string[], vocab: number): Result<StreamedCorpus | undefined> {
   const diagnostics: Diagnostic[] = [];
-  if (tokenizer) return loadTokenized(inputs, tokenizer);
   if (vocab < 256) return { value: undefined, diagnostics: [createDiagnostic('MOE6523', { args: { vocab } })] };
   const files = expand(inputs.length ? inputs : [defaultDataDir()], diagnostics);
   if (diagnostics.length) return { value: undefined, diagnostics };
   const eod = endOfDocumentId(vocab);
-  const separator = eod !== undefined ? [eod] : [10, 10];
-  const parts: Uint8Array[] = [];
-  let documents = 0;
-  const budget = { left: MAX_DATA_BYTES };
-  for (const f of files) for (const doc of documentsOf(f, diagnostics, budget)) {
-    parts.push(Buffer.from(doc, 'utf8'));
-    documents++;
-  }
-  if (diagnostics.length) return { value: undefined, diagnostics };
-  const total = parts.reduce((n, p) => n + p.length, 0) + separator.length * Math.max(0, parts.length - 1);
-  const tokens = new Uint16Array(total);
-  let at = 0;
-  parts.forEach((p, i) => {
-    if (i > 0) for (const s of separator) tokens[at++] = s;
-    tokens.set(p, at);
-    at += p.length;
-  });
-  const fingerprint = createHash('sha256').update(new Uint8Array(tokens.buffer)).digest('hex');
   const shown = files.map((f) => relative(process.cwd(), f) || f);
-  return { value: { tokens, files: shown, documents, fingerprint }, diagnostics };
+  const indexed = indexByteStream(files, eod !== undefined ? [eod] : [10, 10], diagnostics);
+  if (!indexed) return { value: undefined, diagnostics };
+  return { value: { stream: indexed.stream, files: shown, documents: indexed.documents, fingerprint: indexed.fingerprint }, diagnostics };
+}
+
+/**
+ * Read and tokenize the training data into memory (`moec eval`; the trainer streams with
+ * openCorpus). With a model `tokenizer` each document is encoded with its special tokens (Llama's
+ * <s>) and followed by the tokenizer's eos token when it has one, as `run_clm`-style packing joins
+ * documents.
+ */
+export function loadCorpus(inputs: readonly string[], vocab: number, tokenizer?: TextTokenizer): Result<Corpus | undefined> {
+  if (tokenizer) return loadTokenized(inputs, tokenizer);
+  const opened = openCorpus(inputs, vocab);
+  if (!opened.value) return opened as Result<undefined>;
+  const { stream, ...rest } = opened.value;
+  if (stream.length > MAX_DATA_BYTES) {
+    const d = createDiagnostic('MOE9101', { args: { path: rest.files.join(', '), size: stream.length, what: `training data held in memory (all files together, ${MAX_DATA_BYTES} bytes)`, limit: MAX_DATA_BYTES } });
+    return { value: undefined, diagnostics: [d] };
+  }
+  return { value: { tokens: stream.read(0, stream.length), ...rest }, diagnostics: opened.diagnostics };
 }
 
 /** The corpus through a model tokenizer (32-bit ids). */

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { evalWindows, LossAccumulator, type EvalSummary } from '../eval/held-out.js';
 import type { TfjsModel } from '../lower/tfjs/model.js';
-import type { TokenIds } from './corpus.js';
+import type { TokenSource } from './byte-stream.js';
 
 /** Where the held-out tail starts, or undefined when either part would be too short. */
 export function splitPoint(tokens: number, fraction: number, seqLen: number): number | undefined {
@@ -18,7 +18,7 @@ export function splitPoint(tokens: number, fraction: number, seqLen: number): nu
   return held >= 2 && train > seqLen ? train : undefined;
 }
 
-export function heldOutLoss(model: TfjsModel, heldOut: TokenIds, seqLen: number, rows: number): EvalSummary {
+export function heldOutLoss(model: TfjsModel, heldOut: TokenSource, seqLen: number, rows: number): EvalSummary {
   const vocab = model.ir.vocab;
   const acc = new LossAccumulator();
   const windows = evalWindows(heldOut.length, seqLen);
@@ -27,14 +27,15 @@ export function heldOutLoss(model: TfjsModel, heldOut: TokenIds, seqLen: number,
     const group = [];
     while (i < windows.length && group.length < rows && windows[i].length === length) group.push(windows[i++]);
     const ids = new Int32Array(group.length * length);
-    group.forEach((w, r) => ids.set(heldOut.subarray(w.start, w.start + length), r * length));
+    const read = group.map((w) => heldOut.read(w.start, length + 1));
+    read.forEach((t, r) => ids.set(t.subarray(0, length), r * length));
     const input = tf.tensor2d(ids, [group.length, length], 'int32');
     const { logits } = model.forward(input, { training: false });
     const data = logits.dataSync() as Float32Array;
     logits.dispose();
     input.dispose();
-    group.forEach((w, r) => {
-      for (let p = 0; p < length; p++) acc.add(data, (r * length + p) * vocab, vocab, heldOut[w.start + p + 1]);
+    read.forEach((t, r) => {
+      for (let p = 0; p < length; p++) acc.add(data, (r * length + p) * vocab, vocab, t[p + 1]);
     });
   }
   return acc.summary();

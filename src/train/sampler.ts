@@ -4,9 +4,10 @@
  * sample's first); input = sample[0..S), target = sample[1..S]. Each epoch visits every sample
  * once in an order shuffled by a seeded RNG (Fisher–Yates). The sampler's state — epoch, cursor
  * and the RNG state the epoch's order was drawn from — goes into the checkpoint, so a resumed
- * run draws exactly the batches the uninterrupted run would have.
+ * run draws exactly the batches the uninterrupted run would have. Each sample is read from the
+ * stream when it is drawn (byte-stream.ts), so the corpus is never held.
  */
-import type { TokenIds } from './corpus.js';
+import { arraySource, type TokenIds, type TokenSource } from './byte-stream.js';
 import { createRng, restoreRng, type Rng } from './rng.js';
 
 export interface SamplerState {
@@ -55,7 +56,8 @@ export function sampleCount(tokens: number, seqLen: number): number {
   return tokens > seqLen ? Math.floor((tokens - 1) / seqLen) : 0;
 }
 
-export function createSampler(tokens: TokenIds, seqLen: number, seed: number, restore?: SamplerState): Sampler {
+export function createSampler(data: TokenIds | TokenSource, seqLen: number, seed: number, restore?: SamplerState): Sampler {
+  const tokens = 'read' in data ? data : arraySource(data);
   const samples = sampleCount(tokens.length, seqLen);
   if (samples === 0) throw new Error('createSampler: corpus shorter than one sample (checked by the caller)');
   let epoch: number;
@@ -87,10 +89,10 @@ export function createSampler(tokens: TokenIds, seqLen: number, seed: number, re
           epochRngState = rng.state();
           order = shuffled(samples, rng);
         }
-        const start = order[cursor++]! * seqLen;
+        const window = tokens.read(order[cursor++]! * seqLen, seqLen + 1);
         for (let s = 0; s < seqLen; s++) {
-          inputs[r * seqLen + s] = tokens[start + s]!;
-          targets[r * seqLen + s] = tokens[start + s + 1]!;
+          inputs[r * seqLen + s] = window[s]!;
+          targets[r * seqLen + s] = window[s + 1]!;
         }
       }
       return { inputs, targets, rows, seqLen };

@@ -23,7 +23,8 @@ import { WeightsReadError } from '../weights/lazy-source.js';
 import { checkTokenizerVocab, loadTokenizer, type TextTokenizer } from './tokenizer.js';
 import { loadPackedData, type PackedData } from './packed-data.js';
 import { checkTrainMemory } from './train-memory.js';
-import { loadCorpus, type Corpus, type TokenIds } from './corpus.js';
+import { openCorpus, type CorpusInfo } from './corpus.js';
+import { sliceSource, type TokenSource } from './byte-stream.js';
 import { METRICS_FILE } from './metrics.js';
 import { createOptimizer, isSupportedOptimizer, type Optimizer } from './optimizer.js';
 import { splitPoint } from './eval-loss.js';
@@ -73,10 +74,10 @@ export interface Session {
   model: TfjsModel;
   optimizer: Optimizer;
   sampler: Sampler;
-  /** The training tokens' corpus (the held-out tail cut off). */
-  corpus: Corpus;
-  /** The held-out tail, when the run holds one out. */
-  heldOut?: TokenIds;
+  /** The training data's files, documents and fingerprint. */
+  corpus: CorpusInfo;
+  /** The held-out tail of the byte stream, when the run holds one out. */
+  heldOut?: TokenSource;
   /** Tokens the run trains on per epoch (the corpus stream, or the packed examples). */
   tokenCount: number;
   /** Held-out eval of packed fine-tuning data (--eval-split with a model tokenizer). */
@@ -278,8 +279,8 @@ function variablesFrom(ir: ModelIR, base: BaseWeights, frozen: boolean, diagnost
 }
 
 interface DataSource {
-  corpus: Corpus;
-  heldOut?: TokenIds;
+  corpus: CorpusInfo;
+  heldOut?: TokenSource;
   evalSplit?: number;
   tokenCount: number;
   sampler(seed: number, state?: SamplerState): Sampler;
@@ -297,17 +298,18 @@ function evalSplitOf(o: SessionOptions, restored: Restored | undefined, diagnost
   return restored ? recorded : o.evalSplit;
 }
 
-/** Byte-level data: the whole token stream, cut into windows (sampler.ts). */
+/** Byte-level data: the token stream read from the files as it is sampled, cut into windows (sampler.ts). */
 function streamSource(o: SessionOptions, restored: Restored | undefined, diagnostics: Diagnostic[]): DataSource | undefined {
-  const corpus = loadCorpus(o.data ?? [], o.ir.vocab);
+  const corpus = openCorpus(o.data ?? [], o.ir.vocab);
   diagnostics.push(...corpus.diagnostics);
   if (!corpus.value) return undefined;
   const seqLen = o.ir.train.seqLen;
   const evalSplit = evalSplitOf(o, restored, diagnostics);
   if (evalSplit === false) return undefined;
-  let heldOut: TokenIds | undefined;
+  const { stream: all, ...info } = corpus.value;
+  let train = all;
+  let heldOut: TokenSource | undefined;
   if (evalSplit !== undefined) {
-    const all = corpus.value.tokens;
     const at = splitPoint(all.length, evalSplit, seqLen);
     if (at === undefined) {
       const held = Math.floor(all.length * evalSplit);
@@ -315,15 +317,14 @@ function streamSource(o: SessionOptions, restored: Restored | undefined, diagnos
       diagnostics.push(createDiagnostic('MOE6580', { args }));
       return undefined;
     }
-    heldOut = all.slice(at);
-    corpus.value.tokens = all.slice(0, at);
+    heldOut = sliceSource(all, at, all.length);
+    train = sliceSource(all, 0, at);
   }
-  if (sampleCount(corpus.value.tokens.length, seqLen) === 0) {
-    diagnostics.push(createDiagnostic('MOE6522', { args: { tokens: corpus.value.tokens.length, needed: seqLen + 1 } }));
+  if (sampleCount(train.length, seqLen) === 0) {
+    diagnostics.push(createDiagnostic('MOE6522', { args: { tokens: train.length, needed: seqLen + 1 } }));
     return undefined;
   }
-  const tokens = corpus.value.tokens;
-  return { corpus: corpus.value, heldOut, evalSplit, tokenCount: tokens.length, sampler: (seed, state) => createSampler(tokens, seqLen, seed, state) };
+  return { corpus: info, heldOut, evalSplit, tokenCount: train.length, sampler: (seed, state) => createSampler(train, seqLen, seed, state) };
 }
 
 /** Fine-tuning data through a model tokenizer: indexed records, examples with loss masks, packed rows. */
