@@ -18,7 +18,8 @@ import { globSync } from 'tinyglobby';
 import { createDiagnostic, type Diagnostic, type Result } from '../diagnostics/diagnostic.js';
 import type { TextTokenizer } from './tokenizer.js';
 import { endOfDocumentId } from '../run/byte-tokenizer.js';
-import { indexByteStream, type TokenIds, type TokenSource } from './byte-stream.js';
+import { indexByteStream } from './byte-index.js';
+import type { TokenIds, TokenSource } from './byte-stream.js';
 import { describeReadFailure, readRegularFile } from '../io/read-file.js';
 import { readFailureDiagnostic } from '../io/read-diagnostic.js';
 

@@ -20,15 +20,15 @@ import { initLoraWeights } from '../weights/lora-init.js';
 import { noLoraBlock, readAdapterCheckpoint, type AdapterRecord } from './adapter-checkpoint.js';
 import { loadBaseWeights, type BaseSource, type BaseWeights } from './base-weights.js';
 import { WeightsReadError } from '../weights/lazy-source.js';
-import { checkTokenizerVocab, loadTokenizer, type TextTokenizer } from './tokenizer.js';
-import { loadPackedData, type PackedData } from './packed-data.js';
+import { checkTokenizerVocab, loadTokenizer } from './tokenizer.js';
+import type { PackedData } from './packed-data.js';
 import { checkTrainMemory } from './train-memory.js';
-import { openCorpus, type CorpusInfo } from './corpus.js';
-import { sliceSource, type TokenSource } from './byte-stream.js';
+import type { CorpusInfo } from './corpus.js';
+import type { TokenSource } from './byte-stream.js';
+import { loadDataSource } from './data-source.js';
 import { METRICS_FILE } from './metrics.js';
 import { createOptimizer, isSupportedOptimizer, type Optimizer } from './optimizer.js';
-import { splitPoint } from './eval-loss.js';
-import { createSampler, sampleCount, type Sampler, type SamplerState } from './sampler.js';
+import type { Sampler, SamplerState } from './sampler.js';
 
 /** state.json of a moec-train checkpoint (docs/checkpoint.md). */
 export interface TrainerState {
@@ -159,7 +159,7 @@ export async function createSession(o: SessionOptions): Promise<{ session?: Sess
   const tokenizer = o.tokenizer !== undefined ? loadTokenizer(o.tokenizer) : undefined;
   if (tokenizer) diagnostics.push(...tokenizer.diagnostics, ...(tokenizer.value ? checkTokenizerVocab(tokenizer.value, ir.vocab) : []));
   if (hasErrors(diagnostics)) return { diagnostics };
-  const data = tokenizer?.value ? packedSource(o, restored, tokenizer.value, diagnostics) : streamSource(o, restored, diagnostics);
+  const data = loadDataSource(o, restored?.state, tokenizer?.value, diagnostics);
   if (!data || hasErrors(diagnostics)) return { diagnostics };
   const { corpus, heldOut, evalSplit } = data;
   if (restored && restored.state.dataFingerprint !== corpus.fingerprint) {
@@ -276,64 +276,4 @@ function variablesFrom(ir: ModelIR, base: BaseWeights, frozen: boolean, diagnost
   } finally {
     base.close();
   }
-}
-
-interface DataSource {
-  corpus: CorpusInfo;
-  heldOut?: TokenSource;
-  evalSplit?: number;
-  tokenCount: number;
-  sampler(seed: number, state?: SamplerState): Sampler;
-  evaluate?: PackedData['evaluate'];
-  heldOutTokens?: number;
-}
-
-/** The run's --eval-split (on resume the recorded one; another is MOE6581), or false after an error. */
-function evalSplitOf(o: SessionOptions, restored: Restored | undefined, diagnostics: Diagnostic[]): number | undefined | false {
-  const recorded = restored?.state.evalSplit;
-  if (restored && o.evalSplit !== undefined && o.evalSplit !== recorded) {
-    diagnostics.push(createDiagnostic('MOE6581', { args: { path: o.outDir, given: o.evalSplit, recorded: recorded ?? 'nothing' } }));
-    return false;
-  }
-  return restored ? recorded : o.evalSplit;
-}
-
-/** Byte-level data: the token stream read from the files as it is sampled, cut into windows (sampler.ts). */
-function streamSource(o: SessionOptions, restored: Restored | undefined, diagnostics: Diagnostic[]): DataSource | undefined {
-  const corpus = openCorpus(o.data ?? [], o.ir.vocab);
-  diagnostics.push(...corpus.diagnostics);
-  if (!corpus.value) return undefined;
-  const seqLen = o.ir.train.seqLen;
-  const evalSplit = evalSplitOf(o, restored, diagnostics);
-  if (evalSplit === false) return undefined;
-  const { stream: all, ...info } = corpus.value;
-  let train = all;
-  let heldOut: TokenSource | undefined;
-  if (evalSplit !== undefined) {
-    const at = splitPoint(all.length, evalSplit, seqLen);
-    if (at === undefined) {
-      const held = Math.floor(all.length * evalSplit);
-      const args = { fraction: evalSplit, tokens: all.length, held, train: all.length - held, needed: seqLen + 1 };
-      diagnostics.push(createDiagnostic('MOE6580', { args }));
-      return undefined;
-    }
-    heldOut = sliceSource(all, at, all.length);
-    train = sliceSource(all, 0, at);
-  }
-  if (sampleCount(train.length, seqLen) === 0) {
-    diagnostics.push(createDiagnostic('MOE6522', { args: { tokens: train.length, needed: seqLen + 1 } }));
-    return undefined;
-  }
-  return { corpus: info, heldOut, evalSplit, tokenCount: train.length, sampler: (seed, state) => createSampler(train, seqLen, seed, state) };
-}
-
-/** Fine-tuning data through a model tokenizer: indexed records, examples with loss masks, packed rows. */
-function packedSource(o: SessionOptions, restored: Restored | undefined, tok: TextTokenizer, diagnostics: Diagnostic[]): DataSource | undefined {
-  const evalSplit = evalSplitOf(o, restored, diagnostics);
-  if (evalSplit === false) return undefined;
-  const packed = loadPackedData(o.data ?? [], tok, o.ir.train.seqLen, evalSplit);
-  diagnostics.push(...packed.diagnostics);
-  if (!packed.value) return undefined;
-  const p = packed.value;
-  return { corpus: p.corpus, evalSplit, tokenCount: p.tokenCount, sampler: p.sampler, evaluate: p.evaluate, heldOutTokens: p.heldOutTokens };
 }
