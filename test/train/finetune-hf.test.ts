@@ -12,6 +12,7 @@
  * - the ONNX models merged from the PEFT adapter (--weights <hf dir>) and from the run (the base
  *   it recorded), and the Hugging Face directory `moec export hf --adapter` writes, give the
  *   logits of the HF base + unmerged adapter in tfjs within 1e-5;
+ * - full fine-tuning (no LoRA) starts from the checkpoint's weights;
  * - resuming after the HF base changed is refused (MOE6606), and resuming without the run's
  *   LoRA settings names the --lora flags that restate them (MOE6605).
  */
@@ -20,7 +21,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { readTrainerState } from '../../src/checkpoint/index.js';
+import { readCheckpointWeights, readTrainerState } from '../../src/checkpoint/index.js';
 import { runCompile } from '../../src/cli/compile/run-compile.js';
 import type { CompileOptions } from '../../src/cli/commands/compile.js';
 import { main } from '../../src/cli/main.js';
@@ -207,6 +208,25 @@ describe('fine-tuning an imported Hugging Face MoE with LoRA', () => {
     expect(r.err).toContain('error MOE6605');
     expect(r.err).toContain('--lora rank=4 --lora alpha=8 --lora targets=attention,experts --lora layers=0,1');
   });
+
+  it('full fine-tuning starts from the HF weights (no LoRA: every weight trains)', async () => {
+    const full = loadModel(spec, { memoryFit: false, targets: ['tfjs'] }).ir!;
+    const out = join(root, 'full');
+    const r = await runTraining({ ir: full, specFile: spec, outDir: out, backend: 'wasm', progress: 'silent', data: [data], initFrom: FIXTURE, tokenizer: FIXTURE, steps: 1 });
+    expect(r.status).toBe('completed');
+    const trained = readCheckpointWeights(out, full).value!;
+    const base = readModelWeights(FIXTURE, full).value!;
+    let moved = 0;
+    for (const t of full.tensors) {
+      const [a, b] = [trained.get(t.name)!, base.weights.get(t.name)!];
+      for (let i = 0; i < a.length; i++) moved = Math.max(moved, Math.abs(a[i]! - b[i]!));
+    }
+    base.close();
+    // One AdamW step moves a weight by at most about lr (1e-2): the run began at the checkpoint.
+    expect(moved).toBeGreaterThan(0);
+    expect(moved).toBeLessThan(1.5e-2);
+    expect(readTrainerState<{ base: BaseSource }>(join(out, 'checkpoints', 'step-000001')).value!.base).toMatchObject({ kind: 'hf', modelType: 'mixtral' });
+  }, 60_000);
 
   it('refuses to resume on a changed HF base (MOE6606)', async () => {
     const copy = join(root, 'base-copy');
