@@ -4,7 +4,7 @@
  * which is PEFT's merge `W_peft + scaling · lora_B.weight @ lora_A.weight` ([out, in]) transposed
  * (peft/tuners/lora/layer.py, Linear.get_delta_weight). The product is accumulated in float64
  * and rounded once to float32, so the merged model's logits equal base + adapter's to float32
- * rounding (test/weights/lora-merge.test.ts: 1e-5).
+ * rounding (test/cli/compile-adapter.test.ts, test/train/finetune-hf.test.ts: within 1e-5).
  */
 import { loraA, loraB, type LoraModule } from '../ir/lora.js';
 import type { ModelIR } from '../ir/types.js';
