@@ -468,7 +468,11 @@ def main():
         mc = moec_case(c, W) if mask is None else None
         if mc is not None:
             ir, w = mc
-            case = {'ir': ir, 'ids': ids.tolist(),
+            # numpy_reference reads rope and MLA settings from the spec (to check the IR's
+            # resolution independently); these cases use plain RoPE and HF's latent-norm eps.
+            spec = {'context': c.get('max_position_embeddings', 4096),
+                    'attention': {'rope': {'theta': rope_params(c)[1]}, 'mla': {'norm_eps': 1e-6}}}
+            case = {'spec': spec, 'ir': ir, 'ids': ids.tolist(),
                     'weights': {k: {'shape': list(np.shape(v)), 'data': np.asarray(v).reshape(-1).tolist()} for k, v in w.items()}}
             d2 = np.abs(np.array(ref['forward'](case)) - want).max()
             line += f'  moec-ir {d2:.2e}'
