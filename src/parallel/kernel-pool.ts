@@ -1,0 +1,135 @@
+/**
+ * Parallel kernels (compile phase: weight generation and conversion) — run one data-parallel
+ * kernel over the chunks of a range on this thread and on worker threads at once, and return
+ * when every chunk is done. Used for the seeded initializer (src/weights) and for quantizing
+ * one large tensor (src/lower/onnx/quantize-kernel.ts).
+ *
+ * Terms: a *kernel* is a self-contained function `(args, start, end) => void` (no imports, no
+ * free variables but globals such as Math) that writes its results into typed arrays on
+ * SharedArrayBuffers; a *chunk* is one `[start, end)` of the range. Every chunk writes disjoint
+ * output, so which thread runs a chunk never changes a byte: the result equals the kernel run
+ * over all chunks on one thread (tests compare both).
+ *
+ * Why synchronous: the emitter and the writer pull one tensor at a time and the weights must be
+ * ready before the next write; blocking this thread in `Atomics.wait` while it shares the work
+ * keeps every caller a plain function (emitOnnxModel stays synchronous). Threads claim chunks
+ * from a shared counter, so a core slowed by another process takes fewer chunks.
+ *
+ * Why `eval` workers built from the kernels' source text: the same code then runs from the
+ * TypeScript sources (tsx, vitest), from dist/ and from the bundled CLI (dist/cli has no
+ * separate worker file to point at).
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+
+// Typed arrays (on SharedArrayBuffers: shared, not copied), numbers, strings, booleans.
+export type KernelArgs = Record<string, unknown>;
+export type Kernel<A extends KernelArgs> = (args: A, start: number, end: number) => void;
+
+/** Worker-side loop: claim chunks from the shared counter until none are left, then report. */
+const WORKER_MAIN = `
+const { parentPort } = require('node:worker_threads');
+// tsx (esbuild keepNames) wraps a kernel's local named closures in __name(fn, "name"), a
+// helper of the module the kernel came from: here it only has to return the function.
+globalThis.__name = (fn) => fn;
+const kernels = new Map();
+parentPort.on('message', (m) => {
+  let status = 1;
+  try {
+    if (m.source !== undefined) kernels.set(m.kernel, (0, eval)('(' + m.source + ')'));
+    const kernel = kernels.get(m.kernel);
+    for (;;) {
+      const c = Atomics.add(m.counter, 0, 1);
+      if (c >= m.chunks) break;
+      kernel(m.args, m.start + c * m.step, Math.min(m.end, m.start + (c + 1) * m.step));
+    }
+  } catch (err) {
+    status = 2;
+    // The caller is blocked in Atomics.wait and reads no messages: the error goes to shared memory.
+    const text = new TextEncoder().encode(String((err && err.stack) || err)).subarray(0, m.error.length);
+    m.error.set(text);
+  }
+  Atomics.store(m.done, 0, status);
+  Atomics.notify(m.done, 0);
+});
+`;
+
+/** A worker that does not answer within this long is a bug (a chunk takes well under a second). */
+const WAIT_LIMIT_MS = 10 * 60 * 1000;
+
+/** Threads to use in all (this one included): MOEC_THREADS, else the cores, at most 8. */
+export function defaultThreads(): number {
+  const set = Number(process.env.MOEC_THREADS);
+  if (Number.isInteger(set) && set >= 1) return Math.min(set, 64);
+  return Math.max(1, Math.min(availableParallelism(), 8));
+}
+
+export class KernelPool {
+  private workers: { worker: Worker; known: Set<string> }[] = [];
+
+  /** `threads` counts this thread; 1 runs every chunk here (no worker is started). */
+  constructor(readonly threads = defaultThreads()) {}
+
+  /**
+   * Run `kernel` over [start, end) in chunks of `step` (the last may be shorter). Chunk
+   * boundaries are start + i·step whatever the thread count, so callers choose `step` to keep
+   * outputs of different chunks apart (e.g. whole bytes of packed nibbles).
+   */
+  run<A extends KernelArgs>(kernel: Kernel<A>, args: A, start: number, end: number, step: number): void {
+    const name = kernel.name;
+    const chunks = Math.max(0, Math.ceil((end - start) / step));
+    const helpers = Math.min(this.threads - 1, chunks - 1);
+    if (helpers <= 0) {
+      for (let c = 0; c < chunks; c++) kernel(args, start + c * step, Math.min(end, start + (c + 1) * step));
+      return;
+    }
+    this.start(helpers);
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    const flags = Array.from({ length: helpers }, () => new Int32Array(new SharedArrayBuffer(4)));
+    const error = new Uint8Array(new SharedArrayBuffer(2048));
+    for (let w = 0; w < helpers; w++) {
+      const { worker, known } = this.workers[w];
+      // A worker compiles a kernel the first time it is sent one.
+      const source = known.has(name) ? undefined : kernel.toString();
+      known.add(name);
+      worker.postMessage({ kernel: name, source, args, start, end, step, chunks, counter, done: flags[w], error });
+    }
+    for (;;) {
+      const c = Atomics.add(counter, 0, 1);
+      if (c >= chunks) break;
+      kernel(args, start + c * step, Math.min(end, start + (c + 1) * step));
+    }
+    for (const [w, flag] of flags.entries()) {
+      if (Atomics.wait(flag, 0, 0, WAIT_LIMIT_MS) === 'timed-out') throw new Error(`internal: kernel ${name} worker ${w} did not finish`);
+      if (Atomics.load(flag, 0) === 2) throw new Error(`internal: kernel ${name} failed in a worker: ${new TextDecoder().decode(error.slice()).replace(/\0+$/, '')}`);
+    }
+  }
+
+  /** Stop the workers (they are unref'd, so a process that forgets this still exits). */
+  close(): void {
+    for (const w of this.workers) void w.worker.terminate();
+    this.workers = [];
+  }
+
+  private start(count: number): void {
+    while (this.workers.length < count) {
+      const worker = new Worker(WORKER_MAIN, { eval: true });
+      worker.unref();
+      this.workers.push({ worker, known: new Set() });
+    }
+  }
+}
+
+/** SharedArrayBuffer-backed arrays: what kernels read and write from every thread. */
+export const sharedFloat32 = (n: number) => new Float32Array(new SharedArrayBuffer(4 * n));
+export const sharedUint8 = (n: number) => new Uint8Array(new SharedArrayBuffer(n));
+export const sharedUint16 = (n: number) => new Uint16Array(new SharedArrayBuffer(2 * n));
+export const sharedFloat64 = (n: number) => new Float64Array(new SharedArrayBuffer(8 * n));
+
+let shared: KernelPool | undefined;
+
+/** The process's pool (MOEC_THREADS or the cores), started on first use. */
+export function kernelPool(): KernelPool {
+  shared ??= new KernelPool();
+  return shared;
+}
