@@ -2,10 +2,13 @@
  * Checkpoint readers — a moec checkpoint (docs/checkpoint.md) as a weight source: tensors are
  * read one at a time with positioned reads straight into the caller's array, and each shard's
  * sha256 is computed from the same bytes as they stream past, so a shard is read once and
- * verified. Reading in file order (the order the trainer wrote: IR order) hashes everything on
- * the way; a tensor skipped over is hashed as the reader passes it (and read again, positioned,
- * when asked for later). `end()` hashes what no read reached and compares every digest with the
- * manifest: a compile writes nothing under its final names before that comes back clean.
+ * verified. The trainer wrote tensors in IR order; the ONNX writer asks in nearly that order
+ * (`begin(order)` says exactly), with local swaps (a linear's up projection before its gate).
+ * A tensor the reader passes on its way to a later one is hashed as it goes by and, when the
+ * pass will ask for it, kept (up to LOOKAHEAD_BYTES) so it is not read again; a tensor asked for
+ * after the reader passed it and not kept is read again, positioned. `end()` hashes what no read
+ * reached and compares every digest with the manifest: a compile writes nothing under its final
+ * names before that comes back clean.
  *
  * A shard is opened once (O_NONBLOCK, then fstat on the descriptor: a symlink to /dev/zero is
  * the character device it is) and must have the size the manifest records before any byte is
@@ -26,6 +29,8 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 const READ_CHUNK = 1 << 30;
 const SKIP_CHUNK = 8 << 20;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Most bytes of passed-over tensors kept for a later read of the same pass. */
+export const LOOKAHEAD_BYTES = 256 * 2 ** 20;
 
 interface ShardState {
   entry: ShardEntry;
@@ -37,7 +42,11 @@ interface ShardState {
 
 class Damaged extends Error {}
 
+/** Bytes read from shard files by this process (tests check a pass reads each byte once). */
+export const checkpointBytesRead = { total: 0 };
+
 function readFully(fd: number, into: Uint8Array, position: number, file: string): void {
+  checkpointBytesRead.total += into.length;
   for (let done = 0; done < into.length; ) {
     const n = readSync(fd, into, done, Math.min(READ_CHUNK, into.length - done), position + done);
     if (n <= 0) throw new Damaged(`${file} ended ${into.length - done} bytes early`);
@@ -47,7 +56,14 @@ function readFully(fd: number, into: Uint8Array, position: number, file: string)
 
 export class CheckpointSource implements WeightSource {
   private readonly shards = new Map<string, ShardState>();
+  /** The tensors this source serves, per shard, by offset. */
+  private readonly byShard = new Map<string, TensorEntry[]>();
   private scratch?: Uint8Array;
+  /** Tensors the current pass will still ask for, and those read ahead for it. */
+  private pending = new Set<string>();
+  private readonly kept = new Map<string, Float32Array>();
+  private keptBytes = 0;
+  private readonly largest: number;
 
   constructor(
     readonly dir: string,
@@ -57,18 +73,31 @@ export class CheckpointSource implements WeightSource {
     shards: readonly ShardEntry[],
   ) {
     for (const s of shards) this.shards.set(s.file, { entry: s, cursor: 0 });
+    for (const e of entries.values()) this.byShard.set(e.file, [...(this.byShard.get(e.file) ?? []), e]);
+    for (const list of this.byShard.values()) list.sort((a, b) => a.offset - b.offset);
+    this.largest = Math.max(0, ...[...entries.values()].map((e) => e.length));
   }
 
-  begin(): void {
+  begin(order: readonly string[] = []): void {
     for (const s of this.shards.values()) {
       s.hash = undefined;
       s.cursor = 0;
     }
+    this.pending = new Set(order);
+    this.kept.clear();
+    this.keptBytes = 0;
   }
 
   read(name: string, out?: Float32Array): Result<Float32Array | undefined> {
     const e = this.entries.get(name);
     if (!e) throw new Error(`internal: checkpoint source has no tensor ${name}`);
+    this.pending.delete(name);
+    const early = this.kept.get(name);
+    if (early) {
+      this.kept.delete(name);
+      this.keptBytes -= e.length;
+      return { value: early, diagnostics: [] };
+    }
     const count = e.shape.reduce((a, b) => a * b, 1);
     const values = out && out.length === count ? out : new Float32Array(count);
     try {
@@ -76,7 +105,7 @@ export class CheckpointSource implements WeightSource {
       const bytes = new Uint8Array(values.buffer, values.byteOffset, e.length);
       if (e.offset < shard.cursor) readFully(shard.fd!, bytes, e.offset, e.file);
       else {
-        this.hashUpTo(shard, e.offset);
+        this.hashUpTo(shard, e.offset, true);
         readFully(shard.fd!, bytes, e.offset, e.file);
         shard.hash!.update(bytes);
         shard.cursor = e.offset + e.length;
@@ -96,7 +125,7 @@ export class CheckpointSource implements WeightSource {
     for (const [file, s] of this.shards) {
       if (!s.hash) continue; // not read in this pass
       try {
-        this.hashUpTo(s, s.entry.bytes);
+        this.hashUpTo(s, s.entry.bytes, false);
         if (s.hash.digest('hex') !== s.entry.sha256) out.push(this.damaged(file, new Damaged(`${file} does not match its sha256`)));
       } catch (err) {
         out.push(this.damaged(file, err));
@@ -106,8 +135,9 @@ export class CheckpointSource implements WeightSource {
     return out;
   }
 
+  /** The tensor, plus a tensor read ahead for a later read of the pass. */
   readBytes(name: string): number {
-    return this.entries.get(name)?.length ?? 0;
+    return (this.entries.get(name)?.length ?? 0) + Math.min(LOOKAHEAD_BYTES, this.largest);
   }
 
   close(): void {
@@ -140,10 +170,35 @@ export class CheckpointSource implements WeightSource {
     return s;
   }
 
-  /** Hash the shard's bytes from its cursor to `end` (reading what no tensor read covered). */
-  private hashUpTo(s: ShardState, end: number): void {
+  /**
+   * Hash the shard's bytes from its cursor to `end`, reading what no tensor read covered;
+   * with `keep`, tensors in the way that the pass will ask for are kept (within LOOKAHEAD_BYTES).
+   */
+  private hashUpTo(s: ShardState, end: number, keep: boolean): void {
     if (s.cursor >= end) return;
     this.open(s.entry.file);
+    for (const e of keep ? (this.byShard.get(s.entry.file) ?? []) : []) {
+      if (e.offset < s.cursor) continue;
+      if (e.offset + e.length > end) break;
+      if (!this.pending.has(e.name) || this.kept.has(e.name) || this.keptBytes + e.length > LOOKAHEAD_BYTES) continue;
+      this.skipTo(s, e.offset);
+      const values = new Float32Array(e.length / 4);
+      const bytes = new Uint8Array(values.buffer);
+      readFully(s.fd!, bytes, e.offset, e.file);
+      s.hash!.update(bytes);
+      s.cursor = e.offset + e.length;
+      if (!LITTLE_ENDIAN) {
+        const view = new DataView(values.buffer);
+        for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(i * 4, true);
+      }
+      this.kept.set(e.name, values);
+      this.keptBytes += e.length;
+    }
+    this.skipTo(s, end);
+  }
+
+  /** Hash [cursor, end) through the scratch buffer. */
+  private skipTo(s: ShardState, end: number): void {
     this.scratch ??= new Uint8Array(SKIP_CHUNK);
     while (s.cursor < end) {
       const part = this.scratch.subarray(0, Math.min(SKIP_CHUNK, end - s.cursor));
@@ -193,7 +248,7 @@ export function readCheckpointWeights(path: string, ir: ModelIR): Result<Map<str
   const source = opened.value;
   try {
     const weights = new Map<string, Float32Array>();
-    source.begin();
+    source.begin(ir.tensors.map((t) => t.name));
     for (const t of ir.tensors) {
       const r = source.read(t.name);
       if (!r.value) return { value: undefined, diagnostics: [...opened.diagnostics, ...r.diagnostics] };

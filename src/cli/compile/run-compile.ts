@@ -165,7 +165,10 @@ export async function runCompile(specFile: string, options: CompileOptions): Pro
     return hasErrors(diagnostics) ? EXIT_ERRORS : EXIT_OK;
   }
   const { compileOnnx } = await import('../../lower/onnx/compile-onnx.js');
+  const { createWriteProgress } = await import('../../lower/onnx/write-progress.js');
   const file = options.output !== undefined && isModelFile(options.output);
+  // Tensors, bytes and ETA on a terminal (stderr); nothing otherwise.
+  const progress = options.format === 'pretty' ? createWriteProgress(process.stderr) : undefined;
   const r = await compileOnnx(ir, {
     out: file ? options.output : undefined,
     folder: file ? undefined : options.output,
@@ -178,7 +181,9 @@ export async function runCompile(specFile: string, options: CompileOptions): Pro
     externalThreshold: options.externalThreshold,
     triton: options.triton,
     tritonOptions: { maxBatchSize: options.tritonMaxBatch, instances: options.tritonInstances, kind: options.tritonKind },
+    onProgress: progress?.onProgress,
   });
+  progress?.stop();
   diagnostics.push(...r.diagnostics);
   const ok = r.value !== undefined && !hasErrors(diagnostics);
   report(options, diagnostics, loaded.sources, ok ? onnxSummaryJson(r.value!) : undefined);

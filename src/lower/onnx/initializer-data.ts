@@ -15,10 +15,10 @@ import type { KernelPool } from '../../parallel/kernel-pool.js';
 /** Where conversions get float32 weights (IR names, IR shapes) and the threads to convert them on. */
 export interface DataContext {
   /**
-   * One IR tensor's values; `shared` asks for SharedArrayBuffer memory (for parallel kernels).
+   * One IR tensor's values (large ones in SharedArrayBuffer memory, for the pool's kernels).
    * A source that cannot give them throws SourceFailure with its diagnostics.
    */
-  read(name: string, shared: boolean): Float32Array;
+  read(name: string): Float32Array;
   /** Parallel kernels; absent: everything runs on this thread. */
   pool?: KernelPool;
   /** After every byte is written, before anything is renamed into place: problems found only at the end (checksums). */

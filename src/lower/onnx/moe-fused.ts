@@ -43,7 +43,7 @@ function stackTransposed(ctx: EmitContext, init: string, names: string[][], scal
     const data = new Float32Array(names.length * rows * inDim);
     names.forEach((group, e) => {
       group.forEach((name, j) => {
-        const w = d.read(name, false);
+        const w = d.read(name);
         for (let o = 0; o < outDim; o++) {
           const row = parts === 1 ? o : o * parts + j;
           const base = (e * rows + row) * inDim;
@@ -64,7 +64,7 @@ function stackBias(ctx: EmitContext, init: string, names: string[][], scale = 1)
     const out = new Float32Array(names.length * width * parts);
     names.forEach((group, e) =>
       group.forEach((name, j) => {
-        const v = d.read(name, false);
+        const v = d.read(name);
         for (let o = 0; o < width; o++) out[(e * width + o) * parts + (parts === 1 ? 0 : j)] = v[o] * scale;
       }),
     );

@@ -15,11 +15,11 @@ export function sourceDataContext(ir: Pick<ModelIR, 'tensors'>, source: WeightSo
   const sizes = new Map(ir.tensors.map((t) => [t.name, t.shape.reduce((a, b) => a * b, 1)]));
   return {
     pool,
-    read(name, shared) {
+    read(name) {
       const start = performance.now();
       const size = sizes.get(name);
       if (size === undefined) throw new Error(`internal: no IR tensor named ${name}`);
-      const out = shared && pool.threads > 1 && size >= PARALLEL_MIN ? sharedFloat32(size) : undefined;
+      const out = pool.threads > 1 && size >= PARALLEL_MIN ? sharedFloat32(size) : undefined;
       const r = source.read(name, out);
       ms.weights += performance.now() - start;
       if (!r.value) throw new SourceFailure(r.diagnostics);
