@@ -64,8 +64,50 @@ export function defaultThreads(): number {
   return Math.max(1, Math.min(availableParallelism(), 8));
 }
 
+/**
+ * Shared memory reused from one tensor to the next, one buffer per role ('input', 'codes', …).
+ * Why: a worker keeps every SharedArrayBuffer it was sent reachable until its own (rare)
+ * garbage collection, so a fresh buffer per tensor piles up hundreds of MB; reused buffers
+ * keep memory at the largest tensor. A view is valid until the next request for its role.
+ */
+export class SharedScratch {
+  private readonly buffers = new Map<string, SharedArrayBuffer>();
+
+  private bytes(role: string, n: number): SharedArrayBuffer {
+    let b = this.buffers.get(role);
+    if (!b || b.byteLength < n) {
+      b = new SharedArrayBuffer(n);
+      this.buffers.set(role, b);
+    }
+    return b;
+  }
+
+  float32(role: string, n: number): Float32Array {
+    return new Float32Array(this.bytes(role, 4 * n), 0, n);
+  }
+  float64(role: string, n: number): Float64Array {
+    return new Float64Array(this.bytes(role, 8 * n), 0, n);
+  }
+  uint16(role: string, n: number): Uint16Array {
+    return new Uint16Array(this.bytes(role, 2 * n), 0, n);
+  }
+  /** Zero-filled (kernels OR nibbles into it). */
+  uint8(role: string, n: number): Uint8Array {
+    return new Uint8Array(this.bytes(role, n), 0, n).fill(0);
+  }
+
+  release(): void {
+    this.buffers.clear();
+  }
+}
+
 export class KernelPool {
   private workers: { worker: Worker; known: Set<string> }[] = [];
+  readonly scratch = new SharedScratch();
+  // Reused between runs, for the same reason as the scratch buffers.
+  private readonly counter = new Int32Array(new SharedArrayBuffer(4));
+  private readonly error = new Uint8Array(new SharedArrayBuffer(2048));
+  private flags: Int32Array[] = [];
 
   /** `threads` counts this thread; 1 runs every chunk here (no worker is started). */
   constructor(readonly threads = defaultThreads()) {}
@@ -84,9 +126,11 @@ export class KernelPool {
       return;
     }
     this.start(helpers);
-    const counter = new Int32Array(new SharedArrayBuffer(4));
-    const flags = Array.from({ length: helpers }, () => new Int32Array(new SharedArrayBuffer(4)));
-    const error = new Uint8Array(new SharedArrayBuffer(2048));
+    const { counter, error } = this;
+    const flags = this.flags.slice(0, helpers);
+    Atomics.store(counter, 0, 0);
+    error.fill(0);
+    for (const f of flags) Atomics.store(f, 0, 0);
     for (let w = 0; w < helpers; w++) {
       const { worker, known } = this.workers[w];
       // A worker compiles a kernel the first time it is sent one.
@@ -109,6 +153,8 @@ export class KernelPool {
   close(): void {
     for (const w of this.workers) void w.worker.terminate();
     this.workers = [];
+    this.flags = [];
+    this.scratch.release();
   }
 
   private start(count: number): void {
@@ -116,14 +162,13 @@ export class KernelPool {
       const worker = new Worker(WORKER_MAIN, { eval: true });
       worker.unref();
       this.workers.push({ worker, known: new Set() });
+      this.flags.push(new Int32Array(new SharedArrayBuffer(4)));
     }
   }
 }
 
-/** SharedArrayBuffer-backed arrays: what kernels read and write from every thread. */
+/** A fresh SharedArrayBuffer-backed array (tests; the compile uses the pool's scratch). */
 export const sharedFloat32 = (n: number) => new Float32Array(new SharedArrayBuffer(4 * n));
-export const sharedUint8 = (n: number) => new Uint8Array(new SharedArrayBuffer(n));
-export const sharedUint16 = (n: number) => new Uint16Array(new SharedArrayBuffer(2 * n));
 export const sharedFloat64 = (n: number) => new Float64Array(new SharedArrayBuffer(8 * n));
 
 let shared: KernelPool | undefined;

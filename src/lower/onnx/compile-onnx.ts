@@ -131,6 +131,7 @@ export async function compileOnnx(ir: ModelIR, options: CompileOnnxOptions): Pro
   } finally {
     source.close();
     if (options.threads !== undefined) pool.close();
+    else pool.scratch.release();
   }
 }
 

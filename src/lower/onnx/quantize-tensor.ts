@@ -11,7 +11,6 @@
  */
 import type { QuantIR } from '../../ir/types.js';
 import type { KernelPool } from '../../parallel/kernel-pool.js';
-import { sharedFloat32, sharedFloat64, sharedUint16, sharedUint8 } from '../../parallel/kernel-pool.js';
 import { params } from './quantize.js';
 import { halfKernel, quantizeKernel, rangeKernel, type QuantizeArgs, type RangeArgs } from './quantize-kernel.js';
 
@@ -70,10 +69,10 @@ export function quantizeTensor(w: Float32Array, layout: QuantLayout, place: Plac
   const { n, k, bits, perTensor, groups } = layout;
   const count = place.vectorMajor ? n * place.stride : n * k;
   const bytes = bits === 8 ? count : Math.ceil(count / 2);
-  const alloc8 = parallel ? sharedUint8 : (m: number) => new Uint8Array(m);
-  const codes = alloc8(bytes);
-  const scales = parallel ? sharedFloat32(groups) : new Float32Array(groups);
-  const zeroPoints = alloc8(groups);
+  // On the pool: its scratch buffers (valid until the next tensor: the writer is done with them by then).
+  const codes = parallel ? pool.scratch.uint8('codes', bytes) : new Uint8Array(bytes);
+  const scales = parallel ? pool.scratch.float32('scales', groups) : new Float32Array(groups);
+  const zeroPoints = parallel ? pool.scratch.uint8('zero-points', groups) : new Uint8Array(groups);
   const rows = place.vectorsAreRows ? n : k;
   const rowLength = place.vectorsAreRows ? k : n;
   // Groups that no chunk holds whole: their ranges first.
@@ -82,7 +81,7 @@ export function quantizeTensor(w: Float32Array, layout: QuantLayout, place: Plac
     const step = chunkRows(rowLength, 1);
     const chunks = Math.ceil(rows / step);
     const g = perTensor ? 1 : n;
-    const partial = parallel ? sharedFloat64(2 * g * chunks) : new Float64Array(2 * g * chunks);
+    const partial = parallel ? pool.scratch.float64('ranges', 2 * g * chunks) : new Float64Array(2 * g * chunks);
     const args: RangeArgs = { src: w, n, k, vectorsAreRows: place.vectorsAreRows, perTensor, partial, first: 0, step };
     if (parallel) pool.run(rangeKernel, args, 0, rows, step);
     else for (let c = 0; c < chunks; c++) rangeKernel(args, c * step, Math.min(rows, (c + 1) * step));
@@ -118,7 +117,7 @@ function setGroups(layout: QuantLayout, mins: Float64Array, maxs: Float64Array, 
 /** float32 → fp16 / bf16 bits. */
 export function halfTensor(w: Float32Array, bf16: boolean, pool?: KernelPool): Uint16Array {
   const parallel = useShared(w, pool);
-  const out = parallel ? sharedUint16(w.length) : new Uint16Array(w.length);
+  const out = parallel ? pool.scratch.uint16('half', w.length) : new Uint16Array(w.length);
   const args = { src: w, out, bf16 };
   if (parallel) pool.run(halfKernel, args, 0, w.length, CHUNK_VALUES);
   else halfKernel(args, 0, w.length);

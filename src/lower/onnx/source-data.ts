@@ -1,11 +1,11 @@
 /**
  * ONNX target — a weight source (src/weights/weight-source.ts) as the writer's data context:
- * each read asks the source for one tensor (into shared memory when the tensor is large enough
- * for the kernel pool's threads), checks its length, and turns a source's diagnostics into a
+ * each read asks the source for one tensor (into the pool's shared input buffer when the tensor
+ * is large enough for its threads), checks its length, and turns a source's diagnostics into a
  * SourceFailure the writer reports; `finish` ends the source's pass.
  */
 import type { ModelIR } from '../../ir/types.js';
-import { sharedFloat32, type KernelPool } from '../../parallel/kernel-pool.js';
+import type { KernelPool } from '../../parallel/kernel-pool.js';
 import type { WeightSource } from '../../weights/weight-source.js';
 import type { EmittedGraph } from './emit-model.js';
 import { SourceFailure, type Conversion, type DataContext } from './initializer-data.js';
@@ -19,7 +19,8 @@ export function sourceDataContext(ir: Pick<ModelIR, 'tensors'>, source: WeightSo
       const start = performance.now();
       const size = sizes.get(name);
       if (size === undefined) throw new Error(`internal: no IR tensor named ${name}`);
-      const out = pool.threads > 1 && size >= PARALLEL_MIN ? sharedFloat32(size) : undefined;
+      // The pool's input buffer, reused: each read's values are converted and written before the next read.
+      const out = pool.threads > 1 && size >= PARALLEL_MIN ? pool.scratch.float32('input', size) : undefined;
       const r = source.read(name, out);
       ms.weights += performance.now() - start;
       if (!r.value) throw new SourceFailure(r.diagnostics);

@@ -203,7 +203,8 @@ export async function writeOnnxModel(input: onnxProto.onnx.IModelProto | Streame
       const bytes = d ? d.conversion.take(d.index, data!) : t.rawData ?? new Uint8Array(0);
       const place = plan.places[i];
       if (!place) {
-        written.push(d ? { ...t, rawData: bytes } : t);
+        // Kept until the model is encoded: a view of the kernel pool's reused buffers is copied out.
+        written.push(d ? { ...t, rawData: bytes.buffer instanceof SharedArrayBuffer ? bytes.slice() : bytes } : t);
         progress.tensorDone(bytes.length);
         continue;
       }

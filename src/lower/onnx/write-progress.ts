@@ -41,24 +41,25 @@ export function createWriteProgress(stream: NodeJS.WriteStream = process.stderr)
   let running = false;
   return {
     onProgress(written, total, tensors) {
-      // A smaller count than before: the next model of the folder started.
-      if (written < last || !running) {
-        if (running) bar.stop();
-        model++;
-        started = Date.now();
-        bar.start(total, 0, {});
-        running = true;
-      }
-      last = written;
       const seconds = Math.max(1e-3, (Date.now() - started) / 1000);
-      bar.setTotal(total);
-      bar.update(written, {
+      const payload = () => ({
         model,
         tensors: `${tensors.done.toLocaleString('en-US')}/${tensors.total.toLocaleString('en-US')}`,
         done: formatBytes(written),
         size: formatBytes(total),
         rate: formatBytes(written / seconds),
       });
+      // A smaller count than before: the next model of the folder started.
+      if (written < last || !running) {
+        if (running) bar.stop();
+        model++;
+        started = Date.now();
+        bar.start(total, written, payload());
+        running = true;
+      }
+      last = written;
+      bar.setTotal(total);
+      bar.update(written, payload());
     },
     stop() {
       if (running) bar.stop();

@@ -83,18 +83,29 @@ describe('streamed write', () => {
 });
 
 describe('compileOnnx on several threads', () => {
-  // Tensors above the parallel threshold (1 Mi values): the 4096 × 512 embedding (int4) and LM head (fp32).
-  const big = buildIR({ ...tinySpec, vocab: 4096, hidden: 512, attention: { heads: 8, kv_heads: 2, head_dim: 64 }, quantize: { embeddings: { dtype: 'int4', block: 32 }, attention: { dtype: 'int8' } } }).value;
+  // Tensors above the parallel threshold (1 Mi values): the 4096 × 512 embedding and LM head
+  // (fp32), the 512 × 2048 experts (int4): several tensors through each of the pool's buffers.
+  const big = buildIR({
+    ...tinySpec,
+    vocab: 4096,
+    hidden: 512,
+    layers: 1,
+    attention: { heads: 8, kv_heads: 2, head_dim: 64 },
+    moe: { ...tinySpec.moe!, experts: { count: 4, ffn: 2048, activation: 'swiglu' } },
+    quantize: { experts: { dtype: 'int4', block: 32 }, attention: { dtype: 'int8' } },
+  }).value;
 
-  it('one thread and three give byte-identical files (seeded weights generated and quantized in parallel)', async () => {
-    const [a, b] = [fresh(), fresh()];
-    const ra = await compileOnnx(big, { out: join(a, 'm.onnx'), ...external, shardBytes: 2 ** 24, threads: 1 });
-    const rb = await compileOnnx(big, { out: join(b, 'm.onnx'), ...external, shardBytes: 2 ** 24, threads: 3 });
-    expect(ra.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    expect(rb.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    expect(files(a)).toEqual(files(b));
-    expect(same(a, b)).toBe(true);
-  });
+  for (const [label, options] of [['external data', { ...external, shardBytes: 2 ** 24 }], ['inline', {}]] as const) {
+    it(`${label}: one thread and three give byte-identical files (seeded weights generated and quantized in parallel)`, async () => {
+      const [a, b] = [fresh(), fresh()];
+      const ra = await compileOnnx(big, { out: join(a, 'm.onnx'), ...options, threads: 1 });
+      const rb = await compileOnnx(big, { out: join(b, 'm.onnx'), ...options, threads: 3 });
+      expect(ra.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      expect(rb.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      expect(files(a)).toEqual(files(b));
+      expect(same(a, b)).toBe(true);
+    });
+  }
 
   it('a source is asked for each tensor once per model, in the announced order, and closed', async () => {
     const seeded = seededSource(big, 5);
