@@ -62,7 +62,7 @@ export function quantizeKernel(a: QuantizeArgs, start: number, end: number): voi
       scale = h > l ? (h - l) / qmax : 1;
       const y = -l / scale;
       let r = Math.round(y);
-      if (Math.abs(y % 1) === 0.5 && r % 2 !== 0) r -= 1;
+      if (r - y === 0.5 && r % 2 !== 0) r -= 1;
       zp = Math.min(qmax, Math.max(0, r));
     }
     scales[g] = scale;
@@ -71,8 +71,10 @@ export function quantizeKernel(a: QuantizeArgs, start: number, end: number): voi
   // Store code (v, p) of value x in group g.
   const put = (v: number, p: number, x: number, g: number): void => {
     const y = x / scales[g];
+    // Round half to even as quantize.ts's roundHalfEven, without its float remainder (slow):
+    // Math.round takes ties up, and r − y is exact (Sterbenz), so it is 0.5 only at a tie.
     let r = Math.round(y);
-    if (Math.abs(y % 1) === 0.5 && r % 2 !== 0) r -= 1;
+    if (r - y === 0.5 && (r & 1) !== 0) r -= 1;
     let q = r + zeroPoints[g];
     q = q < lo ? lo : q > hi ? hi : q;
     // NaN stores as 0, as quantize.ts's Int32Array does.
@@ -112,29 +114,39 @@ export function quantizeKernel(a: QuantizeArgs, start: number, end: number): voi
     }
     return;
   }
-  const mins = a.given ? undefined : new Float64Array(n);
-  const maxs = a.given ? undefined : new Float64Array(n);
-  const span = a.given ? end - start : block;
-  for (let p0 = start; p0 < end; p0 += span) {
-    const p1 = Math.min(p0 + span, end);
-    const b = Math.floor(p0 / block);
-    if (mins && maxs) {
-      mins.fill(Infinity);
-      maxs.fill(-Infinity);
-      for (let p = p0; p < p1; p++) {
-        const row = p * n;
-        for (let v = 0; v < n; v++) {
-          const x = src[row + v];
-          if (x < mins[v]) mins[v] = x;
-          if (x > maxs[v]) maxs[v] = x;
-        }
-      }
-      for (let v = 0; v < n; v++) setGroup(v * blocks + b, mins[v], maxs[v]);
-    }
-    for (let p = p0; p < p1; p++) {
+  if (a.given) {
+    for (let p = start; p < end; p++) {
       const row = p * n;
       const pb = Math.floor(p / block);
       for (let v = 0; v < n; v++) put(v, p, src[row + v], perTensor ? 0 : v * blocks + pb);
+    }
+  } else {
+    // A block of `block` input rows at a time, in tiles of columns whose ranges stay in cache
+    // (a 32000-wide LM head's would not: 0.5 MB of float64 per pass).
+    const TILE = 1024;
+    const mins = new Float64Array(TILE);
+    const maxs = new Float64Array(TILE);
+    for (let p0 = start; p0 < end; p0 += block) {
+      const p1 = Math.min(p0 + block, end);
+      const b = Math.floor(p0 / block);
+      for (let v0 = 0; v0 < n; v0 += TILE) {
+        const v1 = Math.min(v0 + TILE, n);
+        mins.fill(Infinity);
+        maxs.fill(-Infinity);
+        for (let p = p0; p < p1; p++) {
+          const row = p * n;
+          for (let v = v0; v < v1; v++) {
+            const x = src[row + v];
+            if (x < mins[v - v0]) mins[v - v0] = x;
+            if (x > maxs[v - v0]) maxs[v - v0] = x;
+          }
+        }
+        for (let v = v0; v < v1; v++) setGroup(v * blocks + b, mins[v - v0], maxs[v - v0]);
+        for (let p = p0; p < p1; p++) {
+          const row = p * n;
+          for (let v = v0; v < v1; v++) put(v, p, src[row + v], v * blocks + b);
+        }
+      }
     }
   }
   if (vectorMajor && end === k) for (let v = 0; v < n; v++) pad(v, perTensor ? 0 : v * blocks + blocks - 1);
@@ -163,14 +175,19 @@ export function rangeKernel(a: RangeArgs, start: number, end: number): void {
     partial[base + groups + g] = -Infinity;
   }
   const width = a.vectorsAreRows ? k : n;
-  for (let r = start; r < end; r++) {
-    const row = r * width;
-    for (let c = 0; c < width; c++) {
-      const x = src[row + c];
-      // Only tensor granularity reaches here for embeddings (their channels are rows).
-      const g = perTensor ? 0 : c;
-      if (x < partial[base + g]) partial[base + g] = x;
-      if (x > partial[base + groups + g]) partial[base + groups + g] = x;
+  // Tiles of columns, so a wide row's minima and maxima stay in cache.
+  const TILE = 2048;
+  for (let c0 = 0; c0 < width; c0 += TILE) {
+    const c1 = Math.min(c0 + TILE, width);
+    for (let r = start; r < end; r++) {
+      const row = r * width;
+      for (let c = c0; c < c1; c++) {
+        const x = src[row + c];
+        // Only tensor granularity reaches here for embeddings (their channels are rows).
+        const g = perTensor ? 0 : c;
+        if (x < partial[base + g]) partial[base + g] = x;
+        if (x > partial[base + groups + g]) partial[base + groups + g] = x;
+      }
     }
   }
 }

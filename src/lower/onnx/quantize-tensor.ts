@@ -52,6 +52,8 @@ export interface Placement {
 
 /** Values per chunk: big enough to repay a hand-off, small enough to balance two busy cores. */
 const CHUNK_VALUES = 1 << 18;
+/** Chunks of the first pass over groups that span the tensor. */
+const RANGE_CHUNKS = 16;
 /** Below this many values the tensor is quantized on this thread. */
 export const PARALLEL_MIN = 1 << 20;
 
@@ -78,7 +80,8 @@ export function quantizeTensor(w: Float32Array, layout: QuantLayout, place: Plac
   // Groups that no chunk holds whole: their ranges first.
   const given = perTensor || (!place.vectorsAreRows && layout.blocks === 1);
   if (given) {
-    const step = chunkRows(rowLength, 1);
+    // At most RANGE_CHUNKS chunks: each holds a min and max per group (a 32000-wide head: 0.5 MB).
+    const step = Math.max(chunkRows(rowLength, 1), Math.ceil(rows / RANGE_CHUNKS));
     const chunks = Math.ceil(rows / step);
     const g = perTensor ? 1 : n;
     const partial = parallel ? pool.scratch.float64('ranges', 2 * g * chunks) : new Float64Array(2 * g * chunks);

@@ -1,7 +1,7 @@
 /**
  * Models larger than memory compile: a ~250 MB model is compiled (seeded weights, external data)
  * in a child process told it has 200 MiB and run with a small V8 heap (--max-old-space-size=128),
- * whose peak RSS — measured by the kernel (getrusage), not a cgroup — stays under the limit and
+ * whose peak RSS — the kernel's VmHWM for the child, not a cgroup — stays under the limit and
  * under the weights' size; the output loads in onnxruntime and gives exactly the logits of the
  * same spec and weights compiled whole in memory (emitOnnxModel).
  */

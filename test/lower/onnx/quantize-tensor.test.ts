@@ -13,14 +13,18 @@ import { halfTensor, PARALLEL_MIN, quantizeTensor, quantLayout, type Placement }
 const pool = new KernelPool(2);
 afterAll(() => pool.close());
 
-/** Deterministic values with outliers and exact zeros, in shared memory (so the pool may use it). */
+/**
+ * Deterministic values with outliers and exact zeros, in shared memory (so the pool may use it);
+ * the first 200,000 are quarter-integers in [-3.5, 3.5], whose codes land on exact ties (x.5)
+ * under scales of 0.5, so rounding half to even is exercised.
+ */
 function values(n: number, seed: number): Float32Array {
   const out = sharedFloat32(n);
   let x = seed >>> 0;
   for (let i = 0; i < n; i++) {
     x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
     const u = x / 2 ** 32 - 0.5;
-    out[i] = i % 97 === 0 ? 0 : i % 1009 === 0 ? 40 * u : u * (1 + (i % 7));
+    out[i] = i < 200_000 ? Math.round(u * 28) / 4 : i % 97 === 0 ? 0 : i % 1009 === 0 ? 40 * u : u * (1 + (i % 7));
   }
   return out;
 }
