@@ -75,7 +75,7 @@ export class CheckpointSource implements WeightSource {
     for (const s of shards) this.shards.set(s.file, { entry: s, cursor: 0 });
     for (const e of entries.values()) this.byShard.set(e.file, [...(this.byShard.get(e.file) ?? []), e]);
     for (const list of this.byShard.values()) list.sort((a, b) => a.offset - b.offset);
-    this.largest = Math.max(0, ...[...entries.values()].map((e) => e.length));
+    this.largest = [...entries.values()].reduce((a, e) => Math.max(a, e.length), 0);
   }
 
   begin(order: readonly string[] = []): void {

@@ -17,6 +17,7 @@ export function seededSource(ir: Pick<ModelIR, 'tensors'>, seed: number, pool?: 
       ['moec.weights', 'init'],
       ['moec.seed', String(seed)],
     ],
+    generates: true,
     begin: () => undefined,
     read: (name, out) => {
       const t = byName.get(name);

@@ -22,6 +22,8 @@
  *   `end()` came back without errors.
  * - `readBytes(name)`: the most memory one read of `name` holds at once (the returned values
  *   included), for the memory check that runs before anything is read (MOE5518).
+ * - `generates`: reading is computation that runs on the caller's threads when given `out`
+ *   (the seeded initializer): the caller then passes `out` for every large tensor.
  * - Problems are diagnostics in `Result`s, never exceptions.
  */
 import type { Diagnostic, Result } from '../diagnostics/diagnostic.js';
@@ -31,6 +33,7 @@ export interface WeightSource {
   readonly from: string;
   /** metadata_props recording the weights' origin, e.g. [['moec.weights', 'init'], ['moec.seed', '1234']]. */
   readonly metadata: readonly (readonly [string, string])[];
+  readonly generates?: boolean;
   begin(order: readonly string[]): void;
   read(name: string, out?: Float32Array): Result<Float32Array | undefined>;
   end(): Diagnostic[];

@@ -2,7 +2,7 @@
  * Child of `npm run bench:compile`: one compile of the bench spec from the synthetic Hugging Face
  * checkpoint to an ONNX model with external data, reporting wall time, bytes written and its own
  * peak RSS (VmHWM, test/tools/peak-rss.ts) as one JSON line. A separate process, so each compile's peak is its own.
- * argv: <spec.json> <checkpoint dir> <out.onnx> [--quantize text]
+ * argv: <spec.json> <checkpoint dir | "seeded"> <out.onnx> [--quantize text]
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -18,9 +18,9 @@ const quantize = flag === '--quantize' ? parseQuantizeOption(quantText) : undefi
 if (quantize?.diagnostics.length) throw new Error(quantize.diagnostics.map((d) => d.message).join('\n'));
 const ir = buildIR(quantize ? { ...spec, quantize: quantize.quantize } : spec).value;
 const t0 = performance.now();
-const source = benchHfSource(checkpoint, ir);
-if (!source.value) throw new Error(source.diagnostics.map((d) => d.message).join('\n'));
-const r = await compileOnnx(ir, { out, externalData: true, source: source.value, quantizeOption: quantText });
+const source = checkpoint === 'seeded' ? undefined : benchHfSource(checkpoint, ir);
+if (source && !source.value) throw new Error(source.diagnostics.map((d) => d.message).join('\n'));
+const r = await compileOnnx(ir, { out, externalData: true, source: source?.value, quantizeOption: quantText });
 const seconds = (performance.now() - t0) / 1000;
 if (!r.value?.model) throw new Error(r.diagnostics.map((d) => `${d.code} ${d.message}`).join('\n'));
 process.stdout.write(

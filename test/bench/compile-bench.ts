@@ -7,7 +7,9 @@
  *    $XDG_CACHE_HOME/moec-bench, else ~/.cache/moec-bench (outside the repository).
  * 2. From a cold file cache each time: `cp -r` of the checkpoint; the fp32 compile (external
  *    data, 8.9 GB); `cp -r` of the fp32 output (the same bytes the compile wrote); the
- *    `--quantize int4` compile (BENCH_QUANT overrides the scheme). Compiles run in a child
+ *    `--quantize int4` compile (BENCH_QUANT overrides the scheme); then the seeded fp32 compile
+ *    of the same spec (no checkpoint: generation against the writer; BENCH_SEEDED=0 skips it).
+ *    Compiles run in a child
  *    process each (test/bench/compile-bench-child.ts), whose peak RSS is its own getrusage.
  *    The cache is dropped with `echo 1 > /proc/sys/vm/drop_caches` when writable (root), else
  *    each file to be read is evicted with `dd iflag=nocache count=0` (posix_fadvise DONTNEED);
@@ -127,6 +129,11 @@ try {
   const q = compile(specFile, checkpoint, join(work, 'q', 'model.onnx'), QUANT);
   rmSync(join(work, 'q'), { recursive: true, force: true });
 
+  // The seeded initializer feeding the same writer: generation against writing.
+  const loadSeeded = load();
+  const seeded = process.env.BENCH_SEEDED === '0' ? undefined : compile(specFile, 'seeded', join(work, 'seeded', 'model.onnx'));
+  rmSync(join(work, 'seeded'), { recursive: true, force: true });
+
   const idle = spawnSync(process.execPath, ['--import', 'tsx', '-e', "import('./test/tools/peak-rss.ts').then((m) => process.stdout.write(String(m.peakRss())))"], { encoding: 'utf8' });
   const cpOutRate = fp32.bytes / cpOut / MB;
   const target = 2 * 4 * largest + 300 * MB;
@@ -145,6 +152,13 @@ try {
     );
   }
   console.log(`fp32 target ≥ 30 % of cp: ${fp32.bytes / fp32.seconds / MB >= 0.3 * cpOutRate ? 'met' : 'MISSED'}`);
+  if (seeded) {
+    console.log(
+      `seeded fp32 (no checkpoint) → ${gb(seeded.bytes)}  ${seeded.seconds.toFixed(1)} s  ${(seeded.bytes / seeded.seconds / MB).toFixed(0)} MB/s; ` +
+        `generating ${(seeded.ms.weights / 1000).toFixed(1)} s = ${(seeded.bytes / (seeded.ms.weights / 1000) / MB).toFixed(0)} MB/s of float32 on ${process.env.MOEC_THREADS ?? 'all'} threads, ` +
+        `writing ${(seeded.ms.write / 1000).toFixed(1)} s = ${(seeded.bytes / (seeded.ms.write / 1000) / MB).toFixed(0)} MB/s; peak RSS ${mb(seeded.maxRss)}; load before ${loadSeeded}`,
+    );
+  }
   console.log(`an idle node + tsx child: ${mb(Number(idle.stdout))} RSS (included above); load average now ${load()}`);
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -6,9 +6,10 @@
  * The source is a stand-in for the HF weights reader (src/interop/hf/, built on the hf branch):
  * it knows only this layout, and reads the way that reader should to keep a compile's memory at
  * one tensor — straight into the caller's array (`out`): copies through readFloat32Range's
- * streaming BF16 → F32 conversion, transposes in row chunks of 8 MiB, so a read holds the
- * float32 tensor plus one chunk (not an [out, in] copy and its transpose). Swap it for the real
- * reader's source when that lands (test/bench/compile-bench-child.ts, one line).
+ * streaming BF16 → F32 conversion; transposes from the raw BF16 bytes in one pass (widening
+ * and transposing together), so a read holds the float32 tensor plus its BF16 bytes (not an
+ * [out, in] float32 copy and its transpose). Swap it for the real reader's source when that
+ * lands (test/bench/compile-bench-child.ts, one line).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -92,15 +93,11 @@ export function writeSyntheticCheckpoint(dir: string, spec: ModelSpec, ir: Model
   }
 }
 
-/** Rows of [out, in] per transposing read: about 8 MiB of float32. */
-const CHUNK_BYTES = 8 * 2 ** 20;
-
 export function benchHfSource(dir: string, ir: ModelIR): Result<WeightSource | undefined> {
   const opened = openCheckpoint(dir);
   if (!opened.value) return opened as Result<undefined>;
   const reader = opened.value;
   const byName = new Map(ir.tensors.map((t) => [t.name, t]));
-  let chunk: Float32Array | undefined;
   return {
     value: {
       from: `Hugging Face mixtral checkpoint (BF16) at ${dir}`,
@@ -112,20 +109,25 @@ export function benchHfSource(dir: string, ir: ModelIR): Result<WeightSource | u
         const size = t.shape.reduce((a, b) => a * b, 1);
         const values = out ?? new Float32Array(size);
         if (!transpose) return reader.readFloat32Range(key, 0, size, values);
-        // HF [rows = out, cols = in] → IR [in, out], one chunk of rows at a time.
+        // HF [rows = out, cols = in] BF16 → IR [in, out] float32: a float32's bits are the BF16
+        // bits shifted up 16, written transposed, in 64 × 64 tiles so reads and writes stay in cache.
+        const raw = reader.readRaw(key);
+        if (!raw.value) return raw as Result<undefined>;
         const [cols, rows] = t.shape;
-        const per = Math.max(1, Math.floor(CHUNK_BYTES / (4 * cols)));
-        if (!chunk || chunk.length < per * cols) chunk = new Float32Array(per * cols);
-        for (let r0 = 0; r0 < rows; r0 += per) {
-          const n = Math.min(per, rows - r0);
-          const got = reader.readFloat32Range(key, r0 * cols, n * cols, chunk);
-          if (!got.value) return got;
-          for (let r = 0; r < n; r++) for (let c = 0; c < cols; c++) values[c * rows + r0 + r] = chunk[r * cols + c];
+        const src = new Uint16Array(raw.value.buffer, raw.value.byteOffset, rows * cols);
+        const dst = new Uint32Array(values.buffer, values.byteOffset, size);
+        for (let r0 = 0; r0 < rows; r0 += 64) {
+          const r1 = Math.min(r0 + 64, rows);
+          for (let c0 = 0; c0 < cols; c0 += 64) {
+            const c1 = Math.min(c0 + 64, cols);
+            for (let c = c0; c < c1; c++) for (let r = r0; r < r1; r++) dst[c * rows + r] = src[r * cols + c] << 16;
+          }
         }
         return { value: values, diagnostics: [] };
       },
       end: () => [],
-      readBytes: (name) => 4 * (byName.get(name)?.shape.reduce((a, b) => a * b, 1) ?? 0) + CHUNK_BYTES,
+      // The float32 values and, for a transposed tensor, its BF16 bytes.
+      readBytes: (name) => 6 * (byName.get(name)?.shape.reduce((a, b) => a * b, 1) ?? 0),
       close: () => reader.close(),
     },
     diagnostics: opened.diagnostics,

@@ -18,7 +18,7 @@ import type { WeightSource } from '../../weights/weight-source.js';
 import type { EmittedGraph } from './emit-model.js';
 import { wantsExternal } from './external-data.js';
 import type { Conversion } from './initializer-data.js';
-import type { WriteModelOptions } from './write-model.js';
+import { OVERLAP_BYTES, type WriteModelOptions } from './write-model.js';
 
 export type { HostMemory };
 
@@ -59,7 +59,9 @@ export function estimateCompileBytes(graph: EmittedGraph, readBytes: (name: stri
     if (!largest || bytes > largest.bytes) largest = { name: d.inputs[0] ?? '', bytes };
   }
   const nodes = graph.model.graph!.node!.length * BYTES_PER_NODE;
-  return { need: BASELINE + nodes + (largest?.bytes ?? 0) + (inline ? 2 * data : 0), inline, largest };
+  // With external data, a small tensor's write may overlap the next conversion (write-model.ts).
+  const overlap = inline ? 0 : Math.min(OVERLAP_BYTES, [...graph.deferred.values()].reduce((a, d) => Math.max(a, d.byteLength), 0));
+  return { need: BASELINE + nodes + overlap + (largest?.bytes ?? 0) + (inline ? 2 * data : 0), inline, largest };
 }
 
 const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;

@@ -30,7 +30,7 @@ function quantizedTable(ctx: EmitContext): Table {
   const width = q.blocks * q.block; // padded row length
   const codeBytes = bits === 8 ? vocab * width : (vocab * width) / 2;
   const conversion = new Conversion([EMBED], [codeBytes, 4 * q.groups, ...(q.symmetric ? [] : [4 * q.groups])], (d) => {
-    const stored = quantizeTensor(d.read(EMBED), q, { vectorsAreRows: true, vectorMajor: true, stride: width, add: bits === 4 && q.symmetric ? 8 : 0 }, d.pool);
+    const stored = quantizeTensor(d.read(EMBED, true), q, { vectorsAreRows: true, vectorMajor: true, stride: width, add: bits === 4 && q.symmetric ? 8 : 0 }, d.pool);
     // Asymmetric zero points are kept as float: they are subtracted after the Cast.
     return [stored.codes, floatBytes(stored.scales), ...(q.symmetric ? [] : [floatBytes(Float32Array.from(stored.zeroPoints))])];
   });

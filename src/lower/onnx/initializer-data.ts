@@ -15,10 +15,12 @@ import type { KernelPool } from '../../parallel/kernel-pool.js';
 /** Where conversions get float32 weights (IR names, IR shapes) and the threads to convert them on. */
 export interface DataContext {
   /**
-   * One IR tensor's values (large ones in SharedArrayBuffer memory, for the pool's kernels).
-   * A source that cannot give them throws SourceFailure with its diagnostics.
+   * One IR tensor's values. `shared`: the conversion runs kernels on them, so large ones come
+   * in the pool's reused shared memory (valid until the next shared read); otherwise they are
+   * the conversion's own (the writer may then still be writing them while the next tensor is
+   * read). A source that cannot give them throws SourceFailure with its diagnostics.
    */
-  read(name: string): Float32Array;
+  read(name: string, shared?: boolean): Float32Array;
   /** Parallel kernels; absent: everything runs on this thread. */
   pool?: KernelPool;
   /** After every byte is written, before anything is renamed into place: problems found only at the end (checksums). */
@@ -49,6 +51,11 @@ export class Conversion {
     readonly aliasesInput = false,
   ) {
     this.left = lengths.length;
+  }
+
+  /** Whether the next take runs the conversion (nothing taken yet). */
+  get fresh(): boolean {
+    return this.parts === undefined && this.left === this.lengths.length;
   }
 
   /** The bytes of output `index`; the conversion runs on the first call and forgets each output once taken. */

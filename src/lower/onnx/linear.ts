@@ -46,7 +46,7 @@ const nibbleBytes = (count: number) => Math.ceil(count / 2);
 
 /** A conversion that quantizes IR weight `name` once and yields `parts` of the result. */
 function quantized(name: string, lengths: number[], quantize: (w: Float32Array, d: DataContext) => StoredCodes, parts: (q: StoredCodes) => Uint8Array[]): Conversion {
-  return new Conversion([name], lengths, (d) => parts(quantize(d.read(name), d)));
+  return new Conversion([name], lengths, (d) => parts(quantize(d.read(name, true), d)));
 }
 
 /** Zero points stored at the quantized width: bytes (int8) or packed nibbles (int4). */
@@ -138,7 +138,7 @@ function matMulInteger(ctx: EmitContext, x: string, name: string, L: QuantLayout
 export function halfInit(ctx: EmitContext, name: string, dtype: 'fp16' | 'bf16'): string {
   const shape = tensorOf(ctx, name).shape;
   const conversion = new Conversion([name], [2 * sizeOf(shape)], (d) => {
-    const half = halfTensor(d.read(name), dtype === 'bf16', d.pool);
+    const half = halfTensor(d.read(name, true), dtype === 'bf16', d.pool);
     return [new Uint8Array(half.buffer, half.byteOffset, half.byteLength)];
   });
   return ctx.b.initializer(name, dtype === 'fp16' ? DT.FLOAT16 : DT.BFLOAT16, shape, deferAll(conversion)[0]);

@@ -49,6 +49,12 @@ export interface WrittenModel extends WrittenFile {
 }
 
 const CHUNK = 16 * 2 ** 20;
+/**
+ * A tensor's write may still be in flight while the next tensor is read and converted, when it
+ * is at most this large (and at most the largest initializer) and not in the kernel pool's
+ * reused buffers: reading and writing then overlap, for at most this much more memory.
+ */
+export const OVERLAP_BYTES = 64 * 2 ** 20;
 const TMP_MARK = '.tmp-';
 
 /** Hidden temporary sibling of `file`; `pid` lets a later writer recognise a dead writer's leftovers. */
@@ -145,13 +151,28 @@ interface OpenShard {
   fh: FileHandle;
 }
 
+/**
+ * Finish a shard's bytes. Not fsynced yet: the kernel writes it back while the next shard is
+ * computed, and every shard is fsynced before anything is renamed (syncShards) — fsyncing
+ * each 2 GiB shard as it closed stalled the compile for the whole write-back.
+ */
 async function closeShard(shard: OpenShard, length: number): Promise<void> {
   try {
     // Alignment padding at the end, if any, is made explicit so the file length is exact.
     await shard.fh.truncate(length);
-    await shard.fh.sync();
   } finally {
     await shard.fh.close();
+  }
+}
+
+async function syncShards(paths: string[]): Promise<void> {
+  for (const path of paths) {
+    const fh = await open(path, 'r+');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
   }
 }
 
@@ -191,15 +212,26 @@ export async function writeOnnxModel(input: onnxProto.onnx.IModelProto | Streame
     const initializers = model.graph?.initializer ?? [];
     const sizes = initializers.map((t) => t.rawData?.length ?? deferred.get(t.name!)?.byteLength ?? 0);
     const dataBytes = sizes.reduce((a, b) => a + b, 0);
+    const overlap = Math.min(OVERLAP_BYTES, sizes.reduce((a, b) => Math.max(a, b), 0));
     const plan = wantsExternal(dataBytes, options.externalData ?? 'auto')
       ? planExternalData(sizes, base, options.externalThreshold ?? DEFAULT_EXTERNAL_THRESHOLD, options.shardBytes ?? DEFAULT_SHARD_BYTES)
       : { shards: [] as DataShard[], places: [] };
     const progress = new Progress(dataBytes, initializers.length, options.onProgress);
 
     const written: onnxProto.onnx.ITensorProto[] = [];
+    // The one write that may be in flight while the next tensor is produced.
+    let inflight: { done: Promise<void>; bytes: number; shared: boolean } | undefined;
+    let failure: { error: unknown } | undefined;
+    const settle = async () => {
+      await inflight?.done;
+      inflight = undefined;
+      if (failure) throw failure.error;
+    };
     for (const [i, t] of initializers.entries()) {
       const d = deferred.get(t.name!);
       if (d && !data) throw new Error(`internal: initializer ${t.name} has no data source`);
+      // A conversion about to run may reuse the pool's buffers or need the memory: wait unless the write is small and its own.
+      if (d?.conversion.fresh && inflight && (inflight.shared || inflight.bytes > overlap)) await settle();
       const bytes = d ? d.conversion.take(d.index, data!) : t.rawData ?? new Uint8Array(0);
       const place = plan.places[i];
       if (!place) {
@@ -208,6 +240,7 @@ export async function writeOnnxModel(input: onnxProto.onnx.IModelProto | Streame
         progress.tensorDone(bytes.length);
         continue;
       }
+      await settle();
       if (shard?.index !== place.shard) {
         if (shard) await closeShard(shard, plan.shards[shard.index].length);
         shard = undefined;
@@ -215,14 +248,19 @@ export async function writeOnnxModel(input: onnxProto.onnx.IModelProto | Streame
         temps.push(tmp);
         shard = { index: place.shard, fh: await open(tmp, 'w', 0o644) };
       }
-      await progress.write(shard.fh, bytes, place.offset);
-      progress.tensorDone(0);
+      const done = progress.write(shard.fh, bytes, place.offset).then(
+        () => progress.tensorDone(0),
+        (error: unknown) => void (failure ??= { error }),
+      );
+      inflight = { done, bytes: bytes.length, shared: bytes.buffer instanceof SharedArrayBuffer };
       written.push(externalTensor(t, place, plan.shards[place.shard]));
     }
+    await settle();
     if (shard) await closeShard(shard, plan.shards[shard.index].length);
     shard = undefined;
     const late = data?.finish?.() ?? [];
     if (late.length) throw new SourceFailure(late);
+    await syncShards([...temps]);
 
     const encoded = onnxProto.onnx.ModelProto.encode({ ...model, graph: { ...model.graph, initializer: written } }).finish();
     progress.total += encoded.length;
