@@ -6,12 +6,12 @@
  * The source is a stand-in for the HF weights reader (src/interop/hf/, built on the hf branch):
  * it knows only this layout, and reads the way that reader should to keep a compile's memory at
  * one tensor — straight into the caller's array (`out`): copies through readFloat32Range's
- * streaming BF16 → F32 conversion; transposes from the raw BF16 bytes in one pass (widening
- * and transposing together), so a read holds the float32 tensor plus its BF16 bytes (not an
- * [out, in] float32 copy and its transpose). Swap it for the real reader's source when that
+ * streaming BF16 → F32 conversion; widens and transposes 4 MiB chunks of raw BF16 rows in one
+ * pass, so a read holds the float32 tensor plus one chunk (not an [out, in] float32 copy and its
+ * transpose). Swap it for the real reader's source when that
  * lands (test/bench/compile-bench-child.ts, one line).
  */
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Result } from '../../src/diagnostics/diagnostic.js';
 import type { ModelIR } from '../../src/ir/types.js';
@@ -93,11 +93,25 @@ export function writeSyntheticCheckpoint(dir: string, spec: ModelSpec, ir: Model
   }
 }
 
+/** Rows of [out, in] per transposing read: about 4 MiB of BF16. */
+const CHUNK_BYTES = 4 * 2 ** 20;
+
+const fail = (key: string): never => {
+  throw new Error(`bench source: ${key} ends early`);
+};
+
 export function benchHfSource(dir: string, ir: ModelIR): Result<WeightSource | undefined> {
   const opened = openCheckpoint(dir);
   if (!opened.value) return opened as Result<undefined>;
   const reader = opened.value;
   const byName = new Map(ir.tensors.map((t) => [t.name, t]));
+  let chunk: Uint16Array | undefined;
+  const fds = new Map<string, number>();
+  const fileOf = (file: string): number => {
+    let fd = fds.get(file);
+    if (fd === undefined) fds.set(file, (fd = openSync(join(dir, file), 'r')));
+    return fd;
+  };
   return {
     value: {
       from: `Hugging Face mixtral checkpoint (BF16) at ${dir}`,
@@ -109,26 +123,36 @@ export function benchHfSource(dir: string, ir: ModelIR): Result<WeightSource | u
         const size = t.shape.reduce((a, b) => a * b, 1);
         const values = out ?? new Float32Array(size);
         if (!transpose) return reader.readFloat32Range(key, 0, size, values);
-        // HF [rows = out, cols = in] BF16 → IR [in, out] float32: a float32's bits are the BF16
-        // bits shifted up 16, written transposed, in 64 × 64 tiles so reads and writes stay in cache.
-        const raw = reader.readRaw(key);
-        if (!raw.value) return raw as Result<undefined>;
+        // HF [rows = out, cols = in] BF16 → IR [in, out] float32 in one pass per chunk of rows:
+        // a float32's bits are the BF16 bits shifted up 16, written transposed in 64 × 64 tiles
+        // (reads and writes stay in cache). The raw rows come straight from the shard file.
+        const info = reader.get(key)!;
+        if (info.dtype !== 'BF16') throw new Error(`bench source: ${key} is ${info.dtype}, not BF16`);
         const [cols, rows] = t.shape;
-        const src = new Uint16Array(raw.value.buffer, raw.value.byteOffset, rows * cols);
+        const per = Math.max(1, Math.floor(CHUNK_BYTES / (2 * cols)));
+        if (!chunk || chunk.length < per * cols) chunk = new Uint16Array(per * cols);
+        const fd = fileOf(info.file);
         const dst = new Uint32Array(values.buffer, values.byteOffset, size);
-        for (let r0 = 0; r0 < rows; r0 += 64) {
-          const r1 = Math.min(r0 + 64, rows);
-          for (let c0 = 0; c0 < cols; c0 += 64) {
-            const c1 = Math.min(c0 + 64, cols);
-            for (let c = c0; c < c1; c++) for (let r = r0; r < r1; r++) dst[c * rows + r] = src[r * cols + c] << 16;
+        for (let r0 = 0; r0 < rows; r0 += per) {
+          const n = Math.min(per, rows - r0);
+          const bytes = new Uint8Array(chunk.buffer, 0, 2 * n * cols);
+          for (let done = 0; done < bytes.length; ) done += readSync(fd, bytes, done, bytes.length - done, info.offset + 2 * r0 * cols + done) || fail(key);
+          for (let t0 = 0; t0 < n; t0 += 64) {
+            const t1 = Math.min(t0 + 64, n);
+            for (let c0 = 0; c0 < cols; c0 += 64) {
+              const c1 = Math.min(c0 + 64, cols);
+              for (let c = c0; c < c1; c++) for (let r = t0; r < t1; r++) dst[c * rows + r0 + r] = chunk[r * cols + c] << 16;
+            }
           }
         }
         return { value: values, diagnostics: [] };
       },
       end: () => [],
-      // The float32 values and, for a transposed tensor, its BF16 bytes.
-      readBytes: (name) => 6 * (byName.get(name)?.shape.reduce((a, b) => a * b, 1) ?? 0),
-      close: () => reader.close(),
+      readBytes: (name) => 4 * (byName.get(name)?.shape.reduce((a, b) => a * b, 1) ?? 0) + CHUNK_BYTES,
+      close: () => {
+        reader.close();
+        for (const fd of fds.values()) closeSync(fd);
+      },
     },
     diagnostics: opened.diagnostics,
   };
