@@ -55,7 +55,8 @@ export function loadSpec(file: string, sources: Sources = new Map(), options: Lo
   if (parsed.spec === undefined || hasErrors(diagnostics)) {
     return { file, spans: parsed.spans, sources, diagnostics: capDiagnostics(diagnostics, file) };
   }
-  const fileSpecHash = specHash(parsed.spec);
+  // Provenance with --quantize: the spec as the file states it (the IR hashes the one compiled).
+  const fileSpecHash = options.quantize ? specHash(parsed.spec) : undefined;
   const { spec, spans } = options.quantize ? withQuantize(parsed.spec, parsed.spans, options.quantize, sources) : parsed;
   const validated = validateSpec(spec, spans, { targets: options.targets });
   appendAll(diagnostics, validated.diagnostics);

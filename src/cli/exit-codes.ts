@@ -27,7 +27,7 @@ export const EXIT_CODE_MEANINGS: Record<ExitCode, string> = {
  * exist (MOE9001), a pattern that matched nothing (MOE9002; `train --data`: MOE6520), a spec
  * given where a model is expected (MOE9010), stdin misuse (MOE9011).
  */
-const USAGE_CODES = new Set<string>(['MOE9001', 'MOE9002', 'MOE6520', 'MOE9010', 'MOE9011']);
+const USAGE_CODES = new Set<string>(['MOE9001', 'MOE9002', 'MOE6520', 'MOE9010', 'MOE9011', 'MOE6030']);
 
 export function isUsageDiagnostic(d: Diagnostic): boolean {
   return USAGE_CODES.has(d.code);

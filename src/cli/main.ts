@@ -16,6 +16,8 @@ import { defineEval } from './commands/eval.js';
 import { defineTrain } from './commands/train.js';
 import { defineReport } from './commands/report.js';
 import { defineInit } from './commands/init.js';
+import { defineImport } from './commands/import.js';
+import { defineExport } from './commands/export.js';
 import { VERSION } from '../version.js';
 import { escapeControls, escapeControlsKeepLines } from '../io/escape-text.js';
 
@@ -39,7 +41,7 @@ export function createProgram(setExit: (code: number) => void): Command {
     async (...args: unknown[]) => {
       setExit(await action(...args));
     };
-  for (const define of [defineInit, defineCheck, defineFmt, defineSchema, defineExplain, defineCompile, defineRun, defineEval, defineTrain, defineReport]) {
+  for (const define of [defineInit, defineImport, defineCheck, defineFmt, defineSchema, defineExplain, defineCompile, defineExport, defineRun, defineEval, defineTrain, defineReport]) {
     define(program, wrap);
   }
   return program;

@@ -15,6 +15,7 @@ import { EXIT_ERRORS, EXIT_OK } from '../cli/exit-codes.js';
 import { renderPretty } from '../cli/render/pretty.js';
 import { createDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { loadCorpus } from '../train/corpus.js';
+import { checkTokenizerVocab, loadTokenizer } from '../train/tokenizer.js';
 import { cacheLayout, type CacheLayout } from '../run/cache-layout.js';
 import { openLmSession } from '../run/lm-session.js';
 import { evalWindows, type EvalSummary } from './held-out.js';
@@ -67,12 +68,18 @@ async function openModel(path: string, options: EvalOptions): Promise<{ model?: 
   return { model: { session: lm.session, cache: lm.cache, vocab: lm.vocab, context: lm.context, label: lm.file }, diagnostics: opened.diagnostics };
 }
 
-function render(s: EvalSummary): string {
+function render(s: EvalSummary, perByte: boolean): string {
   return [
-    `  tokens scored    ${s.tokens.toLocaleString('en-US')} (${s.bytes.toLocaleString('en-US')} bytes)`,
+    `  tokens scored    ${s.tokens.toLocaleString('en-US')}${perByte ? ` (${s.bytes.toLocaleString('en-US')} bytes)` : ''}`,
     `  loss per token   ${s.loss.toFixed(4)} nats   perplexity ${s.perplexity.toFixed(3)}`,
-    `  loss per byte    ${s.lossPerByte.toFixed(4)} nats   bits per byte ${s.bitsPerByte.toFixed(4)}   byte perplexity ${s.bytePerplexity.toFixed(3)}`,
+    ...(perByte ? [`  loss per byte    ${s.lossPerByte.toFixed(4)} nats   bits per byte ${s.bitsPerByte.toFixed(4)}   byte perplexity ${s.bytePerplexity.toFixed(3)}`] : []),
   ].join('\n');
+}
+
+/** Per-byte figures count ids below 256 as bytes: true of moec's byte tokenizer only, not of a model's. */
+function tokenFigures(s: EvalSummary): Partial<EvalSummary> {
+  const { bytes: _b, lossPerByte: _l, bitsPerByte: _bits, bytePerplexity: _p, ...rest } = s;
+  return rest;
 }
 
 export async function runEval(path: string, options: EvalOptions): Promise<number> {
@@ -89,7 +96,10 @@ export async function runEval(path: string, options: EvalOptions): Promise<numbe
   if (!opened.model) return finish(EXIT_ERRORS);
   const m = opened.model;
   try {
-    const corpus = loadCorpus(options.data ?? [], m.vocab);
+    const tokenizer = options.tokenizer !== undefined ? loadTokenizer(options.tokenizer) : undefined;
+    if (tokenizer) diagnostics.push(...tokenizer.diagnostics, ...(tokenizer.value ? checkTokenizerVocab(tokenizer.value, m.vocab) : []));
+    if (tokenizer && (!tokenizer.value || hasErrors(diagnostics))) return finish(EXIT_ERRORS);
+    const corpus = loadCorpus(options.data ?? [], m.vocab, tokenizer?.value);
     diagnostics.push(...corpus.diagnostics);
     if (!corpus.value) return finish(EXIT_ERRORS);
     const tokens = corpus.value.tokens;
@@ -102,9 +112,10 @@ export async function runEval(path: string, options: EvalOptions): Promise<numbe
     const t0 = performance.now();
     const summary = await scoreTokens(m.session, m.cache, m.vocab, tokens, windows, { batch: options.batch });
     const seconds = (performance.now() - t0) / 1000;
-    const result = { model: m.label, data: corpus.value.files, seqLen, windows: windows.length, ...summary, seconds, tokensPerSecond: summary.tokens / seconds };
+    const perByte = !tokenizer;
+    const result = { model: m.label, data: corpus.value.files, seqLen, windows: windows.length, ...(perByte ? summary : tokenFigures(summary)), seconds, tokensPerSecond: summary.tokens / seconds };
     if (options.format === 'pretty') {
-      process.stdout.write(`evaluated ${m.label} on ${corpus.value.files.length} file(s), windows of ${seqLen} tokens, in ${seconds.toFixed(2)} s\n${render(summary)}\n`);
+      process.stdout.write(`evaluated ${m.label} on ${corpus.value.files.length} file(s), windows of ${seqLen} tokens, in ${seconds.toFixed(2)} s\n${render(summary, perByte)}\n`);
     }
     return finish(EXIT_OK, result);
   } catch (err) {

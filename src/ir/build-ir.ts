@@ -24,6 +24,7 @@ import { specHash } from './spec-hash.js';
 import { architectureHash } from './architecture.js';
 import { assignStages } from './stages.js';
 import { createTensors } from './tensors.js';
+import { checkLora } from './lora-check.js';
 import { checkExactSizes } from './exact-sizes.js';
 import type { DenseIR, LayerIR, ModelIR, MoeIR } from './types.js';
 
@@ -103,6 +104,7 @@ export function buildIR(spec: ModelSpec, spans: SpanMap = new Map()): Result<Mod
   const windowLayers = spec.attention.window_layers !== undefined
     ? select(spec.attention.window_layers, '/attention/window_layers', n, spans, diagnostics)!
     : undefined;
+  select(spec.train?.lora?.layers, '/train/lora/layers', n, spans, diagnostics);
   const parallel = resolveParallel(spec.parallel);
   const stages = assignStages(n, parallel.pipeline, parallel.virtualStages);
 
@@ -159,12 +161,13 @@ export function buildIR(spec: ModelSpec, spans: SpanMap = new Map()): Result<Mod
     mtpDepth,
     mtpLayers,
     parallel,
-    train: resolveTrain(spec.train, spec.context),
+    train: resolveTrain(spec.train, spec.context, n),
     quantize: resolveQuantize(spec.quantize),
   };
   const withTensors = { ...base, tensors: createTensors(base) };
   const ir: ModelIR = { ...withTensors, architectureHash: architectureHash(withTensors) };
   diagnostics.push(...checkExactSizes(spec, ir.tensors, spans));
   if (!hasErrors(diagnostics)) checkParallel(ir, spans, diagnostics);
+  if (!hasErrors(diagnostics)) diagnostics.push(...checkLora(ir, spans));
   return { value: ir, diagnostics };
 }

@@ -7,6 +7,7 @@ import type {
   AttentionSpec,
   DenseSpec,
   ExpertsSpec,
+  LoraSpec,
   ModelSpec,
   ParallelSpec,
   QuantGroupSpec,
@@ -19,6 +20,7 @@ import { mlaSoftmaxFactor, resolveRope } from './rope.js';
 import type {
   AttentionIR,
   FfnIR,
+  LoraIR,
   ModelIR,
   MoeIR,
   ParallelIR,
@@ -27,6 +29,7 @@ import type {
   TensorGroup,
   TrainIR,
 } from './types.js';
+import { resolveLayerSelection } from './layer-selection.js';
 
 export function resolveNorm(spec: ModelSpec): ModelIR['norm'] {
   const type = spec.norm?.type ?? 'rmsnorm';
@@ -163,7 +166,7 @@ export function resolveParallel(p: ParallelSpec | undefined): ParallelIR {
   };
 }
 
-export function resolveTrain(t: TrainSpec | undefined, context: number): TrainIR {
+export function resolveTrain(t: TrainSpec | undefined, context: number, layers = 0): TrainIR {
   const type = t?.optimizer?.type ?? 'adamw';
   const lr = t?.optimizer?.lr ?? 3e-4;
   const steps = t?.steps ?? 1000;
@@ -196,6 +199,28 @@ export function resolveTrain(t: TrainSpec | undefined, context: number): TrainIR
     checkpointEvery: t?.checkpoint_every ?? 100,
     logEvery: t?.log_every ?? 1,
     dropout: t?.dropout ?? 0,
+    ...(t?.lora ? { lora: resolveLora(t.lora, layers) } : {}),
+    ...(t?.tokenizer !== undefined ? { tokenizer: t.tokenizer } : {}),
+  };
+}
+
+/**
+ * LoRA defaults are PEFT's LoraConfig (peft/tuners/lora/config.py: r=8, lora_alpha=8,
+ * lora_dropout=0.0, use_rslora=False); scale as LoraLayer.update_layer (tuners/lora/layer.py).
+ */
+export function resolveLora(l: LoraSpec, layers: number): LoraIR {
+  const rank = l.rank ?? 8;
+  const alpha = l.alpha ?? 8;
+  const rslora = l.rslora ?? false;
+  const selected = l.layers === undefined ? [...Array(layers).keys()] : resolveLayerSelection(l.layers, layers).layers;
+  return {
+    rank,
+    alpha,
+    dropout: l.dropout ?? 0,
+    rslora,
+    scale: rslora ? alpha / Math.sqrt(rank) : alpha / rank,
+    targets: [...l.targets],
+    layers: [...new Set(selected)].sort((a, b) => a - b),
   };
 }
 

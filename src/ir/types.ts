@@ -19,6 +19,7 @@ import type {
   DType,
   Granularity,
   GroupScore,
+  LoraTarget,
   NormType,
   OptimizerType,
   Overflow,
@@ -218,6 +219,22 @@ export interface TrainIR {
   checkpointEvery: number;
   logEvery: number;
   dropout: number;
+  /** Low-rank adapters on frozen base weights (src/ir/lora.ts lists the adapted projections). */
+  lora?: LoraIR;
+  /** The spec's `train.tokenizer` as written (relative to the spec file); absent: byte-level. */
+  tokenizer?: string;
+}
+
+export interface LoraIR {
+  rank: number;
+  alpha: number;
+  dropout: number;
+  rslora: boolean;
+  /** alpha/rank, or alpha/√rank with rslora (PEFT's `scaling`). */
+  scale: number;
+  targets: LoraTarget[];
+  /** Layers that get adapters, ascending. */
+  layers: number[];
 }
 
 export interface ModelIR {

@@ -11,7 +11,9 @@ import type { RunOptions } from '../cli/commands/run.js';
 import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE, exitCodeFor } from '../cli/exit-codes.js';
 import { writeDiagnostics } from '../cli/render/pretty.js';
 import { createDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { ByteDecoder, decodeBytes, encodeBytes, visibleText } from './byte-tokenizer.js';
+import { visibleText } from './byte-tokenizer.js';
+import { byteCodec, tokenizerCodec, type TextCodec } from './text-codec.js';
+import { checkTokenizerVocab, loadTokenizer } from '../train/tokenizer.js';
 import { CachedDecoder, RecomputeDecoder, type Decoder } from './decoder.js';
 import { generate, type Generation } from './generate.js';
 import { openLmSession, type LmSession } from './lm-session.js';
@@ -44,7 +46,7 @@ interface Prompts {
   texts?: string[];
 }
 
-function readPromptIds(options: RunOptions): { prompts?: Prompts; diagnostics: Diagnostic[]; usage?: boolean } {
+function readPromptIds(options: RunOptions, codec: TextCodec): { prompts?: Prompts; diagnostics: Diagnostic[]; usage?: boolean } {
   const given = [options.prompt, options.ids, options.prompts].filter((x) => x !== undefined).length;
   if (given !== 1) {
     const reason = given === 0 ? 'give a prompt: --prompt <text>, --ids <ids> or --prompts <file>' : 'give one of --prompt, --ids and --prompts';
@@ -52,22 +54,22 @@ function readPromptIds(options: RunOptions): { prompts?: Prompts; diagnostics: D
   }
   if (options.prompt !== undefined) {
     if (options.prompt === '') return { diagnostics: [createDiagnostic('MOE5515', { args: { reason: 'the prompt is empty' } })], usage: true };
-    return { prompts: { ids: [encodeBytes(options.prompt)], texts: [options.prompt] }, diagnostics: [] };
+    return { prompts: { ids: [codec.encode(options.prompt)], texts: [options.prompt] }, diagnostics: [] };
   }
   if (options.prompts !== undefined) {
     const read = readPrompts(options.prompts);
     if (!read.value) return { diagnostics: read.diagnostics };
-    return { prompts: { ids: read.value.map(encodeBytes), texts: read.value }, diagnostics: [] };
+    return { prompts: { ids: read.value.map((p) => codec.encode(p)), texts: read.value }, diagnostics: [] };
   }
   const parsed = parseIds(options.ids!);
   if (typeof parsed === 'string') return { diagnostics: [createDiagnostic('MOE5512', { args: { text: options.ids!, reason: parsed } })], usage: true };
   return { prompts: { ids: [parsed] }, diagnostics: [] };
 }
 
-function checkPrompts(lm: LmSession, prompts: Prompts): Diagnostic[] {
+function checkPrompts(lm: LmSession, prompts: Prompts, codec: TextCodec): Diagnostic[] {
   const out: Diagnostic[] = [];
   const vocab = lm.vocab;
-  if (prompts.texts && vocab !== undefined && vocab < 256) out.push(createDiagnostic('MOE5514', { args: { vocab } }));
+  if (prompts.texts && codec === byteCodec && vocab !== undefined && vocab < 256) out.push(createDiagnostic('MOE5514', { args: { vocab } }));
   const bad = vocab === undefined ? undefined : prompts.ids.flat().find((id) => id >= vocab);
   if (bad !== undefined) out.push(createDiagnostic('MOE5513', { args: { id: bad, vocab: vocab! } }));
   return out;
@@ -90,7 +92,11 @@ export async function runModel(model: string, options: RunOptions): Promise<numb
     } else if (diagnostics.length) writeDiagnostics(process.stderr, diagnostics, new Map());
     return code;
   };
-  const read = readPromptIds(options);
+  const tokenizer = options.tokenizer !== undefined ? loadTokenizer(options.tokenizer) : undefined;
+  if (tokenizer) diagnostics.push(...tokenizer.diagnostics);
+  if (tokenizer && !tokenizer.value) return finish(EXIT_ERRORS);
+  const codec = tokenizer?.value ? tokenizerCodec(tokenizer.value) : byteCodec;
+  const read = readPromptIds(options, codec);
   diagnostics.push(...read.diagnostics);
   if (!read.prompts) return finish(read.usage ? EXIT_USAGE : EXIT_ERRORS);
   const prompts = read.prompts;
@@ -104,23 +110,26 @@ export async function runModel(model: string, options: RunOptions): Promise<numb
   if (!opened.value) return finish(exitCodeFor(opened.diagnostics));
   const lm = opened.value;
   try {
-    diagnostics.push(...checkPrompts(lm, prompts));
+    diagnostics.push(...checkPrompts(lm, prompts, codec));
+    if (tokenizer?.value && lm.vocab !== undefined) diagnostics.push(...checkTokenizerVocab(tokenizer.value, lm.vocab));
     if (hasErrors(diagnostics)) return finish(EXIT_ERRORS);
     if (!lm.cache) diagnostics.push(createDiagnostic('MOE5524', { args: { path: lm.file } }));
     const cached = options.cache && lm.cache !== undefined;
-    const decoder: Decoder = cached ? new CachedDecoder(lm.session, lm.cache!, lm.eos ?? 0) : new RecomputeDecoder(lm.session, lm.cache);
+    // The model tokenizer's eos when the folder names none (a single model.onnx file).
+    const eos = lm.eos ?? codec.eos;
+    const decoder: Decoder = cached ? new CachedDecoder(lm.session, lm.cache!, eos ?? 0) : new RecomputeDecoder(lm.session, lm.cache);
 
-    // Ids mode shows text only for a plain byte vocabulary; other vocabularies need their own tokenizer.
-    const text = prompts.texts !== undefined || lm.vocab === 256;
+    // Ids mode shows text for a plain byte vocabulary, or through the model's tokenizer.
+    const text = prompts.texts !== undefined || lm.vocab === 256 || codec !== byteCodec;
     const stream = options.format === 'pretty' && prompts.texts !== undefined && prompts.ids.length === 1;
-    const streamer = new ByteDecoder();
+    const streamer = codec.stream();
     if (stream) process.stdout.write(visibleText(prompts.texts![0]));
     let gen: Generation;
     try {
       gen = await generate(decoder, prompts.ids, {
         maxNewTokens: options.maxNewTokens,
         context: lm.context,
-        eos: lm.eos,
+        eos,
         sampler: createSampler({ temperature: options.temperature, topK: options.topK, topP: options.topP }, options.seed),
         onToken: (_, id) => {
           if (stream) process.stdout.write(visibleText(streamer.push(id)));
@@ -139,7 +148,7 @@ export async function runModel(model: string, options: RunOptions): Promise<numb
     const outputs = prompts.ids.map((ids, r) => ({
       promptIds: ids,
       generatedIds: gen.ids[r],
-      ...(text ? { text: decodeBytes(gen.ids[r]) } : {}),
+      ...(text ? { text: codec.decode(gen.ids[r]) } : {}),
       finishReason: gen.finish[r],
     }));
     const result = {
@@ -148,7 +157,7 @@ export async function runModel(model: string, options: RunOptions): Promise<numb
       outputs,
       kvCache: cached,
       sampling: { temperature: options.temperature, topK: options.topK, topP: options.topP, seed: options.seed },
-      eosTokenId: lm.eos ?? null,
+      eosTokenId: eos ?? null,
       tokensPerSecond: perSecond,
       decodeTokensPerSecond: gen.steps > 0 && decodeSeconds > 0 ? (gen.steps * prompts.ids.length) / decodeSeconds : 0,
       prefillSeconds: gen.prefillSeconds,

@@ -20,6 +20,7 @@ import { fileSpan, type Span } from '../diagnostics/span.js';
 import { lowerFile } from './lower-ast.js';
 import { mergeLayers, type Layer } from './merge.js';
 import { readJsonYaml } from './read-json-yaml.js';
+import { hfConfigDiagnostic } from './hf-config-hint.js';
 import { readSpecText, type TextResult } from './read-text.js';
 import type { Sources } from './source.js';
 import { isWithin } from '../io/output-guard.js';
@@ -91,6 +92,11 @@ export function createLoader(root: string, sources: Sources, diagnostics: Diagno
     }
     if (isDataFile(abs)) {
       const data = readJsonYaml(read.text, display);
+      const hf = hfConfigDiagnostic(data.spec, display, data.spans);
+      if (hf) {
+        diagnostics.push(hf);
+        return { kind: 'data', spec: {}, spans: data.spans, ok: false, empty: false };
+      }
       diagnostics.push(...data.diagnostics);
       const ok = !hasErrors(data.diagnostics) && data.spec !== undefined;
       return { kind: 'data', spec: data.spec ?? {}, spans: data.spans, ok, empty: false };

@@ -263,6 +263,34 @@ export interface ScheduleSpec {
   decay_steps?: number;
 }
 
+/**
+ * Where LoRA adapters go (PEFT's `target_modules`): a projection name adapts that projection
+ * wherever the model has it (`gate_proj` matches dense, routed and shared FFNs, as in PEFT);
+ * a group name adapts every projection of the group.
+ */
+export type LoraTarget =
+  | 'q_proj' | 'k_proj' | 'v_proj' | 'o_proj'
+  | 'q_a_proj' | 'q_b_proj' | 'kv_a_proj' | 'kv_b_proj'
+  | 'gate_proj' | 'up_proj' | 'down_proj'
+  | 'attention' | 'experts' | 'shared' | 'dense' | 'router';
+export const LORA_TARGETS: readonly LoraTarget[] = [
+  'q_proj', 'k_proj', 'v_proj', 'o_proj', 'q_a_proj', 'q_b_proj', 'kv_a_proj', 'kv_b_proj',
+  'gate_proj', 'up_proj', 'down_proj', 'attention', 'experts', 'shared', 'dense', 'router',
+];
+
+/** Low-rank adapters (LoRA, Hu et al. 2021) as PEFT's LoraConfig states them; base weights frozen. */
+export interface LoraSpec {
+  rank?: number; // default 8 (PEFT's r)
+  alpha?: number; // default 8 (PEFT's lora_alpha)
+  /** Dropout on the adapter's input only. Default 0. */
+  dropout?: number;
+  /** Scale alpha/√rank instead of alpha/rank (rsLoRA). Default false. */
+  rslora?: boolean;
+  targets: LoraTarget[];
+  /** Layers that get adapters (PEFT's layers_to_transform). Default all. */
+  layers?: LayerSelection;
+}
+
 export type Precision = 'fp32' | 'bf16' | 'fp16';
 export type Checkpointing = 'none' | 'full' | 'selective';
 export interface TrainSpec {
@@ -281,6 +309,13 @@ export interface TrainSpec {
   checkpoint_every?: number;
   log_every?: number; // default 1
   dropout?: number; // default 0
+  /** Train low-rank adapters on frozen base weights instead of every weight. */
+  lora?: LoraSpec;
+  /**
+   * The model's tokenizer: a tokenizer.json or a Hugging Face model directory, relative to the
+   * spec file. Default: moec's byte-level tokenizer.
+   */
+  tokenizer?: string;
 }
 
 /** Tokenizers a Megatron launch can name (those that load from `--tokenizer-model`, or none). */
@@ -359,6 +394,7 @@ export const PRIMARY_FIELDS: ReadonlyArray<readonly [pattern: string, field: str
   ['quantize.*', 'dtype'],
   ['train.optimizer', 'type'],
   ['train.schedule', 'type'],
+  ['train.lora', 'rank'],
 ];
 
 /** The primary field of the block at `path` (keys from the model block down), if it has one. */

@@ -15,19 +15,23 @@ import { dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { globSync } from 'tinyglobby';
 import { createDiagnostic, type Diagnostic, type Result } from '../diagnostics/diagnostic.js';
+import type { TextTokenizer } from './tokenizer.js';
 import { endOfDocumentId } from '../run/byte-tokenizer.js';
 import { describeReadFailure, readRegularFile } from '../io/read-file.js';
 import { readFailureDiagnostic } from '../io/read-diagnostic.js';
 
 const TEXT_EXTENSIONS = ['.txt', '.text', '.md', '.jsonl'];
 
+/** A token stream: 16-bit ids for byte vocabularies, 32-bit for a model tokenizer's. */
+export type TokenIds = Uint16Array | Uint32Array;
+
 /** One file is read into one Buffer; the token stream (2 bytes a token) must fit in memory too. */
 export const MAX_DATA_FILE_BYTES = 1 << 30;
 export const MAX_DATA_BYTES = 1 << 30;
 
 export interface Corpus {
-  /** Token ids (bytes, plus the end-of-document id when the vocabulary has it). */
-  tokens: Uint16Array;
+  /** Token ids (bytes, plus the end-of-document id when the vocabulary has it; or the model tokenizer's). */
+  tokens: TokenIds;
   files: string[];
   documents: number;
   /** sha256 of the token stream: a resumed run checks it is training on the same data. */
@@ -45,7 +49,7 @@ export function defaultDataDir(): string {
   return resolve('specs/data');
 }
 
-function expand(inputs: readonly string[], diagnostics: Diagnostic[]): string[] {
+export function expand(inputs: readonly string[], diagnostics: Diagnostic[]): string[] {
   const files = new Set<string>();
   for (const input of inputs) {
     let matched: string[];
@@ -75,7 +79,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * refused rather than decoded to U+FFFD, which would train the model on replacement
  * characters; NUL bytes mark binary files and UTF-16 too.
  */
-function decodeUtf8(bytes: Buffer): string | { reason: string } {
+export function decodeUtf8(bytes: Buffer): string | { reason: string } {
   let text: string;
   try {
     text = strictUtf8.decode(bytes);
@@ -144,9 +148,14 @@ function documentsOf(file: string, diagnostics: Diagnostic[], budget: { left: nu
   return docs;
 }
 
-/** Read and tokenize the training data. `inputs` empty → the shipped demo text. */
-export function loadCorpus(inputs: readonly string[], vocab: number): Result<Corpus | undefined> {
+/**
+ * Read and tokenize the training data. `inputs` empty → the shipped demo text. With a model
+ * `tokenizer` each document is encoded with its special tokens (Llama's <s>) and followed by the
+ * tokenizer's eos token when it has one, as `run_clm`-style packing joins documents.
+ */
+export function loadCorpus(inputs: readonly string[], vocab: number, tokenizer?: TextTokenizer): Result<Corpus | undefined> {
   const diagnostics: Diagnostic[] = [];
+  if (tokenizer) return loadTokenized(inputs, tokenizer);
   if (vocab < 256) return { value: undefined, diagnostics: [createDiagnostic('MOE6523', { args: { vocab } })] };
   const files = expand(inputs.length ? inputs : [defaultDataDir()], diagnostics);
   if (diagnostics.length) return { value: undefined, diagnostics };
@@ -171,4 +180,28 @@ export function loadCorpus(inputs: readonly string[], vocab: number): Result<Cor
   const fingerprint = createHash('sha256').update(new Uint8Array(tokens.buffer)).digest('hex');
   const shown = files.map((f) => relative(process.cwd(), f) || f);
   return { value: { tokens, files: shown, documents, fingerprint }, diagnostics };
+}
+
+/** The corpus through a model tokenizer (32-bit ids). */
+function loadTokenized(inputs: readonly string[], tokenizer: TextTokenizer): Result<Corpus | undefined> {
+  const diagnostics: Diagnostic[] = [];
+  const files = expand(inputs.length ? inputs : [defaultDataDir()], diagnostics);
+  if (diagnostics.length) return { value: undefined, diagnostics };
+  const parts: number[][] = [];
+  const budget = { left: MAX_DATA_BYTES };
+  for (const f of files) for (const doc of documentsOf(f, diagnostics, budget)) {
+    const ids = tokenizer.encode(doc, { special: true });
+    if (tokenizer.eos) ids.push(tokenizer.eos.id);
+    parts.push(ids);
+  }
+  if (diagnostics.length) return { value: undefined, diagnostics };
+  const tokens = new Uint32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    tokens.set(p, at);
+    at += p.length;
+  }
+  const fingerprint = createHash('sha256').update(tokenizer.source).update(new Uint8Array(tokens.buffer)).digest('hex');
+  const shown = files.map((f) => relative(process.cwd(), f) || f);
+  return { value: { tokens, files: shown, documents: parts.length, fingerprint }, diagnostics };
 }

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { evalWindows, LossAccumulator, type EvalSummary } from '../eval/held-out.js';
 import type { TfjsModel } from '../lower/tfjs/model.js';
+import type { TokenIds } from './corpus.js';
 
 /** Where the held-out tail starts, or undefined when either part would be too short. */
 export function splitPoint(tokens: number, fraction: number, seqLen: number): number | undefined {
@@ -17,7 +18,7 @@ export function splitPoint(tokens: number, fraction: number, seqLen: number): nu
   return held >= 2 && train > seqLen ? train : undefined;
 }
 
-export function heldOutLoss(model: TfjsModel, heldOut: Uint16Array, seqLen: number, rows: number): EvalSummary {
+export function heldOutLoss(model: TfjsModel, heldOut: TokenIds, seqLen: number, rows: number): EvalSummary {
   const vocab = model.ir.vocab;
   const acc = new LossAccumulator();
   const windows = evalWindows(heldOut.length, seqLen);

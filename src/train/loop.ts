@@ -21,6 +21,9 @@ import { heldOutLoss } from './eval-loss.js';
 import { trainStep } from './train-step.js';
 import { VERSION } from '../version.js';
 import { describeArchitecture } from '../ir/architecture.js';
+import { adapterRecord } from './adapter-checkpoint.js';
+import { describeTrainable } from './trainable-summary.js';
+import { writeRunAdapter } from './peft-export.js';
 import { lockDirectory } from '../io/dir-lock.js';
 
 export interface TrainOptions extends SessionOptions {
@@ -65,12 +68,15 @@ function saveCheckpoint(o: TrainOptions, s: Session, step: number): Diagnostic[]
     dataFingerprint: s.corpus.fingerprint,
     lossTail: s.lossTail.slice(-LOSS_TAIL),
     ...(s.evalSplit !== undefined ? { evalSplit: s.evalSplit } : {}),
+    base: s.base,
+    ...(s.lora ? { lora: adapterRecord(s.lora.lora) } : {}),
   };
   const r = writeCheckpoint(o.outDir, {
     step,
     specHash: o.ir.specHash,
     architecture: { hash: o.ir.architectureHash, description: describeArchitecture(o.ir) },
-    weights: s.model.variables,
+    // A LoRA run stores its adapters; the frozen base stays where state.json's `base` says.
+    weights: s.lora?.adapters ?? s.model.variables,
     optimizer: s.optimizer.snapshot(),
     state,
     keep: o.keep,
@@ -116,11 +122,12 @@ function appendSession(o: TrainOptions, s: Session): void {
     {
       backend: s.backend.kind,
       backendDetails: s.backend.details,
+      ...(s.backend.threads !== undefined ? { threads: s.backend.threads } : {}),
       fromStep: s.startStep,
       totalSteps: s.totalSteps,
       seed: s.seed,
       data: s.corpus.files,
-      dataTokens: s.corpus.tokens.length,
+      dataTokens: s.tokenCount,
       dataFingerprint: s.corpus.fingerprint,
       argv: o.argv ?? [],
     },
@@ -162,12 +169,11 @@ async function runLocked(o: TrainOptions): Promise<TrainOutcome> {
     s.dispose();
     return { status: 'failed', step: s.startStep, losses: [], diagnostics: [...diagnostics, setup] };
   }
-  const params = o.ir.tensors.reduce((n, x) => n + x.shape.reduce((a, b) => a * b, 1), 0);
   const details = s.backend.details.length ? ` (${s.backend.details.join(', ')})` : '';
   o.onStart?.(
-    `moec train ${VERSION}: ${o.ir.name} (spec ${o.ir.specHash.slice(0, 12)}), ${params.toLocaleString('en-US')} parameters, ` +
-      `backend ${s.backend.kind}${details}; data ${s.corpus.files.length} file(s), ${s.corpus.tokens.length.toLocaleString('en-US')} tokens` +
-      (s.heldOut ? ` (+ ${s.heldOut.length.toLocaleString('en-US')} held out for eval_loss)` : '') +
+    `moec train ${VERSION}: ${o.ir.name} (spec ${o.ir.specHash.slice(0, 12)}), ${describeTrainable(o.ir, s.lora, s.base)}, ` +
+      `backend ${s.backend.kind}${details}; data ${s.corpus.files.length} file(s), ${s.tokenCount.toLocaleString('en-US')} tokens` +
+      (s.heldOut || s.heldOutTokens ? ` (+ ${(s.heldOut?.length ?? s.heldOutTokens ?? 0).toLocaleString('en-US')} held out for eval_loss)` : '') +
       '; ' +
       `${o.resume ? `resuming at step ${s.startStep}` : 'fresh run'} → ${s.totalSteps} steps in ${o.outDir}`,
     diagnostics,
@@ -204,8 +210,8 @@ async function runLocked(o: TrainOptions): Promise<TrainOutcome> {
       if (s.lossTail.length > LOSS_TAIL) s.lossTail.shift();
       losses.push(r.loss);
       const m = record(s, step, lr, r, (performance.now() - began) / 1000, s.sampler.state().epoch);
-      if (s.heldOut && (step % (o.evalEvery ?? every) === 0 || step === s.totalSteps)) {
-        const e = heldOutLoss(s.model, s.heldOut, t.seqLen, cfg.microBatch);
+      if ((s.heldOut || s.evaluate) && (step % (o.evalEvery ?? every) === 0 || step === s.totalSteps)) {
+        const e = s.evaluate ? s.evaluate(s.model, cfg.microBatch) : heldOutLoss(s.model, s.heldOut!, t.seqLen, cfg.microBatch);
         Object.assign(m, { eval_loss: e.loss, eval_tokens: e.tokens });
       }
       const failed = writeOrDiagnose(metricsFile, () => appendMetrics(metricsFile, m));
@@ -229,6 +235,8 @@ async function runLocked(o: TrainOptions): Promise<TrainOutcome> {
         lastCheckpoint = step;
       }
     }
+    // A LoRA run that stopped at a checkpoint leaves its adapter in the PEFT format too.
+    if (s.lora && lastCheckpoint === step && step > s.startStep) diagnostics.push(...(await writeRunAdapter(o.outDir, o.ir, s.lora, s.base)));
   } finally {
     progress.stop();
     s.dispose();

@@ -1,6 +1,7 @@
 /**
  * Training phase — run/run.json: who trained this run and how, one entry per session (the
- * first start and every --resume): moec version, spec file and hash, the backend that ran,
+ * first start and every --resume): moec version, spec file and hash, the backend that ran
+ * (and its wasm threads),
  * seed, steps, data files and fingerprint. `moec report` reads it for its header.
  */
 import { readRegularFile } from '../io/read-file.js';
@@ -15,6 +16,8 @@ export interface RunSession {
   moecVersion: string;
   backend: string;
   backendDetails: string[];
+  /** Threads the wasm backend computed on (absent for other backends and runs before moec 0.2). */
+  threads?: number;
   /** Step the session started from (0 for a fresh run). */
   fromStep: number;
   totalSteps: number;

@@ -6,6 +6,7 @@
  * and the RNG state the epoch's order was drawn from — goes into the checkpoint, so a resumed
  * run draws exactly the batches the uninterrupted run would have.
  */
+import type { TokenIds } from './corpus.js';
 import { createRng, restoreRng, type Rng } from './rng.js';
 
 export interface SamplerState {
@@ -24,6 +25,11 @@ export interface Batch {
   targets: Int32Array;
   rows: number;
   seqLen: number;
+  /** Packed rows (packing.ts): 1 = real token, 0 = padding. */
+  valid?: Uint8Array;
+  /** Packed rows: document index within the row (−1 padding) and position inside it. */
+  segments?: Int32Array;
+  positions?: Int32Array;
 }
 
 export interface Sampler {
@@ -49,7 +55,7 @@ export function sampleCount(tokens: number, seqLen: number): number {
   return tokens > seqLen ? Math.floor((tokens - 1) / seqLen) : 0;
 }
 
-export function createSampler(tokens: Uint16Array, seqLen: number, seed: number, restore?: SamplerState): Sampler {
+export function createSampler(tokens: TokenIds, seqLen: number, seed: number, restore?: SamplerState): Sampler {
   const samples = sampleCount(tokens.length, seqLen);
   if (samples === 0) throw new Error('createSampler: corpus shorter than one sample (checked by the caller)');
   let epoch: number;

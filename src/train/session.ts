@@ -9,14 +9,20 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCheckpointWeights, readManifest, readOptimizerState, readTrainerState } from '../checkpoint/index.js';
 import { createDiagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
-import type { ModelIR } from '../ir/types.js';
+import type { ModelIR, TensorIR } from '../ir/types.js';
 import { selectBackend, type BackendPreference, type SelectedBackend } from '../lower/tfjs/backend.js';
+import { createLoraRuntime, type LoraRuntime } from '../lower/tfjs/lora.js';
 import { createTfjsModel, type TfjsModel } from '../lower/tfjs/model.js';
-import { createVariables, disposeVariables } from '../lower/tfjs/variables.js';
+import { createVariables, disposeVariables, type ModelVariables } from '../lower/tfjs/variables.js';
 import { spanAt, type SpanMap } from '../spec/spans.js';
-import { initWeights } from '../weights/init-weights.js';
+import { loraModules } from '../ir/lora.js';
+import { initLoraWeights } from '../weights/lora-init.js';
+import { readAdapterCheckpoint, type AdapterRecord } from './adapter-checkpoint.js';
+import { loadBaseWeights, type BaseSource } from './base-weights.js';
+import { checkTokenizerVocab, loadTokenizer, type TextTokenizer } from './tokenizer.js';
+import { loadPackedData, type PackedData } from './packed-data.js';
 import { checkTrainMemory } from './train-memory.js';
-import { loadCorpus, type Corpus } from './corpus.js';
+import { loadCorpus, type Corpus, type TokenIds } from './corpus.js';
 import { METRICS_FILE } from './metrics.js';
 import { createOptimizer, isSupportedOptimizer, type Optimizer } from './optimizer.js';
 import { splitPoint } from './eval-loss.js';
@@ -31,6 +37,10 @@ export interface TrainerState {
   data: SamplerState;
   dataFingerprint: string;
   lossTail: number[];
+  /** Where the base (starting) weights came from (base-weights.ts). */
+  base?: BaseSource;
+  /** A LoRA run's adapter settings: its checkpoints hold the adapters only. */
+  lora?: AdapterRecord;
   /** Fraction of the data held out for eval_loss (absent: none). */
   evalSplit?: number;
 }
@@ -46,8 +56,16 @@ export interface SessionOptions {
   steps?: number;
   seed?: number;
   backend?: BackendPreference;
+  /** `--init-from`: start from the weights of this run or checkpoint directory. */
+  initFrom?: string;
+  /** The model's tokenizer (tokenizer.json or HF directory); absent: byte-level. */
+  tokenizer?: string;
   /** Hold out this fraction of the token stream (its tail) for eval_loss; on resume, the run's own. */
   evalSplit?: number;
+  /** wasm threads (default: the available cores); checked by checkThreads. */
+  threads?: number;
+  /** false: an explicit backend that cannot be used stops the run (MOE6033). */
+  backendFallback?: boolean;
 }
 
 export interface Session {
@@ -57,7 +75,12 @@ export interface Session {
   /** The training tokens' corpus (the held-out tail cut off). */
   corpus: Corpus;
   /** The held-out tail, when the run holds one out. */
-  heldOut?: Uint16Array;
+  heldOut?: TokenIds;
+  /** Tokens the run trains on per epoch (the corpus stream, or the packed examples). */
+  tokenCount: number;
+  /** Held-out eval of packed fine-tuning data (--eval-split with a model tokenizer). */
+  evaluate?: PackedData['evaluate'];
+  heldOutTokens?: number;
   evalSplit?: number;
   backend: SelectedBackend;
   seed: number;
@@ -66,6 +89,9 @@ export interface Session {
   startStep: number;
   tokens: number;
   lossTail: number[];
+  base: BaseSource;
+  /** Present for a LoRA run: its adapters are what the optimizer trains and checkpoints store. */
+  lora?: LoraRuntime;
   dispose(): void;
 }
 
@@ -73,6 +99,9 @@ function checkSettings(o: SessionOptions, diagnostics: Diagnostic[]): void {
   const t = o.ir.train;
   if (!isSupportedOptimizer(t.optimizer.type)) {
     diagnostics.push(createDiagnostic('MOE6510', { span: o.spans && spanAt(o.spans, '/train/optimizer/type', 'value'), args: { type: t.optimizer.type } }));
+  }
+  if (o.initFrom !== undefined && o.resume) {
+    diagnostics.push(createDiagnostic('MOE6603', { args: { reason: 'cannot be combined with --resume' }, hint: 'a run records where its weights came from; resume it without --init-from' }));
   }
   const fresh = !o.resume;
   if (fresh && (existsSync(join(o.outDir, 'latest')) || existsSync(join(o.outDir, METRICS_FILE)))) {
@@ -95,7 +124,7 @@ function readResume(o: SessionOptions, diagnostics: Diagnostic[]): Restored | un
   }
   diagnostics.push(...m.diagnostics);
   if (!m.value) return undefined;
-  const w = readCheckpointWeights(m.value.dir, o.ir);
+  const w = o.ir.train.lora ? adapterWeights(m.value.dir, o.ir) : readCheckpointWeights(m.value.dir, o.ir);
   const s = readTrainerState<TrainerState>(m.value.dir);
   const opt = readOptimizerState(m.value.dir);
   diagnostics.push(...w.diagnostics, ...s.diagnostics, ...opt.diagnostics);
@@ -121,40 +150,19 @@ export async function createSession(o: SessionOptions): Promise<{ session?: Sess
   const restored = o.resume ? readResume(o, diagnostics) : undefined;
   if (hasErrors(diagnostics)) return { diagnostics };
 
-  const corpus = loadCorpus(o.data ?? [], ir.vocab);
-  diagnostics.push(...corpus.diagnostics);
-  if (!corpus.value) return { diagnostics };
-  const seqLen = ir.train.seqLen;
-  const recorded = restored?.state.evalSplit;
-  if (restored && o.evalSplit !== undefined && o.evalSplit !== recorded) {
-    diagnostics.push(createDiagnostic('MOE6581', { args: { path: o.outDir, given: o.evalSplit, recorded: recorded ?? 'nothing' } }));
-    return { diagnostics };
-  }
-  const evalSplit = restored ? recorded : o.evalSplit;
-  let heldOut: Uint16Array | undefined;
-  if (evalSplit !== undefined) {
-    const all = corpus.value.tokens;
-    const at = splitPoint(all.length, evalSplit, seqLen);
-    if (at === undefined) {
-      const held = Math.floor(all.length * evalSplit);
-      const args = { fraction: evalSplit, tokens: all.length, held, train: all.length - held, needed: seqLen + 1 };
-      diagnostics.push(createDiagnostic('MOE6580', { args }));
-      return { diagnostics };
-    }
-    heldOut = all.slice(at);
-    corpus.value.tokens = all.slice(0, at);
-  }
-  if (sampleCount(corpus.value.tokens.length, seqLen) === 0) {
-    diagnostics.push(createDiagnostic('MOE6522', { args: { tokens: corpus.value.tokens.length, needed: seqLen + 1 } }));
-    return { diagnostics };
-  }
-  if (restored && restored.state.dataFingerprint !== corpus.value.fingerprint) {
-    const reason = 'the training data differ from the data the run was trained on (pass the same --data)';
+  const tokenizer = o.tokenizer !== undefined ? loadTokenizer(o.tokenizer) : undefined;
+  if (tokenizer) diagnostics.push(...tokenizer.diagnostics, ...(tokenizer.value ? checkTokenizerVocab(tokenizer.value, ir.vocab) : []));
+  if (hasErrors(diagnostics)) return { diagnostics };
+  const data = tokenizer?.value ? packedSource(o, restored, tokenizer.value, diagnostics) : streamSource(o, restored, diagnostics);
+  if (!data || hasErrors(diagnostics)) return { diagnostics };
+  const { corpus, heldOut, evalSplit } = data;
+  if (restored && restored.state.dataFingerprint !== corpus.fingerprint) {
+    const reason = 'the training data differ from the data the run was trained on (pass the same --data and --tokenizer)';
     diagnostics.push(createDiagnostic('MOE6533', { args: { path: o.outDir, reason } }));
     return { diagnostics };
   }
 
-  const backend = await selectBackend(o.backend ?? 'auto', { precision: ir.train.precision });
+  const backend = await selectBackend(o.backend ?? 'auto', { precision: ir.train.precision, threads: o.threads, fallback: o.backendFallback });
   for (const w of backend.warnings) {
     // Point the precision warning at the spec's `precision` (selectBackend has no spans).
     if (w.code === 'MOE6511' && !w.span && o.spans) w.span = spanAt(o.spans, '/train/precision', 'value');
@@ -163,11 +171,11 @@ export async function createSession(o: SessionOptions): Promise<{ session?: Sess
   diagnostics.push(...checkTrainMemory(ir, backend.kind));
   if (hasErrors(diagnostics)) return { diagnostics };
   const seed = restored?.state.seed ?? o.seed ?? ir.train.seed;
-  const weights = restored?.weights ?? initWeights(ir, seed);
-  const vars = createVariables(ir, weights);
-  const { model, warnings } = createTfjsModel(ir, vars);
+  const built = buildParameters(ir, o, restored, seed, diagnostics);
+  if (!built) return { diagnostics };
+  const { vars, lora, trainable, base } = built;
+  const { model, warnings } = createTfjsModel(ir, vars, { lora });
   diagnostics.push(...warnings);
-  const trainable = ir.tensors.filter((t) => t.trainable);
   const optimizer = createOptimizer(ir.train.optimizer, trainable);
   if (restored) {
     const bad = optimizer.restore(restored.optimizer);
@@ -178,13 +186,15 @@ export async function createSession(o: SessionOptions): Promise<{ session?: Sess
       return { diagnostics };
     }
   }
-  const sampler = createSampler(corpus.value.tokens, seqLen, seed, restored?.state.data);
+  const sampler = data.sampler(seed, restored?.state.data);
   const session: Session = {
     model,
     optimizer,
     sampler,
-    corpus: corpus.value,
+    corpus,
     heldOut,
+    tokenCount: data.tokenCount,
+    ...(data.evaluate ? { evaluate: data.evaluate, heldOutTokens: data.heldOutTokens } : {}),
     evalSplit,
     backend,
     seed,
@@ -192,10 +202,114 @@ export async function createSession(o: SessionOptions): Promise<{ session?: Sess
     startStep: restored?.state.step ?? 0,
     tokens: restored?.state.tokens ?? 0,
     lossTail: restored?.state.lossTail ?? [],
+    base,
+    ...(lora ? { lora } : {}),
     dispose() {
       optimizer.dispose();
       disposeVariables(vars);
     },
   };
   return { session, diagnostics };
+}
+
+/** A LoRA run's checkpoint weights are its adapters (adapter-checkpoint.ts). */
+function adapterWeights(dir: string, ir: ModelIR): { value?: Map<string, Float32Array>; diagnostics: Diagnostic[] } {
+  const r = readAdapterCheckpoint(dir, ir);
+  return { value: r.value?.adapters, diagnostics: r.diagnostics };
+}
+
+/**
+ * The model's variables and what the optimizer trains. Full training: every weight, from the
+ * checkpoint on resume, else --init-from, else the seed. LoRA: the base weights frozen (from
+ * --init-from, or on resume from the source the run recorded) and the adapters trainable (from
+ * the checkpoint on resume, else PEFT's initialisation).
+ */
+function buildParameters(
+  ir: ModelIR,
+  o: SessionOptions,
+  restored: Restored | undefined,
+  seed: number,
+  diagnostics: Diagnostic[],
+): { vars: ModelVariables; lora?: LoraRuntime; trainable: Pick<TensorIR, 'name' | 'shape' | 'group'>[]; base: BaseSource } | undefined {
+  const lora = ir.train.lora;
+  if (!lora) {
+    if (restored) return { vars: createVariables(ir, restored.weights), trainable: ir.tensors.filter((t) => t.trainable), base: restored.state.base ?? { kind: 'init', seed } };
+    const start = loadBaseWeights(ir, { initFrom: o.initFrom, seed, runDir: o.outDir });
+    diagnostics.push(...start.diagnostics);
+    if (!start.value) return undefined;
+    return { vars: createVariables(ir, start.value.weights), trainable: ir.tensors.filter((t) => t.trainable), base: start.value.source };
+  }
+  const start = loadBaseWeights(ir, { initFrom: o.initFrom, recorded: restored?.state.base, seed, runDir: o.outDir });
+  diagnostics.push(...start.diagnostics);
+  if (!start.value) return undefined;
+  if (start.value.source.kind === 'init') diagnostics.push(createDiagnostic('MOE6602'));
+  const modules = loraModules(ir, lora);
+  const vars = createVariables(ir, start.value.weights, { frozen: true });
+  const runtime = createLoraRuntime(ir, vars, restored?.weights ?? initLoraWeights(modules, lora.rank, seed));
+  const groupOf = (kind: string): TensorIR['group'] => (kind === 'router' ? 'router' : (kind as TensorIR['group']));
+  const trainable = modules.flatMap((m) => [
+    { name: `${m.prefix}.lora_A.weight`, shape: [m.in, lora.rank], group: groupOf(m.kind) },
+    { name: `${m.prefix}.lora_B.weight`, shape: [lora.rank, m.out], group: groupOf(m.kind) },
+  ]);
+  return { vars, lora: runtime, trainable, base: start.value.source };
+}
+
+interface DataSource {
+  corpus: Corpus;
+  heldOut?: TokenIds;
+  evalSplit?: number;
+  tokenCount: number;
+  sampler(seed: number, state?: SamplerState): Sampler;
+  evaluate?: PackedData['evaluate'];
+  heldOutTokens?: number;
+}
+
+/** The run's --eval-split (on resume the recorded one; another is MOE6581), or false after an error. */
+function evalSplitOf(o: SessionOptions, restored: Restored | undefined, diagnostics: Diagnostic[]): number | undefined | false {
+  const recorded = restored?.state.evalSplit;
+  if (restored && o.evalSplit !== undefined && o.evalSplit !== recorded) {
+    diagnostics.push(createDiagnostic('MOE6581', { args: { path: o.outDir, given: o.evalSplit, recorded: recorded ?? 'nothing' } }));
+    return false;
+  }
+  return restored ? recorded : o.evalSplit;
+}
+
+/** Byte-level data: the whole token stream, cut into windows (sampler.ts). */
+function streamSource(o: SessionOptions, restored: Restored | undefined, diagnostics: Diagnostic[]): DataSource | undefined {
+  const corpus = loadCorpus(o.data ?? [], o.ir.vocab);
+  diagnostics.push(...corpus.diagnostics);
+  if (!corpus.value) return undefined;
+  const seqLen = o.ir.train.seqLen;
+  const evalSplit = evalSplitOf(o, restored, diagnostics);
+  if (evalSplit === false) return undefined;
+  let heldOut: TokenIds | undefined;
+  if (evalSplit !== undefined) {
+    const all = corpus.value.tokens;
+    const at = splitPoint(all.length, evalSplit, seqLen);
+    if (at === undefined) {
+      const held = Math.floor(all.length * evalSplit);
+      const args = { fraction: evalSplit, tokens: all.length, held, train: all.length - held, needed: seqLen + 1 };
+      diagnostics.push(createDiagnostic('MOE6580', { args }));
+      return undefined;
+    }
+    heldOut = all.slice(at);
+    corpus.value.tokens = all.slice(0, at);
+  }
+  if (sampleCount(corpus.value.tokens.length, seqLen) === 0) {
+    diagnostics.push(createDiagnostic('MOE6522', { args: { tokens: corpus.value.tokens.length, needed: seqLen + 1 } }));
+    return undefined;
+  }
+  const tokens = corpus.value.tokens;
+  return { corpus: corpus.value, heldOut, evalSplit, tokenCount: tokens.length, sampler: (seed, state) => createSampler(tokens, seqLen, seed, state) };
+}
+
+/** Fine-tuning data through a model tokenizer: indexed records, examples with loss masks, packed rows. */
+function packedSource(o: SessionOptions, restored: Restored | undefined, tok: TextTokenizer, diagnostics: Diagnostic[]): DataSource | undefined {
+  const evalSplit = evalSplitOf(o, restored, diagnostics);
+  if (evalSplit === false) return undefined;
+  const packed = loadPackedData(o.data ?? [], tok, o.ir.train.seqLen, evalSplit);
+  diagnostics.push(...packed.diagnostics);
+  if (!packed.value) return undefined;
+  const p = packed.value;
+  return { corpus: p.corpus, evalSplit, tokenCount: p.tokenCount, sampler: p.sampler, evaluate: p.evaluate, heldOutTokens: p.heldOutTokens };
 }

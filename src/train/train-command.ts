@@ -11,6 +11,7 @@ import type { TrainCommandOptions } from '../cli/commands/train.js';
 import { writeDiagnostics } from '../cli/render/pretty.js';
 import { EXIT_ERRORS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor } from '../cli/exit-codes.js';
 import { createDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { checkThreads, releaseBackend } from '../lower/tfjs/backend.js';
 import { loadModel } from '../pipeline.js';
 import { spanAt } from '../spec/spans.js';
 import { escapeControls } from '../io/escape-text.js';
@@ -68,9 +69,12 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
     return EXIT_USAGE;
   }
   const loaded = loadModel(spec, { memoryFit: false, targets: ['tfjs'] });
-  if (!loaded.ir || hasErrors(loaded.diagnostics)) {
-    report(loaded.diagnostics, loaded.sources);
-    return exitCodeFor(loaded.diagnostics);
+  // A bad --threads is reported with the spec's errors, before anything starts.
+  const badThreads = checkThreads(options.threads);
+  if (!loaded.ir || hasErrors(loaded.diagnostics) || badThreads.length) {
+    const all = [...loaded.diagnostics, ...badThreads];
+    report(all, loaded.sources);
+    return exitCodeFor(all);
   }
   if (options.resume && !existsSync(options.resume)) {
     report([createDiagnostic('MOE9001', { args: { path: options.resume }, hint: 'pass the run directory of an earlier `moec train` (or one of its checkpoints/step-* directories)' })], loaded.sources);
@@ -107,9 +111,14 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
       resume: options.resume !== undefined,
       resumeFrom: located?.from,
       data: options.data,
+      initFrom: options.initFrom,
+      // --tokenizer as given (relative to the working directory); train.tokenizer relative to the spec.
+      tokenizer: options.tokenizer ?? (loaded.ir.train.tokenizer !== undefined ? resolve(dirname(resolve(spec)), loaded.ir.train.tokenizer) : undefined),
       steps: options.steps,
       seed: options.seed,
       backend: options.backend,
+      threads: options.threads,
+      backendFallback: options.backendFallback,
       checkpointEvery: options.checkpointEvery,
       keep: options.keep,
       evalSplit: options.evalSplit,
@@ -142,5 +151,6 @@ export async function runTrainCommand(specArg: string | undefined, options: Trai
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    releaseBackend();
   }
 }

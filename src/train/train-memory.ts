@@ -10,6 +10,7 @@
  */
 import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { ModelIR } from '../ir/types.js';
+import { loraModules, loraParameterCount } from '../ir/lora.js';
 import { describeLimit, hostMemory, type HostMemory } from '../io/memory-limit.js';
 
 const GiB = 1024 ** 3;
@@ -28,7 +29,10 @@ export function estimateTrainBytes(ir: ModelIR): { params: number; bytes: number
   }
   if (recompute) activations += 4 * tokens * (34 * ir.hidden + 5 * (ir.layers[0]?.attention.heads ?? 1) * t.seqLen);
   activations += 3 * 4 * tokens * ir.vocab; // logits, softmax and its gradient
-  return { params, bytes: 20 * params + activations };
+  // LoRA: the frozen base holds weights and their initial copy only; the adapters are trained.
+  const adapters = ir.train.lora ? loraParameterCount(loraModules(ir, ir.train.lora), ir.train.lora.rank) : 0;
+  const stateBytes = ir.train.lora ? 8 * params + 20 * adapters : 20 * params;
+  return { params, bytes: stateBytes + activations };
 }
 
 /** MOE6534 when the run cannot fit the backend it would run on. */

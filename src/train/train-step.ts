@@ -64,13 +64,17 @@ export function trainStep(model: TfjsModel, optimizer: Optimizer, sampler: Sampl
   const global: GlobalBalanceState = new Map();
   for (let micro = 0; micro < cfg.gradAccum; micro++) {
     const b = sampler.next(cfg.microBatch);
-    tokens += b.rows * b.seqLen;
+    tokens += b.valid ? b.valid.reduce((n, v) => n + v, 0) : b.rows * b.seqLen;
     const inputs = tf.tensor2d(b.inputs, [b.rows, b.seqLen], 'int32');
     const targets = tf.tensor2d(b.targets, [b.rows, b.seqLen], 'int32');
-    const r = model.lossAndGrads({ inputs, targets }, { training: true, seed: stepSeed(cfg.seed, step, micro), global });
+    // Packed rows (packing.ts): padding leaves the router statistics, documents stay apart.
+    const mask = b.valid ? tf.tensor2d(b.valid, [b.rows, b.seqLen], 'int32') : undefined;
+    const layout = b.segments ? { batch: b.rows, seq: b.seqLen, segments: b.segments, positions: b.positions! } : undefined;
+    const r = model.lossAndGrads({ inputs, targets, mask, layout }, { training: true, seed: stepSeed(cfg.seed, step, micro), global });
     addGlobalCounts(global, r.balanceCounts);
     inputs.dispose();
     targets.dispose();
+    mask?.dispose();
     loss += r.loss * scale;
     ce += r.ce * scale;
     auxLoss += r.auxLoss * scale;
@@ -105,6 +109,7 @@ export function trainStep(model: TfjsModel, optimizer: Optimizer, sampler: Sampl
   }
   optimizer.apply(model.variables, clipped.grads, lr);
   for (const g of clipped.grads.values()) g.dispose();
-  updateRouterBias(model.variables, merged, model.ir);
+  // LoRA freezes the base, routing bias included (HF's modeling never updates it either).
+  if (!model.ir.train.lora) updateRouterBias(model.variables, merged, model.ir);
   return { loss, ce, auxLoss, zLoss, gradNorm: clipped.norm, clipped: clipped.clipped, stats: merged, tokens };
 }

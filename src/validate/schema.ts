@@ -5,7 +5,7 @@
  * live in src/validate/checks/. Descriptions and defaults feed `moec schema` (editors validate
  * `.moe.json` files with it) and the reference tables in docs/language.md.
  */
-import { MEGATRON_TOKENIZERS, TARGETS } from '../spec/types.js';
+import { LORA_TARGETS, MEGATRON_TOKENIZERS, TARGETS } from '../spec/types.js';
 import { bool, int, layerSelection, nonNegative, object, oneOfValues, positive, string, type JsonSchema } from './schema-builders.js';
 
 const ACTIVATIONS = ['swiglu', 'clamped_swiglu', 'geglu', 'gelu', 'relu', 'silu'] as const;
@@ -235,6 +235,25 @@ const schedule = object(
   ['type'],
 );
 
+const lora = object(
+  'Low-rank adapters (LoRA) on frozen base weights, as in PEFT LoraConfig: W x + (alpha/rank) B A x.',
+  {
+    rank: int(1, 'Adapter rank r (PEFT `r`).', 8),
+    alpha: positive('Scale numerator (PEFT `lora_alpha`): the update is scaled by alpha/rank.', 8),
+    dropout: nonNegative('Dropout on the adapter input (PEFT `lora_dropout`).', 0, 1),
+    rslora: bool('Rank-stabilised scale alpha over sqrt(rank) (PEFT `use_rslora`).', false),
+    targets: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { enum: [...LORA_TARGETS] },
+      description: 'Projections that get adapters: q_proj … down_proj by name (wherever the model has them), or the groups attention, experts (every routed expert), shared, dense, router.',
+    },
+    layers: layerSelection('Layers that get adapters (PEFT `layers_to_transform`).', 'all'),
+  },
+  ['targets'],
+);
+
 const train = object('Training run.', {
   optimizer,
   schedule,
@@ -249,6 +268,8 @@ const train = object('Training run.', {
   checkpoint_every: int(1, 'Write a checkpoint every N steps.', 100),
   log_every: int(1, 'Log every N steps.', 1),
   dropout: nonNegative('Dropout probability.', 0, 1),
+  lora,
+  tokenizer: string('The model\'s tokenizer: a tokenizer.json file or a Hugging Face model directory, relative to the spec file. Absent: byte-level (UTF-8 bytes).'),
 });
 
 const megatron = object('Megatron-Core launch settings the model does not state (moec compile --target megatron; docs/megatron.md).', {

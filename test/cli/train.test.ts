@@ -1,9 +1,10 @@
 /** `moec train` / `moec report` usage and input errors, in process (no step is trained). */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { availableWasmThreads } from '../../src/lower/tfjs/wasm-threads.js';
 import { tinySpec } from '../train/tiny-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'moec-cli-train-'));
@@ -70,6 +71,21 @@ describe('moec train errors', () => {
     writeFileSync(file, 'x'.repeat(100));
     expect(await moec('train', 'specs/tiny.moe', '--out', join(dir, 'split'), '--data', file, '--eval-split', '0.01')).toBe(1);
     expect(stderr).toContain('error MOE6580: --eval-split 0.01 of 100 tokens leaves 1 held-out and 99 training tokens');
+  });
+
+  it('bounds --threads by the cores available (MOE6030), before anything starts', async () => {
+    const out = join(dir, 'threads');
+    expect(await moec('train', 'specs/tiny.moe', '--out', out, '--threads', String(availableWasmThreads() + 1))).toBe(2);
+    expect(stderr).toContain('error MOE6030');
+    expect(existsSync(out)).toBe(false);
+    expect(await moec('train', 'specs/tiny.moe', '--threads', '0')).toBe(2);
+  });
+
+  it('--backend webgpu --no-backend-fallback stops with MOE6033 where there is no GPU', async () => {
+    const out = join(dir, 'webgpu');
+    expect(await moec('train', 'specs/tiny.moe', '--out', out, '--backend', 'webgpu', '--no-backend-fallback')).toBe(1);
+    expect(stderr).toMatch(/error MOE6033: backend `webgpu` is not available \(.+\), and --no-backend-fallback forbids running on `wasm` instead/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('reports a spec error before anything else', async () => {

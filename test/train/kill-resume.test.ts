@@ -2,7 +2,9 @@
  * A `moec train` child process is killed with SIGKILL in the middle of training; `--resume`
  * continues from the last checkpoint, losing at most checkpoint_every steps, and redoes the
  * lost steps exactly as the killed process ran them (data position and RNG restored).
- * wasm backend, batch 4 × 32 tokens, checkpoint every 3 steps, 9 steps.
+ * wasm backend on its default threads (every available core, so threaded on a multi-core
+ * machine), batch 4 × 32 tokens, checkpoint every 3 steps, 9 steps. SIGINT and SIGTERM: the
+ * step in flight finishes, is checkpointed, and the process exits 130 with its threads.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../../src/checkpoint/index.js';
+import { availableWasmThreads } from '../../src/lower/tfjs/wasm-threads.js';
 import { readMetrics } from '../../src/train/metrics.js';
 import { tinySpec } from './tiny-model.js';
 
@@ -73,19 +76,19 @@ describe('kill and resume', () => {
     expect(log.sessions.map((s: { fromStep: number }) => s.fromStep)).toEqual([0, ckpt]);
   });
 
-  it('on SIGINT finishes the step, checkpoints it and exits 130', async () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) it(`on ${signal} finishes the step, checkpoints it and exits 130`, async () => {
     const spec = await tinySpec();
     Object.assign(spec.train!, { batch: 4, seq_len: 32 });
-    const specFile = join(root, 'tiny-int.moe.json');
+    const specFile = join(root, `tiny-${signal}.moe.json`);
     writeFileSync(specFile, JSON.stringify(spec));
-    const run = join(root, 'run-int');
+    const run = join(root, `run-${signal}`);
     const child = moec(['train', specFile, '--steps', '200', '--checkpoint-every', '100', '--backend', 'wasm', '--progress', 'plain', '--out', run]);
     const metricsFile = join(run, 'metrics.jsonl');
     await new Promise<void>((resolve) => {
       const poll = setInterval(() => {
         if (existsSync(metricsFile) && readMetrics(metricsFile).length >= 2) {
           clearInterval(poll);
-          child.child.kill('SIGINT');
+          child.child.kill(signal);
           resolve();
         }
       }, 20);
@@ -97,5 +100,6 @@ describe('kill and resume', () => {
     expect(readManifest(run).value!.manifest.step).toBe(steps);
     expect(r.stderr).toContain('info MOE6532');
     expect(r.stderr).toContain(`moec train --resume ${run}`);
+    expect(JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')).sessions[0].threads).toBe(availableWasmThreads());
   });
 });

@@ -9,12 +9,16 @@ export const defineTrain: DefineCommand = (program, wrap) => {
     .command('train')
     .description('train a spec with TensorFlow.js: checkpoints, metrics.jsonl and resume')
     .argument('[spec]', 'the spec to train (.moe, .moe.json, .moe.yaml); optional with --resume (the run records it)')
-    .option('--data <paths...>', 'UTF-8 text files, JSONL files with a "text" field, directories or globs (default: the shipped demo text)')
+    .option('--data <paths...>', 'UTF-8 text files, JSONL files, directories or globs (default: the shipped demo text); JSONL records are {"text"}, and with --tokenizer also {"prompt","completion"} and {"messages"} (chat)')
     .option('--steps <n>', 'train until this many optimizer steps (default: train.steps)', wholeNumber('--steps', 1))
     .addOption(outputOption('run directory for checkpoints, metrics.jsonl and run.json (default: runs/<model name>)', 'dir'))
     .addOption(new Option('--out <dir>', 'the same as --output').hideHelp())
     .option('--resume <dir>', 'continue the run in <dir> from its latest checkpoint')
-    .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'node-gpu', 'node', 'wasm', 'cpu']).default('auto'))
+    .option('--tokenizer <path>', "the model's tokenizer: a tokenizer.json or a Hugging Face model directory (default: train.tokenizer, else UTF-8 bytes)")
+    .option('--init-from <dir>', 'start from the weights of a moec run or checkpoint directory (LoRA: the frozen base weights)')
+    .addOption(new Option('--backend <name>', 'TensorFlow.js backend (webgpu: optional, needs a GPU; never picked by auto)').choices(['auto', 'node-gpu', 'node', 'webgpu', 'wasm', 'cpu']).default('auto'))
+    .option('--threads <n>', 'threads for the wasm backend, 1 to the available cores (default: all available, at most 8)', wholeNumber('--threads', 1))
+    .option('--no-backend-fallback', 'an explicit --backend that cannot be used is an error instead of a warning and a fallback')
     .option('--seed <n>', 'override train.seed (weights init, data order, jitter/dropout)', wholeNumber('--seed', 0, 2 ** 32 - 1))
     .option('--checkpoint-every <n>', 'override train.checkpoint_every', wholeNumber('--checkpoint-every', 1))
     .option('--keep <n>', 'keep only the newest n checkpoints (default: all)', wholeNumber('--keep', 1))
@@ -42,7 +46,12 @@ export interface TrainCommandOptions {
   steps?: number;
   output?: string;
   resume?: string;
-  backend: 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
+  initFrom?: string;
+  tokenizer?: string;
+  backend: 'auto' | 'node-gpu' | 'node' | 'webgpu' | 'wasm' | 'cpu';
+  threads?: number;
+  /** false with --no-backend-fallback. */
+  backendFallback: boolean;
   seed?: number;
   checkpointEvery?: number;
   keep?: number;

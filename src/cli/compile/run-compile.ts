@@ -5,7 +5,7 @@
  * megatron target has its own glue (src/lower/megatron/compile-command.ts).
  */
 import { readdirSync, realpathSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CompileOptions } from '../commands/compile.js';
 import { createDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../../diagnostics/diagnostic.js';
@@ -84,22 +84,59 @@ async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: num
   const memory = checkTfjsCompileMemory(ir);
   if (hasErrors(memory)) return { diagnostics: memory };
   let weights: Map<string, Float32Array> | undefined;
-  if (options.weights !== undefined) {
-    const { readCheckpointWeights } = await import('../../checkpoint/index.js');
-    const read = readCheckpointWeights(options.weights, ir);
+  let from = `init seed ${seed ?? ir.train.seed}`;
+  const loaded: Diagnostic[] = [];
+  if (options.adapter !== undefined) {
+    const r = await mergedWeights(ir, options, seed);
+    if (!r.value || hasErrors(r.diagnostics)) return { diagnostics: [...memory, ...r.diagnostics] };
+    loaded.push(...r.diagnostics);
+    weights = r.value.weights;
+    from = r.value.from;
+  } else if (options.weights !== undefined) {
+    // A moec run or checkpoint, or a Hugging Face model directory (docs/hf.md).
+    const { readModelWeights } = await import('../../weights/read-model-weights.js');
+    const read = readModelWeights(options.weights, ir);
     if (!read.value || hasErrors(read.diagnostics)) return { diagnostics: read.diagnostics };
-    weights = read.value;
+    weights = read.value.weights;
+    from = read.value.from;
+    loaded.push(...read.diagnostics);
   }
   // Imported here, not at the top, so `moec compile --target onnx` never loads TensorFlow.js.
   const { compileTfjs } = await import('../../lower/tfjs/compile-tfjs.js');
-  const r = await compileTfjs(ir, { out: options.output!, seed: seed ?? ir.train.seed, weights });
+  const { WeightsReadError } = await import('../../weights/lazy-source.js');
+  let r: Awaited<ReturnType<typeof compileTfjs>>;
+  try {
+    r = await compileTfjs(ir, { out: options.output!, seed: seed ?? ir.train.seed, weights });
+  } catch (err) {
+    if (err instanceof WeightsReadError) return { diagnostics: [...loaded, ...err.diagnostics] };
+    throw err;
+  }
   const files = r.value?.files ?? [];
-  const from = options.weights !== undefined ? `checkpoint ${options.weights}` : `init seed ${seed ?? ir.train.seed}`;
   return {
-    diagnostics: [...memory, ...r.diagnostics],
+    diagnostics: [...memory, ...loaded, ...r.diagnostics],
     summary: { target: 'tfjs', files, weights: from },
     text: escapeControlsKeepLines(`compiled ${escapeControls(ir.name)} → ${escapeControls(options.output!)} (TensorFlow.js Layers model, weights ${escapeControls(from)})\n` + files.map((f) => `  ${escapeControls(f)}\n`).join('')),
   };
+}
+
+/**
+ * The model's tokenizer for the ONNX folder: `--tokenizer`, else the spec's `train.tokenizer`
+ * (relative to the spec file); none: the folder gets moec's byte-level tokenizer.
+ */
+async function folderTokenizerFor(ir: ModelIR, specFile: string, options: CompileOptions) {
+  const path = options.tokenizer ?? (ir.train.tokenizer !== undefined ? resolve(dirname(resolve(specFile)), ir.train.tokenizer) : undefined);
+  if (path === undefined) return undefined;
+  const { checkTokenizerVocab, loadTokenizer } = await import('../../train/tokenizer.js');
+  const { folderTokenizer } = await import('../../lower/onnx/deploy/model-tokenizer.js');
+  const t = loadTokenizer(path);
+  if (!t.value) return { value: undefined, diagnostics: t.diagnostics };
+  return { value: folderTokenizer(path, t.value), diagnostics: checkTokenizerVocab(t.value, ir.vocab) };
+}
+
+/** Base + merged LoRA adapter (`--adapter`); imported on use, like the checkpoint readers. */
+async function mergedWeights(ir: ModelIR, options: CompileOptions, seed: number | undefined) {
+  const { loadMergedWeights } = await import('./adapter-weights.js');
+  return loadMergedWeights(ir, { weights: options.weights, adapter: options.adapter!, seed: seed ?? ir.train.seed });
 }
 
 /** The files of the checkpoint `--weights` names (a run directory or a checkpoint directory). */
@@ -164,12 +201,30 @@ export async function runCompile(specFile: string, options: CompileOptions): Pro
     if (r.text && options.format === 'pretty' && !hasErrors(diagnostics)) process.stdout.write(r.text);
     return hasErrors(diagnostics) ? EXIT_ERRORS : EXIT_OK;
   }
+  let loadedWeights: Awaited<ReturnType<typeof mergedWeights>>['value'];
+  if (options.adapter !== undefined) {
+    const m = await mergedWeights(ir, options, usage.seed);
+    diagnostics.push(...m.diagnostics);
+    if (!m.value || hasErrors(diagnostics)) {
+      report(options, diagnostics, loaded.sources);
+      return EXIT_ERRORS;
+    }
+    loadedWeights = m.value;
+  }
   const { compileOnnx } = await import('../../lower/onnx/compile-onnx.js');
   const { createWriteProgress } = await import('../../lower/onnx/write-progress.js');
   const file = options.output !== undefined && isModelFile(options.output);
+  const tokenizer = !file && options.output !== undefined ? await folderTokenizerFor(ir, specFile, options) : undefined;
+  if (tokenizer) diagnostics.push(...tokenizer.diagnostics);
+  if (tokenizer && (!tokenizer.value || hasErrors(diagnostics))) {
+    report(options, diagnostics, loaded.sources);
+    return EXIT_ERRORS;
+  }
   // Tensors, bytes and ETA on a terminal (stderr); nothing otherwise.
   const progress = options.format === 'pretty' ? createWriteProgress(process.stderr) : undefined;
   const r = await compileOnnx(ir, {
+    loaded: loadedWeights,
+    tokenizer: tokenizer?.value,
     out: file ? options.output : undefined,
     folder: file ? undefined : options.output,
     variants: usage.variants,

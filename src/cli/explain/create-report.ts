@@ -10,6 +10,7 @@ import { createPlacement, type Placement } from '../../analysis/placement.js';
 import { createMemoryPlan, type MemoryPlan } from '../../analysis/memory.js';
 import { createCommPlan, type CommPlan } from '../../analysis/comms.js';
 import { createQuantSize, type QuantSize } from '../../analysis/quant-size.js';
+import { createLoraSummary, type LoraSummary } from '../../analysis/lora.js';
 import { createKvCachePlan, type KvCachePlan } from '../../analysis/kv-cache.js';
 
 export const ACTIVE_CONVENTION =
@@ -56,6 +57,8 @@ export interface ExplainReport {
   /** True when the spec's `train` block has errors and the report leaves out what depends on it. */
   trainingOmitted?: boolean;
   quantized: QuantSize;
+  /** Present when the spec has a train.lora block. */
+  lora?: LoraSummary;
   kvCache: KvCachePlan;
   diagnostics: Diagnostic[];
 }
@@ -114,6 +117,7 @@ export function createExplainReport(ir: ModelIR, diagnostics: Diagnostic[] = [],
     placement: createPlacement(ir),
     ...(training ? { memory: training.memory, comms: training.comms } : { trainingOmitted: true }),
     quantized: createQuantSize(ir),
+    ...(ir.train.lora && training?.memory ? { lora: createLoraSummary(ir, training.memory) } : {}),
     kvCache: createKvCachePlan(ir),
     diagnostics,
   };

@@ -102,6 +102,21 @@ function quantSection(r: ExplainReport): string {
   return `Quantized artifact (inference; MTP excluded)\n${table(['group', 'dtype', 'params', 'size'], rows)}`;
 }
 
+function loraSection(r: ExplainReport): string {
+  const l = r.lora!;
+  const pct = (n: number) => `${((100 * n) / l.base).toFixed(n / l.base < 0.01 ? 3 : 2)}%`;
+  const full = l.fullTraining.grads + l.fullTraining.optimizer;
+  const lora = l.loraTraining.grads + l.loraTraining.optimizer + l.loraTraining.adapterWeights;
+  const rows = [
+    ['trainable (adapters)', count(l.trainable), pct(l.trainable)],
+    ['frozen (base)', count(l.base), ''],
+    ['grads + optimizer, full training', bytes(full), ''],
+    ['grads + optimizer + adapter weights, LoRA', bytes(lora), ''],
+    ['saved', bytes(l.saved), ''],
+  ];
+  return `LoRA rank ${l.rank}, alpha ${l.alpha} (scale ${+l.scale.toFixed(4)}) on ${l.modules} projections (${l.targets.join(', ')}; layers ${formatLayerSet(l.layers)}), whole model\n${table(['', 'value', 'of base'], rows)}`;
+}
+
 function kvCacheSection(r: ExplainReport): string {
   const k = r.kvCache;
   const both = (elements: number) => `${bytes(elements * k.bytes.exported)} fp32 / ${bytes(elements * k.bytes.half)} 16-bit`;
@@ -138,7 +153,7 @@ export function renderText(r: ExplainReport, ir: ModelIR, withTensors = false): 
     `${escapeControls(r.name)}: vocab ${grouped(a.vocab)}, hidden ${a.hidden}, ${a.layers} layers (dense ${formatLayerSet(a.denseLayers)}; MoE ${formatLayerSet(a.moeLayers)}), context ${grouped(a.context)}\n` +
     `  ${a.attention}${experts}${a.tieEmbeddings ? '; tied embeddings' : ''}${a.mtpDepth ? `; MTP depth ${a.mtpDepth}` : ''}`;
   const training = r.memory
-    ? [memorySection(r), commsSection(r)]
+    ? [memorySection(r), ...(r.lora ? [loraSection(r)] : []), commsSection(r)]
     : ['Memory per device, communication and training per step: not shown, the `train` block has errors (above)'];
   const sections = [head, paramsSection(r), flopsSection(r), layoutSection(r, ir), ...training, quantSection(r), kvCacheSection(r)];
   if (withTensors) sections.push(tensorsSection(ir));

@@ -4,7 +4,7 @@
  *   MOE1xxx syntax (lexer, parser, imports)   MOE2xxx schema (ajv)
  *   MOE3xxx semantic rules                    MOE4xxx IR and analysis (memory fit)
  *   MOE5xxx ONNX target                       MOE6xxx TensorFlow.js target and training
- *   MOE75xx safetensors and HF checkpoint directories
+ *   MOE70xx–74xx the Hugging Face bridge      MOE75xx safetensors and HF checkpoint directories
  *   MOE8xxx Megatron-Core target
  *   MOE9xxx CLI and I/O (MOE91xx: special files, output safety, locks — io.ts)
  */
@@ -18,6 +18,7 @@ import { megatronCodes } from './megatron.js';
 import { cliCodes } from './cli.js';
 import { safetensorsCodes } from './safetensors.js';
 import { ioCodes } from './io.js';
+import { hfCodes } from './hf.js';
 
 export const diagnosticTable = {
   ...syntaxCodes,
@@ -28,6 +29,7 @@ export const diagnosticTable = {
   ...tfjsCodes,
   ...megatronCodes,
   ...cliCodes,
+  ...hfCodes,
   ...safetensorsCodes,
   ...ioCodes,
 } as const;

@@ -62,6 +62,31 @@ export const tfjsCodes = defineCodes({
     message: 'a training micro-step holds {rows} sequences (batch / grad_accum), not a multiple of parallel.micro_batch {micro_batch}: the balance loss and z-loss average over the whole micro-step instead of per data-parallel micro-batch',
     hint: 'make train.batch / train.grad_accum a multiple of parallel.micro_batch (Megatron: batch = micro_batch × data × grad_accum)',
   },
+  // MOE6030–MOE6049: backend setup — wasm threads, webgpu, fallbacks (src/lower/tfjs/backend.ts, wasm-threads.ts, webgpu.ts).
+  MOE6030: {
+    severity: 'error',
+    title: 'thread count out of range',
+    message: '--threads {threads} is not possible here: the wasm backend can use 1 to {max} threads on this machine ({cores} cores available to this process)',
+    hint: 'leave --threads out to use every available core, or pass a number from 1 to {max} (tfjs-backend-wasm runs at most 8)',
+  },
+  MOE6031: {
+    severity: 'warning',
+    title: 'thread count ignored by this backend',
+    message: '--threads {threads} applies to the wasm backend only; the {backend} backend ignores it',
+    hint: 'tfjs-node and GPU backends choose their own threads; drop --threads, or pass --backend wasm',
+  },
+  MOE6032: {
+    severity: 'warning',
+    title: 'wasm runs on fewer threads than requested',
+    message: 'the wasm backend runs on {used} thread(s), not the {requested} requested: {reason}',
+    hint: 'training continues on the threads that run; pass --threads 1 to silence this. If tfjs-backend-wasm was upgraded, moec\'s threaded-wasm support may need updating (docs/training.md, Backends)',
+  },
+  MOE6033: {
+    severity: 'error',
+    title: 'requested TensorFlow.js backend unavailable',
+    message: 'backend `{requested}` is not available ({reason}), and --no-backend-fallback forbids running on `{used}` instead',
+    hint: '{hint}',
+  },
   // MOE6500–MOE6999: training loop, data, checkpoints, report (src/train, src/checkpoint, src/report).
   MOE6500: {
     severity: 'error',
@@ -245,5 +270,114 @@ export const tfjsCodes = defineCodes({
     title: 'model name cannot name a run directory',
     message: 'the model name `{name}` cannot be used as the run directory runs/<name>: {reason}',
     hint: 'pass --out <dir> to choose the run directory',
+  },
+  // MOE6600–MOE6799: fine-tuning — LoRA, --init-from, adapters, tokenizers, fine-tuning data (issue 11).
+  MOE6600: {
+    severity: 'error',
+    title: 'LoRA target matches no projection',
+    message: 'LoRA target `{target}` matches no projection {where}',
+    hint: '{hint}',
+  },
+  MOE6601: {
+    severity: 'warning',
+    title: 'LoRA rank not below a projection\'s width',
+    message: 'LoRA rank {rank} is not below the smallest dimension of `{module}` ({in} → {out}): its adapter has at least as many parameters as the weight it adapts',
+    hint: 'use a rank below {min}, or leave `{target}` out of the targets',
+  },
+  MOE6602: {
+    severity: 'warning',
+    title: 'LoRA on randomly initialised weights',
+    message: 'training LoRA adapters on randomly initialised base weights: nothing was loaded with --init-from',
+    hint: 'pass `--init-from <run or checkpoint dir>` to fine-tune trained weights; adapters on a random base learn little',
+  },
+  MOE6603: {
+    severity: 'error',
+    title: '--init-from cannot be used here',
+    message: '--init-from {reason}',
+    hint: '{hint}',
+  },
+  MOE6604: {
+    severity: 'error',
+    title: 'adapter does not match the spec',
+    message: 'adapter in `{path}` does not match this spec\'s LoRA block: {reason}',
+    hint: 'use the spec (and its train.lora block) the adapter was trained with',
+  },
+  MOE6605: {
+    severity: 'error',
+    title: 'not a LoRA run',
+    message: '`{path}` {reason}',
+    hint: '{hint}',
+  },
+  MOE6606: {
+    severity: 'error',
+    title: 'base weights changed since the adapter was trained',
+    message: 'the base weights of `{path}` were read from `{source}` (sha256 {expected}), which now holds different weights (sha256 {found})',
+    hint: 'an adapter only fits the weights it was trained on: restore those base weights, or start a new run',
+  },
+  MOE6607: {
+    severity: 'warning',
+    title: 'merging an adapter into other base weights',
+    message: 'the adapter in `{adapter}` was trained on {trained}; merging it into {given}',
+    hint: 'an adapter fits the weights it was trained on; leave out --weights to merge into those',
+  },
+  MOE6620: {
+    severity: 'error',
+    title: 'tokenizer not found',
+    message: 'no tokenizer at `{path}`: {reason}',
+    hint: 'pass a tokenizer.json file or a Hugging Face model directory that holds one (--tokenizer, or train.tokenizer relative to the spec)',
+  },
+  MOE6621: {
+    severity: 'error',
+    title: 'tokenizer.json cannot be used',
+    message: '`{path}` is not a usable tokenizer.json: {reason}',
+    hint: 'use the tokenizer.json a Hugging Face model ships (tokenizers ≥ 0.13 format); sentencepiece .model files need converting (transformers saves tokenizer.json with save_pretrained)',
+  },
+  MOE6622: {
+    severity: 'error',
+    title: 'tokenizer vocabulary larger than the model\'s',
+    message: 'the tokenizer `{path}` has {size} token ids (largest {max}), the spec\'s vocab is {vocab}: ids past {last} have no embedding row',
+    hint: 'set the spec\'s vocab to at least {size} (models often round it up, e.g. to a multiple of 64), or use the model\'s own tokenizer',
+  },
+  MOE6640: {
+    severity: 'error',
+    title: 'training record not usable',
+    message: '{file}:{line}: {reason}',
+    hint: 'a JSONL record is {"text": "..."}, {"prompt": "...", "completion": "..."} or {"messages": [{"role": "user", "content": "..."}, {"role": "assistant", "content": "..."}]}',
+  },
+  MOE6641: {
+    severity: 'error',
+    title: 'chat records need a chat template',
+    message: '{file} has chat records ({"messages": …}) but {reason}',
+    hint: 'pass the model\'s tokenizer (--tokenizer <hf dir>) whose tokenizer_config.json has a chat_template, or a chat_template.jinja beside its tokenizer.json',
+  },
+  MOE6642: {
+    severity: 'error',
+    title: 'chat template is not prefix-stable',
+    message: '{file}:{line}: the chat template renders turn {turn} differently alone than inside the conversation, so the assistant tokens cannot be told apart',
+    hint: 'the loss mask needs the conversation up to an assistant turn to render as a prefix of the whole (as TRL\'s prompt/completion check); use the prompt/completion form for such data',
+  },
+  MOE6643: {
+    severity: 'warning',
+    title: 'training examples truncated',
+    message: '{count} of {total} chat or prompt/completion examples are longer than seq_len {seq} tokens and were truncated (the longest has {longest})',
+    hint: 'raise train.seq_len, or shorten the examples; text documents are split instead, never cut',
+  },
+  MOE6650: {
+    severity: 'error',
+    title: 'adapter cannot be written in the PEFT format',
+    message: 'the LoRA adapter on `{module}` has no PEFT module in a `{modelType}` model: {reason}',
+    hint: '{hint}',
+  },
+  MOE6651: {
+    severity: 'error',
+    title: 'not a PEFT LoRA adapter',
+    message: '`{path}` is not a PEFT LoRA adapter this moec reads: {reason}',
+    hint: 'pass a directory with adapter_config.json (peft_type LORA) and adapter_model.safetensors, as PeftModel.save_pretrained writes',
+  },
+  MOE6652: {
+    severity: 'error',
+    title: 'PEFT adapter does not match the spec',
+    message: 'PEFT adapter `{path}` does not match this spec\'s train.lora block: {reason}',
+    hint: 'use the spec the adapter was trained with (rank, alpha and targets), or one whose train.lora block states the adapter\'s',
   },
 });

@@ -63,6 +63,11 @@ export class CheckpointReader implements TensorReader {
     return where ? this.use(where.shard).readRaw(name) : this.notFound(name);
   }
 
+  readRawRange(name: string, start: number, count: number): Result<Uint8Array | undefined> {
+    const where = this.byName.get(name);
+    return where ? this.use(where.shard).readRawRange(name, start, count) : this.notFound(name);
+  }
+
   readFloat32(name: string): Result<Float32Array | undefined> {
     const where = this.byName.get(name);
     return where ? this.use(where.shard).readFloat32(name) : this.notFound(name);

@@ -23,6 +23,8 @@ export interface TensorReader {
   get(name: string): TensorInfo | undefined;
   /** The tensor's bytes as stored (little-endian, C order), for any dtype. */
   readRaw(name: string): Result<Uint8Array | undefined>;
+  /** Bytes [start, start+count) of the tensor as stored (a slice along the first axis, e.g. one expert of a stacked tensor). */
+  readRawRange(name: string, start: number, count: number): Result<Uint8Array | undefined>;
   /** The whole tensor as float32 (dtypes with DTYPES[d].noFloat32 unset). */
   readFloat32(name: string): Result<Float32Array | undefined>;
   /** Elements [start, start+count) in C order, into `into` when given (its first `count` slots). */
@@ -64,6 +66,19 @@ export class SafetensorsFile implements TensorReader {
     const out = this.allocate(info, () => allocBytes(info.byteLength), info.byteLength);
     if (!out.value) return out;
     const short = this.readAt(info, out.value, info.offset);
+    return short ? { value: undefined, diagnostics: [short] } : out;
+  }
+
+  readRawRange(name: string, start: number, count: number): Result<Uint8Array | undefined> {
+    const t = this.lookUp(name);
+    if (!t.value) return t as Result<undefined>;
+    const info = t.value;
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(count) || start < 0 || count < 0 || start + count > info.byteLength) {
+      throw new RangeError(`readRawRange(${name}, ${start}, ${count}): the tensor has ${info.byteLength} bytes`);
+    }
+    const out = this.allocate(info, () => allocBytes(count), count);
+    if (!out.value) return out;
+    const short = this.readAt(info, out.value, info.offset + start);
     return short ? { value: undefined, diagnostics: [short] } : out;
   }
 

@@ -17,15 +17,16 @@
  *   moec.context.
  */
 import { performance } from 'node:perf_hooks';
-import { openCheckpointSource } from '../../checkpoint/index.js';
 import { createDiagnostic, hasErrors, type Diagnostic, type Result } from '../../diagnostics/diagnostic.js';
 import type { ModelIR } from '../../ir/types.js';
 import { KernelPool, kernelPool } from '../../parallel/kernel-pool.js';
 import { VERSION } from '../../version.js';
+import { mapWeightSource, openWeightSource } from '../../weights/open-weights.js';
 import { seededSource } from '../../weights/seeded-source.js';
 import type { WeightSource } from '../../weights/weight-source.js';
 import { checkCompileMemory, type HostMemory } from './compile-memory.js';
 import { writeModelFolder, type FolderWritten } from './deploy/write-folder.js';
+import type { FolderTokenizer } from './deploy/model-tokenizer.js';
 import { withVariant, type VariantName } from './deploy/variants.js';
 import { emitOnnxGraph, type EmittedGraph } from './emit-model.js';
 import type { MoeDispatch } from './moe-block.js';
@@ -41,13 +42,17 @@ export interface CompileOnnxOptions extends Omit<WriteModelOptions, 'onProgress'
   out?: string;
   /** Output model folder (config.json, tokenizer, onnx/model.onnx, …). */
   folder?: string;
+  /** The model's own tokenizer files for the folder (deploy/model-tokenizer.ts); default: byte-level. */
+  tokenizer?: FolderTokenizer;
   /** Quantized variants to add to the folder (onnx/model_<suffix>.onnx). */
   variants?: VariantName[];
   /** Init seed (default: the spec's train.seed). Ignored with `weights` or `source`. */
   seed?: number;
-  /** A run directory (follows `latest`) or a checkpoint directory (docs/checkpoint.md). */
+  /** A run directory (follows `latest`), a checkpoint directory (docs/checkpoint.md), or a Hugging Face model directory (docs/hf.md). */
   weights?: string;
-  /** Any other weight source (a Hugging Face checkpoint directory, weights in memory); wins over `weights` and `seed`. Closed by the compile. */
+  /** Weights the caller has already loaded (a base with a LoRA adapter merged); overrides `weights` and `seed`. */
+  loaded?: { weights: Map<string, Float32Array>; meta: [string, string][]; from: string };
+  /** Any other weight source; wins over `loaded`, `weights` and `seed`. Closed by the compile. */
   source?: WeightSource;
   moe?: MoeDispatch;
   /** The `--quantize` text that replaced the spec's quantize block (recorded in the metadata). */
@@ -78,7 +83,8 @@ export interface CompileOnnxSummary {
 
 function openSource(ir: ModelIR, options: CompileOnnxOptions, pool: KernelPool): Result<WeightSource | undefined> {
   if (options.source) return { value: options.source, diagnostics: [] };
-  if (options.weights !== undefined) return openCheckpointSource(options.weights, ir);
+  if (options.loaded) return { value: mapWeightSource(ir, options.loaded), diagnostics: [] };
+  if (options.weights !== undefined) return openWeightSource(options.weights, ir);
   return { value: seededSource(ir, options.seed ?? ir.train.seed, pool), diagnostics: [] };
 }
 
@@ -198,7 +204,7 @@ async function compileWith(ir: ModelIR, options: CompileOnnxOptions, source: Wei
   }
   if (options.folder !== undefined) {
     const models = [{ variant: 'spec' as const, emit: () => streamed({ target: ir, cache: true }) }, ...variants.map((v) => ({ variant: v.variant, emit: () => streamed(v.plan) }))];
-    const written = await timed(() => writeModelFolder(options.folder!, ir, models, write));
+    const written = await timed(() => writeModelFolder(options.folder!, ir, models, write, options.tokenizer));
     diagnostics.push(...written.diagnostics);
     if (!written.value) return { value: undefined, diagnostics };
     if (written.value.genaiSkipped) diagnostics.push(createDiagnostic('MOE5522', { args: { reason: written.value.genaiSkipped } }));

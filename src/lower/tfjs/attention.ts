@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AttentionIR } from '../../ir/types.js';
 import { batchMatMul, linear } from './matmul.js';
 import { rmsNorm } from './norm.js';
+import { packedMask, packedRopeTables, type PackedLayout } from './packed-layout.js';
 import { applyRope, ropeTables } from './rope.js';
 
 export type Getter = (name: string) => tf.Tensor;
@@ -35,7 +36,7 @@ export function attentionCore(
   q: tf.Tensor,
   k: tf.Tensor,
   v: tf.Tensor,
-  opts: { scale: number; window?: number; sinks?: tf.Tensor },
+  opts: { scale: number; window?: number; sinks?: tf.Tensor; layout?: PackedLayout },
 ): tf.Tensor {
   const [b, s, heads, dq] = q.shape as number[];
   const kvHeads = k.shape[2]!;
@@ -49,7 +50,8 @@ export function attentionCore(
     kT = tf.reshape(tf.tile(tf.reshape(kT, [b!, kvHeads, 1, dq! * s!]), [1, 1, g, 1]), [b!, heads!, dq!, s!]);
     vT = tf.reshape(tf.tile(tf.reshape(vT, [b!, kvHeads, 1, s! * dv]), [1, 1, g, 1]), [b!, heads!, s!, dv]);
   }
-  let scores = tf.add(tf.mul(batchMatMul(qT, kT), opts.scale), causalMask(s!, opts.window));
+  const mask = opts.layout ? packedMask(opts.layout, opts.window) : causalMask(s!, opts.window);
+  let scores = tf.add(tf.mul(batchMatMul(qT, kT), opts.scale), mask);
   let probs: tf.Tensor;
   if (opts.sinks) {
     const sink = tf.tile(tf.reshape(opts.sinks, [1, heads!, 1, 1]), [b!, 1, s!, 1]);
@@ -70,6 +72,7 @@ export function attention(
   opt: OptionalGetter,
   p: string,
   eps: number,
+  layout?: PackedLayout,
 ): tf.Tensor {
   const [b, s] = x.shape as number[];
   // transformers' order (olmoe/modular_olmoe.py OlmoeAttention.forward; qwen3 for per-head):
@@ -86,7 +89,7 @@ export function attention(
   let k = project('k', a.kvHeads);
   const v = project('v', a.kvHeads);
   if (a.rope.dim > 0) {
-    const tables = ropeTables(s!, a.rope);
+    const tables = layout ? packedRopeTables(layout, a.rope) : ropeTables(s!, a.rope);
     q = applyRope(q, a.rope.dim, tables);
     k = applyRope(k, a.rope.dim, tables);
   }
@@ -94,6 +97,7 @@ export function attention(
     scale: a.scale,
     window: a.window,
     sinks: a.sinks ? get(`${p}.sinks`) : undefined,
+    layout,
   });
   return linear(out, get(`${p}.o_proj.weight`), opt(`${p}.o_proj.bias`));
 }

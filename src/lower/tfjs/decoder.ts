@@ -15,6 +15,7 @@ import { moeBlock, type DispatchMode } from './moe-block.js';
 import { modelNorm } from './norm.js';
 import type { RoutingPlan } from './router.js';
 import type { GlobalCounts } from './balance-loss.js';
+import type { PackedLayout } from './packed-layout.js';
 
 export interface DecoderContext {
   ir: ModelIR;
@@ -30,6 +31,8 @@ export interface DecoderContext {
   rankSequences: number;
   /** Per MoE layer index: earlier micro-batches' counts (aux_loss_type global). */
   global?: ReadonlyMap<number, GlobalCounts>;
+  /** Packed documents per row (packed-layout.ts); absent: each row is one sequence. */
+  layout?: PackedLayout;
 }
 
 export interface LayerOutput {
@@ -63,8 +66,8 @@ export function decoderLayer(layer: LayerIR, h: tf.Tensor, c: DecoderContext): L
   const a = layer.attention;
   const attnIn = norm(h, 'input_norm');
   const attnOut = a.kind === 'mla'
-    ? mlaAttention(a, attnIn, get, opt, `${p}.attn`)
-    : attention(a, attnIn, get, opt, `${p}.attn`, ir.norm.eps);
+    ? mlaAttention(a, attnIn, get, opt, `${p}.attn`, c.layout)
+    : attention(a, attnIn, get, opt, `${p}.attn`, ir.norm.eps, c.layout);
   const h1 = tf.add(h, dropout(attnOut, c, layer.index, 1));
   const x = norm(h1, 'post_attn_norm');
   const f = layer.ffn;

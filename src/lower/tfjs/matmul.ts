@@ -7,6 +7,7 @@
  *   y = x·W,  dx = dy·Wᵀ,  dW = xᵀ·dy.
  */
 import * as tf from '@tensorflow/tfjs';
+import { adapterOf } from './adapter-scope.js';
 import { customOp } from './custom-grad.js';
 
 const matMulFast = customOp<[tf.Tensor, tf.Tensor]>((x, w, save) => {
@@ -25,12 +26,32 @@ export function matMul2d(x: tf.Tensor, w: tf.Tensor): tf.Tensor2D {
   return matMulFast(x, w) as tf.Tensor2D;
 }
 
-/** A linear layer on the last axis of `x` (any rank): `x · W (+ b)`, weights [in, out]. */
+/**
+ * `x · W` for a frozen W (a non-trainable variable: LoRA's base weights): backward computes dx
+ * only. tf.customGrad evaluates every input's gradient eagerly, so through matMul2d a frozen
+ * weight would still cost its dW = xᵀ·dy, as much as the forward product, only to be dropped.
+ */
+function matMulFrozen(x: tf.Tensor, w: tf.Variable): tf.Tensor2D {
+  const op = customOp<[tf.Tensor]>((xs) => ({
+    value: tf.matMul(xs as tf.Tensor2D, w as tf.Tensor2D),
+    gradFunc: (dy: tf.Tensor) => [tf.matMul(dy as tf.Tensor2D, tf.transpose(w as tf.Tensor2D))],
+  }));
+  return op(x) as tf.Tensor2D;
+}
+
+const isFrozen = (w: tf.Tensor): w is tf.Variable => w instanceof tf.Variable && !w.trainable;
+
+/**
+ * A linear layer on the last axis of `x` (any rank): `x · W (+ b)`, weights [in, out]; plus
+ * the LoRA term when W carries an adapter in the current scope (adapter-scope.ts).
+ */
 export function linear(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor {
   const inDim = x.shape[x.shape.length - 1]!;
   const flat = x.rank === 2 ? x : tf.reshape(x, [-1, inDim]);
-  let y: tf.Tensor = matMul2d(flat, w);
+  let y: tf.Tensor = isFrozen(w) ? matMulFrozen(flat, w) : matMul2d(flat, w);
   if (b) y = tf.add(y, b);
+  const adapter = adapterOf(w);
+  if (adapter) y = tf.add(y, adapter.delta(flat));
   return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), w.shape[1]!]);
 }
 

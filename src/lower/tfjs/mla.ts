@@ -10,6 +10,7 @@ import type { AttentionIR } from '../../ir/types.js';
 import { attentionCore, type Getter, type OptionalGetter } from './attention.js';
 import { linear } from './matmul.js';
 import { rmsNorm } from './norm.js';
+import { packedRopeTables, type PackedLayout } from './packed-layout.js';
 import { applyRope, ropeTables } from './rope.js';
 
 export function mlaAttention(
@@ -18,6 +19,7 @@ export function mlaAttention(
   get: Getter,
   opt: OptionalGetter,
   p: string,
+  layout?: PackedLayout,
 ): tf.Tensor {
   const m = a.mla!;
   const eps = m.normEps;
@@ -34,7 +36,7 @@ export function mlaAttention(
   const c = rmsNorm(cRaw, get(`${p}.kv_a_norm.weight`), eps);
   const kv = tf.reshape(linear(c, get(`${p}.kv_b_proj.weight`)), [b!, s!, heads, nope + m.vHeadDim]);
   const [kNope, v] = tf.split(kv, [nope, m.vHeadDim], 3) as [tf.Tensor, tf.Tensor];
-  const tables = ropeTables(s!, a.rope);
+  const tables = layout ? packedRopeTables(layout, a.rope) : ropeTables(s!, a.rope);
   const kPe = tf.tile(tf.reshape(kPeFlat, [b!, s!, 1, rope]), [1, 1, heads, 1]);
   const q = tf.concat([qNope, applyRope(qPe0, rope, tables)], 3);
   const k = tf.concat([kNope, applyRope(kPe, rope, tables)], 3);
@@ -42,6 +44,7 @@ export function mlaAttention(
     scale: a.scale,
     window: a.window,
     sinks: a.sinks ? get(`${p}.sinks`) : undefined,
+    layout,
   });
   return linear(out, get(`${p}.o_proj.weight`), opt(`${p}.o_proj.bias`));
 }

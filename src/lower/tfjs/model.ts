@@ -41,6 +41,8 @@ import { crossEntropy, sumTerms } from './loss.js';
 import type { DispatchMode } from './moe-block.js';
 import { recomputeLossAndGrads } from './recompute.js';
 import type { RoutingPlan } from './router.js';
+import type { LoraRuntime } from './lora.js';
+import type { PackedLayout } from './packed-layout.js';
 import type { ModelVariables } from './variables.js';
 import type { GlobalBalanceState } from './balance-loss.js';
 
@@ -60,6 +62,8 @@ export interface ForwardOptions {
   dispatch?: DispatchMode;
   /** [batch, seq], 1 = real token, 0 = padding (statistics count real tokens only). */
   mask?: tf.Tensor;
+  /** Packed documents per row (packed-layout.ts). */
+  layout?: PackedLayout;
 }
 
 export interface LossOptions {
@@ -76,6 +80,8 @@ export interface Batch {
   targets: tf.Tensor;
   /** [batch, seq], 1 = real token, 0 = padding; absent = every token real. */
   mask?: tf.Tensor;
+  /** Several documents per row: attention stays inside each, positions restart (packed-layout.ts). */
+  layout?: PackedLayout;
 }
 
 export interface LossAndGrads {
@@ -100,6 +106,8 @@ export interface ModelOptions {
   dispatch?: DispatchMode;
   /** Default: the spec's train.checkpointing. */
   checkpointing?: Checkpointing;
+  /** LoRA adapters (lora.ts): their terms join the adapted projections in every pass. */
+  lora?: LoraRuntime;
 }
 
 export function routingStats(plans: { layer: number; plan: RoutingPlan }[]): RoutingStats {
@@ -124,6 +132,7 @@ function validTokens(mask: tf.Tensor | undefined): Uint8Array | undefined {
 export interface ContextOptions {
   mask?: tf.Tensor;
   global?: GlobalBalanceState;
+  layout?: PackedLayout;
 }
 
 export function decoderContext(ir: ModelIR, vars: ModelVariables, training: boolean, seed: number, dispatch: DispatchMode, o: ContextOptions = {}): DecoderContext {
@@ -134,7 +143,7 @@ export function decoderContext(ir: ModelIR, vars: ModelVariables, training: bool
   };
   return {
     ir, get, opt: (name) => vars.get(name), training, seed, dispatch,
-    valid: validTokens(o.mask), rankSequences: ir.parallel.microBatch, global: o.global,
+    valid: validTokens(o.mask), rankSequences: ir.parallel.microBatch, global: o.global, layout: o.layout,
   };
 }
 
@@ -176,10 +185,20 @@ export function createTfjsModel(ir: ModelIR, vars: ModelVariables, options: Mode
   const dispatch = options.dispatch ?? 'sparse';
   const checkpointing = options.checkpointing ?? ir.train.checkpointing;
 
+  const scoped = <T>(training: boolean, seed: number, fn: () => T): T => (options.lora ? options.lora.run(training, seed, fn) : fn());
+
   function forward(ids: tf.Tensor, opts: ForwardOptions): { logits: tf.Tensor; stats: RoutingStats } {
+    return scoped(opts.training, opts.seed ?? 0, () => forwardPass(ids, opts));
+  }
+
+  function lossAndGrads(batch: Batch, opts: LossOptions = {}): LossAndGrads {
+    return scoped(opts.training ?? true, opts.seed ?? 0, () => lossAndGradsPass(batch, opts));
+  }
+
+  function forwardPass(ids: tf.Tensor, opts: ForwardOptions): { logits: tf.Tensor; stats: RoutingStats } {
     const plans: { layer: number; plan: RoutingPlan }[] = [];
     const logits = tf.tidy(() => {
-      const c = decoderContext(ir, vars, opts.training, opts.seed ?? 0, opts.dispatch ?? dispatch, { mask: opts.mask });
+      const c = decoderContext(ir, vars, opts.training, opts.seed ?? 0, opts.dispatch ?? dispatch, { mask: opts.mask, layout: opts.layout });
       let h = embedTokens(c, ids);
       for (const layer of ir.layers) {
         const out = decoderLayer(layer, h, c);
@@ -191,8 +210,8 @@ export function createTfjsModel(ir: ModelIR, vars: ModelVariables, options: Mode
     return { logits, stats: routingStats(plans) };
   }
 
-  function lossAndGrads(batch: Batch, opts: LossOptions = {}): LossAndGrads {
-    const c = decoderContext(ir, vars, opts.training ?? true, opts.seed ?? 0, opts.dispatch ?? dispatch, { mask: batch.mask, global: opts.global });
+  function lossAndGradsPass(batch: Batch, opts: LossOptions): LossAndGrads {
+    const c = decoderContext(ir, vars, opts.training ?? true, opts.seed ?? 0, opts.dispatch ?? dispatch, { mask: batch.mask, global: opts.global, layout: batch.layout });
     if (checkpointing !== 'none') return recomputeLossAndGrads(c, vars, batch);
     const plans: { layer: number; plan: RoutingPlan }[] = [];
     const balanceCounts = new Map<number, Float64Array>();

@@ -56,6 +56,18 @@ function paramsWithPrefix(vars: ModelVariables, prefix: string): tf.Variable[] {
   return [...vars.entries()].filter(([n, v]) => v.trainable && n.startsWith(prefix)).map(([, v]) => v);
 }
 
+/** The embedding's gradient from dL/dh₀ (disposed here); a frozen embedding (LoRA) gets none. */
+function embeddingGrads(c: DecoderContext, batch: Batch, embedVar: tf.Variable, dh0: tf.Tensor, grads: Map<string, tf.Tensor>): void {
+  if (!embedVar.trainable) {
+    dh0.dispose();
+    return;
+  }
+  const { value, grads: ge } = tf.variableGrads(() => tf.sum(tf.mul(embedTokens(c, batch.inputs), dh0)) as tf.Scalar, [embedVar]);
+  value.dispose();
+  dh0.dispose();
+  if (ge[embedVar.name]) accumulate(grads, embedVar.name, ge[embedVar.name]!);
+}
+
 export function recomputeLossAndGrads(c: DecoderContext, vars: ModelVariables, batch: Batch): LossAndGrads {
   const ir = c.ir;
   const inputs: tf.Tensor[] = [];
@@ -97,12 +109,7 @@ export function recomputeLossAndGrads(c: DecoderContext, vars: ModelVariables, b
       });
       upstream.dispose();
     }
-    const embedVar = vars.get('embed_tokens.weight')!;
-    const dh0 = dy;
-    const { value, grads: ge } = tf.variableGrads(() => tf.sum(tf.mul(embedTokens(c, batch.inputs), dh0)) as tf.Scalar, [embedVar]);
-    value.dispose();
-    dh0.dispose();
-    if (ge[embedVar.name]) accumulate(grads, embedVar.name, ge[embedVar.name]!);
+    embeddingGrads(c, batch, vars.get('embed_tokens.weight')!, dy, grads);
   } finally {
     for (const t of inputs) t.dispose();
   }

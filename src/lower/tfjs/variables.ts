@@ -16,7 +16,7 @@ export type ModelVariables = Map<string, tf.Variable>;
  * global in tfjs: dispose a model's variables (`disposeVariables`) before creating another
  * with the same names in one process.
  */
-export function createVariables(ir: Pick<ModelIR, 'tensors'>, weights: Map<string, Float32Array>): ModelVariables {
+export function createVariables(ir: Pick<ModelIR, 'tensors'>, weights: Map<string, Float32Array>, options: { frozen?: boolean } = {}): ModelVariables {
   const vars: ModelVariables = new Map();
   try {
     for (const t of ir.tensors) {
@@ -25,7 +25,8 @@ export function createVariables(ir: Pick<ModelIR, 'tensors'>, weights: Map<strin
       if (!data) throw new Error(`moec: no initial value for tensor \`${t.name}\``);
       if (data.length !== size) throw new Error(`moec: tensor \`${t.name}\` has ${data.length} values, shape [${t.shape}] needs ${size}`);
       const init = tf.tensor(data, t.shape, 'float32');
-      vars.set(t.name, tf.variable(init, t.trainable, t.name));
+      // frozen: LoRA's base weights — no gradient, no optimizer state (lora.ts).
+      vars.set(t.name, tf.variable(init, t.trainable && !options.frozen, t.name));
       init.dispose();
     }
   } catch (err) {

@@ -19,8 +19,9 @@ import { checkRouterTargets } from './router-targets.js';
 import { checkRope } from './rope.js';
 import { checkOptions } from './options.js';
 import { checkMegatron } from './megatron.js';
+import { checkHf } from './hf.js';
 
-export const CHECKS: readonly Check[] = [checkAttention, checkRope, checkOptions, checkExperts, checkRouter, checkLayers, checkParallel, checkQuantize, checkTrain, checkTargets, checkRouterTargets, checkMegatron];
+export const CHECKS: readonly Check[] = [checkAttention, checkRope, checkOptions, checkExperts, checkRouter, checkLayers, checkParallel, checkQuantize, checkTrain, checkTargets, checkRouterTargets, checkMegatron, checkHf];
 
 /**
  * Run every rule. `rejected`: JSON pointers the schema rejected (see guard-invalid.ts); a rule

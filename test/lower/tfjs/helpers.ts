@@ -5,10 +5,19 @@ import { selectBackend } from '../../../src/lower/tfjs/backend.js';
 import { createTfjsModel, type ModelOptions, type TfjsModel } from '../../../src/lower/tfjs/model.js';
 import { createVariables, disposeVariables } from '../../../src/lower/tfjs/variables.js';
 
-export async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
-  const sel = await selectBackend(name);
+/** Make `name` active; for wasm, on `threads` threads (default: the available cores). */
+export async function useBackend(name: 'cpu' | 'wasm', threads?: number): Promise<void> {
+  const sel = await selectBackend(name, name === 'wasm' && threads !== undefined ? { threads } : {});
   if (sel.kind !== name) throw new Error(`backend ${name} unavailable`);
+  if (threads !== undefined && name === 'wasm' && sel.threads !== threads) throw new Error(`wasm runs ${sel.threads} threads, not ${threads}: ${sel.warnings.map((w) => w.message).join('; ')}`);
 }
+
+/** The backends numerical tests run on: cpu, and wasm single- and multi-threaded. */
+export const NUMERIC_BACKENDS = [
+  { label: 'cpu', name: 'cpu', threads: undefined },
+  { label: 'wasm, 1 thread', name: 'wasm', threads: 1 },
+  { label: 'wasm, 2 threads', name: 'wasm', threads: 2 },
+] as const;
 
 /** Build a model over fresh variables, run `body`, dispose the variables. */
 export async function withModel<T>(

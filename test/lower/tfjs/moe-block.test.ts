@@ -15,7 +15,7 @@ import { moeBlock, type DispatchMode } from '../../../src/lower/tfjs/moe-block.j
 import type { GlobalCounts, TokenLayout } from '../../../src/lower/tfjs/balance-loss.js';
 import { planRouting, type RoutingPlan } from '../../../src/lower/tfjs/router.js';
 import { fillNormal } from '../../../src/weights/init-weights.js';
-import { maxRelDiff, useBackend } from './helpers.js';
+import { maxRelDiff, NUMERIC_BACKENDS, useBackend } from './helpers.js';
 
 const H = 6;
 const T = 12;
@@ -119,9 +119,10 @@ const GRADIENT_CASES: [string, MoeIR, Setting][] = [
 ];
 
 describe('MoE block gradients', () => {
-  for (const [label, m, set] of GRADIENT_CASES) {
-    it(`match central finite differences: ${label} (cpu, float32)`, async () => {
-      await useBackend('cpu');
+  // cpu, and wasm on 2 threads: every kernel of the step under XNNPACK's thread pool.
+  for (const [label, m, set] of GRADIENT_CASES) for (const backend of [NUMERIC_BACKENDS[0], NUMERIC_BACKENDS[2]]) {
+    it(`match central finite differences: ${label} (${backend.label}, float32)`, async () => {
+      await useBackend(backend.name, backend.threads);
       const w = params(m);
       const x = randomArray(T * H, 'x');
       const r = randomArray(T * H, 'r');
@@ -169,10 +170,10 @@ describe('sparse dispatch == dense-masked reference', () => {
     ['capacity drops, drop policy gshard, batch loss over two rank groups', moeIR({ capacityFactor: 0.5, dropPolicy: 'gshard' }), { layout: { sequences: 4, rankSequences: 2 } }],
     ['top-1 no shared', moeIR({ topK: 1, capacityFactor: 1 }, false), PLAIN],
   ];
-  for (const backend of ['cpu', 'wasm'] as const) {
+  for (const backend of NUMERIC_BACKENDS) {
     for (const [label, m, set] of cases) {
-      it(`${label} (${backend})`, async () => {
-        await useBackend(backend);
+      it(`${label} (${backend.label})`, async () => {
+        await useBackend(backend.name, backend.threads);
         const w = params(m, 9);
         const x = randomArray(T * H, 'x2');
         const r = randomArray(T * H, 'r2');

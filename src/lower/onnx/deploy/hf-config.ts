@@ -14,6 +14,7 @@
  */
 import type { AttentionIR, ModelIR, MoeIR } from '../../../ir/types.js';
 import { VERSION } from '../../../version.js';
+import { exportConfig } from '../../../interop/hf/export-config.js';
 import { specialTokens } from './tokenizer-files.js';
 
 export interface ModelType {
@@ -79,7 +80,29 @@ function hiddenAct(act: string | undefined): string {
   return 'silu';
 }
 
+/**
+ * Fields the serving clients read that the folder must state as its graph has them, whatever the
+ * exact transformers config says (transformers.js reads head_dim / qk_head_dim for the cache
+ * shapes; moec's byte tokenizer fixes the token ids; the weights are float32 in the graph).
+ */
+const CLIENT_CONTRACT = ['head_dim', 'qk_head_dim', 'bos_token_id', 'eos_token_id', 'pad_token_id', 'torch_dtype', 'use_cache', 'transformers.js_config'];
+
+/**
+ * config.json of the folder: where the cache-contract model_type holds the spec exactly, the
+ * config `moec export hf` writes for it (src/interop/hf/export-config.ts: every field, YaRN
+ * included, round-trip checked) with the client-contract fields on top; otherwise the
+ * description below.
+ */
 export function configJson(ir: ModelIR, transformersJs: object): object {
+  const described = describedConfig(ir, transformersJs) as Record<string, unknown>;
+  const exact = exportConfig(ir, { modelType: String(described.model_type) });
+  if (!exact.value) return described;
+  const contract = Object.fromEntries(CLIENT_CONTRACT.filter((k) => k in described).map((k) => [k, described[k]]));
+  const moec = { ...(JSON.parse(exact.value.text).moec as object), ...(described.moec as object) };
+  return { ...JSON.parse(exact.value.text), ...contract, moec };
+}
+
+function describedConfig(ir: ModelIR, transformersJs: object): object {
   const { modelType, architecture } = hfModelType(ir);
   const a = ir.layers[0].attention;
   const moe = ir.layers.find((l) => l.ffn.kind === 'moe')?.ffn as MoeIR | undefined;

@@ -22,6 +22,7 @@ import { writeOnnxModel, writeTextAtomic, type StreamedModel, type WriteModelOpt
 import { genaiConfigJson, genaiMisfit } from './genai-config.js';
 import { configJson, generationConfigJson } from './hf-config.js';
 import { tokenizerConfigJson, tokenizerJson } from './tokenizer-files.js';
+import { withTokenIds, type FolderTokenizer } from './model-tokenizer.js';
 import { VARIANT_NAMES, variantFile, type VariantName } from './variants.js';
 
 export interface FolderModel {
@@ -57,6 +58,7 @@ export async function writeModelFolder(
   ir: ModelIR,
   models: { variant: VariantName | 'spec'; emit: () => StreamedModel }[],
   options: WriteModelOptions = {},
+  tokenizer?: FolderTokenizer,
 ): Promise<Result<FolderWritten | undefined>> {
   const diagnostics: Diagnostic[] = [];
   const onnxDir = join(dir, 'onnx');
@@ -74,17 +76,20 @@ export async function writeModelFolder(
   const chunks = Object.fromEntries(written.filter((m) => m.model.data.length > 0).map((m) => [variantFile(m.variant), m.model.data.length]));
   const transformersJs = { dtype: 'fp32', ...(Object.keys(chunks).length ? { use_external_data_format: chunks } : {}) };
   const genaiSkipped = genaiMisfit(ir);
-  const json: [string, object][] = [
-    ['tokenizer.json', tokenizerJson(ir.vocab)],
-    ['tokenizer_config.json', tokenizerConfigJson(ir.vocab, ir.context)],
-    ['generation_config.json', generationConfigJson(ir)],
-    ...(genaiSkipped ? [] : [['genai_config.json', genaiConfigJson(ir, 'onnx/model.onnx')] as [string, object]]),
-    ['config.json', configJson(ir, transformersJs)],
+  // With the model's own tokenizer (model-tokenizer.ts) its files are copied and its ids configured.
+  const ids = (body: object) => (tokenizer ? withTokenIds(body, tokenizer) : body);
+  const json: [string, object | string][] = [
+    ...(tokenizer
+      ? tokenizer.files
+      : ([['tokenizer.json', tokenizerJson(ir.vocab)], ['tokenizer_config.json', tokenizerConfigJson(ir.vocab, ir.context)]] as [string, object][])),
+    ['generation_config.json', ids(generationConfigJson(ir))],
+    ...(genaiSkipped ? [] : [['genai_config.json', ids(genaiConfigJson(ir, 'onnx/model.onnx'))] as [string, object]]),
+    ['config.json', ids(configJson(ir, transformersJs))],
   ];
   const files: WrittenFile[] = [];
   if (genaiSkipped) await rm(join(dir, 'genai_config.json'), { force: true });
   for (const [name, body] of json) {
-    const text = JSON.stringify(body, null, 2) + '\n';
+    const text = typeof body === 'string' ? body : JSON.stringify(body, null, 2) + '\n';
     const r = await writeTextAtomic(join(dir, name), text);
     diagnostics.push(...r.diagnostics);
     if (r.diagnostics.length) return { value: undefined, diagnostics };

@@ -1,0 +1,113 @@
+/**
+ * HF bridge (weights in) — reading one planned tensor (plan.ts): the checkpoint tensor, or one
+ * expert's slice of a stacked one (a contiguous byte range, so memory is that expert, not the
+ * layer), dequantized where it is stored as FP8 or MXFP4, then moved into the IR's layout
+ * (keys/transforms.ts). The last expert slice read is kept, since gate and up come from the same
+ * slice of `gate_up_proj`.
+ */
+import type { Result } from '../../../diagnostics/diagnostic.js';
+import { dequantizeFp8BlockScaled } from '../../safetensors/dequant-fp8.js';
+import { dequantizeGptOssExperts } from '../../safetensors/dequant-mxfp4.js';
+import type { TensorReader } from '../../safetensors/safetensors-file.js';
+import { linearRowsToIr, linearToIr, ropeRowOrder, stackedToIr } from '../keys/transforms.js';
+import type { Quantization, Source } from './plan.js';
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+/** Rows of an unquantized linear read (and transposed) at once: about 8 MiB of float32. */
+const ROWS_BYTES = 8 * 2 ** 20;
+
+export class SourceReader {
+  private cached?: { id: string; data: Float32Array };
+
+  constructor(private readonly reader: TensorReader, private readonly q: Quantization) {}
+
+  /**
+   * The IR tensor, into `into` when given (its size; a compile passes the buffer its kernels
+   * share). Unquantized linears are read and transposed in chunks of rows (ROWS_BYTES), so a
+   * read holds the IR tensor plus one chunk; copies are converted straight into place.
+   */
+  read(src: Source, into?: Float32Array): Result<Float32Array | undefined> {
+    const tr = src.row.transform;
+    const place = (v: Float32Array): Float32Array => (into && into !== v ? (into.set(v), into) : v);
+    if (tr.kind === 'stacked') {
+      const slice = this.slice(src);
+      if (!slice.value) return slice;
+      const [R, C] = src.shape.length === 2 ? [1, src.shape[1]!] : [src.shape[1]!, src.shape[2]!];
+      return { value: place(stackedToIr(slice.value, R, C, tr.part, tr.transpose)), diagnostics: [] };
+    }
+    if (!src.scaleKey && tr.kind === 'copy') return this.reader.readFloat32Range(src.key, 0, size(src.shape), into);
+    if (!src.scaleKey) return this.linearInChunks(src, into);
+    const data = this.fp8(src);
+    if (!data.value || tr.kind === 'copy') return data.value ? { value: place(data.value), diagnostics: data.diagnostics } : data;
+    const [out, inn] = src.shape as [number, number];
+    const order = src.rope ? ropeRowOrder(out, ...src.rope) : undefined;
+    return { value: place(linearToIr(data.value, out, inn, order)), diagnostics: data.diagnostics };
+  }
+
+  /** Most bytes one read of `src` holds (the result included): for the compile's memory check. */
+  peakBytes(src: Source): number {
+    const n = size(src.shape);
+    if (src.row.transform.kind === 'stacked') return 8 * size(src.shape.slice(1));
+    if (!src.scaleKey) return 4 * n + ROWS_BYTES;
+    // FP8: the raw bytes and scales, the dequantized [out, in] and its transpose.
+    return n + 8 * n;
+  }
+
+  private linearInChunks(src: Source, into?: Float32Array): Result<Float32Array | undefined> {
+    const [out, inn] = src.shape as [number, number];
+    const ir = into ?? new Float32Array(out * inn);
+    const order = src.rope ? ropeRowOrder(out, ...src.rope) : undefined;
+    const inverse = order ? new Int32Array(out) : undefined;
+    if (order && inverse) for (let r = 0; r < out; r++) inverse[order[r]!] = r;
+    const per = Math.max(1, Math.floor(ROWS_BYTES / (4 * inn)));
+    const rows = new Float32Array(Math.min(per, out) * inn);
+    const diagnostics = [];
+    for (let h0 = 0; h0 < out; h0 += per) {
+      const n = Math.min(per, out - h0);
+      const got = this.reader.readFloat32Range(src.key, h0 * inn, n * inn, rows);
+      if (!got.value) return got;
+      diagnostics.push(...got.diagnostics);
+      linearRowsToIr(rows, h0, n, out, inn, ir, inverse);
+    }
+    return { value: ir, diagnostics };
+  }
+
+  /** Expert `src.expert`'s slice of a stacked tensor, as float32 in the logical [rows, cols] layout. */
+  private slice(src: Source): Result<Float32Array | undefined> {
+    const id = `${src.key}#${src.expert}`;
+    if (this.cached?.id === id) return { value: this.cached.data, diagnostics: [] };
+    const e = src.expert!;
+    const per = size(src.shape.slice(1));
+    let got: Result<Float32Array | undefined>;
+    if (src.row.transform.kind === 'stacked' && src.row.transform.mxfp4) {
+      const blocks = this.reader.get(`${src.key}_blocks`)!;
+      const [, R, G, B] = blocks.shape as [number, number, number, number];
+      const raw = this.reader.readRawRange(`${src.key}_blocks`, e * R * G * B, R * G * B);
+      const scales = this.reader.readRawRange(`${src.key}_scales`, e * R * G, R * G);
+      if (!raw.value || !scales.value) return { value: undefined, diagnostics: [...raw.diagnostics, ...scales.diagnostics] };
+      const d = dequantizeGptOssExperts({ name: src.key, blocks: raw.value, blocksShape: [1, R, G, B], scales: scales.value, scalesShape: [1, R, G] });
+      got = { value: d.value?.data, diagnostics: d.diagnostics };
+    } else {
+      got = this.reader.readFloat32Range(src.key, e * per, per);
+    }
+    if (got.value) this.cached = { id, data: got.value };
+    return got;
+  }
+
+  private fp8(src: Source): Result<Float32Array | undefined> {
+    const info = this.reader.get(src.key)!;
+    const raw = this.reader.readRaw(src.key);
+    const scaleInfo = this.reader.get(src.scaleKey!)!;
+    const scales = this.reader.readFloat32(src.scaleKey!);
+    if (!raw.value || !scales.value) return { value: undefined, diagnostics: [...raw.diagnostics, ...scales.diagnostics] };
+    return dequantizeFp8BlockScaled({
+      name: src.key,
+      weight: raw.value,
+      weightShape: info.shape,
+      weightDtype: info.dtype as 'F8_E4M3' | 'F8_E5M2',
+      scales: scales.value,
+      scaleShape: scaleInfo.shape,
+      blockSize: this.q.block,
+    });
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Training phase — fine-tuning examples: one JSONL record (or text file) → token ids and a loss
+ * mask (1 = this token is a training target). The three record forms are TRL's dataset formats
+ * (trl/trainer/sft_trainer.py, tokenize_fn):
+ * - `{"text": …}` or a text file: language modelling, every token a target; encoded with the
+ *   tokenizer's special tokens and followed by eos.
+ * - `{"prompt": …, "completion": …}`: loss on the completion only — TRL's completion_mask: the
+ *   prompt's ids must be a prefix of prompt+completion's; eos follows and is a target.
+ * - `{"messages": [{role, content}, …]}`: the conversation through the tokenizer's chat template
+ *   (@huggingface/jinja, with bos_token/eos_token as transformers passes them, encoded without
+ *   extra special tokens as apply_chat_template does); loss on the assistant turns only. TRL
+ *   needs `{% generation %}` markers for that (return_assistant_tokens_mask); moec works with any
+ *   template: turn i's tokens are those the conversation up to and including turn i adds to the
+ *   conversation up to turn i with the generation prompt — both encodings must be prefixes of the
+ *   whole one (MOE6642 otherwise). The end-of-turn tokens the template writes after an assistant
+ *   message are targets too, so the model learns to stop.
+ */
+import { Template } from '@huggingface/jinja';
+import type { TextTokenizer } from './tokenizer.js';
+
+export interface Example {
+  ids: number[];
+  /** loss[t] = 1: token t is a target (predicted from the tokens before it). */
+  loss: Uint8Array;
+  kind: 'text' | 'prompt' | 'chat';
+}
+
+export interface ChatMessage {
+  role: string;
+  content: string;
+}
+
+/** Why a record cannot be used (the caller adds file:line), or which kind it is. */
+export type RecordProblem = { problem: string } | { template: 'missing' } | { prefix: number };
+
+const ones = (n: number) => new Uint8Array(n).fill(1);
+
+function isPrefix(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length > b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function textExample(tok: TextTokenizer, text: string): Example {
+  const ids = tok.encode(text, { special: true });
+  if (tok.eos) ids.push(tok.eos.id);
+  return { ids, loss: ones(ids.length), kind: 'text' };
+}
+
+export function promptCompletionExample(tok: TextTokenizer, prompt: string, completion: string): Example | RecordProblem {
+  const promptIds = tok.encode(prompt, { special: true });
+  const ids = tok.encode(prompt + completion, { special: true });
+  if (!isPrefix(promptIds, ids)) return { problem: 'the prompt does not tokenize to a prefix of prompt + completion (a token straddles the boundary): end the prompt with whitespace or a separator' };
+  if (tok.eos) ids.push(tok.eos.id);
+  const loss = new Uint8Array(ids.length);
+  loss.fill(1, promptIds.length);
+  return { ids, loss, kind: 'prompt' };
+}
+
+function checkMessages(messages: unknown): ChatMessage[] | string {
+  if (!Array.isArray(messages) || messages.length === 0) return '"messages" is not a non-empty list';
+  for (const [i, m] of messages.entries()) {
+    if (!m || typeof m !== 'object' || typeof (m as ChatMessage).role !== 'string' || typeof (m as ChatMessage).content !== 'string') {
+      return `message ${i} is not {"role": string, "content": string}`;
+    }
+  }
+  if (!messages.some((m) => (m as ChatMessage).role === 'assistant')) return 'the conversation has no assistant message to learn from';
+  return messages as ChatMessage[];
+}
+
+/** A compiled chat template with the special-token variables transformers passes it. */
+export function chatRenderer(tok: TextTokenizer): ((messages: ChatMessage[], addGenerationPrompt: boolean) => string) | undefined {
+  if (!tok.chatTemplate) return undefined;
+  const template = new Template(tok.chatTemplate);
+  return (messages, addGenerationPrompt) =>
+    template.render({
+      messages,
+      add_generation_prompt: addGenerationPrompt,
+      bos_token: tok.bos?.token ?? '',
+      eos_token: tok.eos?.token ?? '',
+    });
+}
+
+export function chatExample(tok: TextTokenizer, render: ReturnType<typeof chatRenderer>, raw: unknown): Example | RecordProblem {
+  const messages = checkMessages(raw);
+  if (typeof messages === 'string') return { problem: messages };
+  if (!render) return { template: 'missing' };
+  let ids: number[];
+  const loss: number[] = [];
+  try {
+    ids = tok.encode(render(messages, false));
+    loss.length = ids.length;
+    loss.fill(0);
+    messages.forEach((m, i) => {
+      if (m.role !== 'assistant') return;
+      const before = tok.encode(render(messages.slice(0, i), true));
+      const through = tok.encode(render(messages.slice(0, i + 1), false));
+      if (!isPrefix(before, through) || !isPrefix(through, ids)) throw new PrefixError(i);
+      for (let t = before.length; t < through.length; t++) loss[t] = 1;
+    });
+  } catch (err) {
+    if (err instanceof PrefixError) return { prefix: err.turn };
+    return { problem: `the chat template failed: ${(err as Error).message}` };
+  }
+  return { ids, loss: Uint8Array.from(loss), kind: 'chat' };
+}
+
+class PrefixError extends Error {
+  constructor(readonly turn: number) {
+    super(`turn ${turn}`);
+  }
+}
+
+/** The example of one parsed JSONL record. */
+export function recordExample(tok: TextTokenizer, render: ReturnType<typeof chatRenderer>, record: unknown): Example | RecordProblem {
+  const r = record as Record<string, unknown> | null;
+  if (!r || typeof r !== 'object' || Array.isArray(r)) return { problem: 'not a JSON object' };
+  if ('messages' in r) return chatExample(tok, render, r.messages);
+  if ('prompt' in r || 'completion' in r) {
+    if (typeof r.prompt !== 'string' || typeof r.completion !== 'string') return { problem: '"prompt" and "completion" must both be strings' };
+    return promptCompletionExample(tok, r.prompt, r.completion);
+  }
+  if (typeof r.text === 'string') return textExample(tok, r.text);
+  return { problem: 'no "text", "prompt"/"completion" or "messages" field' };
+}

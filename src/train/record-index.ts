@@ -1,0 +1,144 @@
+/**
+ * Training phase — fine-tuning data without holding it in memory: one pass over the files reads
+ * them in 1 MiB chunks, turns each record into an example (examples.ts) to learn its length and
+ * check it, and keeps only where the record lives (file, byte offset, byte length) and its token
+ * count. Batches later re-read their records by offset (positioned reads) and tokenize them again,
+ * so memory is bounded by the index (a few integers per record), not by the corpus. JSONL files
+ * hold one record per line; a text file (.txt, .text, .md) is one `text` record.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { extname, relative } from 'node:path';
+import { createDiagnostic, type Diagnostic, type Result } from '../diagnostics/diagnostic.js';
+import { decodeUtf8, defaultDataDir, expand } from './corpus.js';
+import { chatRenderer, recordExample, textExample, type Example, type RecordProblem } from './examples.js';
+import type { TextTokenizer } from './tokenizer.js';
+
+const CHUNK = 1 << 20;
+const SHOWN = 10;
+
+export interface RecordIndex {
+  files: string[];
+  /** Per record: file index, byte offset, byte length, 1-based line (0 for a text file), token count. */
+  file: Int32Array;
+  offset: Float64Array;
+  bytes: Int32Array;
+  line: Int32Array;
+  tokens: Int32Array;
+  /** Per record: 1 for a text document (split across rows when long), 0 for chat and prompt/completion (truncated). */
+  splittable: Uint8Array;
+  kinds: Record<Example['kind'], number>;
+  fingerprint: string;
+}
+
+/** Each line of a JSONL file with its byte offset, read 1 MiB at a time. */
+function* jsonlLines(path: string): Generator<{ text: Buffer; offset: number; line: number }> {
+  const fd = openSync(path, 'r');
+  try {
+    let carry = Buffer.alloc(0);
+    let base = 0;
+    let line = 0;
+    const buf = Buffer.alloc(CHUNK);
+    for (;;) {
+      const n = readSync(fd, buf, 0, CHUNK, null);
+      const data = n > 0 ? Buffer.concat([carry, buf.subarray(0, n)]) : carry;
+      let start = 0;
+      for (let nl = data.indexOf(10); nl >= 0; nl = data.indexOf(10, start)) {
+        yield { text: data.subarray(start, nl), offset: base + start, line: ++line };
+        start = nl + 1;
+      }
+      if (n === 0) {
+        if (start < data.length) yield { text: data.subarray(start), offset: base + start, line: ++line };
+        return;
+      }
+      carry = Buffer.from(data.subarray(start));
+      base += start;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Read `bytes` bytes at `offset` of `path`. */
+export function readRecordBytes(path: string, offset: number, bytes: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const out = Buffer.alloc(bytes);
+    readSync(fd, out, 0, bytes, offset);
+    return out;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The example of record `i` of the index (re-read from its file). */
+export function readExample(index: RecordIndex, i: number, tok: TextTokenizer, render: ReturnType<typeof chatRenderer>): Example {
+  const bytes = readRecordBytes(index.files[index.file[i]!]!, index.offset[i]!, index.bytes[i]!);
+  const text = bytes.toString('utf8');
+  const ex = index.line[i] === 0 ? textExample(tok, text) : recordExample(tok, render, JSON.parse(text));
+  if (!('ids' in ex)) throw new Error(`moec: record ${i} no longer makes an example (the data changed during the run)`);
+  return ex;
+}
+
+export function indexRecords(inputs: readonly string[], tok: TextTokenizer): Result<RecordIndex | undefined> {
+  const diagnostics: Diagnostic[] = [];
+  const files = expand(inputs.length ? inputs : [defaultDataDir()], diagnostics);
+  if (diagnostics.length) return { value: undefined, diagnostics };
+  const render = chatRenderer(tok);
+  const hash = createHash('sha256').update(tok.source);
+  const cols = { file: [] as number[], offset: [] as number[], bytes: [] as number[], line: [] as number[], tokens: [] as number[], splittable: [] as number[] };
+  const kinds = { text: 0, prompt: 0, chat: 0 };
+  let bad = 0;
+  const report = (d: Diagnostic) => {
+    if (++bad <= SHOWN) diagnostics.push(d);
+  };
+  const add = (f: number, offset: number, bytes: number, line: number, ex: Example | RecordProblem, file: string) => {
+    if ('ids' in ex) {
+      cols.file.push(f), cols.offset.push(offset), cols.bytes.push(bytes), cols.line.push(line), cols.tokens.push(ex.ids.length);
+      cols.splittable.push(ex.kind === 'text' ? 1 : 0);
+      kinds[ex.kind]++;
+    } else if ('template' in ex) report(createDiagnostic('MOE6641', { args: { file, reason: 'the tokenizer has no chat template' } }));
+    else if ('prefix' in ex) report(createDiagnostic('MOE6642', { args: { file, line, turn: ex.prefix } }));
+    else report(createDiagnostic('MOE6640', { args: { file, line, reason: ex.problem } }));
+  };
+  files.forEach((path, f) => {
+    const shown = relative(process.cwd(), path) || path;
+    if (extname(path) !== '.jsonl') {
+      const raw = readRecordBytes(path, 0, statSync(path).size);
+      const text = decodeUtf8(raw);
+      if (typeof text !== 'string') return report(createDiagnostic('MOE6524', { args: { path: shown, reason: text.reason } }));
+      hash.update(raw);
+      if (text.length) add(f, 0, raw.length, 0, textExample(tok, text), shown);
+      return;
+    }
+    for (const { text, offset, line } of jsonlLines(path)) {
+      hash.update(text);
+      const s = text.toString('utf8').trim();
+      if (!s) continue;
+      let record: unknown;
+      try {
+        record = JSON.parse(s);
+      } catch (err) {
+        report(createDiagnostic('MOE6640', { args: { file: shown, line, reason: `not JSON (${(err as Error).message})` } }));
+        continue;
+      }
+      add(f, offset, text.length, line, recordExample(tok, render, record), shown);
+    }
+  });
+  if (bad > SHOWN) diagnostics.push(createDiagnostic('MOE6640', { args: { file: 'data', line: 0, reason: `${bad - SHOWN} more bad records not shown (${bad} in all)` } }));
+  if (diagnostics.length) return { value: undefined, diagnostics };
+  return {
+    value: {
+      files,
+      file: Int32Array.from(cols.file),
+      offset: Float64Array.from(cols.offset),
+      bytes: Int32Array.from(cols.bytes),
+      line: Int32Array.from(cols.line),
+      tokens: Int32Array.from(cols.tokens),
+      splittable: Uint8Array.from(cols.splittable),
+      kinds,
+      fingerprint: hash.digest('hex'),
+    },
+    diagnostics,
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * Training phase — the model's own tokenizer (docs/training.md §Tokenizers). A Hugging Face
+ * `tokenizer.json` (a file, or a model directory holding it beside tokenizer_config.json) is run
+ * by `@huggingface/tokenizers` — the implementation transformers.js itself uses (its 4.x
+ * depends on it): byte-level BPE (GPT-2, Qwen, Llama 3), SentencePiece-style BPE with byte
+ * fallback and Unigram (Llama 2, Mistral/Mixtral, T5) with their normalizers, pre-tokenizers,
+ * post-processors and added/special tokens. It is pure JavaScript, ~650 KB, no native code;
+ * the whole transformers.js (16 MB, sharp, onnxruntime-web) would add nothing to tokenizing.
+ * Without one, moec's byte tokenizer (UTF-8 bytes, ids 0–255) stays the default.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { createDiagnostic, type Result } from '../diagnostics/diagnostic.js';
+
+export interface TextTokenizer {
+  /** Where it came from (`bytes` for moec's byte tokenizer). */
+  source: string;
+  /** Token ids it can produce: largest id + 1 (HF's len(tokenizer)). */
+  size: number;
+  bos?: { id: number; token: string };
+  eos?: { id: number; token: string };
+  pad?: { id: number; token: string };
+  /** Jinja chat template (tokenizer_config.json `chat_template`, or chat_template.jinja). */
+  chatTemplate?: string;
+  /** `special`: add the post-processor's special tokens (Llama's <s>); default false. */
+  encode(text: string, opts?: { special?: boolean }): number[];
+  decode(ids: readonly number[]): string;
+}
+
+const fail = (code: 'MOE6620' | 'MOE6621', path: string, reason: string): Result<undefined> => ({ value: undefined, diagnostics: [createDiagnostic(code, { args: { path, reason } })] });
+
+function readJson(file: string): unknown {
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+/** Largest id + 1 over the model vocabulary and the added tokens. */
+function vocabSize(json: { model?: { vocab?: unknown }; added_tokens?: { id: number }[] }): number {
+  let max = -1;
+  const vocab = json.model?.vocab;
+  // BPE/WordPiece: {token: id}; Unigram: [[piece, score], ...] (ids are positions).
+  if (Array.isArray(vocab)) max = vocab.length - 1;
+  else if (vocab && typeof vocab === 'object') for (const id of Object.values(vocab as Record<string, number>)) if (id > max) max = id;
+  for (const t of json.added_tokens ?? []) if (t.id > max) max = t.id;
+  return max + 1;
+}
+
+function tokenText(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
+  return undefined;
+}
+
+/** Load `path`: a tokenizer.json, or a directory with tokenizer.json (+ tokenizer_config.json, chat_template.jinja). */
+export function loadTokenizer(path: string): Result<TextTokenizer | undefined> {
+  if (!existsSync(path)) return fail('MOE6620', path, 'no such file or directory');
+  const dir = statSync(path).isDirectory() ? path : undefined;
+  const file = dir ? join(dir, 'tokenizer.json') : path;
+  if (!existsSync(file)) return fail('MOE6620', path, 'the directory has no tokenizer.json');
+  let json: Record<string, unknown>;
+  let config: Record<string, unknown> = {};
+  try {
+    json = readJson(file) as Record<string, unknown>;
+    const configFile = join(dir ?? join(file, '..'), 'tokenizer_config.json');
+    if (existsSync(configFile)) config = readJson(configFile) as Record<string, unknown>;
+  } catch (err) {
+    return fail('MOE6621', file, `not JSON (${(err as Error).message})`);
+  }
+  if (!json || typeof json !== 'object' || !json.model || typeof json.model !== 'object') return fail('MOE6621', file, 'it has no `model` section');
+  let tokenizer: Tokenizer;
+  try {
+    tokenizer = new Tokenizer(json, config);
+  } catch (err) {
+    return fail('MOE6621', file, (err as Error).message);
+  }
+  const templateFile = join(dir ?? join(file, '..'), 'chat_template.jinja');
+  const chatTemplate = typeof config.chat_template === 'string' ? config.chat_template : existsSync(templateFile) ? readFileSync(templateFile, 'utf8') : undefined;
+  const special = (key: string) => {
+    const token = tokenText(config[key]);
+    const id = token !== undefined ? tokenizer.token_to_id(token) : undefined;
+    return token !== undefined && id !== undefined ? { id, token } : undefined;
+  };
+  const bos = special('bos_token');
+  const eos = special('eos_token');
+  const pad = special('pad_token');
+  return {
+    value: {
+      source: file,
+      size: vocabSize(json as never),
+      ...(bos ? { bos } : {}),
+      ...(eos ? { eos } : {}),
+      ...(pad ? { pad } : {}),
+      ...(chatTemplate ? { chatTemplate } : {}),
+      encode: (text, opts) => tokenizer.encode(text, { add_special_tokens: opts?.special ?? false }).ids,
+      decode: (ids) => tokenizer.decode([...ids], { skip_special_tokens: false }),
+    },
+    diagnostics: [],
+  };
+}
+
+/** MOE6622 when the tokenizer can produce ids the model has no embedding row for. */
+export function checkTokenizerVocab(t: TextTokenizer, vocab: number) {
+  if (t.size <= vocab) return [];
+  return [createDiagnostic('MOE6622', { args: { path: t.source, size: t.size, max: t.size - 1, vocab, last: vocab - 1 } })];
+}

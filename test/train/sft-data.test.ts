@@ -1,0 +1,133 @@
+/**
+ * Fine-tuning data (src/train/examples.ts, record-index.ts, packing.ts, packed-data.ts):
+ * - chat records through the tokenizer's chat template: the loss mask covers exactly the
+ *   assistant turns and the end-of-turn tokens the template writes after them;
+ * - prompt/completion records: loss on the completion and eos only;
+ * - packing: Best Fit Decreasing rows within seq_len, one segment per example, positions
+ *   restarting at 0, no target across an example boundary or on padding, prompt tokens never
+ *   targets; long text split, long chat truncated with MOE6643; bad records reported (MOE6640),
+ *   chat without a template (MOE6641);
+ * - a LoRA fine-tune on chat data with a held-out split (wasm): eval_loss (assistant tokens of the
+ *   held-out conversations) goes down, and resume reproduces the packed batches exactly.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { chatExample, chatRenderer, promptCompletionExample } from '../../src/train/examples.js';
+import { runTraining } from '../../src/train/loop.js';
+import { readMetrics } from '../../src/train/metrics.js';
+import { loadPackedData } from '../../src/train/packed-data.js';
+import { packBestFit, unitsOf } from '../../src/train/packing.js';
+import { indexRecords } from '../../src/train/record-index.js';
+import { loadTokenizer } from '../../src/train/tokenizer.js';
+import { buildTinyIR } from './tiny-model.js';
+
+const root = mkdtempSync(join(tmpdir(), 'moec-sft-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const qwen = loadTokenizer('test/fixtures/tokenizers/qwen2-tiny').value!;
+const llama = loadTokenizer('test/fixtures/tokenizers/llama2-tiny').value!;
+const jsonl = (name: string, records: unknown[]) => {
+  const f = join(root, name);
+  writeFileSync(f, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  return f;
+};
+const chat = (q: string, a: string) => ({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: a }] });
+
+describe('examples', () => {
+  it('chat: loss on the assistant turn and its end-of-turn tokens only', () => {
+    const ex = chatExample(qwen, chatRenderer(qwen), [
+      { role: 'user', content: 'How are you doing?' },
+      { role: 'assistant', content: 'Hello World' },
+      { role: 'user', content: 'UNwanted' },
+      { role: 'assistant', content: 'The company' },
+    ]);
+    if (!('ids' in ex)) throw new Error(JSON.stringify(ex));
+    const targets = ex.ids.filter((_, i) => ex.loss[i]);
+    expect(qwen.decode(targets)).toBe('Hello World<|im_end|>\nThe company<|im_end|>\n');
+    expect(qwen.decode(ex.ids)).toContain('<|im_start|>user\nHow are you doing?<|im_end|>');
+  });
+
+  it('prompt/completion: loss on the completion and eos', () => {
+    const ex = promptCompletionExample(llama, 'How are you doing?', ' Hello World');
+    if (!('ids' in ex)) throw new Error(JSON.stringify(ex));
+    expect(ex.ids[0]).toBe(1);
+    expect(ex.ids.filter((_, i) => ex.loss[i])).toEqual([...llama.encode('How are you doing? Hello World', { special: true }).slice(-2), 2]);
+  });
+});
+
+describe('packing', () => {
+  it('packs whole examples with boundaries, masks and restarting positions', () => {
+    const data = jsonl('mixed.jsonl', [chat('How are you doing?', 'Hello World'), { prompt: 'Hello', completion: ' World' }, { text: 'The company was founded in 2016.' }, chat('Hello', 'How are you doing?')]);
+    const packed = loadPackedData([data], qwen, 40).value!;
+    const s = packed.sampler(7);
+    const b = s.next(s.samples);
+    for (let r = 0; r < b.rows; r++) {
+      const row = (a: ArrayLike<number>) => Array.from(a).slice(r * 40, r * 40 + 40);
+      const seg = row(b.segments!);
+      const pos = row(b.positions!);
+      const tgt = row(b.targets);
+      for (let t = 0; t < 40; t++) {
+        if (seg[t] === -1) expect(tgt[t]).toBe(-1);
+        if (t > 0 && seg[t] !== seg[t - 1]) expect(pos[t]).toBe(0);
+        if (t + 1 < 40 && seg[t + 1] !== seg[t]) expect(tgt[t]).toBe(-1);
+        if (t > 0 && seg[t] === seg[t - 1] && seg[t] >= 0) expect(pos[t]).toBe(pos[t - 1]! + 1);
+      }
+    }
+    // The targets are exactly the examples' loss tokens (each after its first token).
+    const targets = Array.from(b.targets).filter((t) => t >= 0).length;
+    expect(targets).toBeGreaterThan(0);
+    expect(b.valid!.reduce((a, v) => a + v, 0)).toBe(packed.tokenCount);
+  });
+
+  it('best fit decreasing fills rows and never overflows them', () => {
+    const lengths = [9, 7, 6, 5, 4, 3, 3, 2, 1];
+    const rows = packBestFit(lengths.map((length, record) => ({ record, start: 0, length })), 10);
+    expect(rows.map((r) => r.reduce((a, u) => a + lengths[u]!, 0))).toEqual([10, 10, 10, 10]);
+  });
+
+  it('splits long text, truncates long chat (MOE6643), reports bad records and a missing template', () => {
+    const long = jsonl('long.jsonl', [{ text: 'How are you doing? '.repeat(10) }, chat('How are you doing? '.repeat(5), 'Hello World')]);
+    const idx = indexRecords([long], qwen).value!;
+    const u = unitsOf(idx, [0, 1], 16);
+    expect(u.units.filter((x) => x.record === 0).length).toBeGreaterThan(2);
+    expect(u.units.filter((x) => x.record === 1)).toEqual([{ record: 1, start: 0, length: 16 }]);
+    expect(u.diagnostics.map((d) => d.code)).toEqual(['MOE6643']);
+    const bad = jsonl('bad.jsonl', [{ messages: [{ role: 'user' }] }, { nope: 1 }]);
+    expect(indexRecords([bad], qwen).diagnostics.map((d) => d.code)).toEqual(['MOE6640', 'MOE6640']);
+    const noTemplate = { ...llama, chatTemplate: undefined };
+    expect(indexRecords([jsonl('chat.jsonl', [chat('a', 'b')])], noTemplate).diagnostics.map((d) => d.code)).toEqual(['MOE6641']);
+  });
+});
+
+describe('LoRA fine-tune on chat data', () => {
+  it('lowers the held-out eval_loss and resumes exactly', async () => {
+    const pairs: [string, string][] = [['How are you doing?', 'Hello World'], ['Hello World', 'How are you doing?'], ['The company', 'was founded in 2016.']];
+    const data = jsonl('train.jsonl', Array.from({ length: 24 }, (_, i) => chat(...pairs[i % 3]!)));
+    const narrow = (s: Parameters<Parameters<typeof buildTinyIR>[0] & object>[0]) => {
+      Object.assign(s, { hidden: 32, vocab: llama.size });
+      Object.assign(s.moe!.experts, { ffn: 64 });
+      Object.assign(s.moe!.shared!, { ffn: 32 });
+      Object.assign(s.train!, { batch: 2, seq_len: 32, checkpoint_every: 2, optimizer: { type: 'adamw', lr: 3e-2, weight_decay: 0 }, schedule: { type: 'constant' } });
+    };
+    const common = { specFile: 'specs/tiny.moe', backend: 'wasm' as const, progress: 'silent' as const, data: [data], tokenizer: 'test/fixtures/tokenizers/llama2-tiny' };
+    const base = join(root, 'base');
+    await runTraining({ ...common, ir: await buildTinyIR(narrow), outDir: base, steps: 2 });
+    const ir = await buildTinyIR((s) => {
+      narrow(s);
+      s.train!.lora = { rank: 4, alpha: 32, targets: ['attention', 'experts', 'shared'] };
+    });
+    const run = join(root, 'lora');
+    const out = await runTraining({ ...common, ir, outDir: run, initFrom: base, steps: 8, evalSplit: 0.25, evalEvery: 4 });
+    expect(out.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const evals = readMetrics(join(run, 'metrics.jsonl')).filter((m) => m.eval_loss !== undefined).map((m) => m.eval_loss!);
+    expect(evals.length).toBe(2);
+    expect(evals[1]!).toBeLessThan(evals[0]!);
+
+    const split = join(root, 'split');
+    const stop = new AbortController();
+    const first = await runTraining({ ...common, ir, outDir: split, initFrom: base, steps: 4, evalSplit: 0.25, signal: stop.signal, onStep: (m) => m.step === 2 && stop.abort() });
+    const second = await runTraining({ ...common, ir, outDir: split, resume: true, steps: 4 });
+    expect([...first.losses, ...second.losses]).toEqual(out.losses.slice(0, 4));
+  }, 180_000);
+});
