@@ -19,14 +19,15 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
 import { buildIR } from '../../src/ir/build-ir.js';
 import type { ModelSpec } from '../../src/spec/types.js';
-import { writeSyntheticCheckpoint } from './hf-bench-source.js';
+import { writeSyntheticCheckpoint } from './synthetic-checkpoint.js';
 
 /** Mixtral-shaped: 14 layers × 16 experts (ffn 1408), GQA 16/4, vocab 32000: 2.22 B parameters. */
 const SPEC: ModelSpec = {
@@ -41,7 +42,8 @@ const SPEC: ModelSpec = {
 };
 const QUANT = process.env.BENCH_QUANT ?? 'int4';
 const CACHE = process.env.MOEC_BENCH_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'moec-bench');
-const child = fileURLToPath(new URL('./compile-bench-child.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
+const PEAK = fileURLToPath(new URL('../tools/record-peak-rss.mjs', import.meta.url));
 
 const MB = 1e6;
 const gb = (n: number) => `${(n / 1e9).toFixed(2)} GB`;
@@ -80,11 +82,17 @@ interface ChildReport {
   ms: { weights: number; emit: number; write: number };
 }
 
-function compile(spec: string, checkpoint: string, out: string, quant?: string): ChildReport {
-  const args = ['--import', 'tsx', child, spec, checkpoint, out, ...(quant ? ['--quantize', quant] : [])];
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (r.status !== 0) throw new Error(`compile failed (${r.status}):\n${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildReport;
+/** `moec compile` as a user runs it; `checkpoint` undefined: seeded weights. */
+function compile(spec: string, checkpoint: string | undefined, out: string, quant?: string): ChildReport {
+  const peakFile = `${out}.peak-rss`;
+  const args = ['--import', PEAK, CLI, 'compile', spec, ...(checkpoint ? ['--weights', checkpoint] : []), '-o', out, '--external-data', ...(quant ? ['--quantize', quant] : []), '--format', 'json'];
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, MOEC_PEAK_RSS_FILE: peakFile } });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`moec compile exited ${r.status}:\n${r.stdout.slice(0, 4000)}${r.stderr.slice(0, 4000)}`);
+  const result = (JSON.parse(r.stdout) as { result: { model: { totalBytes: number; data: unknown[] }; timings?: unknown; ms?: ChildReport['ms'] } }).result;
+  const maxRss = Number(readFileSync(peakFile, 'utf8'));
+  return { seconds, bytes: result.model.totalBytes, shards: result.model.data.length, maxRss, ms: result.ms ?? { weights: NaN, emit: NaN, write: NaN } };
 }
 
 const ir = buildIR(SPEC).value;
@@ -101,7 +109,7 @@ if (!existsSync(join(checkpoint, 'DONE'))) {
   mkdirSync(checkpoint, { recursive: true });
   const t0 = performance.now();
   const w = writeSyntheticCheckpoint(checkpoint, SPEC, ir);
-  if (w.diagnostics.some((d) => d.severity === 'error')) throw new Error(w.diagnostics.map((d) => d.message).join('\n'));
+  if (w.diagnostics.some((d: Diagnostic) => d.severity === 'error')) throw new Error(w.diagnostics.map((d: Diagnostic) => d.message).join('\n'));
   writeFileSync(join(checkpoint, 'DONE'), '');
   console.log(`  written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
@@ -109,7 +117,7 @@ const inputBytes = bytesUnder(checkpoint) - statSync(join(checkpoint, 'DONE')).s
 console.log(`checkpoint ${checkpoint}: ${gb(inputBytes)} BF16 in ${filesUnder(checkpoint).filter((f) => f.endsWith('.safetensors')).length} shards`);
 
 const work = mkdtempSync(join(tmpdir(), 'moec-bench-compile-'));
-const specFile = join(work, 'spec.json');
+const specFile = join(work, 'bench.moe.json');
 writeFileSync(specFile, JSON.stringify(SPEC));
 try {
   let how = dropCaches([checkpoint]);
@@ -131,10 +139,12 @@ try {
 
   // The seeded initializer feeding the same writer: generation against writing.
   const loadSeeded = load();
-  const seeded = process.env.BENCH_SEEDED === '0' ? undefined : compile(specFile, 'seeded', join(work, 'seeded', 'model.onnx'));
+  const seeded = process.env.BENCH_SEEDED === '0' ? undefined : compile(specFile, undefined, join(work, 'seeded', 'model.onnx'));
   rmSync(join(work, 'seeded'), { recursive: true, force: true });
 
-  const idle = spawnSync(process.execPath, ['--import', 'tsx', '-e', "import('./test/tools/peak-rss.ts').then((m) => process.stdout.write(String(m.peakRss())))"], { encoding: 'utf8' });
+  const idleFile = join(work, 'idle.peak-rss');
+  spawnSync(process.execPath, ['--import', PEAK, CLI, '--version'], { env: { ...process.env, MOEC_PEAK_RSS_FILE: idleFile } });
+  const idle = Number(readFileSync(idleFile, 'utf8'));
   const cpOutRate = fp32.bytes / cpOut / MB;
   const target = 2 * 4 * largest + 300 * MB;
   console.log(`file cache dropped before each step with: ${how}`);
@@ -159,7 +169,7 @@ try {
         `writing ${(seeded.ms.write / 1000).toFixed(1)} s = ${(seeded.bytes / (seeded.ms.write / 1000) / MB).toFixed(0)} MB/s; peak RSS ${mb(seeded.maxRss)}; load before ${loadSeeded}`,
     );
   }
-  console.log(`an idle node + tsx child: ${mb(Number(idle.stdout))} RSS (included above); load average now ${load()}`);
+  console.log(`\`moec --version\`: ${mb(idle)} peak RSS (Node and the CLI; included above); load average now ${load()}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

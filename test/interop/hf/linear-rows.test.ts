@@ -4,7 +4,7 @@
  * with and without DeepSeek's rope row order, whatever the chunk size.
  */
 import { describe, expect, it } from 'vitest';
-import { linearRowsToIr, linearToIr, ropeRowOrder } from '../../../src/interop/hf/keys/transforms.js';
+import { bf16RowsToIr, linearRowsToIr, linearToIr, ropeRowOrder } from '../../../src/interop/hf/keys/transforms.js';
 
 describe('linearRowsToIr', () => {
   const [out, inn] = [200, 131];
@@ -22,6 +22,20 @@ describe('linearRowsToIr', () => {
         }
         expect(Buffer.from(ir.buffer).equals(Buffer.from(whole.buffer)), `chunks of ${per}`).toBe(true);
       }
+    });
+
+    it(`${order ? 'rope row order' : 'plain'}: BF16 rows widen and transpose to linearToIr of their float32 values`, () => {
+      const bits = Uint16Array.from({ length: out * inn }, (_, i) => (i * 2654435761) >>> 17);
+      const asF32 = new Float32Array(new Uint32Array(Array.from(bits, (b) => (b << 16) >>> 0)).buffer);
+      const whole = linearToIr(asF32, out, inn, order);
+      const inverse = order ? new Int32Array(out) : undefined;
+      if (order && inverse) for (let r = 0; r < out; r++) inverse[order[r]!] = r;
+      const ir = new Uint32Array(out * inn);
+      for (let h0 = 0; h0 < out; h0 += 7) {
+        const n = Math.min(7, out - h0);
+        bf16RowsToIr(bits.subarray(h0 * inn, (h0 + n) * inn), h0, n, out, inn, ir, inverse);
+      }
+      expect(Buffer.from(ir.buffer).equals(Buffer.from(whole.buffer))).toBe(true);
     });
   }
 });

@@ -9,7 +9,7 @@ import type { Result } from '../../../diagnostics/diagnostic.js';
 import { dequantizeFp8BlockScaled } from '../../safetensors/dequant-fp8.js';
 import { dequantizeGptOssExperts } from '../../safetensors/dequant-mxfp4.js';
 import type { TensorReader } from '../../safetensors/safetensors-file.js';
-import { linearRowsToIr, linearToIr, ropeRowOrder, stackedToIr } from '../keys/transforms.js';
+import { bf16RowsToIr, linearRowsToIr, linearToIr, ropeRowOrder, stackedToIr } from '../keys/transforms.js';
 import type { Quantization, Source } from './plan.js';
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
@@ -59,6 +59,18 @@ export class SourceReader {
     const order = src.rope ? ropeRowOrder(out, ...src.rope) : undefined;
     const inverse = order ? new Int32Array(out) : undefined;
     if (order && inverse) for (let r = 0; r < out; r++) inverse[order[r]!] = r;
+    if (this.reader.get(src.key)?.dtype === 'BF16') {
+      // Raw rows widened and transposed in one pass (no float32 copy of the rows first).
+      const bits = new Uint32Array(ir.buffer, ir.byteOffset, out * inn);
+      const per = Math.max(1, Math.floor(ROWS_BYTES / (2 * inn)));
+      for (let h0 = 0; h0 < out; h0 += per) {
+        const n = Math.min(per, out - h0);
+        const raw = this.reader.readRawRange(src.key, 2 * h0 * inn, 2 * n * inn);
+        if (!raw.value) return raw as Result<undefined>;
+        bf16RowsToIr(new Uint16Array(raw.value.buffer, raw.value.byteOffset, n * inn), h0, n, out, inn, bits, inverse);
+      }
+      return { value: ir, diagnostics: [] };
+    }
     const per = Math.max(1, Math.floor(ROWS_BYTES / (4 * inn)));
     const rows = new Float32Array(Math.min(per, out) * inn);
     const diagnostics = [];
