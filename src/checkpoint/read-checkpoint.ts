@@ -2,7 +2,8 @@
  * Checkpoint readers (docs/checkpoint.md): locate a checkpoint from a run directory (via
  * `latest`) or a checkpoint directory, verify its manifest, and read weights, optimizer
  * state and trainer state. Every problem is a diagnostic; nothing here throws on bad input.
- * `moec compile --target onnx --weights` and `moec train --resume` both read through here.
+ * `moec compile --target onnx --weights` and `moec train --resume` both read through here;
+ * weights are read one tensor at a time by checkpoint-source.ts.
  * Every file is read as a capped regular file (src/io/read-file.ts) and verified against the
  * manifest before it is parsed or used (verify.ts).
  */
@@ -108,28 +109,6 @@ export function checkArchitecture(dir: string, manifest: Manifest, ir: ModelIR):
   const diff = firstArchitectureDifference(manifest.architecture, describeArchitecture(ir));
   if (!diff) return [];
   return [createDiagnostic('MOE6550', { args: { path: dir, field: diff.path, found: diff.found, expected: diff.expected } })];
-}
-
-/**
- * Read a checkpoint's weights for `ir`: the checkpoint must hold `ir`'s architecture
- * (checkArchitecture), not necessarily its whole spec. Extra tensors are ignored with a warning.
- * The map is in IR order.
- */
-export function readCheckpointWeights(runOrCheckpointDir: string, ir: ModelIR): Result<Map<string, Float32Array> | undefined> {
-  const m = readManifest(runOrCheckpointDir);
-  if (!m.value) return m as Result<undefined>;
-  const { dir, manifest } = m.value;
-  const mismatch = checkArchitecture(dir, manifest, ir);
-  if (mismatch.length) return { value: undefined, diagnostics: [...m.diagnostics, ...mismatch] };
-  const diagnostics: Diagnostic[] = [...m.diagnostics];
-  const wanted = new Set(ir.tensors.map((t) => t.name));
-  const extra = manifest.tensors.filter((t) => !wanted.has(t.name));
-  if (extra.length) diagnostics.push(createDiagnostic('MOE6507', { args: { path: dir, count: extra.length, name: extra[0]!.name } }));
-  const read = readTensorShards(dir, manifest.tensors.filter((t) => wanted.has(t.name)), manifest.shards);
-  if ('damaged' in read) return fail(createDiagnostic('MOE6505', { args: { path: dir, reason: read.damaged } }));
-  const ordered = new Map<string, Float32Array>();
-  for (const t of ir.tensors) ordered.set(t.name, read.tensors.get(t.name)!);
-  return { value: ordered, diagnostics };
 }
 
 /** A JSON file the (verified) manifest lists, read only when its size and sha256 match. */

@@ -16,10 +16,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { ModelIR, TensorIR } from '../ir/types.js';
-import { philox4x32 } from './philox.js';
+import type { KernelPool } from '../parallel/kernel-pool.js';
+import { fillNormalKernel, type NormalArgs } from './normal-kernel.js';
 
-const INV_2_32 = 1 / 4294967296;
-const TWO_PI = 2 * Math.PI;
+/** Below this many values one thread is faster than handing chunks to workers. */
+const PARALLEL_MIN = 1 << 20;
+/** Values per chunk (a multiple of 4: whole Philox blocks). */
+const NORMAL_CHUNK = 1 << 18;
 
 /** The Philox key of one tensor's stream. */
 export function streamKey(seed: number, name: string): [number, number] {
@@ -28,41 +31,35 @@ export function streamKey(seed: number, name: string): [number, number] {
 }
 
 /** Fill `out` with N(0, std²) samples from the stream of (seed, name). */
-export function fillNormal(out: Float32Array, std: number, seed: number, name: string): void {
+export function fillNormal(out: Float32Array, std: number, seed: number, name: string, pool?: KernelPool): void {
   const [k0, k1] = streamKey(seed, name);
-  const words = new Uint32Array(4);
-  const n = out.length;
-  // A Float32Array holds fewer than 2^32 elements, so the block index always fits counter word 0.
-  for (let i = 0, j = 0; j < n; i++, j += 4) {
-    philox4x32(i, 0, 0, 0, k0, k1, words);
-    const r0 = Math.sqrt(-2 * Math.log((words[0] + 0.5) * INV_2_32));
-    const t0 = TWO_PI * ((words[1] + 0.5) * INV_2_32);
-    out[j] = std * r0 * Math.cos(t0);
-    if (j + 1 < n) out[j + 1] = std * r0 * Math.sin(t0);
-    if (j + 2 < n) {
-      const r1 = Math.sqrt(-2 * Math.log((words[2] + 0.5) * INV_2_32));
-      const t1 = TWO_PI * ((words[3] + 0.5) * INV_2_32);
-      out[j + 2] = std * r1 * Math.cos(t1);
-      if (j + 3 < n) out[j + 3] = std * r1 * Math.sin(t1);
-    }
-  }
+  const args: NormalArgs = { out, std, k0, k1 };
+  // Parallel only when the tensor is large enough to repay a worker hand-off, and only into
+  // shared memory (workers cannot see an ordinary ArrayBuffer).
+  if (pool && out.length >= PARALLEL_MIN && out.buffer instanceof SharedArrayBuffer) pool.run(fillNormalKernel, args, 0, out.length, NORMAL_CHUNK);
+  else fillNormalKernel(args, 0, out.length);
 }
 
-/** One tensor's initial values. */
-export function initTensor(tensor: TensorIR, seed: number): Float32Array {
+/**
+ * One tensor's initial values, into `out` when given (its length must be the tensor's size;
+ * a SharedArrayBuffer-backed `out` lets `pool` generate it on several threads).
+ */
+export function initTensor(tensor: TensorIR, seed: number, out?: Float32Array, pool?: KernelPool): Float32Array {
   const size = tensor.shape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(size);
+  if (out && out.length !== size) throw new Error(`internal: initTensor ${tensor.name} into ${out.length} values, expected ${size}`);
+  const values = out ?? new Float32Array(size);
   switch (tensor.init.kind) {
     case 'zeros':
+      values.fill(0);
       break;
     case 'ones':
-      out.fill(1);
+      values.fill(1);
       break;
     case 'normal':
-      fillNormal(out, tensor.init.std, seed, tensor.name);
+      fillNormal(values, tensor.init.std, seed, tensor.name, pool);
       break;
   }
-  return out;
+  return values;
 }
 
 /** Every parameter tensor of the model, keyed by IR name, in IR order. */

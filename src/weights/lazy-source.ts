@@ -17,13 +17,20 @@ export class WeightsReadError extends Error {
   }
 }
 
-export type TensorLoader = (name: string) => { value?: Float32Array; diagnostics: Diagnostic[] };
+/** One tensor's values, into `into` when given (its size; shared memory a compile's kernels use). */
+export type TensorLoader = (name: string, into?: Float32Array) => { value?: Float32Array; diagnostics: Diagnostic[] };
 
 export class LazySourceWeights extends Map<string, Float32Array> {
   private readonly names: string[];
   private readonly known: Set<string>;
 
-  constructor(ir: Pick<ModelIR, 'tensors'>, private readonly load: TensorLoader, private readonly release: () => void = () => {}) {
+  constructor(
+    ir: Pick<ModelIR, 'tensors'>,
+    private readonly load: TensorLoader,
+    private readonly release: () => void = () => {},
+    /** Most bytes one read holds (for the compile's memory check); default: the float32 tensor twice. */
+    readonly peakBytes?: (name: string) => number,
+  ) {
     super();
     this.names = ir.tensors.map((t) => t.name);
     this.known = new Set(this.names);
@@ -65,6 +72,11 @@ export class LazySourceWeights extends Map<string, Float32Array> {
 
   override forEach(fn: (value: Float32Array, key: string, map: Map<string, Float32Array>) => void, thisArg?: unknown): void {
     for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this);
+  }
+
+  /** One tensor as a Result (no exception), into `into` when given: what a WeightSource reads (src/weights/open-weights.ts). */
+  read(name: string, into?: Float32Array): { value?: Float32Array; diagnostics: Diagnostic[] } {
+    return this.load(name, into);
   }
 
   /** Release the source's file handles (reads after close reopen them). */

@@ -3,7 +3,7 @@
  * file sizes (external data past 2 GB), peak RSS, and onnxruntime session creation / first
  * forward. Prints figures; asserts nothing.
  *
- *   npm run bench:compile -- [hidden] [ffn] [layers] [quant]
+ *   npm run bench:compile-size -- [hidden] [ffn] [layers] [quant]
  *   defaults 1024 2816 2 fp32 (209 M parameters, 798 MiB); 2048 5632 2 → 706 M, 2.6 GiB, external data
  *   quant: fp32 | int8 | int4 (experts and attention quantized; int4 in blocks of 32)
  */

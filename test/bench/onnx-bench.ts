@@ -12,6 +12,7 @@ import { buildIR } from '../../src/ir/build-ir.js';
 import type { MoeIR } from '../../src/ir/types.js';
 import { DT, GraphBuilder, onnx } from '../../src/lower/onnx/graph-builder.js';
 import type { EmitContext } from '../../src/lower/onnx/linear.js';
+import { fillDeferred, mapDataContext } from '../../src/lower/onnx/emit-model.js';
 import { moeBlock, type MoeDispatch } from '../../src/lower/onnx/moe-block.js';
 import type { ModelSpec } from '../../src/spec/types.js';
 import { initWeights } from '../../src/weights/init-weights.js';
@@ -39,8 +40,9 @@ function blockModel(experts: number, dispatch: MoeDispatch): { bytes: Uint8Array
   const moe = layer.ffn as MoeIR;
   const tensors = ir.tensors.filter((t) => t.name.startsWith('layers.0.moe.'));
   const b = new GraphBuilder();
-  const ctx: EmitContext = { b, ir, weights: initWeights({ tensors }, 1), tensors: new Map(tensors.map((t) => [t.name, t])) };
+  const ctx: EmitContext = { b, ir, tensors: new Map(tensors.map((t) => [t.name, t])) };
   const y = moeBlock(ctx, 'x', 'layers.0.moe', moe, dispatch);
+  fillDeferred(b.initializers, b.deferred, mapDataContext({ tensors }, initWeights({ tensors }, 1)));
   b.op('Identity', [y], {}, { names: ['y'] });
   const kind = b.nodes.some((n) => n.opType === 'MoE') ? 'fused' : dispatch;
   const dims = (d: (number | string)[]) => ({ dim: d.map((v) => (typeof v === 'number' ? { dimValue: v } : { dimParam: v })) });

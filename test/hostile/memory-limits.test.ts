@@ -2,14 +2,16 @@
  * Hostile input, class 6 — memory limits in containers. The refuse-before-allocating checks of
  * `compile` and `train` use the process's limit — the cgroup's, which Node reports as
  * process.constrainedMemory() — not the machine's: in an 800 MiB container a ~220M-parameter
- * compile is refused with a diagnostic instead of being OOM-killed.
+ * compile is refused with a diagnostic instead of being OOM-killed (unless its weights stream to
+ * external data, when only its largest tensor is held).
  */
 import { totalmem } from 'node:os';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { buildIR } from '../../src/ir/build-ir.js';
 import { hostMemory } from '../../src/io/memory-limit.js';
 import { checkCompileMemory, checkTfjsCompileMemory } from '../../src/lower/onnx/compile-memory.js';
-import { sizeByGroup } from '../../src/lower/onnx/quant-size.js';
+import { emitOnnxGraph } from '../../src/lower/onnx/emit-model.js';
+import { seededSource } from '../../src/weights/seeded-source.js';
 import { loadSpec } from '../../src/pipeline.js';
 import { checkTrainMemory } from '../../src/train/train-memory.js';
 import { removeTempDirs, tempDir, write } from './harness.js';
@@ -47,13 +49,19 @@ describe('class 6: the memory checks use the container limit', () => {
     const params = ir.tensors.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
     expect(params).toBeGreaterThan(200e6);
     vi.spyOn(process, 'constrainedMemory').mockReturnValue(CONTAINER);
-    const onnx = checkCompileMemory(ir, sizeByGroup(ir), false);
+    const graphs = [emitOnnxGraph(ir)];
+    const source = seededSource(ir, 1);
+    // Inline (880 MB of fp32, under 2 GB) the model is encoded in memory: refused.
+    const onnx = checkCompileMemory(ir, graphs, source);
     expect(onnx.map((d) => d.code)).toEqual(['MOE5518']);
     expect(onnx[0]!.message).toContain("0.8 GiB (the container's memory limit)");
+    expect(onnx[0]!.hint).toContain('--external-data');
+    // With external data the weights stream and only the largest tensor (the 131 MB embedding) is held.
+    expect(checkCompileMemory(ir, graphs, source, { externalData: true })).toEqual([]);
     const tfjs = checkTfjsCompileMemory(ir);
     expect(tfjs.map((d) => d.code)).toEqual(['MOE5518']);
     // The same model fits a 24 GiB machine without a container.
-    expect(checkCompileMemory(ir, sizeByGroup(ir), false, { total: 24 * 2 ** 30, free: 24 * 2 ** 30 })).toEqual([]);
+    expect(checkCompileMemory(ir, graphs, source, {}, { total: 24 * 2 ** 30, free: 24 * 2 ** 30 })).toEqual([]);
   });
 
   test('train of the same model in the container: MOE6534 with the container limit', () => {

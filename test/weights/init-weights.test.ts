@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { philox4x32 } from '../../src/weights/philox.js';
-import { fillNormal, initWeights, streamKey } from '../../src/weights/init-weights.js';
+import { fillNormal, initTensor, initWeights, streamKey } from '../../src/weights/init-weights.js';
+import { fillNormalKernel } from '../../src/weights/normal-kernel.js';
+import { KernelPool, sharedFloat32 } from '../../src/parallel/kernel-pool.js';
 import type { TensorIR } from '../../src/ir/types.js';
 
 const FP32 = { dtype: 'fp32', granularity: 'tensor', symmetric: true } as const;
@@ -70,5 +72,47 @@ describe('initWeights', () => {
 
   it('refuses a seed that is not a safe integer', () => {
     expect(() => initWeights({ tensors: [] }, 1.5)).toThrow(RangeError);
+  });
+});
+
+/** docs/weights.md's algorithm written out plainly over philox.ts: the reference for the kernel. */
+function referenceNormal(n: number, std: number, seed: number, name: string): Float32Array {
+  const [k0, k1] = streamKey(seed, name);
+  const out = new Float32Array(n);
+  const w = new Uint32Array(4);
+  const u = (x: number) => (x + 0.5) / 4294967296;
+  for (let i = 0; 4 * i < n; i++) {
+    philox4x32(i, 0, 0, 0, k0, k1, w);
+    const r0 = Math.sqrt(-2 * Math.log(u(w[0]))), t0 = 2 * Math.PI * u(w[1]);
+    const r1 = Math.sqrt(-2 * Math.log(u(w[2]))), t1 = 2 * Math.PI * u(w[3]);
+    const z = [std * r0 * Math.cos(t0), std * r0 * Math.sin(t0), std * r1 * Math.cos(t1), std * r1 * Math.sin(t1)];
+    for (let j = 0; j < 4 && 4 * i + j < n; j++) out[4 * i + j] = z[j];
+  }
+  return out;
+}
+
+describe('the generator kernel (any range, any thread)', () => {
+  it('equals the documented algorithm, whole and in ranges that cut Philox blocks', () => {
+    const ref = referenceNormal(10_007, 0.02, 1234, 'layers.0.moe.experts.3.up_proj.weight');
+    const [k0, k1] = streamKey(1234, 'layers.0.moe.experts.3.up_proj.weight');
+    const whole = new Float32Array(10_007);
+    fillNormalKernel({ out: whole, std: 0.02, k0, k1 }, 0, whole.length);
+    expect(Buffer.compare(Buffer.from(whole.buffer), Buffer.from(ref.buffer))).toBe(0);
+    const pieces = new Float32Array(10_007);
+    for (const [a, b] of [[0, 3], [3, 9], [9, 4001], [4001, 4002], [4002, 10_007]]) fillNormalKernel({ out: pieces, std: 0.02, k0, k1 }, a, b);
+    expect(Buffer.compare(Buffer.from(pieces.buffer), Buffer.from(ref.buffer))).toBe(0);
+  });
+
+  it('generated on several threads, a tensor is bit-identical to one thread', () => {
+    const pool = new KernelPool(2);
+    try {
+      const tensor = t('big', [1537, 1031], { kind: 'normal', std: 0.5 });
+      const shared = initTensor(tensor, 9, sharedFloat32(1537 * 1031), pool);
+      expect(shared.buffer).toBeInstanceOf(SharedArrayBuffer);
+      const single = initTensor(tensor, 9);
+      expect(Buffer.compare(Buffer.from(shared.buffer), Buffer.from(single.buffer))).toBe(0);
+    } finally {
+      pool.close();
+    }
   });
 });

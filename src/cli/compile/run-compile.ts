@@ -219,6 +219,7 @@ export async function runCompile(specFile: string, options: CompileOptions): Pro
     loadedWeights = m.value;
   }
   const { compileOnnx } = await import('../../lower/onnx/compile-onnx.js');
+  const { createWriteProgress } = await import('../../lower/onnx/write-progress.js');
   const file = options.output !== undefined && isModelFile(options.output);
   const tokenizer = !file && options.output !== undefined ? await folderTokenizerFor(ir, specFile, options) : undefined;
   if (tokenizer) diagnostics.push(...tokenizer.diagnostics);
@@ -226,6 +227,8 @@ export async function runCompile(specFile: string, options: CompileOptions): Pro
     report(options, diagnostics, loaded.sources);
     return EXIT_ERRORS;
   }
+  // Tensors, bytes and ETA on a terminal (stderr); nothing otherwise.
+  const progress = options.format === 'pretty' ? createWriteProgress(process.stderr) : undefined;
   const r = await compileOnnx(ir, {
     loaded: loadedWeights,
     tokenizer: tokenizer?.value,
@@ -240,7 +243,11 @@ export async function runCompile(specFile: string, options: CompileOptions): Pro
     externalThreshold: options.externalThreshold,
     triton: options.triton,
     tritonOptions: { maxBatchSize: options.tritonMaxBatch, instances: options.tritonInstances, kind: options.tritonKind },
-  }).finally(() => loadedWeights?.close());
+    onProgress: progress?.onProgress,
+  }).finally(() => {
+    progress?.stop();
+    loadedWeights?.close();
+  });
   diagnostics.push(...r.diagnostics);
   const ok = r.value !== undefined && !hasErrors(diagnostics);
   report(options, diagnostics, loaded.sources, ok ? onnxSummaryJson(r.value!) : undefined);

@@ -111,7 +111,7 @@ export const onnxCodes = defineCodes({
     severity: 'error',
     title: 'not enough memory to compile',
     message: 'compiling `{name}` needs about {need} of memory ({params} parameters, {held}); this machine has {have}',
-    hint: 'compile on a machine with more memory, quantize more tensor groups (the stored model is held in memory), or try the spec at a smaller size first',
+    hint: 'compile on a machine with more memory',
   },
   MOE5519: {
     severity: 'warning',

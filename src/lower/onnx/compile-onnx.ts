@@ -1,6 +1,8 @@
 /**
- * ONNX target — `moec compile --target onnx`: resolved IR → weights (seeded init, or a
- * checkpoint's) → emitOnnxModel → metadata → atomic write: one model file (`-o model.onnx`), or
+ * ONNX target — `moec compile --target onnx`: resolved IR → graph (emitOnnxGraph, no weights)
+ * → metadata → memory check → streamed atomic write, in which each weight is read from its
+ * source (seeded init, a checkpoint, any WeightSource), converted and written one tensor at a
+ * time (write-model.ts): one model file (`-o model.onnx`), or
  * the model folder stock clients load (`-o dir/`: deploy/write-folder.ts, with quantized
  * variants), plus a Triton repository on request. Files and folder hold the KV-cache graph; the
  * Triton repository holds the full-sequence graph (its stateless dynamic batching has no cache to
@@ -15,23 +17,25 @@
  *   moec.context.
  */
 import { performance } from 'node:perf_hooks';
-import type onnxProto from 'onnx-proto';
 import { createDiagnostic, hasErrors, type Diagnostic, type Result } from '../../diagnostics/diagnostic.js';
 import type { ModelIR } from '../../ir/types.js';
+import { KernelPool, kernelPool } from '../../parallel/kernel-pool.js';
 import { VERSION } from '../../version.js';
-import { LazyInitWeights } from '../../weights/lazy-weights.js';
-import { WeightsReadError } from '../../weights/lazy-source.js';
-import { readModelWeights, weightsKind } from '../../weights/read-model-weights.js';
+import { mapWeightSource, openWeightSource } from '../../weights/open-weights.js';
+import { seededSource } from '../../weights/seeded-source.js';
+import type { WeightSource } from '../../weights/weight-source.js';
 import { checkCompileMemory, type HostMemory } from './compile-memory.js';
 import { writeModelFolder, type FolderWritten } from './deploy/write-folder.js';
 import type { FolderTokenizer } from './deploy/model-tokenizer.js';
 import { withVariant, type VariantName } from './deploy/variants.js';
-import { emitOnnxModel } from './emit-model.js';
+import { emitOnnxGraph, type EmittedGraph } from './emit-model.js';
 import type { MoeDispatch } from './moe-block.js';
 import { fusedMisfitReason } from './moe-fused.js';
 import { sizeByGroup, type GroupSize } from './quant-size.js';
+import { sourceDataContext, readOrder } from './source-data.js';
 import { writeTritonRepository, type TritonOptions, type TritonWritten } from './triton.js';
-import { writeOnnxModel, type WriteModelOptions, type WrittenModel } from './write-model.js';
+import type { StreamedModel, WriteModelOptions, WrittenModel } from './write-model.js';
+import { writeOnnxModel } from './write-model.js';
 
 export interface CompileOnnxOptions extends Omit<WriteModelOptions, 'onProgress'> {
   /** Output model file. At least one of `out`, `folder` and `triton` is needed. */
@@ -42,17 +46,21 @@ export interface CompileOnnxOptions extends Omit<WriteModelOptions, 'onProgress'
   tokenizer?: FolderTokenizer;
   /** Quantized variants to add to the folder (onnx/model_<suffix>.onnx). */
   variants?: VariantName[];
-  /** Init seed (default: the spec's train.seed). Ignored with `weights`. */
+  /** Init seed (default: the spec's train.seed). Ignored with `weights` or `source`. */
   seed?: number;
   /** A run directory (follows `latest`), a checkpoint directory (docs/checkpoint.md), or a Hugging Face model directory (docs/hf.md). */
   weights?: string;
   /** Weights the caller has already loaded (a base with a LoRA adapter merged); overrides `weights` and `seed`. */
   loaded?: { weights: Map<string, Float32Array>; meta: [string, string][]; from: string };
+  /** Any other weight source; wins over `loaded`, `weights` and `seed`. Closed by the compile. */
+  source?: WeightSource;
   moe?: MoeDispatch;
   /** The `--quantize` text that replaced the spec's quantize block (recorded in the metadata). */
   quantizeOption?: string;
   /** Host memory to check the compile against (default: this machine's). */
   hostMemory?: HostMemory;
+  /** Threads for weight generation and quantization (default: MOEC_THREADS, else the cores, at most 8). */
+  threads?: number;
   /** Also write a Triton model repository here. */
   triton?: string;
   tritonOptions?: TritonOptions;
@@ -69,25 +77,15 @@ export interface CompileOnnxSummary {
   /** `init seed 1234` or `checkpoint step 200 (<dir>)`. */
   weightsFrom: string;
   metadata: Record<string, string>;
-  /** Wall time per phase, milliseconds. */
+  /** Wall time, milliseconds: reading or generating weights, building graphs, converting and writing. */
   ms: { weights: number; emit: number; write: number };
 }
 
-type Loaded = { weights: Map<string, Float32Array>; meta: [string, string][]; from: string; close: () => void };
-
-function loadWeights(ir: ModelIR, options: CompileOnnxOptions): Result<Loaded | undefined> {
-  if (options.loaded) return { value: { ...options.loaded, close: () => {} }, diagnostics: [] };
-  if (options.weights !== undefined) {
-    // A moec checkpoint is read whole; a Hugging Face one lazily, tensor by tensor (readModelWeights).
-    const read = readModelWeights(options.weights, ir);
-    return { value: read.value, diagnostics: read.diagnostics };
-  }
-  const seed = options.seed ?? ir.train.seed;
-  return {
-    // Generated per tensor as the emitter asks, so the float32 model is never whole in memory.
-    value: { weights: new LazyInitWeights(ir, seed), meta: [['moec.weights', 'init'], ['moec.seed', String(seed)]], from: `init seed ${seed}`, close: () => {} },
-    diagnostics: [],
-  };
+function openSource(ir: ModelIR, options: CompileOnnxOptions, pool: KernelPool): Result<WeightSource | undefined> {
+  if (options.source) return { value: options.source, diagnostics: [] };
+  if (options.loaded) return { value: mapWeightSource(ir, options.loaded), diagnostics: [] };
+  if (options.weights !== undefined) return openWeightSource(options.weights, ir);
+  return { value: seededSource(ir, options.seed ?? ir.train.seed, pool), diagnostics: [] };
 }
 
 /** The dispatch the graph actually has: `fused` falls back to sparse per layer where the op does not fit. */
@@ -118,87 +116,105 @@ export function modelMetadata(ir: ModelIR, weightsMeta: [string, string][], disp
   ];
 }
 
+/** One model the compile writes: its IR (a variant's storage), graph interface and destination. */
+interface Planned {
+  target: ModelIR;
+  cache: boolean;
+}
+
 export async function compileOnnx(ir: ModelIR, options: CompileOnnxOptions): Promise<Result<CompileOnnxSummary | undefined>> {
-  const opened: Loaded[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const pool = options.threads !== undefined ? new KernelPool(options.threads) : kernelPool();
+  const opened = openSource(ir, options, pool);
+  diagnostics.push(...opened.diagnostics);
+  if (!opened.value || hasErrors(diagnostics)) {
+    opened.value?.close();
+    return { value: undefined, diagnostics };
+  }
+  const source = opened.value;
   try {
-    return await compileOnnxUnguarded(ir, options, opened);
-  } catch (err) {
-    // A weight that read correctly when validated but not when emitted (the file changed): nothing was written.
-    if (err instanceof WeightsReadError) return { value: undefined, diagnostics: err.diagnostics };
-    throw err;
+    return await compileWith(ir, options, source, pool, diagnostics);
   } finally {
-    for (const l of opened) l.close();
+    source.close();
+    if (options.threads !== undefined) pool.close();
+    else pool.scratch.release();
   }
 }
 
-async function compileOnnxUnguarded(ir: ModelIR, options: CompileOnnxOptions, opened: Loaded[]): Promise<Result<CompileOnnxSummary | undefined>> {
-  const diagnostics: Diagnostic[] = [];
-  const t0 = performance.now();
-  const groups = sizeByGroup(ir);
-  const whole = options.weights !== undefined && weightsKind(options.weights) !== 'hf';
-  diagnostics.push(...checkCompileMemory(ir, groups, whole, options.hostMemory));
-  if (hasErrors(diagnostics)) return { value: undefined, diagnostics };
-  const loaded = loadWeights(ir, options);
-  diagnostics.push(...loaded.diagnostics);
-  if (loaded.value) opened.push(loaded.value);
-  if (!loaded.value || hasErrors(diagnostics)) return { value: undefined, diagnostics };
-  const t1 = performance.now();
-
+async function compileWith(ir: ModelIR, options: CompileOnnxOptions, source: WeightSource, pool: KernelPool, diagnostics: Diagnostic[]): Promise<Result<CompileOnnxSummary | undefined>> {
   const dispatch = options.moe ?? 'sparse';
-  const weights = loaded.value.weights;
-  const weightsMeta = loaded.value.meta;
+  const weightsMeta = source.metadata.map(([k, v]) => [k, v] as [string, string]);
+  const groups = sizeByGroup(ir);
+  const ms = { weights: 0, emit: 0, write: 0 };
   let warned = false;
-  let emitMs = 0;
   // Lowering warnings are the same for every graph of one spec: collected from the first only.
-  // Graphs are emitted when written, so one is in memory at a time.
-  const emit = (target: ModelIR, cache = true): onnxProto.onnx.IModelProto => {
+  // A graph holds no weight data, so emitting one is cheap; each is emitted when it is written.
+  const graphOf = (p: Planned, forWrite = true): EmittedGraph => {
     const start = performance.now();
-    const model = emitOnnxModel(target, weights, { moe: dispatch, diagnostics: warned ? [] : diagnostics, cache });
-    warned = true;
-    model.metadataProps = modelMetadata(target, weightsMeta, dispatch, sizeByGroup(target), target === ir ? options.quantizeOption : undefined).map(([key, value]) => ({ key, value }));
-    emitMs += performance.now() - start;
-    return model;
+    const graph = emitOnnxGraph(p.target, { moe: dispatch, diagnostics: warned || !forWrite ? [] : diagnostics, cache: p.cache });
+    warned ||= forWrite;
+    graph.model.metadataProps = modelMetadata(p.target, weightsMeta, dispatch, sizeByGroup(p.target), p.target === ir ? options.quantizeOption : undefined).map(([key, value]) => ({ key, value }));
+    ms.emit += performance.now() - start;
+    return graph;
   };
-  const meta = modelMetadata(ir, weightsMeta, dispatch, groups, options.quantizeOption);
-  const t2 = performance.now();
-
+  const variants = (options.variants ?? []).map((v) => ({ variant: v, plan: { target: withVariant(ir, v), cache: true } }));
+  const planned: Planned[] = [
+    ...(options.out !== undefined || options.folder !== undefined ? [{ target: ir, cache: true }] : []),
+    ...(options.folder !== undefined ? variants.map((v) => v.plan) : []),
+    ...(options.triton !== undefined ? [{ target: ir, cache: false }] : []),
+  ];
   const write: WriteModelOptions = {
     externalData: options.externalData,
     externalThreshold: options.externalThreshold,
     shardBytes: options.shardBytes,
     onProgress: options.onProgress,
   };
+  // Refuse before reading a weight when a model would not fit (each model is written alone).
+  diagnostics.push(...checkCompileMemory(ir, planned.map((p) => graphOf(p, false)), source, write, options.hostMemory));
+  if (hasErrors(diagnostics)) return { value: undefined, diagnostics };
+
+  const data = sourceDataContext(ir, source, pool, ms);
+  const streamed = (p: Planned): StreamedModel => {
+    const graph = graphOf(p);
+    source.begin(readOrder(graph));
+    return { model: graph.model, deferred: graph.deferred, data };
+  };
+  const timed = async <T>(body: () => Promise<T>): Promise<T> => {
+    const start = performance.now();
+    const before = ms.weights + ms.emit;
+    try {
+      return await body();
+    } finally {
+      ms.write += performance.now() - start - (ms.weights + ms.emit - before);
+    }
+  };
+  const meta = modelMetadata(ir, weightsMeta, dispatch, groups, options.quantizeOption);
   const summary: CompileOnnxSummary = {
     params: ir.tensors.filter((t) => !t.mtp).reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0),
     groups,
-    weightsFrom: loaded.value.from,
+    weightsFrom: source.from,
     metadata: Object.fromEntries(meta),
-    ms: { weights: t1 - t0, emit: 0, write: 0 },
+    ms,
   };
   if (options.out !== undefined) {
-    const written = await writeOnnxModel(emit(ir), options.out, write);
+    const written = await timed(() => writeOnnxModel(streamed({ target: ir, cache: true }), options.out!, write));
     diagnostics.push(...written.diagnostics);
     if (!written.value) return { value: undefined, diagnostics };
     summary.model = written.value;
   }
   if (options.folder !== undefined) {
-    const models = [
-      { variant: 'spec' as const, emit: () => emit(ir) },
-      ...(options.variants ?? []).map((v) => ({ variant: v, emit: () => emit(withVariant(ir, v)) })),
-    ];
-    const written = await writeModelFolder(options.folder, ir, models, write, options.tokenizer);
+    const models = [{ variant: 'spec' as const, emit: () => streamed({ target: ir, cache: true }) }, ...variants.map((v) => ({ variant: v.variant, emit: () => streamed(v.plan) }))];
+    const written = await timed(() => writeModelFolder(options.folder!, ir, models, write, options.tokenizer));
     diagnostics.push(...written.diagnostics);
     if (!written.value) return { value: undefined, diagnostics };
     if (written.value.genaiSkipped) diagnostics.push(createDiagnostic('MOE5522', { args: { reason: written.value.genaiSkipped } }));
     summary.folder = written.value;
   }
   if (options.triton !== undefined) {
-    const repo = await writeTritonRepository(options.triton, ir.name, ir.vocab, emit(ir, false), { ...write, ...options.tritonOptions });
+    const repo = await timed(() => writeTritonRepository(options.triton!, ir.name, ir.vocab, streamed({ target: ir, cache: false }), { ...write, ...options.tritonOptions }));
     diagnostics.push(...repo.diagnostics);
     if (!repo.value) return { value: undefined, diagnostics };
     summary.triton = repo.value;
   }
-  summary.ms.emit = emitMs;
-  summary.ms.write = performance.now() - t2 - emitMs;
   return { value: summary, diagnostics };
 }

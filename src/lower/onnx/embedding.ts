@@ -9,9 +9,10 @@
  * A tied LM head reuses the same initializers (dequantized whole; ORT folds that at load).
  * `lm_head.bias` (Phi-3.5-MoE), when the IR has it, is added to the logits, tied or not.
  */
-import { DT, rawBytes } from './graph-builder.js';
-import { floatParam, linear, linearMaybeBias, tensorOf, weightOf, type EmitContext } from './linear.js';
-import { packNibbles, quantizeMatrix, toBFloat16, toFloat16 } from './quantize.js';
+import { DT } from './graph-builder.js';
+import { Conversion, deferAll, floatBytes } from './initializer-data.js';
+import { floatInit, floatParam, halfInit, linearMaybeBias, tensorOf, type EmitContext } from './linear.js';
+import { quantizeTensor, quantLayout } from './quantize-tensor.js';
 
 const EMBED = 'embed_tokens.weight';
 
@@ -25,26 +26,20 @@ function quantizedTable(ctx: EmitContext): Table {
   const t = tensorOf(ctx, EMBED);
   const [vocab, hidden] = t.shape;
   const bits = t.quant.dtype === 'int8' ? 8 : 4;
-  const q = quantizeMatrix(weightOf(ctx, EMBED), vocab, hidden, t.quant, bits);
+  const q = quantLayout(vocab, hidden, t.quant, bits);
   const width = q.blocks * q.block; // padded row length
-  const codes = new Int32Array(vocab * width);
-  for (let r = 0; r < vocab; r++) {
-    for (let c = 0; c < width; c++) {
-      const g = q.perTensor ? 0 : r * q.blocks + Math.floor(c / q.block);
-      const code = c < hidden ? q.codes[r * hidden + c] : q.zeroPoints[g];
-      codes[r * width + c] = bits === 4 && q.symmetric ? code + 8 : code;
-    }
-  }
-  if (bits === 8) {
-    const raw = rawBytes(q.symmetric ? Int8Array.from(codes) : Uint8Array.from(codes));
-    b.initializer(EMBED, q.symmetric ? DT.INT8 : DT.UINT8, [vocab, width], raw);
-  } else {
-    b.initializer(EMBED, DT.UINT8, [vocab, width / 2], packNibbles(codes));
-  }
+  const codeBytes = bits === 8 ? vocab * width : (vocab * width) / 2;
+  const conversion = new Conversion([EMBED], [codeBytes, 4 * q.groups, ...(q.symmetric ? [] : [4 * q.groups])], (d) => {
+    const stored = quantizeTensor(d.read(EMBED, true), q, { vectorsAreRows: true, vectorMajor: true, stride: width, add: bits === 4 && q.symmetric ? 8 : 0 }, d.pool);
+    // Asymmetric zero points are kept as float: they are subtracted after the Cast.
+    return [stored.codes, floatBytes(stored.scales), ...(q.symmetric ? [] : [floatBytes(Float32Array.from(stored.zeroPoints))])];
+  });
+  const [codes, scales, zps] = deferAll(conversion);
+  if (bits === 8) b.initializer(EMBED, q.symmetric ? DT.INT8 : DT.UINT8, [vocab, width], codes);
+  else b.initializer(EMBED, DT.UINT8, [vocab, width / 2], codes);
   const scaleDims = q.perTensor ? [] : [vocab, q.blocks];
-  const scale = b.floatInit(`${EMBED}_scale`, scaleDims, q.scales);
-  // Asymmetric zero points are kept as float: they are subtracted after the Cast.
-  const zp = q.symmetric ? undefined : b.floatInit(`${EMBED}_zero_point`, scaleDims, Float32Array.from(q.zeroPoints));
+  const scale = b.initializer(`${EMBED}_scale`, DT.FLOAT, scaleDims, scales);
+  const zp = q.symmetric ? undefined : b.initializer(`${EMBED}_zero_point`, DT.FLOAT, scaleDims, zps);
   return {
     rows: (ids) => {
       const gather = (name: string): string => (ids ? b.op('Gather', [name, ids], { axis: 0 }) : name);
@@ -68,16 +63,13 @@ function quantizedTable(ctx: EmitContext): Table {
 
 function table(ctx: EmitContext): Table {
   const b = ctx.b;
-  const t = tensorOf(ctx, EMBED);
-  const dtype = t.quant.dtype;
+  const dtype = tensorOf(ctx, EMBED).quant.dtype;
   if (dtype === 'int8' || dtype === 'int4') return quantizedTable(ctx);
-  const w = weightOf(ctx, EMBED);
   if (dtype === 'fp16' || dtype === 'bf16') {
-    const half = dtype === 'fp16' ? toFloat16(w) : toBFloat16(w);
-    b.initializer(EMBED, dtype === 'fp16' ? DT.FLOAT16 : DT.BFLOAT16, t.shape, rawBytes(half));
+    halfInit(ctx, EMBED, dtype);
     return { rows: (ids) => b.cast(ids ? b.op('Gather', [EMBED, ids], { axis: 0 }) : EMBED, DT.FLOAT) };
   }
-  b.floatInit(EMBED, t.shape, w);
+  floatInit(ctx, EMBED);
   return { rows: (ids) => (ids ? b.op('Gather', [EMBED, ids], { axis: 0 }) : EMBED) };
 }
 

@@ -4,12 +4,11 @@
  * the model references by location/offset/length (the ONNX external-data convention that
  * onnxruntime loads). The names are Optimum's and the ones transformers.js fetches
  * (`getExternalDataChunkNames` in src/utils/model-loader.js: `${file}_data`, `${file}_data_${i}`).
- * This file only decides the layout and rewrites the tensor protos; the bytes
- * are written by write-model.ts. Nothing here mutates the caller's model.
+ * This file only decides the layout (from sizes alone) and rewrites the tensor protos; the
+ * bytes are written by write-model.ts. Nothing here mutates the caller's model.
  */
 import onnxProto from 'onnx-proto';
 
-type IModelProto = onnxProto.onnx.IModelProto;
 type ITensorProto = onnxProto.onnx.ITensorProto;
 
 /** protobuf's hard limit on one serialized message. */
@@ -24,38 +23,31 @@ const GRAPH_MARGIN = 64 * 2 ** 20;
 const PAGE = 4096;
 const SMALL_ALIGN = 64;
 
-export interface DataPiece {
+/** Where one initializer's bytes go: a shard and an offset in it. */
+export interface DataPlace {
+  shard: number;
   offset: number;
-  bytes: Uint8Array;
+  length: number;
 }
 
 export interface DataShard {
   /** File name, relative to the model's directory (what the model's `location` says). */
   name: string;
-  pieces: DataPiece[];
   /** Total file length including alignment padding. */
   length: number;
 }
 
-export interface ExternalLayout {
-  model: IModelProto;
+export interface ExternalPlan {
   shards: DataShard[];
+  /** Per initializer, in order: its place, or undefined when it stays inline. */
+  places: (DataPlace | undefined)[];
 }
 
 export type ExternalMode = 'auto' | boolean;
 
-/** Bytes of an initializer's payload (rawData; the emitter writes every initializer that way). */
-function payload(t: ITensorProto): number {
-  return t.rawData?.length ?? 0;
-}
-
-export function initializerBytes(model: IModelProto): number {
-  return (model.graph?.initializer ?? []).reduce((sum, t) => sum + payload(t), 0);
-}
-
-/** Whether `mode` asks for external data for this model. */
-export function wantsExternal(model: IModelProto, mode: ExternalMode): boolean {
-  if (mode === 'auto') return initializerBytes(model) + GRAPH_MARGIN > PROTO_LIMIT;
+/** Whether `mode` asks for external data for a model whose initializers hold `bytes`. */
+export function wantsExternal(bytes: number, mode: ExternalMode): boolean {
+  if (mode === 'auto') return bytes + GRAPH_MARGIN > PROTO_LIMIT;
   return mode;
 }
 
@@ -72,35 +64,42 @@ export function shardIndex(modelBase: string, file: string): number | undefined 
 }
 
 /**
- * Move every rawData initializer of at least `threshold` bytes to data shards of at most
- * `shardBytes` (a single larger tensor gets a shard of its own), in initializer order, so the
- * layout — and so the bytes — depend only on the model.
+ * Place every initializer of at least `threshold` bytes (`sizes`, in initializer order) in data
+ * shards of at most `shardBytes` (a single larger tensor gets a shard of its own), in order, so
+ * the layout — and so the bytes — depend only on the sizes: it is decided before any weight is
+ * computed, and the bytes can then be written in one sequential pass.
  */
-export function planExternalData(model: IModelProto, modelBase: string, threshold = DEFAULT_EXTERNAL_THRESHOLD, shardBytes = DEFAULT_SHARD_BYTES): ExternalLayout {
+export function planExternalData(sizes: readonly number[], modelBase: string, threshold = DEFAULT_EXTERNAL_THRESHOLD, shardBytes = DEFAULT_SHARD_BYTES): ExternalPlan {
   const shards: DataShard[] = [];
   let current: DataShard | undefined;
-  const initializers = (model.graph?.initializer ?? []).map((t): ITensorProto => {
-    const bytes = t.rawData;
-    if (!bytes || bytes.length < threshold) return t;
-    const align = bytes.length >= 2 ** 20 ? PAGE : SMALL_ALIGN;
+  let pieces = 0;
+  const places = sizes.map((length): DataPlace | undefined => {
+    if (length < threshold) return undefined;
+    const align = length >= 2 ** 20 ? PAGE : SMALL_ALIGN;
     let offset = current ? Math.ceil(current.length / align) * align : 0;
-    if (!current || (current.pieces.length > 0 && offset + bytes.length > shardBytes)) {
-      current = { name: shardName(modelBase, shards.length), pieces: [], length: 0 };
+    if (!current || (pieces > 0 && offset + length > shardBytes)) {
+      current = { name: shardName(modelBase, shards.length), length: 0 };
       shards.push(current);
+      pieces = 0;
       offset = 0;
     }
-    current.pieces.push({ offset, bytes });
-    current.length = offset + bytes.length;
-    const { rawData: _moved, ...rest } = t;
-    return {
-      ...rest,
-      dataLocation: onnxProto.onnx.TensorProto.DataLocation.EXTERNAL,
-      externalData: [
-        { key: 'location', value: current.name },
-        { key: 'offset', value: String(offset) },
-        { key: 'length', value: String(bytes.length) },
-      ],
-    };
+    pieces++;
+    current.length = offset + length;
+    return { shard: shards.length - 1, offset, length };
   });
-  return { model: { ...model, graph: { ...model.graph, initializer: initializers } }, shards };
+  return { shards, places };
+}
+
+/** The tensor proto that points at its external bytes (no rawData). */
+export function externalTensor(t: ITensorProto, place: DataPlace, shard: DataShard): ITensorProto {
+  const { rawData: _moved, ...rest } = t;
+  return {
+    ...rest,
+    dataLocation: onnxProto.onnx.TensorProto.DataLocation.EXTERNAL,
+    externalData: [
+      { key: 'location', value: shard.name },
+      { key: 'offset', value: String(place.offset) },
+      { key: 'length', value: String(place.length) },
+    ],
+  };
 }

@@ -4,9 +4,12 @@
  * - names are unique and deterministic: a node's outputs are `<scope>/<Op>_<n>` where `n`
  *   counts per scope and op in emission order, never from a global random or clock;
  * - initializers that carry IR parameters keep the IR tensor name (checkpoint keys);
- * - small constants (shapes, axes, scalars) are initializers deduplicated by content.
+ * - small constants (shapes, axes, scalars) are initializers deduplicated by content;
+ * - weight initializers may be *deferred* (initializer-data.ts): the proto has no data yet and
+ *   `deferred` says how to compute it when the model is written.
  */
 import onnxProto from 'onnx-proto';
+import type { DeferredData } from './initializer-data.js';
 
 export const { onnx } = onnxProto;
 export type NodeProto = onnxProto.onnx.INodeProto;
@@ -68,6 +71,8 @@ export interface OpOptions {
 export class GraphBuilder {
   readonly nodes: NodeProto[] = [];
   readonly initializers: TensorProto[] = [];
+  /** Initializers (by name) whose bytes are computed when written. */
+  readonly deferred = new Map<string, DeferredData>();
   /** Opset domains used besides the default one ('' → version is the model's). */
   readonly domains = new Set<string>();
   private readonly counters = new Map<string, number>();
@@ -121,11 +126,15 @@ export class GraphBuilder {
     return this.opN(opType, inputs, attrs, options)[0];
   }
 
-  /** Add a named initializer from raw bytes (the name is kept as given: IR names are checkpoint keys). */
-  initializer(name: string, dataType: number, dims: number[], raw: Uint8Array): string {
+  /** Add a named initializer from raw or deferred bytes (the name is kept as given: IR names are checkpoint keys). */
+  initializer(name: string, dataType: number, dims: number[], raw: Uint8Array | DeferredData): string {
     if (this.initNames.has(name)) throw new Error(`duplicate initializer ${name}`);
     this.initNames.add(name);
-    this.initializers.push({ name, dataType, dims, rawData: raw });
+    if (raw instanceof Uint8Array) this.initializers.push({ name, dataType, dims, rawData: raw });
+    else {
+      this.initializers.push({ name, dataType, dims });
+      this.deferred.set(name, raw);
+    }
     return name;
   }
 

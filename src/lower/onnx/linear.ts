@@ -12,15 +12,16 @@
  * The quantized data keeps the IR tensor name; scales and zero points are `<name>_scale`
  * and `<name>_zero_point`.
  */
-import type { ModelIR, TensorIR } from '../../ir/types.js';
-import { DT, GraphBuilder, rawBytes } from './graph-builder.js';
-import { packNibbles, quantizeMatrix, toBFloat16, toFloat16, transpose2d, type Quantized } from './quantize.js';
+import type { ModelIR, QuantIR, TensorIR } from '../../ir/types.js';
+import { DT, GraphBuilder } from './graph-builder.js';
+import { Conversion, deferAll, floatBytes, type DataContext } from './initializer-data.js';
+import { transpose2d } from './quantize.js';
+import { halfTensor, quantizeTensor, quantLayout, type QuantLayout, type StoredCodes } from './quantize-tensor.js';
 
-/** What every emitter needs: the builder, the IR and the weights by IR name. */
+/** What every emitter needs: the builder, the IR and its tensors by name (weights are read when written). */
 export interface EmitContext {
   b: GraphBuilder;
   ir: ModelIR;
-  weights: Map<string, Float32Array>;
   tensors: Map<string, TensorIR>;
 }
 
@@ -30,118 +31,137 @@ export function tensorOf(ctx: EmitContext, name: string): TensorIR {
   return t;
 }
 
-export function weightOf(ctx: EmitContext, name: string): Float32Array {
-  const w = ctx.weights.get(name);
-  if (!w) throw new Error(`weights are missing tensor ${name}`);
-  const size = tensorOf(ctx, name).shape.reduce((a, b) => a * b, 1);
-  if (w.length !== size) throw new Error(`weight ${name} has ${w.length} values, expected ${size}`);
-  return w;
-}
+const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** A float32 parameter (norm weights, biases, sinks), added once under its IR name. */
 export function floatParam(ctx: EmitContext, name: string): string {
-  if (ctx.b.hasInitializer(name)) return name;
-  return ctx.b.floatInit(name, tensorOf(ctx, name).shape, weightOf(ctx, name));
+  return ctx.b.hasInitializer(name) ? name : floatInit(ctx, name);
 }
 
 // The storage layouts live in storage-layout.ts (arithmetic only, shared with `moec explain`).
 export { isPow2, usesMatMulNBits } from './storage-layout.js';
 import { usesMatMulNBits } from './storage-layout.js';
 
-function zeroPointInit(b: GraphBuilder, name: string, q: Quantized, dims: number[], values: Int32Array): string {
-  const raw = q.bits === 8 ? rawBytes(Uint8Array.from(values)) : packNibbles(values);
-  return b.initializer(`${name}_zero_point`, q.bits === 8 ? DT.UINT8 : DT.UINT4, dims, raw);
+const nibbleBytes = (count: number) => Math.ceil(count / 2);
+
+/** A conversion that quantizes IR weight `name` once and yields `parts` of the result. */
+function quantized(name: string, lengths: number[], quantize: (w: Float32Array, d: DataContext) => StoredCodes, parts: (q: StoredCodes) => Uint8Array[]): Conversion {
+  return new Conversion([name], lengths, (d) => parts(quantize(d.read(name, true), d)));
 }
 
-/** DequantizeLinear over W [in, out] quantized as [out, in] vectors. */
-function dequantized(ctx: EmitContext, name: string, q: Quantized, inDim: number, outDim: number): string {
+/** Zero points stored at the quantized width: bytes (int8) or packed nibbles (int4). */
+function packedZeroPoints(values: Uint8Array, bits: 4 | 8): Uint8Array {
+  if (bits === 8) return values;
+  const out = new Uint8Array(nibbleBytes(values.length));
+  for (let i = 0; i < values.length; i++) out[i >> 1] |= i & 1 ? (values[i] & 15) << 4 : values[i] & 15;
+  return out;
+}
+
+/** DequantizeLinear over W [in, out] quantized as [out, in] vectors; codes stored in W's own [in, out] order. */
+function dequantized(ctx: EmitContext, name: string, L: QuantLayout): string {
   const b = ctx.b;
-  const codes = q.codes;
-  // Back to the [in, out] layout MatMul reads.
-  const data = new Int32Array(codes.length);
-  for (let o = 0; o < outDim; o++) for (let i = 0; i < inDim; i++) data[i * outDim + o] = codes[o * inDim + i];
-  const type = q.bits === 8 ? (q.symmetric ? DT.INT8 : DT.UINT8) : q.symmetric ? DT.INT4 : DT.UINT4;
-  const raw = q.bits === 8 ? rawBytes(q.symmetric ? Int8Array.from(data) : Uint8Array.from(data)) : packNibbles(data);
-  b.initializer(name, type, [inDim, outDim], raw);
+  const [inDim, outDim] = [L.k, L.n];
+  const type = L.bits === 8 ? (L.symmetric ? DT.INT8 : DT.UINT8) : L.symmetric ? DT.INT4 : DT.UINT4;
   let scaleDims: number[];
-  let scales = q.scales;
-  let zps = q.zeroPoints;
   const attrs: Record<string, number> = {};
-  if (q.perTensor) scaleDims = [];
-  else if (q.blocks === 1) {
+  if (L.perTensor) scaleDims = [];
+  else if (L.blocks === 1) {
     scaleDims = [outDim];
     attrs.axis = 1;
   } else {
-    scaleDims = [q.blocks, outDim];
-    scales = transpose2d(q.scales, outDim, q.blocks);
-    zps = Int32Array.from(transpose2d(Float32Array.from(q.zeroPoints), outDim, q.blocks));
+    scaleDims = [L.blocks, outDim];
     attrs.axis = 0;
-    attrs.block_size = q.block;
+    attrs.block_size = L.block;
   }
-  const inputs = [name, b.floatInit(`${name}_scale`, scaleDims, scales)];
-  if (!q.symmetric) inputs.push(zeroPointInit(b, name, q, scaleDims, zps));
+  const codeBytes = L.bits === 8 ? inDim * outDim : nibbleBytes(inDim * outDim);
+  const zpBytes = L.bits === 8 ? L.groups : nibbleBytes(L.groups);
+  // [N, blocks] → the [blocks, N] order DequantizeLinear's axis 0 wants.
+  const blockMajor = (v: Float32Array) => (scaleDims.length === 2 ? transpose2d(v, outDim, L.blocks) : v);
+  const conversion = quantized(name, [codeBytes, 4 * L.groups, ...(L.symmetric ? [] : [zpBytes])],
+    (w, d) => quantizeTensor(w, L, { vectorsAreRows: false, vectorMajor: false, stride: 0, add: 0 }, d.pool),
+    (q) => [
+      q.codes,
+      floatBytes(blockMajor(q.scales)),
+      ...(L.symmetric ? [] : [packedZeroPoints(scaleDims.length === 2 ? Uint8Array.from(transpose2d(Float32Array.from(q.zeroPoints), outDim, L.blocks)) : q.zeroPoints, L.bits)]),
+    ]);
+  const [codes, scales, zps] = deferAll(conversion);
+  b.initializer(name, type, [inDim, outDim], codes);
+  const inputs = [name, b.initializer(`${name}_scale`, DT.FLOAT, scaleDims, scales)];
+  if (!L.symmetric) inputs.push(b.initializer(`${name}_zero_point`, L.bits === 8 ? DT.UINT8 : DT.UINT4, scaleDims, zps));
   return b.op('DequantizeLinear', inputs, attrs);
 }
 
 /** com.microsoft.MatMulNBits: B [N, blocks, block/2] low nibble first, scales [N, blocks]. */
-function matMulNBits(ctx: EmitContext, x: string, name: string, q: Quantized, accuracyLevel: number): string {
+function matMulNBits(ctx: EmitContext, x: string, name: string, L: QuantLayout, accuracyLevel: number): string {
   const b = ctx.b;
-  const padded = q.blocks * q.block;
-  const codes = new Int32Array(q.n * padded);
-  for (let r = 0; r < q.n; r++) {
-    for (let c = 0; c < padded; c++) {
-      const g = r * q.blocks + Math.floor(c / q.block);
-      // Unsigned codes; symmetric ones sit around the op's default zero point 8.
-      const code = c < q.k ? q.codes[r * q.k + c] + (q.symmetric ? 8 : 0) : q.symmetric ? 8 : q.zeroPoints[g];
-      codes[r * padded + c] = code;
-    }
-  }
-  b.initializer(name, DT.UINT8, [q.n, q.blocks, q.block / 2], packNibbles(codes));
-  const inputs = [x, name, b.floatInit(`${name}_scale`, [q.n, q.blocks], q.scales)];
-  if (!q.symmetric) {
-    // Zero points: 4-bit, packed per row (each row padded to a whole byte).
-    const perRow = Math.ceil(q.blocks / 2);
-    const zp = new Uint8Array(q.n * perRow);
-    for (let r = 0; r < q.n; r++) zp.set(packNibbles(q.zeroPoints.subarray(r * q.blocks, (r + 1) * q.blocks)), r * perRow);
-    inputs.push(b.initializer(`${name}_zero_point`, DT.UINT8, [q.n * perRow], zp));
-  }
-  const attrs: Record<string, number> = { K: q.k, N: q.n, bits: 4, block_size: q.block };
+  const padded = L.blocks * L.block;
+  // Zero points: 4-bit, packed per row (each row padded to a whole byte).
+  const perRow = Math.ceil(L.blocks / 2);
+  const rowZeroPoints = (zp: Uint8Array): Uint8Array => {
+    const out = new Uint8Array(L.n * perRow);
+    for (let r = 0; r < L.n; r++) out.set(packedZeroPoints(zp.subarray(r * L.blocks, (r + 1) * L.blocks), 4), r * perRow);
+    return out;
+  };
+  // Unsigned codes; symmetric ones sit around the op's default zero point 8.
+  const conversion = quantized(name, [(L.n * padded) / 2, 4 * L.groups, ...(L.symmetric ? [] : [L.n * perRow])],
+    (w, d) => quantizeTensor(w, L, { vectorsAreRows: false, vectorMajor: true, stride: padded, add: L.symmetric ? 8 : 0 }, d.pool),
+    (q) => [q.codes, floatBytes(q.scales), ...(L.symmetric ? [] : [rowZeroPoints(q.zeroPoints)])]);
+  const [codes, scales, zps] = deferAll(conversion);
+  b.initializer(name, DT.UINT8, [L.n, L.blocks, L.block / 2], codes);
+  const inputs = [x, name, b.initializer(`${name}_scale`, DT.FLOAT, [L.n, L.blocks], scales)];
+  if (!L.symmetric) inputs.push(b.initializer(`${name}_zero_point`, DT.UINT8, [L.n * perRow], zps));
+  const attrs: Record<string, number> = { K: L.k, N: L.n, bits: 4, block_size: L.block };
   if (accuracyLevel) attrs.accuracy_level = accuracyLevel;
   return b.op('MatMulNBits', inputs, attrs, { domain: 'com.microsoft' });
 }
 
 /** DynamicQuantizeLinear → MatMulInteger → Cast → ·(x_scale · w_scale): ORT fuses it to DynamicQuantizeMatMul. */
-function matMulInteger(ctx: EmitContext, x: string, name: string, q: Quantized, inDim: number, outDim: number): string {
+function matMulInteger(ctx: EmitContext, x: string, name: string, L: QuantLayout): string {
   const b = ctx.b;
   // Weights are stored uint8 (symmetric codes shifted by 128): MLAS's u8s8 kernels on AVX2
   // saturate int16 pair sums, u8u8 do not (measured: int8 error 0.30 → 0.08 on the tiny spec).
-  const shift = q.symmetric ? 128 : 0;
-  const data = new Uint8Array(q.codes.length);
-  for (let o = 0; o < outDim; o++) for (let i = 0; i < inDim; i++) data[i * outDim + o] = q.codes[o * inDim + i] + shift;
-  b.initializer(name, DT.UINT8, [inDim, outDim], data);
-  const dims = q.perTensor ? [] : [outDim];
-  const scale = b.floatInit(`${name}_scale`, dims, q.scales);
-  const zp = b.initializer(`${name}_zero_point`, DT.UINT8, dims, Uint8Array.from(q.zeroPoints, (z) => z + shift));
+  const shift = L.symmetric ? 128 : 0;
+  const dims = L.perTensor ? [] : [L.n];
+  const conversion = quantized(name, [L.k * L.n, 4 * L.groups, L.groups],
+    (w, d) => quantizeTensor(w, L, { vectorsAreRows: false, vectorMajor: false, stride: 0, add: shift }, d.pool),
+    (q) => [q.codes, floatBytes(q.scales), Uint8Array.from(q.zeroPoints, (z) => z + shift)]);
+  const [codes, scales, zps] = deferAll(conversion);
+  b.initializer(name, DT.UINT8, [L.k, L.n], codes);
+  const scale = b.initializer(`${name}_scale`, DT.FLOAT, dims, scales);
+  const zp = b.initializer(`${name}_zero_point`, DT.UINT8, dims, zps);
   const [xq, xs, xzp] = b.opN('DynamicQuantizeLinear', [x], {}, { outputs: 3 });
   const acc = b.op('MatMulInteger', [xq, name, xzp, zp]);
   return b.mul(b.cast(acc, DT.FLOAT), b.mul(xs, scale));
 }
 
+/** fp16 / bf16 storage of a float tensor: one conversion, one initializer. */
+export function halfInit(ctx: EmitContext, name: string, dtype: 'fp16' | 'bf16'): string {
+  const shape = tensorOf(ctx, name).shape;
+  const conversion = new Conversion([name], [2 * sizeOf(shape)], (d) => {
+    const half = halfTensor(d.read(name, true), dtype === 'bf16', d.pool);
+    return [new Uint8Array(half.buffer, half.byteOffset, half.byteLength)];
+  });
+  return ctx.b.initializer(name, dtype === 'fp16' ? DT.FLOAT16 : DT.BFLOAT16, shape, deferAll(conversion)[0]);
+}
+
+/** fp32 storage of a tensor (a view of the values read: nothing is copied). */
+export function floatInit(ctx: EmitContext, name: string): string {
+  const shape = tensorOf(ctx, name).shape;
+  const [data] = deferAll(new Conversion([name], [4 * sizeOf(shape)], (d) => [floatBytes(d.read(name))], true));
+  return ctx.b.initializer(name, DT.FLOAT, shape, data);
+}
+
+const bitsOf = (q: QuantIR): 4 | 8 => (q.dtype === 'int8' ? 8 : 4);
+
 /** The weight W [in, out] as a float tensor value (for graphs that need W itself, e.g. tied heads). */
 export function linearWeight(ctx: EmitContext, name: string): string {
   const t = tensorOf(ctx, name);
-  const w = weightOf(ctx, name);
   const [inDim, outDim] = t.shape;
   const q = t.quant;
   const b = ctx.b;
-  if (q.dtype === 'fp32') return b.floatInit(name, t.shape, w);
-  if (q.dtype === 'fp16' || q.dtype === 'bf16') {
-    const half = q.dtype === 'fp16' ? toFloat16(w) : toBFloat16(w);
-    b.initializer(name, q.dtype === 'fp16' ? DT.FLOAT16 : DT.BFLOAT16, t.shape, rawBytes(half));
-    return b.cast(name, DT.FLOAT);
-  }
-  const bits = q.dtype === 'int8' ? 8 : 4;
-  return dequantized(ctx, name, quantizeMatrix(transpose2d(w, inDim, outDim), outDim, inDim, q, bits), inDim, outDim);
+  if (q.dtype === 'fp32') return floatInit(ctx, name);
+  if (q.dtype === 'fp16' || q.dtype === 'bf16') return b.cast(halfInit(ctx, name, q.dtype), DT.FLOAT);
+  return dequantized(ctx, name, quantLayout(outDim, inDim, q, bitsOf(q)));
 }
 
 /** `x · W (+ bias)` for the IR linear weight `name`. */
@@ -152,11 +172,9 @@ export function linear(ctx: EmitContext, x: string, name: string, bias?: string)
   const actInt8 = ctx.ir.quantize.activations.dtype === 'int8';
   let y: string;
   if (q.dtype === 'int4' && usesMatMulNBits(q)) {
-    const qm = quantizeMatrix(transpose2d(weightOf(ctx, name), inDim, outDim), outDim, inDim, q, 4);
-    y = matMulNBits(ctx, x, name, qm, actInt8 ? 4 : 0);
+    y = matMulNBits(ctx, x, name, quantLayout(outDim, inDim, q, 4), actInt8 ? 4 : 0);
   } else if (q.dtype === 'int8' && actInt8 && q.granularity !== 'block') {
-    const qm = quantizeMatrix(transpose2d(weightOf(ctx, name), inDim, outDim), outDim, inDim, q, 8);
-    y = matMulInteger(ctx, x, name, qm, inDim, outDim);
+    y = matMulInteger(ctx, x, name, quantLayout(outDim, inDim, q, 8));
   } else {
     y = ctx.b.matmul(x, linearWeight(ctx, name));
   }

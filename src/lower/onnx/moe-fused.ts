@@ -12,8 +12,9 @@
  * Weight layout: fc1 [E, fc1_out, hidden], fc2 [E, hidden, ffn] (each expert's W transposed).
  */
 import type { MoeIR, QuantIR } from '../../ir/types.js';
-import { f } from './graph-builder.js';
-import { linearMaybeBias, tensorOf, weightOf, type EmitContext } from './linear.js';
+import { DT, f } from './graph-builder.js';
+import { Conversion, deferAll, floatBytes } from './initializer-data.js';
+import { linearMaybeBias, tensorOf, type EmitContext } from './linear.js';
 
 export function fusedMisfitReason(moe: MoeIR, experts: QuantIR): string | undefined {
   const r = moe.router;
@@ -30,37 +31,46 @@ export function fusedMisfit(ctx: EmitContext, moe: MoeIR): boolean {
   return fusedMisfitReason(moe, ctx.ir.quantize.experts) !== undefined;
 }
 
-/** Stack per-expert [in, out] weights as [E, out, in] (optionally interleaving two of them by row). */
-function stackTransposed(ctx: EmitContext, names: string[][], scale = 1): { data: Float32Array; rows: number; cols: number } {
-  const first = tensorOf(ctx, names[0][0]).shape;
-  const [inDim, outDim] = first;
+/**
+ * Per-expert [in, out] weights stacked as [E, out, in] (optionally interleaving two of them by
+ * row), as one initializer. The experts are read one at a time into the stacked array.
+ */
+function stackTransposed(ctx: EmitContext, init: string, names: string[][], scale = 1): string {
+  const [inDim, outDim] = tensorOf(ctx, names[0][0]).shape;
   const parts = names[0].length;
   const rows = outDim * parts;
-  const data = new Float32Array(names.length * rows * inDim);
-  names.forEach((group, e) => {
-    group.forEach((name, j) => {
-      const w = weightOf(ctx, name);
-      for (let o = 0; o < outDim; o++) {
-        const row = parts === 1 ? o : o * parts + j;
-        const base = (e * rows + row) * inDim;
-        for (let i = 0; i < inDim; i++) data[base + i] = w[i * outDim + o] * scale;
-      }
+  const conversion = new Conversion(names.flat(), [4 * names.length * rows * inDim], (d) => {
+    const data = new Float32Array(names.length * rows * inDim);
+    names.forEach((group, e) => {
+      group.forEach((name, j) => {
+        const w = d.read(name);
+        for (let o = 0; o < outDim; o++) {
+          const row = parts === 1 ? o : o * parts + j;
+          const base = (e * rows + row) * inDim;
+          for (let i = 0; i < inDim; i++) data[base + i] = w[i * outDim + o] * scale;
+        }
+      });
     });
+    return [floatBytes(data)];
   });
-  return { data, rows, cols: inDim };
+  return ctx.b.initializer(init, DT.FLOAT, [names.length, rows, inDim], deferAll(conversion)[0]);
 }
 
-function stackBias(ctx: EmitContext, names: string[][], scale = 1): Float32Array {
+/** Per-expert biases stacked as [E, width·parts] (interleaved like their weights). */
+function stackBias(ctx: EmitContext, init: string, names: string[][], scale = 1): string {
   const parts = names[0].length;
   const width = tensorOf(ctx, names[0][0]).shape[0];
-  const out = new Float32Array(names.length * width * parts);
-  names.forEach((group, e) =>
-    group.forEach((name, j) => {
-      const v = weightOf(ctx, name);
-      for (let o = 0; o < width; o++) out[(e * width + o) * parts + (parts === 1 ? 0 : j)] = v[o] * scale;
-    }),
-  );
-  return out;
+  const conversion = new Conversion(names.flat(), [4 * names.length * width * parts], (d) => {
+    const out = new Float32Array(names.length * width * parts);
+    names.forEach((group, e) =>
+      group.forEach((name, j) => {
+        const v = d.read(name);
+        for (let o = 0; o < width; o++) out[(e * width + o) * parts + (parts === 1 ? 0 : j)] = v[o] * scale;
+      }),
+    );
+    return [floatBytes(out)];
+  });
+  return ctx.b.initializer(init, DT.FLOAT, [names.length, width * parts], deferAll(conversion)[0]);
 }
 
 export function fusedExperts(ctx: EmitContext, x: string, p: string, moe: MoeIR): string {
@@ -74,19 +84,15 @@ export function fusedExperts(ctx: EmitContext, x: string, p: string, moe: MoeIR)
     const logits = b.scope(`${p}.router`, () => linearMaybeBias(ctx, x, `${p}.router`));
     const fc1Names = experts.map((e) => (gated ? [ex(e, 'gate_proj'), ex(e, 'up_proj')] : [ex(e, 'up_proj')]));
     const fc2Names = experts.map((e) => [ex(e, 'down_proj')]);
-    const fc1 = stackTransposed(ctx, fc1Names);
-    const fc2 = stackTransposed(ctx, fc2Names, moe.router.scaling);
+    const biasNames = (names: string[][]) => names.map((g) => g.map((n) => n.replace(/weight$/, 'bias')));
     const inputs = [
       x,
       logits,
-      b.floatInit(`${p}.fused.fc1_experts_weights`, [E, fc1.rows, fc1.cols], fc1.data),
-      moe.expert.bias ? b.floatInit(`${p}.fused.fc1_experts_bias`, [E, fc1.rows], stackBias(ctx, fc1Names.map((g) => g.map((n) => n.replace(/weight$/, 'bias'))))) : '',
-      b.floatInit(`${p}.fused.fc2_experts_weights`, [E, fc2.rows, fc2.cols], fc2.data),
+      stackTransposed(ctx, `${p}.fused.fc1_experts_weights`, fc1Names),
+      moe.expert.bias ? stackBias(ctx, `${p}.fused.fc1_experts_bias`, biasNames(fc1Names)) : '',
+      stackTransposed(ctx, `${p}.fused.fc2_experts_weights`, fc2Names, moe.router.scaling),
     ];
-    if (moe.expert.bias) {
-      const bias = stackBias(ctx, fc2Names.map((g) => g.map((n) => n.replace(/weight$/, 'bias'))), moe.router.scaling);
-      inputs.push(b.floatInit(`${p}.fused.fc2_experts_bias`, [E, ctx.ir.hidden], bias));
-    }
+    if (moe.expert.bias) inputs.push(stackBias(ctx, `${p}.fused.fc2_experts_bias`, biasNames(fc2Names), moe.router.scaling));
     const attrs: Record<string, number | string | ReturnType<typeof f>> = {
       k: moe.router.topK,
       activation_type: moe.expert.activation,

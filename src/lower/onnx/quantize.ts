@@ -40,7 +40,8 @@ export function transpose2d(data: Float32Array, rows: number, cols: number): Flo
   return out;
 }
 
-function params(min: number, max: number, bits: 4 | 8, symmetric: boolean): { scale: number; zp: number } {
+/** One group's scale and zero point from its value range. */
+export function params(min: number, max: number, bits: 4 | 8, symmetric: boolean): { scale: number; zp: number } {
   if (symmetric) {
     const qmax = bits === 8 ? 127 : 7;
     const amax = Math.max(Math.abs(min), Math.abs(max));

@@ -11,7 +11,7 @@
 import { join } from 'node:path';
 import type onnxProto from 'onnx-proto';
 import type { Result } from '../../diagnostics/diagnostic.js';
-import { writeOnnxModel, writeTextAtomic, type WriteModelOptions, type WrittenModel } from './write-model.js';
+import { writeOnnxModel, writeTextAtomic, type StreamedModel, type WriteModelOptions, type WrittenModel } from './write-model.js';
 
 export interface TritonOptions {
   /** Largest batch Triton forms (default 8). */
@@ -85,7 +85,7 @@ export async function writeTritonRepository(
   repo: string,
   specName: string,
   vocab: number,
-  model: onnxProto.onnx.IModelProto,
+  model: onnxProto.onnx.IModelProto | StreamedModel,
   options: TritonOptions & WriteModelOptions = {},
 ): Promise<Result<TritonWritten | undefined>> {
   const name = tritonModelName(specName);

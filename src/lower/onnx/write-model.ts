@@ -18,7 +18,8 @@ import onnxProto from 'onnx-proto';
 import { createDiagnostic, type Result } from '../../diagnostics/diagnostic.js';
 import { writeAll, writeTarget } from '../../io/write-file.js';
 import { createAtomicFile, type AtomicFile } from '../../io/atomic-file.js';
-import { DEFAULT_EXTERNAL_THRESHOLD, DEFAULT_SHARD_BYTES, planExternalData, shardIndex, wantsExternal, type DataShard, type ExternalMode } from './external-data.js';
+import { DEFAULT_EXTERNAL_THRESHOLD, DEFAULT_SHARD_BYTES, externalTensor, planExternalData, shardIndex, wantsExternal, type DataShard, type ExternalMode } from './external-data.js';
+import { SourceFailure, type DataContext, type DeferredData } from './initializer-data.js';
 
 export interface WriteModelOptions {
   /** 'auto' (default): external data only when the model would not fit a 2 GB protobuf. */
@@ -27,8 +28,12 @@ export interface WriteModelOptions {
   externalThreshold?: number;
   /** Largest data shard in bytes (default just under 2 GiB). */
   shardBytes?: number;
-  /** Called after each chunk is written; tests use it to fail or be killed mid-write. */
-  onProgress?: (written: number, total: number) => void | Promise<void>;
+  /**
+   * Called after each chunk of up to 16 MiB is written (data shards, then the model file):
+   * bytes written and to write (the model file's bytes are added once it is encoded), and
+   * initializers done. Tests use it to fail or be killed mid-write; the CLI shows it.
+   */
+  onProgress?: (written: number, total: number, tensors: { done: number; total: number }) => void | Promise<void>;
 }
 
 export interface WrittenFile {
@@ -44,6 +49,12 @@ export interface WrittenModel extends WrittenFile {
 }
 
 const CHUNK = 16 * 2 ** 20;
+/**
+ * A tensor's write may still be in flight while the next tensor is read and converted, when it
+ * is at most this large (and at most the largest initializer) and not in the kernel pool's
+ * reused buffers: reading and writing then overlap, for at most this much more memory.
+ */
+export const OVERLAP_BYTES = 64 * 2 ** 20;
 const TMP_MARK = '.tmp-';
 
 /** Hidden temporary sibling of `file`; `pid` lets a later writer recognise a dead writer's leftovers. */
@@ -92,15 +103,26 @@ async function fsyncDir(dir: string): Promise<void> {
 
 class Progress {
   written = 0;
-  constructor(readonly total: number, readonly hook?: WriteModelOptions['onProgress']) {}
+  tensors = 0;
+  constructor(
+    public total: number,
+    readonly tensorCount: number,
+    readonly hook?: WriteModelOptions['onProgress'],
+  ) {}
   async write(fh: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
     for (let at = 0; at < bytes.length; at += CHUNK) {
       const chunk = bytes.subarray(at, Math.min(at + CHUNK, bytes.length));
       // Every byte or an error: a short write (disk full) must not leave a hole of zeros.
       await writeAll(fh, chunk, position + at);
       this.written += chunk.length;
-      await this.hook?.(this.written, this.total);
+      await this.hook?.(this.written, this.total, { done: this.tensors, total: this.tensorCount });
     }
+  }
+  /** An initializer finished (`inline` bytes of it went to the model, not to a shard). */
+  tensorDone(inline: number): void {
+    this.tensors++;
+    // Inline bytes are written with the model file at the end; counted there.
+    this.total -= inline;
   }
 }
 
@@ -116,13 +138,59 @@ async function writeFile(path: string, parts: { offset: number; bytes: Uint8Arra
   }
 }
 
+/** A model whose deferred initializers are computed while it is written (emitOnnxGraph). */
+export interface StreamedModel {
+  model: onnxProto.onnx.IModelProto;
+  deferred: Map<string, DeferredData>;
+  data: DataContext;
+}
+
+/** One data shard being written: its temporary file, open until the next shard starts. */
+interface OpenShard {
+  index: number;
+  fh: FileHandle;
+}
+
+/**
+ * Finish a shard's bytes. Not fsynced yet: the kernel writes it back while the next shard is
+ * computed, and every shard is fsynced before anything is renamed (syncShards) — fsyncing
+ * each 2 GiB shard as it closed stalled the compile for the whole write-back.
+ */
+async function closeShard(shard: OpenShard, length: number): Promise<void> {
+  try {
+    // Alignment padding at the end, if any, is made explicit so the file length is exact.
+    await shard.fh.truncate(length);
+  } finally {
+    await shard.fh.close();
+  }
+}
+
+async function syncShards(paths: string[]): Promise<void> {
+  for (const path of paths) {
+    const fh = await open(path, 'r+');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+}
+
 /**
  * Write `model` to `path` atomically (with its external data shards when needed or asked for).
- * Failures come back as an MOE9004 diagnostic with nothing left behind.
+ * A StreamedModel's deferred initializers are computed one at a time, in initializer order, and
+ * their bytes go straight to the shard files at offsets planned from sizes alone, so memory
+ * holds one tensor, never the model (inline models, under 2 GB, are encoded in memory).
+ * Failures come back as an MOE9004 diagnostic (or the weight source's own) with nothing left behind.
  */
-export async function writeOnnxModel(model: onnxProto.onnx.IModelProto, path: string, options: WriteModelOptions = {}): Promise<Result<WrittenModel | undefined>> {
+export async function writeOnnxModel(input: onnxProto.onnx.IModelProto | StreamedModel, path: string, options: WriteModelOptions = {}): Promise<Result<WrittenModel | undefined>> {
+  const streamed = 'deferred' in input ? input : { model: input, deferred: new Map<string, DeferredData>(), data: undefined };
   const temps: string[] = [];
-  const cleanup = () => Promise.all(temps.map((t) => rm(t, { force: true })));
+  let shard: OpenShard | undefined;
+  const cleanup = async () => {
+    await shard?.fh.close().catch(() => undefined);
+    await Promise.all(temps.map((t) => rm(t, { force: true })));
+  };
   const onSignal = (signal: NodeJS.Signals) => {
     // Synchronous removal: the process is about to die with the same signal.
     for (const t of temps) rmSync(t, { force: true });
@@ -140,37 +208,79 @@ export async function writeOnnxModel(model: onnxProto.onnx.IModelProto, path: st
     const base = basename(file);
     await mkdir(dir, { recursive: true });
     await removeDeadTemps(dir, base);
-    const external = wantsExternal(model, options.externalData ?? 'auto');
-    const layout = external
-      ? planExternalData(model, base, options.externalThreshold ?? DEFAULT_EXTERNAL_THRESHOLD, options.shardBytes ?? DEFAULT_SHARD_BYTES)
-      : { model, shards: [] as DataShard[] };
-    const encoded = onnxProto.onnx.ModelProto.encode(layout.model).finish();
-    const total = encoded.length + layout.shards.reduce((s, d) => s + d.length, 0);
-    const progress = new Progress(total, options.onProgress);
+    const { model, deferred, data } = streamed;
+    const initializers = model.graph?.initializer ?? [];
+    const sizes = initializers.map((t) => t.rawData?.length ?? deferred.get(t.name!)?.byteLength ?? 0);
+    const dataBytes = sizes.reduce((a, b) => a + b, 0);
+    const overlap = Math.min(OVERLAP_BYTES, sizes.reduce((a, b) => Math.max(a, b), 0));
+    const plan = wantsExternal(dataBytes, options.externalData ?? 'auto')
+      ? planExternalData(sizes, base, options.externalThreshold ?? DEFAULT_EXTERNAL_THRESHOLD, options.shardBytes ?? DEFAULT_SHARD_BYTES)
+      : { shards: [] as DataShard[], places: [] };
+    const progress = new Progress(dataBytes, initializers.length, options.onProgress);
 
-    const data: WrittenFile[] = [];
-    for (const shard of layout.shards) {
-      const target = join(dir, shard.name);
-      const tmp = tempName(target);
-      temps.push(tmp);
-      await writeFile(tmp, shard.pieces, shard.length, progress);
-      data.push({ path: target, bytes: shard.length });
+    const written: onnxProto.onnx.ITensorProto[] = [];
+    // The one write that may be in flight while the next tensor is produced.
+    let inflight: { done: Promise<void>; bytes: number; shared: boolean } | undefined;
+    let failure: { error: unknown } | undefined;
+    const settle = async () => {
+      await inflight?.done;
+      inflight = undefined;
+      if (failure) throw failure.error;
+    };
+    for (const [i, t] of initializers.entries()) {
+      const d = deferred.get(t.name!);
+      if (d && !data) throw new Error(`internal: initializer ${t.name} has no data source`);
+      // A conversion about to run may reuse the pool's buffers or need the memory: wait unless the write is small and its own.
+      if (d?.conversion.fresh && inflight && (inflight.shared || inflight.bytes > overlap)) await settle();
+      const bytes = d ? d.conversion.take(d.index, data!) : t.rawData ?? new Uint8Array(0);
+      const place = plan.places[i];
+      if (!place) {
+        // Kept until the model is encoded: a view of the kernel pool's reused buffers is copied out.
+        written.push(d ? { ...t, rawData: bytes.buffer instanceof SharedArrayBuffer ? bytes.slice() : bytes } : t);
+        progress.tensorDone(bytes.length);
+        continue;
+      }
+      await settle();
+      if (shard?.index !== place.shard) {
+        if (shard) await closeShard(shard, plan.shards[shard.index].length);
+        shard = undefined;
+        const tmp = tempName(join(dir, plan.shards[place.shard].name));
+        temps.push(tmp);
+        shard = { index: place.shard, fh: await open(tmp, 'w', 0o644) };
+      }
+      const done = progress.write(shard.fh, bytes, place.offset).then(
+        () => progress.tensorDone(0),
+        (error: unknown) => void (failure ??= { error }),
+      );
+      inflight = { done, bytes: bytes.length, shared: bytes.buffer instanceof SharedArrayBuffer };
+      written.push(externalTensor(t, place, plan.shards[place.shard]));
     }
+    await settle();
+    if (shard) await closeShard(shard, plan.shards[shard.index].length);
+    shard = undefined;
+    const late = data?.finish?.() ?? [];
+    if (late.length) throw new SourceFailure(late);
+    await syncShards([...temps]);
+
+    const encoded = onnxProto.onnx.ModelProto.encode({ ...model, graph: { ...model.graph, initializer: written } }).finish();
+    progress.total += encoded.length;
     const tmpModel = tempName(file);
     temps.push(tmpModel);
     await writeFile(tmpModel, [{ offset: 0, bytes: encoded }], encoded.length, progress);
 
     // Commit. The model goes last, so a model.onnx on disk always has its data beside it.
-    if (layout.shards.length > 0) await rm(file, { force: true });
-    for (const [i, shard] of layout.shards.entries()) await rename(temps[i], join(dir, shard.name));
+    if (plan.shards.length > 0) await rm(file, { force: true });
+    for (const [i, s] of plan.shards.entries()) await rename(temps[i], join(dir, s.name));
     await rename(tmpModel, file);
     temps.length = 0;
-    for (const stale of await staleShards(dir, base, layout.shards.length)) await rm(stale, { force: true });
+    for (const stale of await staleShards(dir, base, plan.shards.length)) await rm(stale, { force: true });
     await fsyncDir(dir);
     const bytes = (await stat(file)).size;
-    return { value: { path: file, bytes, data, totalBytes: total }, diagnostics: [] };
+    const shards = plan.shards.map((s) => ({ path: join(dir, s.name), bytes: s.length }));
+    return { value: { path: file, bytes, data: shards, totalBytes: bytes + shards.reduce((a, s) => a + s.bytes, 0) }, diagnostics: [] };
   } catch (err) {
     await cleanup();
+    if (err instanceof SourceFailure) return { value: undefined, diagnostics: err.diagnostics };
     const reason = err instanceof Error ? err.message : String(err);
     return { value: undefined, diagnostics: [createDiagnostic('MOE9004', { args: { path, reason } })] };
   } finally {

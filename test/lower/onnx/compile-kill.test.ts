@@ -1,7 +1,8 @@
 /**
  * `moec compile` interrupted while writing: Ctrl-C (SIGINT) and SIGKILL during the write of a
- * ~200 MB model leave no model.onnx; SIGINT also leaves no temporary. The child is the built CLI;
- * the parent watches the directory and interrupts as soon as the temporary appears.
+ * ~200 MB model — inline, and streamed to external data tensor by tensor — leave no model.onnx;
+ * SIGINT also leaves no temporary. The child is the built CLI; the parent watches the directory
+ * and interrupts as soon as a temporary appears.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,14 +17,15 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 // ~50 M parameters: a write long enough (≈ 200 MB) to be caught in the middle.
 const SPEC = { name: 'kill', vocab: 32000, hidden: 512, layers: 2, context: 256, attention: { heads: 8 }, moe: { experts: { count: 8, ffn: 1024 }, router: { top_k: 2 } } };
 
-function compileAndInterrupt(dir: string, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; sawTemp: boolean }> {
+function compileAndInterrupt(dir: string, signal: NodeJS.Signals, external: boolean): Promise<{ code: number | null; signal: NodeJS.Signals | null; sawTemp: boolean }> {
   const spec = join(dir, 'kill.moe.json');
   writeFileSync(spec, JSON.stringify(SPEC));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'compile', spec, '-o', join(dir, 'model.onnx')], { stdio: 'ignore' });
+    const args = [BIN, 'compile', spec, '-o', join(dir, 'model.onnx'), ...(external ? ['--external-data'] : [])];
+    const child = spawn(process.execPath, args, { stdio: 'ignore' });
     let sawTemp = false;
     const poll = setInterval(() => {
-      if (!sawTemp && readdirSync(dir).some((f) => f.startsWith('.model.onnx.tmp-'))) {
+      if (!sawTemp && readdirSync(dir).some((f) => f.startsWith('.model.onnx') && f.includes('.tmp-'))) {
         sawTemp = true;
         child.kill(signal);
       }
@@ -37,11 +39,11 @@ function compileAndInterrupt(dir: string, signal: NodeJS.Signals): Promise<{ cod
 }
 
 describe.skipIf(!existsSync(BIN))('moec compile interrupted mid-write', () => {
-  for (const signal of ['SIGINT', 'SIGKILL'] as const) {
-    it(`${signal}: no model.onnx${signal === 'SIGINT' ? ' and no temporary' : ''}`, async () => {
-      const dir = join(root, signal);
+  for (const [signal, external] of [['SIGINT', false], ['SIGKILL', false], ['SIGINT', true], ['SIGKILL', true]] as const) {
+    it(`${signal}${external ? ', streaming external data' : ''}: no model.onnx${signal === 'SIGINT' ? ' and no temporary' : ''}`, async () => {
+      const dir = join(root, `${signal}-${external}`);
       mkdirSync(dir, { recursive: true });
-      const r = await compileAndInterrupt(dir, signal);
+      const r = await compileAndInterrupt(dir, signal, external);
       expect(r.sawTemp).toBe(true);
       expect(r.signal).toBe(signal);
       expect(existsSync(join(dir, 'model.onnx'))).toBe(false);

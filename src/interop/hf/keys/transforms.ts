@@ -34,6 +34,43 @@ export function linearToIr(hf: Float32Array, out: number, inn: number, order?: I
   return ir;
 }
 
+/**
+ * Rows [h0, h0 + n) of HF [out, in] (`rows`, n × in) into their places in IR [in, out] (`ir`):
+ * linearToIr one chunk of rows at a time, so a large linear is transposed without a float32
+ * copy of the whole HF tensor. `inverse[h]` is the IR row of HF row h (the inverse of `order`).
+ * Tiles of 64 × 64 keep the strided writes in cache.
+ */
+export function linearRowsToIr(rows: Float32Array, h0: number, n: number, out: number, inn: number, ir: Float32Array, inverse?: Int32Array): void {
+  for (let t0 = 0; t0 < n; t0 += 64) {
+    const t1 = Math.min(t0 + 64, n);
+    for (let c0 = 0; c0 < inn; c0 += 64) {
+      const c1 = Math.min(c0 + 64, inn);
+      for (let c = c0; c < c1; c++) {
+        const base = c * out;
+        for (let t = t0; t < t1; t++) ir[base + (inverse ? inverse[h0 + t]! : h0 + t)] = rows[t * inn + c]!;
+      }
+    }
+  }
+}
+
+/**
+ * linearRowsToIr from BF16 rows (`rows` as uint16 bits) into the float32 bits of `ir`: a BF16
+ * value widens exactly to the float32 whose top 16 bits it is, so conversion and transpose are
+ * one pass.
+ */
+export function bf16RowsToIr(rows: Uint16Array, h0: number, n: number, out: number, inn: number, ir: Uint32Array, inverse?: Int32Array): void {
+  for (let t0 = 0; t0 < n; t0 += 64) {
+    const t1 = Math.min(t0 + 64, n);
+    for (let c0 = 0; c0 < inn; c0 += 64) {
+      const c1 = Math.min(c0 + 64, inn);
+      for (let c = c0; c < c1; c++) {
+        const base = c * out;
+        for (let t = t0; t < t1; t++) ir[base + (inverse ? inverse[h0 + t]! : h0 + t)] = rows[t * inn + c]! << 16;
+      }
+    }
+  }
+}
+
 /** IR [in, out] → HF [out, in], the inverse of linearToIr. */
 export function linearFromIr(ir: Float32Array, inn: number, out: number, order?: Int32Array): Float32Array {
   const hf = new Float32Array(out * inn);

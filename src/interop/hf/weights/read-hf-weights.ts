@@ -66,7 +66,7 @@ export function readHfWeights(dir: string, ir: ModelIR): Result<HfWeights | unde
     return { value: undefined, diagnostics };
   }
   const source = new SourceReader(reader, q.value);
-  const weights = new LazySourceWeights(ir, (name) => source.read(plan.sources.get(name)!), () => reader.close());
+  const weights = new LazySourceWeights(ir, (name, into) => source.read(plan.sources.get(name)!, into), () => reader.close(), (name) => source.peakBytes(plan.sources.get(name)!));
   const dtypes = [...new Set(reader.tensors.map((t) => t.dtype))].sort().join(', ');
   const storage = q.value.method === 'fp8' ? `FP8 blocks ${q.value.block!.join('×')} + ${dtypes}` : q.value.method === 'mxfp4' ? `MXFP4 experts + ${dtypes}` : dtypes;
   return { value: { weights, modelType: type.modelType, storage }, diagnostics };

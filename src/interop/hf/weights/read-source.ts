@@ -9,29 +9,79 @@ import type { Result } from '../../../diagnostics/diagnostic.js';
 import { dequantizeFp8BlockScaled } from '../../safetensors/dequant-fp8.js';
 import { dequantizeGptOssExperts } from '../../safetensors/dequant-mxfp4.js';
 import type { TensorReader } from '../../safetensors/safetensors-file.js';
-import { linearToIr, ropeRowOrder, stackedToIr } from '../keys/transforms.js';
+import { bf16RowsToIr, linearRowsToIr, linearToIr, ropeRowOrder, stackedToIr } from '../keys/transforms.js';
 import type { Quantization, Source } from './plan.js';
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+/** Rows of an unquantized linear read (and transposed) at once: about 8 MiB of float32. */
+const ROWS_BYTES = 8 * 2 ** 20;
 
 export class SourceReader {
   private cached?: { id: string; data: Float32Array };
 
   constructor(private readonly reader: TensorReader, private readonly q: Quantization) {}
 
-  read(src: Source): Result<Float32Array | undefined> {
+  /**
+   * The IR tensor, into `into` when given (its size; a compile passes the buffer its kernels
+   * share). Unquantized linears are read and transposed in chunks of rows (ROWS_BYTES), so a
+   * read holds the IR tensor plus one chunk; copies are converted straight into place.
+   */
+  read(src: Source, into?: Float32Array): Result<Float32Array | undefined> {
     const tr = src.row.transform;
+    const place = (v: Float32Array): Float32Array => (into && into !== v ? (into.set(v), into) : v);
     if (tr.kind === 'stacked') {
       const slice = this.slice(src);
       if (!slice.value) return slice;
       const [R, C] = src.shape.length === 2 ? [1, src.shape[1]!] : [src.shape[1]!, src.shape[2]!];
-      return { value: stackedToIr(slice.value, R, C, tr.part, tr.transpose), diagnostics: [] };
+      return { value: place(stackedToIr(slice.value, R, C, tr.part, tr.transpose)), diagnostics: [] };
     }
-    const data = src.scaleKey ? this.fp8(src) : this.reader.readFloat32(src.key);
-    if (!data.value || tr.kind === 'copy') return data;
+    if (!src.scaleKey && tr.kind === 'copy') return this.reader.readFloat32Range(src.key, 0, size(src.shape), into);
+    if (!src.scaleKey) return this.linearInChunks(src, into);
+    const data = this.fp8(src);
+    if (!data.value || tr.kind === 'copy') return data.value ? { value: place(data.value), diagnostics: data.diagnostics } : data;
     const [out, inn] = src.shape as [number, number];
     const order = src.rope ? ropeRowOrder(out, ...src.rope) : undefined;
-    return { value: linearToIr(data.value, out, inn, order), diagnostics: data.diagnostics };
+    return { value: place(linearToIr(data.value, out, inn, order)), diagnostics: data.diagnostics };
+  }
+
+  /** Most bytes one read of `src` holds (the result included): for the compile's memory check. */
+  peakBytes(src: Source): number {
+    const n = size(src.shape);
+    if (src.row.transform.kind === 'stacked') return 8 * size(src.shape.slice(1));
+    if (!src.scaleKey) return 4 * n + ROWS_BYTES;
+    // FP8: the raw bytes and scales, the dequantized [out, in] and its transpose.
+    return n + 8 * n;
+  }
+
+  private linearInChunks(src: Source, into?: Float32Array): Result<Float32Array | undefined> {
+    const [out, inn] = src.shape as [number, number];
+    const ir = into ?? new Float32Array(out * inn);
+    const order = src.rope ? ropeRowOrder(out, ...src.rope) : undefined;
+    const inverse = order ? new Int32Array(out) : undefined;
+    if (order && inverse) for (let r = 0; r < out; r++) inverse[order[r]!] = r;
+    if (this.reader.get(src.key)?.dtype === 'BF16') {
+      // Raw rows widened and transposed in one pass (no float32 copy of the rows first).
+      const bits = new Uint32Array(ir.buffer, ir.byteOffset, out * inn);
+      const per = Math.max(1, Math.floor(ROWS_BYTES / (2 * inn)));
+      for (let h0 = 0; h0 < out; h0 += per) {
+        const n = Math.min(per, out - h0);
+        const raw = this.reader.readRawRange(src.key, 2 * h0 * inn, 2 * n * inn);
+        if (!raw.value) return raw as Result<undefined>;
+        bf16RowsToIr(new Uint16Array(raw.value.buffer, raw.value.byteOffset, n * inn), h0, n, out, inn, bits, inverse);
+      }
+      return { value: ir, diagnostics: [] };
+    }
+    const per = Math.max(1, Math.floor(ROWS_BYTES / (4 * inn)));
+    const rows = new Float32Array(Math.min(per, out) * inn);
+    const diagnostics = [];
+    for (let h0 = 0; h0 < out; h0 += per) {
+      const n = Math.min(per, out - h0);
+      const got = this.reader.readFloat32Range(src.key, h0 * inn, n * inn, rows);
+      if (!got.value) return got;
+      diagnostics.push(...got.diagnostics);
+      linearRowsToIr(rows, h0, n, out, inn, ir, inverse);
+    }
+    return { value: ir, diagnostics };
   }
 
   /** Expert `src.expert`'s slice of a stacked tensor, as float32 in the logical [rows, cols] layout. */

@@ -15,11 +15,10 @@
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type onnxProto from 'onnx-proto';
 import type { Diagnostic, Result } from '../../../diagnostics/diagnostic.js';
 import type { ModelIR } from '../../../ir/types.js';
 import { shardIndex } from '../external-data.js';
-import { writeOnnxModel, writeTextAtomic, type WriteModelOptions, type WrittenFile, type WrittenModel } from '../write-model.js';
+import { writeOnnxModel, writeTextAtomic, type StreamedModel, type WriteModelOptions, type WrittenFile, type WrittenModel } from '../write-model.js';
 import { genaiConfigJson, genaiMisfit } from './genai-config.js';
 import { configJson, generationConfigJson } from './hf-config.js';
 import { tokenizerConfigJson, tokenizerJson } from './tokenizer-files.js';
@@ -57,7 +56,7 @@ async function removeStaleVariants(onnxDir: string, keep: Set<string>): Promise<
 export async function writeModelFolder(
   dir: string,
   ir: ModelIR,
-  models: { variant: VariantName | 'spec'; emit: () => onnxProto.onnx.IModelProto }[],
+  models: { variant: VariantName | 'spec'; emit: () => StreamedModel }[],
   options: WriteModelOptions = {},
   tokenizer?: FolderTokenizer,
 ): Promise<Result<FolderWritten | undefined>> {
@@ -65,7 +64,8 @@ export async function writeModelFolder(
   const onnxDir = join(dir, 'onnx');
   const written: FolderModel[] = [];
   for (const m of models) {
-    // Emitted one at a time, so only one variant's graph is in memory at once.
+    // Emitted one at a time, so only one variant's graph is in memory at once, and each is
+    // written streaming its weights from the source.
     const r = await writeOnnxModel(m.emit(), join(onnxDir, variantFile(m.variant)), options);
     diagnostics.push(...r.diagnostics);
     if (!r.value) return { value: undefined, diagnostics };
