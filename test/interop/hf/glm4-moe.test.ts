@@ -5,6 +5,7 @@
  * each glm4_moe field is read as Glm4MoeAttention / Glm4MoeMoE compute it (modeling_glm4_moe.py
  * @ 000c33fd) or refused with a diagnostic.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { countParams } from '../../../src/analysis/params.js';
 import { exportConfig } from '../../../src/interop/hf/export-config.js';
@@ -33,6 +34,18 @@ describe('glm4_moe (GLM-4.5)', () => {
     expect(c.activeExcludingInputEmbedding).toBe(12_803_372_672); // Z.ai: 12 B
     expect(c.nonEmbedding.active).toBe(12_182_615_680);
     expect(c.mtp.total).toBe(2_375_059_584);
+  });
+
+  it('GLM-4.5 (Air with the GLM-4.5 sizes of slime glm4.5-355B-A32B.sh): 352.8 B + 4.0 B MTP, 32.9 B active (Z.ai: 355 B / 32 B)', () => {
+    const air = JSON.parse(readFileSync(`${AIR}/config.json`, 'utf8')) as Record<string, unknown>;
+    const big = { ...air, hidden_size: 5120, intermediate_size: 12288, num_hidden_layers: 92, first_k_dense_replace: 3, n_routed_experts: 160, moe_intermediate_size: 1536, routed_scaling_factor: 2.5, use_qk_norm: true };
+    const r = imp(big);
+    expect(r.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
+    expect(r.value!.ir.layers[3]!.attention.qkNorm).toBe('head');
+    const c = countParams(r.value!.ir);
+    expect(c.total).toBe(352_797_829_024);
+    expect(c.mtp.total).toBe(3_988_069_792);
+    expect(c.activeExcludingInputEmbedding).toBe(32_856_319_904);
   });
 
   it('reads partial_rotary_factor at the top level, in v5 rope_parameters, or as the class default 0.5', () => {
