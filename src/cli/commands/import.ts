@@ -11,7 +11,7 @@ export interface ImportOptions {
 export const defineImport: DefineCommand = (program, wrap) => {
   program
     .command('import')
-    .description('write the .moe spec of a Hugging Face model from its config.json (mixtral, qwen2_moe, qwen3_moe, olmoe, deepseek_v2, deepseek_v3, gpt_oss)')
+    .description('write the .moe spec of a Hugging Face model from its config.json (mixtral, qwen2_moe, qwen3_moe, olmoe, deepseek_v2, deepseek_v3, gpt_oss, glm4_moe)')
     .argument('<config>', 'a config.json, or a model directory holding one')
     .addOption(outputOption('the spec file to write (default: print it to stdout)'))
     .option('--force', 'overwrite the output file if it exists')

@@ -13,7 +13,10 @@ import { HF_MODEL_TYPES, REFUSED_MODEL_TYPES } from '../../../src/interop/hf/typ
 import { primaryField } from '../../../src/spec/types.js';
 
 /** Fields without a class default that the synthetic config needs. */
-const REQUIRED: Record<string, Record<string, unknown>> = { deepseek_v2: { num_experts_per_tok: 6 } };
+/** Fields the synthetic config needs: deepseek_v2 has no class default for num_experts_per_tok; glm4_moe's
+ *  class default head (4096 // 96 = 42) gives int(42 × 0.5) = 21 rotary channels, which moec refuses
+ *  (MOE7200), while every GLM-4.5 config states head_dim 128. */
+const REQUIRED: Record<string, Record<string, unknown>> = { deepseek_v2: { num_experts_per_tok: 6 }, glm4_moe: { head_dim: 128 } };
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 

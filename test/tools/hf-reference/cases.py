@@ -298,6 +298,33 @@ CASES = [
         notes='Logits computed in float32 from the dequantised experts (convert_moe_packed_tensors: E2M1 x 2^(s-127), '
               'exact in BF16).'),
 
+    case('glm4-moe-partial-rope-qknorm-mtp', 'glm4_moe', {
+        'architectures': ['Glm4MoeForCausalLM'], 'model_type': 'glm4_moe', 'torch_dtype': 'float32',
+        'transformers_version': '4.54.1', 'vocab_size': 64, 'hidden_size': 32, 'intermediate_size': 48,
+        'moe_intermediate_size': 8, 'num_hidden_layers': 2, 'num_attention_heads': 4, 'num_key_value_heads': 2,
+        'head_dim': 16, 'partial_rotary_factor': 0.5, 'attention_bias': True, 'attention_dropout': 0.0,
+        'use_qk_norm': True, 'n_routed_experts': 12, 'n_shared_experts': 1, 'num_experts_per_tok': 3,
+        'n_group': 3, 'topk_group': 2, 'first_k_dense_replace': 1, 'norm_topk_prob': True,
+        'routed_scaling_factor': 2.5, 'hidden_act': 'silu', 'max_position_embeddings': 131072,
+        'initializer_range': 0.02, 'rms_norm_eps': 1e-5, 'use_cache': True, 'pad_token_id': 0,
+        'eos_token_id': [1, 2, 3], 'tie_word_embeddings': False, 'rope_scaling': None, 'rope_theta': 1000000,
+        'num_nextn_predict_layers': 1,
+    }, seq=12, batch=2, seed=161, mtp_layers=1,
+        ablations=[('partial_rotary_factor -> 1 (whole head rotated)', {'partial_rotary_factor': 1.0}),
+                   ('e_score_correction_bias -> 0', 'zero_correction_bias'),
+                   ('topk_group -> n_group (no group limit)', {'topk_group': 3}),
+                   ('routed_scaling_factor -> 1', {'routed_scaling_factor': 1.0})],
+        features=['partial rotary 0.5: rotate-half on the first 8 of 16 head channels, the rest passed through',
+                  'head_dim 16 != hidden/heads 8 (GLM-4.5: 128 with 96 heads over 4096)',
+                  'per-head QK-norm (use_qk_norm, GLM-4.5)', 'q/k/v biases with an unbiased o_proj (attention_bias)',
+                  'GQA (4 q heads, 2 kv heads)', 'sigmoid router + e_score_correction_bias (selection only), '
+                  'group-limited: 3 groups of 4, 2 kept by top-2-sum, top-3', 'norm_topk_prob true + '
+                  'routed_scaling_factor 2.5', 'first_k_dense_replace 1 (layer 0 dense, width 48)',
+                  'one shared expert (width 8)', 'MTP layer stored as model.layers.2.* (num_nextn_predict_layers 1): '
+                  'not part of the main-head logits', 'v4 rope_theta 1e6 with rope_scaling null, as GLM-4.5 ships'],
+        notes='GLM-4.5-shaped config (zai-org/GLM-4.5 fields: use_qk_norm true, routed_scaling_factor 2.5), shrunk; '
+              'GLM-4.5 itself has n_group 1, the groups here exercise the group-limited path the class has.'),
+
     case('granitemoe-multipliers-tied', 'granitemoe', {
         'architectures': ['GraniteMoeForCausalLM'], 'model_type': 'granitemoe', 'torch_dtype': 'float32',
         'transformers_version': V4, 'vocab_size': 64, 'hidden_size': 32, 'intermediate_size': 16,

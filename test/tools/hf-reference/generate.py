@@ -27,6 +27,7 @@ import checkpoint  # noqa: E402
 import hf_common  # noqa: E402
 import modeling_deepseek_v2  # noqa: E402
 import modeling_deepseek_v3  # noqa: E402
+import modeling_glm4_moe  # noqa: E402
 import modeling_gpt_oss  # noqa: E402
 import modeling_granitemoe  # noqa: E402
 import modeling_mixtral  # noqa: E402
@@ -44,7 +45,7 @@ MIN_MARGIN = 1e-3
 MODULES = {
     'mixtral': modeling_mixtral, 'qwen2_moe': modeling_qwen2_moe, 'qwen3_moe': modeling_qwen3_moe,
     'olmoe': modeling_olmoe, 'deepseek_v2': modeling_deepseek_v2, 'deepseek_v3': modeling_deepseek_v3,
-    'gpt_oss': modeling_gpt_oss, 'granitemoe': modeling_granitemoe,
+    'gpt_oss': modeling_gpt_oss, 'granitemoe': modeling_granitemoe, 'glm4_moe': modeling_glm4_moe,
 }
 
 T = 'src/transformers/'
@@ -74,6 +75,10 @@ SOURCES = {
                  T + 'models/gpt_oss/configuration_gpt_oss.py @ 828a27fd (v4.55), 02b8f42b (v5)',
                  T + 'integrations/mxfp4.py @ 0189b1d0 (convert_moe_packed_tensors, MXFP4 case)'],
                 '0261a467116de4a9103b58200f9d82f8fb5a0e86'),
+    'glm4_moe': ([T + 'models/glm4_moe/modeling_glm4_moe.py @ 000c33fd (v5, generated from modular_glm4_moe.py)',
+                  T + 'models/glm4_moe/configuration_glm4_moe.py (v4.55 / v5 defaults)',
+                  T + 'models/deepseek_v3/modular_deepseek_v3.py @ 000c33fd (route_tokens_to_experts, same body)'],
+                 '000c33fdfde12e1ffafbfcdb3c926df5727a00b6'),
     'granitemoe': ([T + 'models/granitemoe/modular_granitemoe.py @ 023633dd',
                     T + 'models/jetmoe/modeling_jetmoe.py (JetMoeTopKGating, JetMoeParallelExperts)',
                     T + 'models/granitemoe/configuration_granitemoe.py @ 040e1a7e'], '023633dd63876e9f65e733a9f547952052b63d6a'),
@@ -133,11 +138,13 @@ def init_weights(model, gen, case):
 
 def mtp_tensors(case, config, gen):
     """DeepSeek-V3 Hub layout of the multi-token-prediction module at model.layers.{L}: a full
-    decoder layer plus enorm, hnorm, eh_proj [H, 2H], shared_head.{norm, head} and an embed copy.
-    The native transformers class does not load them (they are not part of the logits)."""
+    decoder layer plus enorm, hnorm, eh_proj [H, 2H], shared_head.{norm, head} and an embed copy
+    (GLM-4.5 stores its MTP layer the same way, as a Glm4MoeDecoderLayer). The native transformers
+    classes do not load them (they are not part of the logits)."""
     out = {}
     L = config.num_hidden_layers
-    layer = modeling_deepseek_v3.DeepseekV3DecoderLayer(config, L)
+    layer_cls = getattr(MODULES[case['model_type']], 'DECODER_LAYER', modeling_deepseek_v3.DeepseekV3DecoderLayer)
+    layer = layer_cls(config, L)
     init_weights_module(layer, gen, config)
     for k, t in layer.state_dict().items():
         out[f'model.layers.{L}.{k}'] = t.detach().clone()

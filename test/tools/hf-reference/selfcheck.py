@@ -92,6 +92,9 @@ DEFAULTS = {
     'deepseek_v3': dict(rope_theta=1e4, rms_norm_eps=1e-6, rope_interleave=True, norm_topk_prob=True, n_group=8,
                         topk_group=4, routed_scaling_factor=2.5, first_k_dense_replace=3, n_shared_experts=1,
                         attention_bias=False),
+    'glm4_moe': dict(rope_theta=1e4, rms_norm_eps=1e-5, norm_topk_prob=True, n_group=1, topk_group=1,
+                     routed_scaling_factor=1.0, first_k_dense_replace=1, n_shared_experts=1, attention_bias=False,
+                     use_qk_norm=False, partial_rotary_factor=0.5),
     'granitemoe': dict(rope_theta=1e4, rms_norm_eps=1e-6, embedding_multiplier=1.0, residual_multiplier=1.0,
                        attention_multiplier=1.0, logits_scaling=1.0, attention_bias=False),
     'gpt_oss': dict(rope_theta=150000.0, rms_norm_eps=1e-5, sliding_window=128,
@@ -108,7 +111,7 @@ def is_moe(c, i):
     mt = c['model_type']
     if mt in ('qwen2_moe', 'qwen3_moe'):
         return i not in cfg_get(c, 'mlp_only_layers') and (i + 1) % cfg_get(c, 'decoder_sparse_step') == 0
-    if mt in ('deepseek_v2', 'deepseek_v3'):
+    if mt in ('deepseek_v2', 'deepseek_v3', 'glm4_moe'):
         return i >= cfg_get(c, 'first_k_dense_replace')
     return True
 
@@ -248,10 +251,12 @@ def forward(c, W, ids, mask):
                 if clip is not None:
                     q, k, v = (np.clip(t, -clip, clip) for t in (q, k, v))
             q, k, v = q.reshape(B, S, nh, hd), k.reshape(B, S, kvh, hd), v.reshape(B, S, kvh, hd)
-            if mt == 'qwen3_moe':
+            if mt == 'qwen3_moe' or (mt == 'glm4_moe' and cfg_get(c, 'use_qk_norm')):
                 q, k = rms(q, W[a + 'q_norm.weight'], eps), rms(k, W[a + 'k_norm.weight'], eps)
-            inv, af = inv_freq_and_factor(c, hd)
-            q, k = rope_rotate_half(q, inv, af), rope_rotate_half(k, inv, af)
+            rd = int(hd * cfg_get(c, 'partial_rotary_factor')) if mt == 'glm4_moe' else hd  # partial rotary
+            inv, af = inv_freq_and_factor(c, rd)
+            q = np.concatenate([rope_rotate_half(q[..., :rd], inv, af), q[..., rd:]], -1)
+            k = np.concatenate([rope_rotate_half(k[..., :rd], inv, af), k[..., rd:]], -1)
             rep = nh // kvh
             k, v = np.repeat(k, rep, 2), np.repeat(v, rep, 2)
             sinks = W[a + 'sinks'] if mt == 'gpt_oss' else None
@@ -317,7 +322,7 @@ def ffn(c, W, i, x):
     E = c.get('num_local_experts') or c.get('num_experts') or c.get('n_routed_experts')
     K = c['num_experts_per_tok']
     logits = x @ W[m + 'gate.weight'].T
-    if mt == 'deepseek_v3':
+    if mt in ('deepseek_v3', 'glm4_moe'):
         s = 1 / (1 + np.exp(-logits))
         choice = s + W[m + 'gate.e_score_correction_bias']
         G, TG = cfg_get(c, 'n_group'), cfg_get(c, 'topk_group')
@@ -340,8 +345,8 @@ def ffn(c, W, i, x):
     wk = np.take_along_axis(s, idx, -1)
     renorm = {'mixtral': True, 'deepseek_v2': False}.get(mt, cfg_get(c, 'norm_topk_prob'))
     if renorm:
-        wk = wk / (wk.sum(-1, keepdims=True) + (1e-20 if mt == 'deepseek_v3' else 0))
-    if mt in ('deepseek_v2', 'deepseek_v3'):
+        wk = wk / (wk.sum(-1, keepdims=True) + (1e-20 if mt in ('deepseek_v3', 'glm4_moe') else 0))
+    if mt in ('deepseek_v2', 'deepseek_v3', 'glm4_moe'):
         wk = wk * cfg_get(c, 'routed_scaling_factor')
     dense_w = np.zeros((Tn, E))
     np.put_along_axis(dense_w, idx, wk, -1)
@@ -351,7 +356,7 @@ def ffn(c, W, i, x):
     if mt == 'qwen2_moe':
         sh = swiglu(x, *(W[m + f'shared_expert.{n}.weight'].T for n in ('gate_proj', 'up_proj', 'down_proj')))
         y += sh / (1 + np.exp(-(x @ W[m + 'shared_expert_gate.weight'].T)))
-    if mt in ('deepseek_v2', 'deepseek_v3'):
+    if mt in ('deepseek_v2', 'deepseek_v3', 'glm4_moe'):
         y += swiglu(x, *(W[m + f'shared_experts.{n}.weight'].T for n in ('gate_proj', 'up_proj', 'down_proj')))
     return y
 
@@ -370,7 +375,7 @@ def moec_case(c, W):
     """HF config + tensors -> (IR dict, moec-named weights) for numpy_reference.forward; None when moec's
     current semantics lack a feature the case uses."""
     mt = c['model_type']
-    if mt in ('qwen3_moe', 'olmoe', 'gpt_oss', 'granitemoe') or rope_params(c)[0] != 'default':
+    if mt in ('qwen3_moe', 'olmoe', 'gpt_oss', 'granitemoe', 'glm4_moe') or rope_params(c)[0] != 'default':
         return None
     L, H, nh = c['num_hidden_layers'], c['hidden_size'], c['num_attention_heads']
     kvh = cfg_get(c, 'num_key_value_heads') or nh

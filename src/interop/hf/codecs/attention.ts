@@ -6,7 +6,9 @@
  * (`attention_bias` on q/k/v/o, per-head q_norm/k_norm); olmoe OlmoeAttention (`attention_bias`,
  * full-width q_norm/k_norm, `clip_qkv`); gpt_oss (`attention_bias` forced true by v4.55's
  * config, sinks, `sliding_window` on the `layer_types` marked sliding, default even layers);
- * deepseek MLA (`attention_bias` would add q_a/kv_a/o biases moec's MLA lacks). Qwen's sliding
+ * deepseek MLA (`attention_bias` would add q_a/kv_a/o biases moec's MLA lacks); glm4_moe
+ * Glm4MoeAttention (`attention_bias` on q/k/v only — its o_proj never has one; per-head
+ * q_norm/k_norm only when `use_qk_norm`, modeling_glm4_moe.py @ 000c33fd). Qwen's sliding
  * windows are refused: v4 put them on layers ≥ max_window_layers, v5 on odd-numbered layers
  * below it, so the two compute different functions (no released Qwen MoE enables them).
  */
@@ -18,9 +20,10 @@ import type { Codec } from '../model-type.js';
 import type { SpecDraft } from '../spec-draft.js';
 
 export interface AttentionOptions {
-  /** none (mixtral), qkv_bias (qwen2_moe field), attention_bias (q, k, v and o), always (gpt_oss), mla (must be false). */
-  bias: 'none' | 'qkv_bias' | 'attention_bias' | 'always' | 'mla';
-  qkNorm: 'none' | 'head' | 'full';
+  /** none (mixtral), qkv_bias (qwen2_moe field), attention_bias (q, k, v and o), attention_bias_qkv (q, k, v: glm4_moe), always (gpt_oss), mla (must be false). */
+  bias: 'none' | 'qkv_bias' | 'attention_bias' | 'attention_bias_qkv' | 'always' | 'mla';
+  /** Fixed by the type, or `use_qk_norm` (glm4_moe: per-head when the field is true). */
+  qkNorm: 'none' | 'head' | 'full' | 'use_qk_norm';
   clip?: boolean;
   /** none, all-layers (mixtral), qwen (refused when on), layer-types (gpt_oss). */
   window: 'none' | 'all-layers' | 'qwen' | 'layer-types';
@@ -35,6 +38,8 @@ function readBias(c: ConfigReader, s: SpecDraft, o: AttentionOptions): void {
       s.set('/attention/qkv_bias', true, 'attention_bias');
       s.set('/attention/out_bias', true, 'attention_bias');
     }
+  } else if (o.bias === 'attention_bias_qkv') {
+    if (c.bool('attention_bias')) s.set('/attention/qkv_bias', true, `attention_bias (${c.modelType}: q, k, v only)`);
   } else if (o.bias === 'always') {
     if (c.value('attention_bias') === false) c.ignored('attention_bias', false, `transformers ${c.modelType}'s configuration forces attention_bias true (v4.55 __init__)`);
     s.set('/attention/qkv_bias', true, `${c.modelType}: always`);
@@ -96,6 +101,9 @@ function writeBias(ir: ModelIR, w: ConfigWriter, o: AttentionOptions): void {
   } else if (o.bias === 'attention_bias') {
     if (a.qkvBias !== a.outBias) w.refuse(what, `transformers ${w.modelType}'s attention_bias sets all four biases together`);
     w.set('attention_bias', a.qkvBias);
+  } else if (o.bias === 'attention_bias_qkv') {
+    if (a.outBias) w.refuse('attention.out_bias', `transformers ${w.modelType}'s o_proj has no bias`);
+    w.set('attention_bias', a.qkvBias);
   } else if (o.bias === 'always') {
     if (!a.qkvBias || !a.outBias) w.refuse(what, `transformers ${w.modelType} always has q, k, v and o biases`);
     w.set('attention_bias', true);
@@ -109,13 +117,16 @@ export function attentionCodec(o: AttentionOptions): Codec {
   const fields = [
     ...(o.bias === 'qkv_bias' ? ['qkv_bias'] : o.bias === 'none' ? [] : ['attention_bias']),
     ...(o.clip ? ['clip_qkv'] : []),
+    ...(o.qkNorm === 'use_qk_norm' ? ['use_qk_norm'] : []),
     ...{ none: [], 'all-layers': ['sliding_window'], qwen: ['use_sliding_window', 'sliding_window', 'max_window_layers', 'layer_types'], 'layer-types': ['sliding_window', 'layer_types'] }[o.window],
   ];
   return {
     fields,
     read(c, s) {
       readBias(c, s, o);
-      if (o.qkNorm !== 'none') s.set('/attention/qk_norm', o.qkNorm, o.qkNorm === 'head' ? `${c.modelType}: per-head q_norm / k_norm` : `${c.modelType}: q_norm / k_norm over the whole projection`);
+      if (o.qkNorm === 'use_qk_norm') {
+        if (c.bool('use_qk_norm')) s.set('/attention/qk_norm', 'head', 'use_qk_norm (per-head q_norm / k_norm)');
+      } else if (o.qkNorm !== 'none') s.set('/attention/qk_norm', o.qkNorm, o.qkNorm === 'head' ? `${c.modelType}: per-head q_norm / k_norm` : `${c.modelType}: q_norm / k_norm over the whole projection`);
       if (o.clip) {
         const clip = c.num('clip_qkv', false, true);
         if (clip !== undefined) s.set('/attention/clip_qkv', clip, 'clip_qkv');
@@ -126,7 +137,10 @@ export function attentionCodec(o: AttentionOptions): Codec {
     write(ir, w) {
       const a = attentionOf(ir);
       writeBias(ir, w, o);
-      if (a.qkNorm !== o.qkNorm) w.refuse(`attention.qk_norm ${a.qkNorm}`, o.qkNorm === 'none' ? `transformers ${w.modelType} has no q/k norm` : `transformers ${w.modelType} always has the ${o.qkNorm === 'head' ? 'per-head' : 'full-width'} q/k norm`);
+      if (o.qkNorm === 'use_qk_norm') {
+        if (a.qkNorm === 'full') w.refuse('attention.qk_norm full', `transformers ${w.modelType}'s q/k norms are per head`);
+        w.set('use_qk_norm', a.qkNorm === 'head');
+      } else if (a.qkNorm !== o.qkNorm) w.refuse(`attention.qk_norm ${a.qkNorm}`, o.qkNorm === 'none' ? `transformers ${w.modelType} has no q/k norm` : `transformers ${w.modelType} always has the ${o.qkNorm === 'head' ? 'per-head' : 'full-width'} q/k norm`);
       if (a.clipQkv !== undefined && !o.clip) w.refuse(`attention.clip_qkv ${a.clipQkv}`, `transformers ${w.modelType} has no clip_qkv`);
       if (o.clip) w.set('clip_qkv', a.clipQkv ?? null);
       if (a.sinks !== (o.sinks ?? false)) w.refuse(`attention.sinks ${a.sinks}`, a.sinks ? `transformers ${w.modelType} has no attention sinks` : `transformers ${w.modelType} always has attention sinks`);

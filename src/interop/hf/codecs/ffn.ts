@@ -4,7 +4,8 @@
  * qwen3_moe — MoE iff `i ∉ mlp_only_layers` and `(i + 1) % decoder_sparse_step == 0`
  * (Qwen2MoeDecoderLayer), dense width `intermediate_size`; deepseek — dense below
  * `first_k_dense_replace`, MoE from there (DeepseekV3DecoderLayer; the Hub remote code's
- * `moe_layer_freq` other than 1 is refused: the native class ignores it, so the two differ).
+ * `moe_layer_freq` other than 1 is refused: the native class ignores it, so the two differ);
+ * glm4_moe — the same rule (Glm4MoeDecoderLayer, dense width `intermediate_size`).
  * Activation: `hidden_act` silu → swiglu, gelu (exact erf) → geglu, for experts and dense
  * layers alike; gpt-oss experts are always its clamped SwiGLU (`swiglu_limit`, `swiglu_alpha`:
  * the v5 config fields; the modular file at 0261a467 hard-codes 7.0 / 1.702).
@@ -25,6 +26,8 @@ export interface FfnOptions {
   expertFfn: string;
   activation: 'hidden_act' | 'clamped_swiglu';
   expertBias?: boolean;
+  /** glm4_moe: the deepseek layout rule without DeepSeek's remote-code `moe_layer_freq`. */
+  noMoeLayerFreq?: boolean;
 }
 
 const ACT: Record<string, string> = { silu: 'swiglu', gelu: 'geglu' };
@@ -104,7 +107,7 @@ function writeLayout(ir: ModelIR, w: ConfigWriter, o: FfnOptions): void {
   if (o.layout === 'deepseek') {
     if (dense.some((l, k) => l !== k)) return w.refuse(`dense layers ${layerList(dense)}`, 'DeepSeek\'s dense layers are the first first_k_dense_replace');
     w.set('first_k_dense_replace', dense.length);
-    w.set('moe_layer_freq', 1);
+    if (!o.noMoeLayerFreq) w.set('moe_layer_freq', 1);
   }
   if (o.layout === 'qwen') {
     const step = [...Array(Math.max(1, ir.layers.length)).keys()].map((k) => k + 1).find((s) => moe.every((i) => (i + 1) % s === 0)) ?? 1;

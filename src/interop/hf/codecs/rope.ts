@@ -8,6 +8,10 @@
  * `beta_slow or 1`, the mscale ratio only when both are set, `truncate` default true). Export
  * writes the v4 fields, which v4 reads directly and v5 converts. Types other than default,
  * linear and yarn (dynamic, longrope, llama3) are refused: moec computes none of them.
+ * Partial rotary (glm4_moe): `partial_rotary_factor` (top level in v4, inside rope_parameters in
+ * v5, class default 0.5) rotates the first int(head_dim · factor) channels of each head with
+ * rotate-half and passes the rest through (modeling_glm4_moe.py @ 000c33fd apply_rotary_pos_emb,
+ * compute_default_rope_parameters) — moec's `rope.dim`. Other types refuse the field.
  */
 import { yarnMscale } from '../../../ir/rope.js';
 import type { ModelIR } from '../../../ir/types.js';
@@ -22,6 +26,8 @@ export interface RopeOptions {
   defaultTheta: number;
   /** gpt-oss: with neither rope_scaling nor rope_parameters, the class default is YaRN. */
   defaultScaling?: Record<string, Json>;
+  /** glm4_moe: partial rotary with this class default for `partial_rotary_factor`. */
+  partialDefault?: number;
 }
 
 const YARN_KEYS: [string, string][] = [
@@ -54,6 +60,24 @@ function num(c: ConfigReader, params: Record<string, Json>, key: string, from: s
   return v;
 }
 
+/** The head width as the attention reads it: `head_dim`, else hidden // heads. */
+function headDimOf(c: ConfigReader): number | undefined {
+  const stated = c.value('head_dim');
+  if (typeof stated === 'number') return stated;
+  const hidden = c.value('hidden_size');
+  const heads = c.value('num_attention_heads');
+  return typeof hidden === 'number' && typeof heads === 'number' && heads > 0 ? Math.floor(hidden / heads) : undefined;
+}
+
+function readPartial(c: ConfigReader, s: SpecDraft, factor: Json, from: string): void {
+  if (typeof factor !== 'number' || !(factor > 0 && factor <= 1)) return void c.bad('partial_rotary_factor', factor, 'it must be a number in (0, 1]');
+  const head = headDimOf(c);
+  if (head === undefined) return;
+  const dim = Math.trunc(head * factor); // python int(head_dim * partial_rotary_factor)
+  if (dim < 2 || dim % 2 !== 0) return c.refuse('partial_rotary_factor', factor, `int(${head} × ${factor}) = ${dim} rotary channels: moec rotates an even number ≥ 2 of them`);
+  if (dim !== head) s.set('/attention/rope/dim', dim, `${from}: int(head_dim ${head} × ${factor})`);
+}
+
 function readRope(c: ConfigReader, s: SpecDraft, o: RopeOptions): void {
   const dict = ropeDict(c, o);
   if (!dict) return;
@@ -63,7 +87,8 @@ function readRope(c: ConfigReader, s: SpecDraft, o: RopeOptions): void {
   const theta = typeof thetaRaw === 'number' && thetaRaw > 0 ? thetaRaw : c.bad('rope_theta', thetaRaw, 'it must be a number > 0');
   if (theta !== undefined) s.set('/attention/rope/theta', theta, params.rope_theta !== undefined ? `${from}.rope_theta` : c.has('rope_theta') ? 'rope_theta' : `${c.modelType} default rope_theta`);
   const partial = params.partial_rotary_factor ?? c.value('partial_rotary_factor');
-  if (partial !== undefined && partial !== null && partial !== 1) c.refuse('partial_rotary_factor', partial, `transformers ${c.modelType} rotates the whole head (its apply_rotary_pos_emb has no partial form)`);
+  if (o.partialDefault !== undefined) readPartial(c, s, partial ?? o.partialDefault, params.partial_rotary_factor !== undefined ? `${from}.partial_rotary_factor` : c.has('partial_rotary_factor') ? 'partial_rotary_factor' : `partial_rotary_factor (absent: ${c.modelType} default ${o.partialDefault})`);
+  else if (partial !== undefined && partial !== null && partial !== 1) c.refuse('partial_rotary_factor', partial, `transformers ${c.modelType} rotates the whole head (its apply_rotary_pos_emb has no partial form)`);
   if (type === 'default') return;
   if (type === 'linear') {
     s.set('/attention/rope/scaling', 'linear', `${from}.rope_type`);
@@ -90,11 +115,22 @@ function readRope(c: ConfigReader, s: SpecDraft, o: RopeOptions): void {
   }
 }
 
-function writeRope(ir: ModelIR, w: ConfigWriter): void {
-  const r = attentionOf(ir).rope;
+function writePartial(ir: ModelIR, w: ConfigWriter, o: RopeOptions): void {
   const a = attentionOf(ir);
+  const r = a.rope;
   const full = a.kind === 'mla' ? a.mla!.qkRopeHeadDim : a.headDim;
-  if (r.dim !== full) w.refuse(`attention.rope.dim ${r.dim}`, `transformers ${w.modelType} rotates all ${full} dimensions of each head`);
+  if (o.partialDefault === undefined) {
+    if (r.dim !== full) w.refuse(`attention.rope.dim ${r.dim}`, `transformers ${w.modelType} rotates all ${full} dimensions of each head`);
+    return;
+  }
+  const factor = r.dim / full;
+  if (Math.trunc(full * factor) !== r.dim) return w.refuse(`attention.rope.dim ${r.dim}`, `no partial_rotary_factor f gives int(${full} × f) = ${r.dim} in double precision`);
+  w.set('partial_rotary_factor', float(factor));
+}
+
+function writeRope(ir: ModelIR, w: ConfigWriter, o: RopeOptions): void {
+  const r = attentionOf(ir).rope;
+  writePartial(ir, w, o);
   w.set('rope_theta', float(r.theta));
   if (r.scaling === 'none') return w.set('rope_scaling', null);
   if (r.scaling === 'linear') return w.set('rope_scaling', { rope_type: 'linear', factor: float(r.factor) });
@@ -119,6 +155,6 @@ export function ropeCodec(o: RopeOptions): Codec {
   return {
     fields: ['rope_theta', 'rope_scaling', 'rope_parameters', 'partial_rotary_factor'],
     read: (c, s) => readRope(c, s, o),
-    write: writeRope,
+    write: (ir, w) => writeRope(ir, w, o),
   };
 }

@@ -3,7 +3,8 @@
  * mixtral / qwen / olmoe softmax → top-k (mixtral always renormalises, qwen / olmoe by
  * `norm_topk_prob`); gpt_oss top-k of the biased logits, softmax over the k (= renormalised
  * softmax); deepseek_v3 sigmoid, `e_score_correction_bias` for the choice only, groups scored by
- * their top-2 sum, `norm_topk_prob`, `routed_scaling_factor`; deepseek_v2 softmax, `topk_method`
+ * their top-2 sum, `norm_topk_prob`, `routed_scaling_factor` (glm4_moe: the same function,
+ * Glm4MoeMoE.route_tokens_to_experts @ 000c33fd, fp32 router logits); deepseek_v2 softmax, `topk_method`
  * greedy or group_limited_greedy (group score = max), `routed_scaling_factor`. deepseek_v2's
  * native class never renormalises; DeepSeek's own modeling_deepseek.py does when
  * `norm_topk_prob` and top_k > 1 — moec follows DeepSeek's code (MOE7006 says so).
@@ -27,6 +28,8 @@ export interface RouterOptions {
   bias?: boolean;
   /** DeepSeek-V3's `e_score_correction_bias`. */
   scoreBias?: boolean;
+  /** glm4_moe: routes as deepseek_v3 but its configs carry no remote-code topk_method / scoring_func. */
+  noRemoteCodeFields?: boolean;
 }
 
 const R = '/moe/router';
@@ -107,7 +110,7 @@ export function routerCodec(modelType: string, o: RouterOptions): Codec {
       else if (r.scaling !== 1) w.refuse(`moe.router.scaling ${r.scaling}`, `transformers ${w.modelType} has no routed_scaling_factor`);
       const want = o.groups === 'v3' ? 'top2_sum' : 'max';
       if (r.groups > 1 && (o.groups === 'none' || r.groupScore !== want)) w.refuse(`moe.router.groups ${r.groups} (${r.groupScore})`, o.groups === 'none' ? `transformers ${w.modelType} has no group-limited routing` : `transformers ${w.modelType} scores a group by its ${want === 'max' ? 'max' : 'top-2 sum'}`);
-      if (o.groups === 'v3') Object.assign(w.fields, { n_group: r.groups, topk_group: r.topGroups, topk_method: 'noaux_tc', scoring_func: 'sigmoid' });
+      if (o.groups === 'v3') Object.assign(w.fields, { n_group: r.groups, topk_group: r.topGroups }, o.noRemoteCodeFields ? {} : { topk_method: 'noaux_tc', scoring_func: 'sigmoid' });
       if (o.groups === 'v2') Object.assign(w.fields, r.groups > 1 ? { n_group: r.groups, topk_group: r.topGroups, topk_method: 'group_limited_greedy' } : { n_group: 1, topk_group: 1, topk_method: 'greedy' }, { scoring_func: 'softmax' });
       if (r.bias !== (o.bias ?? false)) w.refuse(`moe.router.bias ${r.bias}`, o.bias ? `transformers ${w.modelType}'s router always has a bias` : `transformers ${w.modelType}'s router has no bias`);
       if (o.scoreBias && r.biasUpdate === 0) w.refuse('moe.router without bias_update', `transformers ${w.modelType} always has e_score_correction_bias (aux-loss-free balancing): set router.bias_update`);

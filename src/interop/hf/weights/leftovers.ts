@@ -21,7 +21,7 @@ export function leftovers(ir: ModelIR, ckpt: Checkpoint, used: Set<string>): Dia
   for (const key of ckpt.keys()) {
     if (used.has(key)) continue;
     const layer = /^model\.layers\.(\d+)\./.exec(key);
-    if (copies.some((m) => m(key)) && layer && Number(layer[1]) >= L) note('DeepSeek stores copies of the embedding and LM head in each MTP layer; moec shares the main ones', key);
+    if (copies.some((m) => m(key)) && layer && Number(layer[1]) >= L) note('DeepSeek-V3 and GLM-4.5 store copies of the embedding and LM head in each MTP layer; moec shares the main ones', key);
     else if (layer && Number(layer[1]) >= L + ir.mtpDepth) note(`layers from ${L + ir.mtpDepth} are multi-token-prediction modules the spec does not have (transformers skips them too)`, key);
     else if (/\.rotary_emb\.inv_freq$/.test(key)) note('RoPE frequencies are recomputed from the config', key);
     else if (key === 'lm_head.weight' && ir.tieEmbeddings) note('the embeddings are tied, so transformers ignores a stored LM head', key);
