@@ -18,7 +18,7 @@ import onnxProto from 'onnx-proto';
 import { createDiagnostic, type Result } from '../../diagnostics/diagnostic.js';
 import { writeAll, writeTarget } from '../../io/write-file.js';
 import { createAtomicFile, type AtomicFile } from '../../io/atomic-file.js';
-import { DEFAULT_EXTERNAL_THRESHOLD, DEFAULT_SHARD_BYTES, externalTensor, planExternalData, shardIndex, wantsExternal, type DataShard, type ExternalMode } from './external-data.js';
+import { DEFAULT_EXTERNAL_THRESHOLD, DEFAULT_SHARD_BYTES, externalTensor, mustStayInline, planExternalData, shardIndex, wantsExternal, type DataShard, type ExternalMode } from './external-data.js';
 import { SourceFailure, type DataContext, type DeferredData } from './initializer-data.js';
 
 export interface WriteModelOptions {
@@ -214,7 +214,7 @@ export async function writeOnnxModel(input: onnxProto.onnx.IModelProto | Streame
     const dataBytes = sizes.reduce((a, b) => a + b, 0);
     const overlap = Math.min(OVERLAP_BYTES, sizes.reduce((a, b) => Math.max(a, b), 0));
     const plan = wantsExternal(dataBytes, options.externalData ?? 'auto')
-      ? planExternalData(sizes, base, options.externalThreshold ?? DEFAULT_EXTERNAL_THRESHOLD, options.shardBytes ?? DEFAULT_SHARD_BYTES)
+      ? planExternalData(sizes, base, options.externalThreshold ?? DEFAULT_EXTERNAL_THRESHOLD, options.shardBytes ?? DEFAULT_SHARD_BYTES, initializers.map(mustStayInline))
       : { shards: [] as DataShard[], places: [] };
     const progress = new Progress(dataBytes, initializers.length, options.onProgress);
 

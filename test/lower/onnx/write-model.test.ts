@@ -75,6 +75,27 @@ describe('writeOnnxModel', () => {
     expect(decoded.graph!.initializer!.map((t) => t.dataLocation ?? 0)).toEqual([0, 1]);
   });
 
+  it('a low threshold moves the weights out but keeps int64 shape operands inline (onnxruntime reads those at load)', async () => {
+    const dir = freshDir();
+    const model = addModel([8, 8]);
+    // y = Reshape(x + w0 + w1, [2, 4]): the shape is an int64 initializer Reshape's shape inference reads.
+    const shape = { name: 'shape', dataType: onnxProto.onnx.TensorProto.DataType.INT64, dims: [2], rawData: new Uint8Array(BigInt64Array.of(2n, 4n).buffer) };
+    model.graph!.node![1].output = ['flat'];
+    model.graph!.node!.push({ opType: 'Reshape', input: ['flat', 'shape'], output: ['y'], name: 'reshape' });
+    model.graph!.initializer!.push(shape);
+    model.graph!.output = [{ name: 'y', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 2 }, { dimValue: 4 }] } } } }];
+    const path = join(dir, 'm.onnx');
+    const r = await writeOnnxModel(model, path, { externalData: true, externalThreshold: 1 });
+    expect(r.diagnostics).toEqual([]);
+    const inits = onnxProto.onnx.ModelProto.decode(readFileSync(path)).graph!.initializer!;
+    expect(inits.map((t) => `${t.name}:${t.dataLocation ?? 0}`)).toEqual(['w0:1', 'w1:1', 'shape:0']);
+    const session = await ort.InferenceSession.create(path);
+    const out = await session.run({ x: new ort.Tensor('float32', new Float32Array(8), [8]) });
+    await session.release();
+    expect(out.y.dims).toEqual([2, 4]);
+    expect(Array.from(out.y.data as Float32Array)).toEqual([1, 3, 5, 7, 9, 11, 13, 15]);
+  });
+
   it('a failure mid-write leaves the previous model intact and no temporaries', async () => {
     const dir = freshDir();
     const path = join(dir, 'm.onnx');
