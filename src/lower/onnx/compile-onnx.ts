@@ -124,7 +124,8 @@ interface Planned {
 
 export async function compileOnnx(ir: ModelIR, options: CompileOnnxOptions): Promise<Result<CompileOnnxSummary | undefined>> {
   const diagnostics: Diagnostic[] = [];
-  const pool = options.threads !== undefined ? new KernelPool(options.threads) : kernelPool();
+  // The process's threads, with scratch buffers of this compile's own (another may run at once).
+  const pool = options.threads !== undefined ? new KernelPool(options.threads) : kernelPool().lease();
   const opened = openSource(ir, options, pool);
   diagnostics.push(...opened.diagnostics);
   if (!opened.value || hasErrors(diagnostics)) {
@@ -136,8 +137,7 @@ export async function compileOnnx(ir: ModelIR, options: CompileOnnxOptions): Pro
     return await compileWith(ir, options, source, pool, diagnostics);
   } finally {
     source.close();
-    if (options.threads !== undefined) pool.close();
-    else pool.scratch.release();
+    pool.close();
   }
 }
 
