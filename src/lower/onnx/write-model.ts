@@ -176,6 +176,16 @@ async function syncShards(paths: string[]): Promise<void> {
   }
 }
 
+/** A deferred initializer's bytes; a failure other than the source's own names the initializer (an allocation that failed says which tensor). */
+function convert(name: string, d: DeferredData, data: DataContext): Uint8Array {
+  try {
+    return d.conversion.take(d.index, data);
+  } catch (err) {
+    if (err instanceof SourceFailure) throw err;
+    throw new Error(`initializer \`${name}\` (from ${d.conversion.inputs.join(', ')}): ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 /**
  * Write `model` to `path` atomically (with its external data shards when needed or asked for).
  * A StreamedModel's deferred initializers are computed one at a time, in initializer order, and
@@ -232,7 +242,7 @@ export async function writeOnnxModel(input: onnxProto.onnx.IModelProto | Streame
       if (d && !data) throw new Error(`internal: initializer ${t.name} has no data source`);
       // A conversion about to run may reuse the pool's buffers or need the memory: wait unless the write is small and its own.
       if (d?.conversion.fresh && inflight && (inflight.shared || inflight.bytes > overlap)) await settle();
-      const bytes = d ? d.conversion.take(d.index, data!) : t.rawData ?? new Uint8Array(0);
+      const bytes = d ? convert(t.name!, d, data!) : t.rawData ?? new Uint8Array(0);
       const place = plan.places[i];
       if (!place) {
         // Kept until the model is encoded: a view of the kernel pool's reused buffers is copied out.

@@ -74,6 +74,21 @@ describe('streamed write', () => {
     expect(files(dir).map((f) => readFileSync(join(dir, f)))).toEqual(before);
   });
 
+  it('a conversion failing (an allocation the machine refuses) is MOE9004 naming the initializer and the IR tensor, with nothing left behind', async () => {
+    const dir = fresh();
+    const victim = ir.tensors.find((t) => t.name.endsWith('experts.1.up_proj.weight'))!.name;
+    const data = {
+      read: (name: string) => {
+        if (name === victim) throw new RangeError('Array buffer allocation failed');
+        return weights.get(name)!;
+      },
+    };
+    const r = await writeOnnxModel({ ...emitOnnxGraph(ir), data }, join(dir, 'm.onnx'), external);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['MOE9004']);
+    expect(r.diagnostics[0].message).toContain(`initializer \`${victim}\` (from ${victim}): Array buffer allocation failed`);
+    expect(files(dir)).toEqual([]);
+  });
+
   it('a checksum failure found at the end of the pass: nothing renamed into place', async () => {
     const dir = fresh();
     const broken = createDiagnostic('MOE6505', { args: { path: 'ckpt', reason: 'x.bin does not match its sha256' } });
