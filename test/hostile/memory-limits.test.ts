@@ -64,6 +64,23 @@ describe('class 6: the memory checks use the container limit', () => {
     expect(checkCompileMemory(ir, graphs, source, {}, { total: 24 * 2 ** 30, free: 24 * 2 ** 30 })).toEqual([]);
   });
 
+  test('the ONNX check takes its graphs one at a time: each is estimated before the next is made', () => {
+    const ir = model220M();
+    const source = seededSource(ir, 1);
+    const log: string[] = [];
+    const counting = { readBytes: (name: string) => (log.push('estimate'), source.readBytes(name)) };
+    function* graphs() {
+      for (const fused of [false, true]) {
+        log.push('graph');
+        yield emitOnnxGraph(ir, { moe: fused ? 'fused' : 'sparse' });
+      }
+    }
+    checkCompileMemory(ir, graphs(), counting, {}, { total: 2 ** 50, free: 2 ** 50 });
+    const second = log.lastIndexOf('graph');
+    expect(second).toBeGreaterThan(0);
+    expect(log.slice(0, second)).toContain('estimate');
+  });
+
   test('train of the same model in the container: MOE6534 with the container limit', () => {
     const ir = model220M();
     vi.spyOn(process, 'constrainedMemory').mockReturnValue(CONTAINER);

@@ -66,9 +66,15 @@ export function estimateCompileBytes(graph: EmittedGraph, readBytes: (name: stri
 
 const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
 
-/** MOE5518 / MOE5519 for the models a compile writes (one at a time: the largest need counts). */
-export function checkCompileMemory(ir: ModelIR, graphs: readonly EmittedGraph[], source: Pick<WeightSource, 'readBytes'>, write: Pick<WriteModelOptions, 'externalData'> = {}, host: HostMemory = hostMemory()): Diagnostic[] {
-  const estimates = graphs.map((g) => estimateCompileBytes(g, (n) => source.readBytes(n), write));
+/**
+ * MOE5518 / MOE5519 for the models a compile writes (one at a time: the largest need counts).
+ * `graphs` may be a generator: each graph is estimated and dropped before the next is made, so
+ * the check holds one graph, as the compile does (a folder with variants and a Triton
+ * repository is five graphs: DeepSeek-V3's are 133 MB each).
+ */
+export function checkCompileMemory(ir: ModelIR, graphs: Iterable<EmittedGraph>, source: Pick<WeightSource, 'readBytes'>, write: Pick<WriteModelOptions, 'externalData'> = {}, host: HostMemory = hostMemory()): Diagnostic[] {
+  const estimates: CompileMemory[] = [];
+  for (const g of graphs) estimates.push(estimateCompileBytes(g, (n) => source.readBytes(n), write));
   if (estimates.length === 0) return [];
   const worst = estimates.reduce((a, b) => (b.need > a.need ? b : a));
   const need = worst.need;

@@ -170,7 +170,11 @@ async function compileWith(ir: ModelIR, options: CompileOnnxOptions, source: Wei
     onProgress: options.onProgress,
   };
   // Refuse before reading a weight when a model would not fit (each model is written alone).
-  diagnostics.push(...checkCompileMemory(ir, planned.map((p) => graphOf(p, false)), source, write, options.hostMemory));
+  // Graphs made one at a time, each dropped once estimated (a generator, not an array of all).
+  const graphs = function* () {
+    for (const p of planned) yield graphOf(p, false);
+  };
+  diagnostics.push(...checkCompileMemory(ir, graphs(), source, write, options.hostMemory));
   if (hasErrors(diagnostics)) return { value: undefined, diagnostics };
 
   const data = sourceDataContext(ir, source, pool, ms);
