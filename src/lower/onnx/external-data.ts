@@ -45,9 +45,14 @@ export interface ExternalPlan {
 
 export type ExternalMode = 'auto' | boolean;
 
+/** Whether initializers of `bytes` (and the graph) fit one model protobuf. */
+export function fitsProto(bytes: number): boolean {
+  return bytes + GRAPH_MARGIN <= PROTO_LIMIT;
+}
+
 /** Whether `mode` asks for external data for a model whose initializers hold `bytes`. */
 export function wantsExternal(bytes: number, mode: ExternalMode): boolean {
-  if (mode === 'auto') return bytes + GRAPH_MARGIN > PROTO_LIMIT;
+  if (mode === 'auto') return !fitsProto(bytes);
   return mode;
 }
 

@@ -18,7 +18,7 @@ import onnxProto from 'onnx-proto';
 import { createDiagnostic, type Result } from '../../diagnostics/diagnostic.js';
 import { writeAll, writeTarget } from '../../io/write-file.js';
 import { createAtomicFile, type AtomicFile } from '../../io/atomic-file.js';
-import { DEFAULT_EXTERNAL_THRESHOLD, DEFAULT_SHARD_BYTES, externalTensor, mustStayInline, planExternalData, shardIndex, wantsExternal, type DataShard, type ExternalMode } from './external-data.js';
+import { DEFAULT_EXTERNAL_THRESHOLD, DEFAULT_SHARD_BYTES, externalTensor, fitsProto, mustStayInline, planExternalData, shardIndex, wantsExternal, type DataShard, type ExternalMode } from './external-data.js';
 import { SourceFailure, type DataContext, type DeferredData } from './initializer-data.js';
 
 export interface WriteModelOptions {
@@ -216,16 +216,26 @@ export async function writeOnnxModel(input: onnxProto.onnx.IModelProto | Streame
     file = writeTarget(path);
     const dir = dirname(file);
     const base = basename(file);
-    await mkdir(dir, { recursive: true });
-    await removeDeadTemps(dir, base);
     const { model, deferred, data } = streamed;
     const initializers = model.graph?.initializer ?? [];
     const sizes = initializers.map((t) => t.rawData?.length ?? deferred.get(t.name!)?.byteLength ?? 0);
     const dataBytes = sizes.reduce((a, b) => a + b, 0);
     const overlap = Math.min(OVERLAP_BYTES, sizes.reduce((a, b) => Math.max(a, b), 0));
-    const plan = wantsExternal(dataBytes, options.externalData ?? 'auto')
+    const external = wantsExternal(dataBytes, options.externalData ?? 'auto');
+    const plan = external
       ? planExternalData(sizes, base, options.externalThreshold ?? DEFAULT_EXTERNAL_THRESHOLD, options.shardBytes ?? DEFAULT_SHARD_BYTES, initializers.map(mustStayInline))
       : { shards: [] as DataShard[], places: [] };
+    if (external) {
+      // Refused before any weight is read: the initializers left inline must still fit one protobuf.
+      const inline = sizes.filter((_, i) => !plan.places[i]);
+      const inlineBytes = inline.reduce((a, b) => a + b, 0);
+      if (!fitsProto(inlineBytes)) {
+        const threshold = options.externalThreshold ?? DEFAULT_EXTERNAL_THRESHOLD;
+        return { value: undefined, diagnostics: [createDiagnostic('MOE5640', { args: { count: inline.length, threshold, path, bytes: inlineBytes.toLocaleString('en-US') } })] };
+      }
+    }
+    await mkdir(dir, { recursive: true });
+    await removeDeadTemps(dir, base);
     const progress = new Progress(dataBytes, initializers.length, options.onProgress);
 
     const written: onnxProto.onnx.ITensorProto[] = [];

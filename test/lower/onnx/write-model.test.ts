@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Conversion, deferAll } from '../../../src/lower/onnx/initializer-data.js';
 import { writeOnnxModel } from '../../../src/lower/onnx/write-model.js';
 import { addModel } from './tiny-model.js';
 
@@ -94,6 +95,20 @@ describe('writeOnnxModel', () => {
     await session.release();
     expect(out.y.dims).toEqual([2, 4]);
     expect(Array.from(out.y.data as Float32Array)).toEqual([1, 3, 5, 7, 9, 11, 13, 15]);
+  });
+
+  it('external data whose inline remainder (under the threshold) would pass 2 GB: MOE5640 before a weight is read or a file made', async () => {
+    const dir = freshDir();
+    let ran = false;
+    const conversion = new Conversion(['w'], [3e9], () => ((ran = true), []));
+    const model = addModel([8]);
+    model.graph!.initializer = [{ name: 'w0', dataType: 1, dims: [7.5e8] }];
+    const streamed = { model, deferred: new Map([['w0', deferAll(conversion)[0]!]]), data: { read: () => new Float32Array(0) } };
+    const r = await writeOnnxModel(streamed, join(dir, 'm.onnx'), { externalData: true, externalThreshold: 4e9 });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['MOE5640']);
+    expect(r.diagnostics[0].message).toContain('3,000,000,000 bytes');
+    expect(ran).toBe(false);
+    expect(existsSync(dir)).toBe(false);
   });
 
   it('a failure mid-write leaves the previous model intact and no temporaries', async () => {
