@@ -161,6 +161,20 @@ export class KernelPool {
     if (failedThere) throw new Error(`internal: kernel ${name} failed in a worker: ${new TextDecoder().decode(error.slice()).replace(/\0+$/, '')}`);
   }
 
+  /**
+   * These threads with scratch buffers of their own. Why: a scratch view stays in use after the
+   * kernels that filled it (a write in flight, a conversion's outputs not yet taken), so two
+   * compiles at once on one pool's scratch would write each other's bytes. Runs themselves never
+   * interleave (each returns when done), so the workers, counter and flags are shared.
+   * Closing a lease releases its scratch only; the workers stay the pool's.
+   */
+  lease(): KernelPool {
+    const view = Object.create(this) as KernelPool;
+    Object.defineProperty(view, 'scratch', { value: new SharedScratch() });
+    Object.defineProperty(view, 'close', { value: () => view.scratch.release() });
+    return view;
+  }
+
   /** Stop the workers (they are unref'd, so a process that forgets this still exits). */
   close(): void {
     for (const w of this.workers) void w.worker.terminate();

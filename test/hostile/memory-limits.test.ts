@@ -9,7 +9,7 @@ import { totalmem } from 'node:os';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { buildIR } from '../../src/ir/build-ir.js';
 import { hostMemory } from '../../src/io/memory-limit.js';
-import { checkCompileMemory, checkTfjsCompileMemory } from '../../src/lower/onnx/compile-memory.js';
+import { checkCompileMemory, checkTfjsCompileMemory, estimateCompileBytes } from '../../src/lower/onnx/compile-memory.js';
 import { emitOnnxGraph } from '../../src/lower/onnx/emit-model.js';
 import { seededSource } from '../../src/weights/seeded-source.js';
 import { loadSpec } from '../../src/pipeline.js';
@@ -62,6 +62,33 @@ describe('class 6: the memory checks use the container limit', () => {
     expect(tfjs.map((d) => d.code)).toEqual(['MOE5518']);
     // The same model fits a 24 GiB machine without a container.
     expect(checkCompileMemory(ir, graphs, source, {}, { total: 24 * 2 ** 30, free: 24 * 2 ** 30 })).toEqual([]);
+  });
+
+  test('the ONNX check takes its graphs one at a time: each is estimated before the next is made', () => {
+    const ir = model220M();
+    const source = seededSource(ir, 1);
+    const log: string[] = [];
+    const counting = { readBytes: (name: string) => (log.push('estimate'), source.readBytes(name)) };
+    function* graphs() {
+      for (const fused of [false, true]) {
+        log.push('graph');
+        yield emitOnnxGraph(ir, { moe: fused ? 'fused' : 'sparse' });
+      }
+    }
+    checkCompileMemory(ir, graphs(), counting, {}, { total: 2 ** 50, free: 2 ** 50 });
+    const second = log.lastIndexOf('graph');
+    expect(second).toBeGreaterThan(0);
+    expect(log.slice(0, second)).toContain('estimate');
+  });
+
+  test('with external data, the weights kept inline (under --external-threshold) count: held and encoded', () => {
+    const ir = model220M();
+    const graph = emitOnnxGraph(ir);
+    const source = seededSource(ir, 1);
+    const weights = [...graph.deferred.values()].reduce((a, d) => a + d.byteLength, 0);
+    const streamed = estimateCompileBytes(graph, (n) => source.readBytes(n), { externalData: true });
+    const allInline = estimateCompileBytes(graph, (n) => source.readBytes(n), { externalData: true, externalThreshold: 2 ** 40 });
+    expect(allInline.need - streamed.need).toBeGreaterThan(1.9 * weights);
   });
 
   test('train of the same model in the container: MOE6534 with the container limit', () => {

@@ -23,6 +23,7 @@ import { escapeControls, escapeControlsKeepLines } from '../../io/escape-text.js
 import { checkOutputNotInput, isWithin } from '../../io/output-guard.js';
 import { LATEST_FILE } from '../../checkpoint/format.js';
 import { resolveCheckpointDir } from '../../checkpoint/read-checkpoint.js';
+import { FOLDER_TOP_FILES } from '../../lower/onnx/deploy/folder-files.js';
 
 const location = (d: Diagnostic) => (d.span ? { file: d.span.file, line: d.span.line, column: d.span.column } : {});
 
@@ -157,10 +158,31 @@ function checkpointFiles(weights: string | undefined): string[] {
   }
 }
 
-/** MOE9102 when an output would replace an input: `-o x.moe`, or a tfjs directory holding the spec. */
+/** The files directly in the directory `--weights` names (a Hugging Face directory's config.json, tokenizer, weights). */
+function weightsDirFiles(weights: string | undefined): string[] {
+  if (weights === undefined) return [];
+  try {
+    return readdirSync(weights).map((f) => join(weights, f));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * MOE9102 when an output would replace an input: `-o x.moe`, a tfjs directory holding the spec,
+ * or an ONNX model folder whose config.json / tokenizer files are the inputs' (`-o` the Hugging
+ * Face directory the weights come from would replace its config.json and tokenizer).
+ */
 function checkOutputs(options: CompileOptions, inputs: string[]): Diagnostic | undefined {
   if (options.output === undefined) return undefined;
-  if (options.target === 'onnx') return checkOutputNotInput(options.output, inputs);
+  if (options.target === 'onnx' && isModelFile(options.output)) return checkOutputNotInput(options.output, inputs);
+  if (options.target === 'onnx') {
+    for (const name of FOLDER_TOP_FILES) {
+      const clash = checkOutputNotInput(join(options.output, name), inputs);
+      if (clash) return clash;
+    }
+    return checkOutputNotInput(options.output, inputs);
+  }
   // The TensorFlow.js artifact is a directory written whole: no input may live inside it.
   const inside = inputs.find((i) => isWithin(realOrSelf(i), realOrSelf(options.output!)));
   return inside === undefined ? undefined : createDiagnostic('MOE9102', { args: { output: options.output, input: inside } });
@@ -196,7 +218,7 @@ export async function runCompile(specFile: string, options: CompileOptions): Pro
     return exitCodeFor(diagnostics);
   }
   const ir = loaded.ir;
-  const clash = checkOutputs(options, [...loaded.sources.keys(), ...checkpointFiles(options.weights)]);
+  const clash = checkOutputs(options, [...loaded.sources.keys(), ...checkpointFiles(options.weights), ...weightsDirFiles(options.weights)]);
   if (clash) {
     report(options, [...diagnostics, clash], loaded.sources);
     return EXIT_ERRORS;

@@ -175,4 +175,11 @@ export const onnxCodes = defineCodes({
     message: '--quantize sets group `{group}` twice',
     hint: 'give each group once',
   },
+  // MOE5640–MOE5679: streaming export (external data).
+  MOE5640: {
+    severity: 'error',
+    title: 'initializers left in the model exceed 2 GB',
+    message: 'with external data, the {count} initializers under --external-threshold ({threshold} bytes) would stay in `{path}`: {bytes} bytes, over protobuf\'s 2 GB limit on one model file',
+    hint: 'lower --external-threshold (default 1024) so that more of them move to the data files',
+  },
 });

@@ -16,7 +16,7 @@ import type { ModelIR } from '../../ir/types.js';
 import { describeLimit, hostMemory, type HostMemory } from '../../io/memory-limit.js';
 import type { WeightSource } from '../../weights/weight-source.js';
 import type { EmittedGraph } from './emit-model.js';
-import { wantsExternal } from './external-data.js';
+import { DEFAULT_EXTERNAL_THRESHOLD, wantsExternal } from './external-data.js';
 import type { Conversion } from './initializer-data.js';
 import { OVERLAP_BYTES, type WriteModelOptions } from './write-model.js';
 
@@ -49,10 +49,14 @@ function conversionBytes(c: Conversion, readBytes: (name: string) => number): nu
   return input + (c.aliasesInput ? 0 : c.lengths.reduce((a, b) => a + b, 0));
 }
 
-export function estimateCompileBytes(graph: EmittedGraph, readBytes: (name: string) => number, write: Pick<WriteModelOptions, 'externalData'> = {}): CompileMemory {
+export function estimateCompileBytes(graph: EmittedGraph, readBytes: (name: string) => number, write: Pick<WriteModelOptions, 'externalData' | 'externalThreshold'> = {}): CompileMemory {
   const initializers = graph.model.graph!.initializer!;
   const data = initializers.reduce((s, t) => s + (t.rawData?.length ?? graph.deferred.get(t.name!)?.byteLength ?? 0), 0);
   const inline = !wantsExternal(data, write.externalData ?? 'auto');
+  // With external data, weights under --external-threshold still stay in the model: held until
+  // it is encoded, and encoded (twice, as an inline model's).
+  const threshold = write.externalThreshold ?? DEFAULT_EXTERNAL_THRESHOLD;
+  const kept = inline ? 0 : [...graph.deferred.values()].reduce((s, d) => s + (d.byteLength < threshold ? d.byteLength : 0), 0);
   let largest: CompileMemory['largest'];
   for (const d of new Set([...graph.deferred.values()].map((x) => x.conversion))) {
     const bytes = conversionBytes(d, readBytes);
@@ -61,14 +65,20 @@ export function estimateCompileBytes(graph: EmittedGraph, readBytes: (name: stri
   const nodes = graph.model.graph!.node!.length * BYTES_PER_NODE;
   // With external data, a small tensor's write may overlap the next conversion (write-model.ts).
   const overlap = inline ? 0 : Math.min(OVERLAP_BYTES, [...graph.deferred.values()].reduce((a, d) => Math.max(a, d.byteLength), 0));
-  return { need: BASELINE + nodes + overlap + (largest?.bytes ?? 0) + (inline ? 2 * data : 0), inline, largest };
+  return { need: BASELINE + nodes + overlap + (largest?.bytes ?? 0) + (inline ? 2 * data : 2 * kept), inline, largest };
 }
 
 const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
 
-/** MOE5518 / MOE5519 for the models a compile writes (one at a time: the largest need counts). */
-export function checkCompileMemory(ir: ModelIR, graphs: readonly EmittedGraph[], source: Pick<WeightSource, 'readBytes'>, write: Pick<WriteModelOptions, 'externalData'> = {}, host: HostMemory = hostMemory()): Diagnostic[] {
-  const estimates = graphs.map((g) => estimateCompileBytes(g, (n) => source.readBytes(n), write));
+/**
+ * MOE5518 / MOE5519 for the models a compile writes (one at a time: the largest need counts).
+ * `graphs` may be a generator: each graph is estimated and dropped before the next is made, so
+ * the check holds one graph, as the compile does (a folder with variants and a Triton
+ * repository is five graphs: DeepSeek-V3's are 133 MB each).
+ */
+export function checkCompileMemory(ir: ModelIR, graphs: Iterable<EmittedGraph>, source: Pick<WeightSource, 'readBytes'>, write: Pick<WriteModelOptions, 'externalData' | 'externalThreshold'> = {}, host: HostMemory = hostMemory()): Diagnostic[] {
+  const estimates: CompileMemory[] = [];
+  for (const g of graphs) estimates.push(estimateCompileBytes(g, (n) => source.readBytes(n), write));
   if (estimates.length === 0) return [];
   const worst = estimates.reduce((a, b) => (b.need > a.need ? b : a));
   const need = worst.need;

@@ -124,7 +124,8 @@ interface Planned {
 
 export async function compileOnnx(ir: ModelIR, options: CompileOnnxOptions): Promise<Result<CompileOnnxSummary | undefined>> {
   const diagnostics: Diagnostic[] = [];
-  const pool = options.threads !== undefined ? new KernelPool(options.threads) : kernelPool();
+  // The process's threads, with scratch buffers of this compile's own (another may run at once).
+  const pool = options.threads !== undefined ? new KernelPool(options.threads) : kernelPool().lease();
   const opened = openSource(ir, options, pool);
   diagnostics.push(...opened.diagnostics);
   if (!opened.value || hasErrors(diagnostics)) {
@@ -136,8 +137,7 @@ export async function compileOnnx(ir: ModelIR, options: CompileOnnxOptions): Pro
     return await compileWith(ir, options, source, pool, diagnostics);
   } finally {
     source.close();
-    if (options.threads !== undefined) pool.close();
-    else pool.scratch.release();
+    pool.close();
   }
 }
 
@@ -170,7 +170,11 @@ async function compileWith(ir: ModelIR, options: CompileOnnxOptions, source: Wei
     onProgress: options.onProgress,
   };
   // Refuse before reading a weight when a model would not fit (each model is written alone).
-  diagnostics.push(...checkCompileMemory(ir, planned.map((p) => graphOf(p, false)), source, write, options.hostMemory));
+  // Graphs made one at a time, each dropped once estimated (a generator, not an array of all).
+  const graphs = function* () {
+    for (const p of planned) yield graphOf(p, false);
+  };
+  diagnostics.push(...checkCompileMemory(ir, graphs(), source, write, options.hostMemory));
   if (hasErrors(diagnostics)) return { value: undefined, diagnostics };
 
   const data = sourceDataContext(ir, source, pool, ms);

@@ -28,15 +28,18 @@ function quantizedTable(ctx: EmitContext): Table {
   const bits = t.quant.dtype === 'int8' ? 8 : 4;
   const q = quantLayout(vocab, hidden, t.quant, bits);
   const width = q.blocks * q.block; // padded row length
-  const codeBytes = bits === 8 ? vocab * width : (vocab * width) / 2;
+  // Stored row length: int4 rows padded (with zero-point codes) to a whole byte, so that
+  // Gather takes each row's codes whole (an odd width would split a byte between two rows).
+  const stored = bits === 4 ? width + (width % 2) : width;
+  const codeBytes = bits === 8 ? vocab * stored : (vocab * stored) / 2;
   const conversion = new Conversion([EMBED], [codeBytes, 4 * q.groups, ...(q.symmetric ? [] : [4 * q.groups])], (d) => {
-    const stored = quantizeTensor(d.read(EMBED, true), q, { vectorsAreRows: true, vectorMajor: true, stride: width, add: bits === 4 && q.symmetric ? 8 : 0 }, d.pool);
+    const codes = quantizeTensor(d.read(EMBED, true), q, { vectorsAreRows: true, vectorMajor: true, stride: stored, add: bits === 4 && q.symmetric ? 8 : 0 }, d.pool);
     // Asymmetric zero points are kept as float: they are subtracted after the Cast.
-    return [stored.codes, floatBytes(stored.scales), ...(q.symmetric ? [] : [floatBytes(Float32Array.from(stored.zeroPoints))])];
+    return [codes.codes, floatBytes(codes.scales), ...(q.symmetric ? [] : [floatBytes(Float32Array.from(codes.zeroPoints))])];
   });
   const [codes, scales, zps] = deferAll(conversion);
   if (bits === 8) b.initializer(EMBED, q.symmetric ? DT.INT8 : DT.UINT8, [vocab, width], codes);
-  else b.initializer(EMBED, DT.UINT8, [vocab, width / 2], codes);
+  else b.initializer(EMBED, DT.UINT8, [vocab, stored / 2], codes);
   const scaleDims = q.perTensor ? [] : [vocab, q.blocks];
   const scale = b.initializer(`${EMBED}_scale`, DT.FLOAT, scaleDims, scales);
   const zp = q.symmetric ? undefined : b.initializer(`${EMBED}_zero_point`, DT.FLOAT, scaleDims, zps);
@@ -48,7 +51,8 @@ function quantizedTable(ctx: EmitContext): Table {
       if (bits === 4) {
         const lo = b.op('BitwiseAnd', [x, b.u8([0x0f])]);
         const hi = b.op('BitShift', [x, b.u8([4])], { direction: 'RIGHT' });
-        x = b.reshape(b.concat([b.unsqueeze(lo, [-1]), b.unsqueeze(hi, [-1])], -1), [...lead, width]);
+        x = b.reshape(b.concat([b.unsqueeze(lo, [-1]), b.unsqueeze(hi, [-1])], -1), [...lead, stored]);
+        if (stored !== width) x = b.slice(x, -1, 0, width);
       }
       let v = b.cast(x, DT.FLOAT);
       if (zp) v = b.sub(b.reshape(v, [...lead, q.blocks, q.block]), q.perTensor ? zp : b.unsqueeze(gather(zp), [-1]));

@@ -45,9 +45,14 @@ export interface ExternalPlan {
 
 export type ExternalMode = 'auto' | boolean;
 
+/** Whether initializers of `bytes` (and the graph) fit one model protobuf. */
+export function fitsProto(bytes: number): boolean {
+  return bytes + GRAPH_MARGIN <= PROTO_LIMIT;
+}
+
 /** Whether `mode` asks for external data for a model whose initializers hold `bytes`. */
 export function wantsExternal(bytes: number, mode: ExternalMode): boolean {
-  if (mode === 'auto') return bytes + GRAPH_MARGIN > PROTO_LIMIT;
+  if (mode === 'auto') return !fitsProto(bytes);
   return mode;
 }
 
@@ -64,17 +69,28 @@ export function shardIndex(modelBase: string, file: string): number | undefined 
 }
 
 /**
- * Place every initializer of at least `threshold` bytes (`sizes`, in initializer order) in data
- * shards of at most `shardBytes` (a single larger tensor gets a shard of its own), in order, so
- * the layout — and so the bytes — depend only on the sizes: it is decided before any weight is
- * computed, and the bytes can then be written in one sequential pass.
+ * Initializers that stay in the model whatever their size: int64 tensors are the shape, axes and
+ * index operands (Reshape, Squeeze, Slice, …) that onnxruntime reads while it infers shapes at
+ * load, before external data is attached — an external one fails the load ("Cannot parse data
+ * from external tensors"), which a low `--external-threshold` would otherwise cause.
  */
-export function planExternalData(sizes: readonly number[], modelBase: string, threshold = DEFAULT_EXTERNAL_THRESHOLD, shardBytes = DEFAULT_SHARD_BYTES): ExternalPlan {
+export function mustStayInline(t: ITensorProto): boolean {
+  return t.dataType === onnxProto.onnx.TensorProto.DataType.INT64;
+}
+
+/**
+ * Place every initializer of at least `threshold` bytes (`sizes`, in initializer order; those
+ * `inline[i]` marks stay in the model) in data shards of at most `shardBytes` (a single larger
+ * tensor gets a shard of its own), in order, so the layout — and so the bytes — depend only on
+ * the sizes: it is decided before any weight is computed, and the bytes can then be written in
+ * one sequential pass.
+ */
+export function planExternalData(sizes: readonly number[], modelBase: string, threshold = DEFAULT_EXTERNAL_THRESHOLD, shardBytes = DEFAULT_SHARD_BYTES, inline: readonly boolean[] = []): ExternalPlan {
   const shards: DataShard[] = [];
   let current: DataShard | undefined;
   let pieces = 0;
-  const places = sizes.map((length): DataPlace | undefined => {
-    if (length < threshold) return undefined;
+  const places = sizes.map((length, i): DataPlace | undefined => {
+    if (length < threshold || inline[i]) return undefined;
     const align = length >= 2 ** 20 ? PAGE : SMALL_ALIGN;
     let offset = current ? Math.ceil(current.length / align) * align : 0;
     if (!current || (pieces > 0 && offset + length > shardBytes)) {

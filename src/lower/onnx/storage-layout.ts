@@ -36,7 +36,8 @@ export function tensorBytes(t: Pick<TensorIR, 'shape' | 'quant' | 'group'>, acti
   const scales = 4 * groups;
   if (embedding) {
     const width = q.granularity === 'tensor' ? k : blocks * block;
-    const data = q.dtype === 'int8' ? vectors * width : (vectors * width) / 2;
+    // int4 rows are padded to a whole byte (embedding.ts), so each row's codes can be gathered.
+    const data = q.dtype === 'int8' ? vectors * width : (vectors * (width + (width % 2))) / 2;
     return data + scales + (q.symmetric ? 0 : 4 * groups);
   }
   if (q.dtype === 'int4' && usesMatMulNBits(q)) {

@@ -18,7 +18,7 @@ import onnxProto from 'onnx-proto';
 import { createDiagnostic, type Result } from '../../diagnostics/diagnostic.js';
 import { writeAll, writeTarget } from '../../io/write-file.js';
 import { createAtomicFile, type AtomicFile } from '../../io/atomic-file.js';
-import { DEFAULT_EXTERNAL_THRESHOLD, DEFAULT_SHARD_BYTES, externalTensor, planExternalData, shardIndex, wantsExternal, type DataShard, type ExternalMode } from './external-data.js';
+import { DEFAULT_EXTERNAL_THRESHOLD, DEFAULT_SHARD_BYTES, externalTensor, fitsProto, mustStayInline, planExternalData, shardIndex, wantsExternal, type DataShard, type ExternalMode } from './external-data.js';
 import { SourceFailure, type DataContext, type DeferredData } from './initializer-data.js';
 
 export interface WriteModelOptions {
@@ -176,6 +176,16 @@ async function syncShards(paths: string[]): Promise<void> {
   }
 }
 
+/** A deferred initializer's bytes; a failure other than the source's own names the initializer (an allocation that failed says which tensor). */
+function convert(name: string, d: DeferredData, data: DataContext): Uint8Array {
+  try {
+    return d.conversion.take(d.index, data);
+  } catch (err) {
+    if (err instanceof SourceFailure) throw err;
+    throw new Error(`initializer \`${name}\` (from ${d.conversion.inputs.join(', ')}): ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 /**
  * Write `model` to `path` atomically (with its external data shards when needed or asked for).
  * A StreamedModel's deferred initializers are computed one at a time, in initializer order, and
@@ -206,16 +216,26 @@ export async function writeOnnxModel(input: onnxProto.onnx.IModelProto | Streame
     file = writeTarget(path);
     const dir = dirname(file);
     const base = basename(file);
-    await mkdir(dir, { recursive: true });
-    await removeDeadTemps(dir, base);
     const { model, deferred, data } = streamed;
     const initializers = model.graph?.initializer ?? [];
     const sizes = initializers.map((t) => t.rawData?.length ?? deferred.get(t.name!)?.byteLength ?? 0);
     const dataBytes = sizes.reduce((a, b) => a + b, 0);
     const overlap = Math.min(OVERLAP_BYTES, sizes.reduce((a, b) => Math.max(a, b), 0));
-    const plan = wantsExternal(dataBytes, options.externalData ?? 'auto')
-      ? planExternalData(sizes, base, options.externalThreshold ?? DEFAULT_EXTERNAL_THRESHOLD, options.shardBytes ?? DEFAULT_SHARD_BYTES)
+    const external = wantsExternal(dataBytes, options.externalData ?? 'auto');
+    const plan = external
+      ? planExternalData(sizes, base, options.externalThreshold ?? DEFAULT_EXTERNAL_THRESHOLD, options.shardBytes ?? DEFAULT_SHARD_BYTES, initializers.map(mustStayInline))
       : { shards: [] as DataShard[], places: [] };
+    if (external) {
+      // Refused before any weight is read: the initializers left inline must still fit one protobuf.
+      const inline = sizes.filter((_, i) => !plan.places[i]);
+      const inlineBytes = inline.reduce((a, b) => a + b, 0);
+      if (!fitsProto(inlineBytes)) {
+        const threshold = options.externalThreshold ?? DEFAULT_EXTERNAL_THRESHOLD;
+        return { value: undefined, diagnostics: [createDiagnostic('MOE5640', { args: { count: inline.length, threshold, path, bytes: inlineBytes.toLocaleString('en-US') } })] };
+      }
+    }
+    await mkdir(dir, { recursive: true });
+    await removeDeadTemps(dir, base);
     const progress = new Progress(dataBytes, initializers.length, options.onProgress);
 
     const written: onnxProto.onnx.ITensorProto[] = [];
@@ -232,7 +252,7 @@ export async function writeOnnxModel(input: onnxProto.onnx.IModelProto | Streame
       if (d && !data) throw new Error(`internal: initializer ${t.name} has no data source`);
       // A conversion about to run may reuse the pool's buffers or need the memory: wait unless the write is small and its own.
       if (d?.conversion.fresh && inflight && (inflight.shared || inflight.bytes > overlap)) await settle();
-      const bytes = d ? d.conversion.take(d.index, data!) : t.rawData ?? new Uint8Array(0);
+      const bytes = d ? convert(t.name!, d, data!) : t.rawData ?? new Uint8Array(0);
       const place = plan.places[i];
       if (!place) {
         // Kept until the model is encoded: a view of the kernel pool's reused buffers is copied out.

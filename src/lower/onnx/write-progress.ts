@@ -29,7 +29,9 @@ export function createWriteProgress(stream: NodeJS.WriteStream = process.stderr)
     {
       stream,
       format: 'writing model {model} {bar} {percentage}% | {tensors} tensors | {done} of {size} | {rate}/s | ETA {eta_formatted}',
-      hideCursor: true,
+      // The cursor stays visible: a compile stopped by Ctrl-C dies by its signal (write-model.ts
+      // re-raises it after removing its temporaries) with no chance to show it again.
+      hideCursor: false,
       etaBuffer: 50,
       barsize: 24,
     },

@@ -84,6 +84,19 @@ describe('reading a Hugging Face checkpoint', () => {
     w.close();
   });
 
+  it('gpt-oss: an expert\'s gate_up_proj slice is read (and MXFP4-dequantized) once, though its bias slice is read between gate and up', () => {
+    const dir = 'test/fixtures/hf/gpt-oss-mxfp4-defaults';
+    const oss = importConfig(dir).value!.ir;
+    const spy = vi.spyOn(CheckpointReader.prototype, 'readRawRange');
+    const w = readHfWeights(dir, oss).value!.weights;
+    // The sparse dispatch's order (readOrder): up, its bias, gate, its bias, down, its bias.
+    for (const n of ['up_proj.weight', 'up_proj.bias', 'gate_proj.weight', 'gate_proj.bias', 'down_proj.weight', 'down_proj.bias']) w.get(`layers.0.moe.experts.1.${n}`);
+    const reads = spy.mock.calls.map((c) => c[0]).filter((k) => k.endsWith('gate_up_proj_blocks'));
+    spy.mockRestore();
+    w.close();
+    expect(reads).toEqual(['model.layers.0.mlp.experts.gate_up_proj_blocks']);
+  });
+
   it('readModelWeights tells moec runs from HF directories and says what a weights directory is', () => {
     const hf = readModelWeights(FIXTURE, ir);
     expect(hf.value?.kind).toBe('hf');

@@ -77,6 +77,20 @@ describe('quantized ONNX models', () => {
     }
   }
 
+  it('int4 embedding rows of odd width (hidden 63, odd vocab) are padded to whole bytes: exact, sized as the layout says, both tied and untied', async () => {
+    for (const tie of [false, true]) {
+      for (const embeddings of [{ dtype: 'int4', granularity: 'channel', symmetric: false }, { dtype: 'int4', block: 32 }, { dtype: 'int4', granularity: 'tensor' }] as const) {
+        const ir = irOf({ ...tinySpec, vocab: 257, hidden: 63, tie_embeddings: tie, quantize: { embeddings } });
+        const weights = testWeights(ir);
+        const model = emitOnnxModel(ir, weights);
+        const exact = maxAbsDiff(await runLogits(encode(model), ids, FP32_COMPUTE), referenceForward(inferenceRouting(ir), dequantizedWeights(ir, weights), ids));
+        expect(exact, JSON.stringify(embeddings)).toBeLessThan(1e-4);
+        const payload = payloadByGroup(ir, model);
+        for (const g of sizeByGroup(ir)) expect(payload.get(g.group), g.group).toBe(g.bytes);
+      }
+    }
+  });
+
   it('int8 activations (DynamicQuantizeLinear → MatMulInteger) and int4 with accuracy level 4 run close to fp32', async () => {
     const fp32Ir = irOf(tinySpec);
     const weights = testWeights(fp32Ir);

@@ -7,7 +7,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createDiagnostic } from '../../../src/diagnostics/diagnostic.js';
 import { buildIR } from '../../../src/ir/build-ir.js';
 import { compileOnnx } from '../../../src/lower/onnx/compile-onnx.js';
@@ -15,6 +15,7 @@ import { emitOnnxGraph, emitOnnxModel, mapDataContext } from '../../../src/lower
 import { SourceFailure } from '../../../src/lower/onnx/initializer-data.js';
 import { readOrder } from '../../../src/lower/onnx/source-data.js';
 import { writeOnnxModel } from '../../../src/lower/onnx/write-model.js';
+import { kernelPool } from '../../../src/parallel/kernel-pool.js';
 import type { WeightSource } from '../../../src/weights/weight-source.js';
 import { seededSource } from '../../../src/weights/seeded-source.js';
 import { tinySpec } from '../../ir/fixtures.js';
@@ -73,6 +74,21 @@ describe('streamed write', () => {
     expect(files(dir).map((f) => readFileSync(join(dir, f)))).toEqual(before);
   });
 
+  it('a conversion failing (an allocation the machine refuses) is MOE9004 naming the initializer and the IR tensor, with nothing left behind', async () => {
+    const dir = fresh();
+    const victim = ir.tensors.find((t) => t.name.endsWith('experts.1.up_proj.weight'))!.name;
+    const data = {
+      read: (name: string) => {
+        if (name === victim) throw new RangeError('Array buffer allocation failed');
+        return weights.get(name)!;
+      },
+    };
+    const r = await writeOnnxModel({ ...emitOnnxGraph(ir), data }, join(dir, 'm.onnx'), external);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['MOE9004']);
+    expect(r.diagnostics[0].message).toContain(`initializer \`${victim}\` (from ${victim}): Array buffer allocation failed`);
+    expect(files(dir)).toEqual([]);
+  });
+
   it('a checksum failure found at the end of the pass: nothing renamed into place', async () => {
     const dir = fresh();
     const broken = createDiagnostic('MOE6505', { args: { path: 'ckpt', reason: 'x.bin does not match its sha256' } });
@@ -106,6 +122,20 @@ describe('compileOnnx on several threads', () => {
       expect(same(a, b)).toBe(true);
     });
   }
+
+  it('two compiles at once on the process\'s pool write what each writes alone (each has its own scratch buffers)', async () => {
+    // The process's pool is made on first use: with two threads here, whatever the machine.
+    vi.stubEnv('MOEC_THREADS', '2');
+    expect(kernelPool().threads).toBe(2);
+    vi.unstubAllEnvs();
+    const options = { ...external, shardBytes: 2 ** 24 };
+    const alone = [fresh(), fresh()];
+    for (const [i, dir] of alone.entries()) expect((await compileOnnx(big, { out: join(dir, 'm.onnx'), seed: i, ...options })).value).toBeDefined();
+    const together = [fresh(), fresh()];
+    const r = await Promise.all(together.map((dir, i) => compileOnnx(big, { out: join(dir, 'm.onnx'), seed: i, ...options })));
+    expect(r.every((x) => x.value !== undefined)).toBe(true);
+    for (const i of [0, 1]) expect(same(alone[i], together[i]), `seed ${i}`).toBe(true);
+  });
 
   it('a source is asked for each tensor once per model, in the announced order, and closed', async () => {
     const seeded = seededSource(big, 5);

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Conversion, deferAll } from '../../../src/lower/onnx/initializer-data.js';
 import { writeOnnxModel } from '../../../src/lower/onnx/write-model.js';
 import { addModel } from './tiny-model.js';
 
@@ -73,6 +74,41 @@ describe('writeOnnxModel', () => {
     const r = await writeOnnxModel(addModel([8, 4096 / 4]), join(dir, 'm.onnx'), { externalData: true, externalThreshold: 1024 });
     const decoded = onnxProto.onnx.ModelProto.decode(readFileSync(r.value!.path));
     expect(decoded.graph!.initializer!.map((t) => t.dataLocation ?? 0)).toEqual([0, 1]);
+  });
+
+  it('a low threshold moves the weights out but keeps int64 shape operands inline (onnxruntime reads those at load)', async () => {
+    const dir = freshDir();
+    const model = addModel([8, 8]);
+    // y = Reshape(x + w0 + w1, [2, 4]): the shape is an int64 initializer Reshape's shape inference reads.
+    const shape = { name: 'shape', dataType: onnxProto.onnx.TensorProto.DataType.INT64, dims: [2], rawData: new Uint8Array(BigInt64Array.of(2n, 4n).buffer) };
+    model.graph!.node![1].output = ['flat'];
+    model.graph!.node!.push({ opType: 'Reshape', input: ['flat', 'shape'], output: ['y'], name: 'reshape' });
+    model.graph!.initializer!.push(shape);
+    model.graph!.output = [{ name: 'y', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 2 }, { dimValue: 4 }] } } } }];
+    const path = join(dir, 'm.onnx');
+    const r = await writeOnnxModel(model, path, { externalData: true, externalThreshold: 1 });
+    expect(r.diagnostics).toEqual([]);
+    const inits = onnxProto.onnx.ModelProto.decode(readFileSync(path)).graph!.initializer!;
+    expect(inits.map((t) => `${t.name}:${t.dataLocation ?? 0}`)).toEqual(['w0:1', 'w1:1', 'shape:0']);
+    const session = await ort.InferenceSession.create(path);
+    const out = await session.run({ x: new ort.Tensor('float32', new Float32Array(8), [8]) });
+    await session.release();
+    expect(out.y.dims).toEqual([2, 4]);
+    expect(Array.from(out.y.data as Float32Array)).toEqual([1, 3, 5, 7, 9, 11, 13, 15]);
+  });
+
+  it('external data whose inline remainder (under the threshold) would pass 2 GB: MOE5640 before a weight is read or a file made', async () => {
+    const dir = freshDir();
+    let ran = false;
+    const conversion = new Conversion(['w'], [3e9], () => ((ran = true), []));
+    const model = addModel([8]);
+    model.graph!.initializer = [{ name: 'w0', dataType: 1, dims: [7.5e8] }];
+    const streamed = { model, deferred: new Map([['w0', deferAll(conversion)[0]!]]), data: { read: () => new Float32Array(0) } };
+    const r = await writeOnnxModel(streamed, join(dir, 'm.onnx'), { externalData: true, externalThreshold: 4e9 });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['MOE5640']);
+    expect(r.diagnostics[0].message).toContain('3,000,000,000 bytes');
+    expect(ran).toBe(false);
+    expect(existsSync(dir)).toBe(false);
   });
 
   it('a failure mid-write leaves the previous model intact and no temporaries', async () => {

@@ -23,6 +23,15 @@ describe('write progress', () => {
     expect(createWriteProgress(terminal(false))).toBeUndefined();
   });
 
+  it('leaves the cursor alone: Ctrl-C kills the compile by its signal, with no chance to show a hidden cursor again', () => {
+    const stream = terminal(true);
+    const p = createWriteProgress(stream)!;
+    p.onProgress(1024, 8 * 2 ** 20, { done: 1, total: 5 });
+    expect(stream.text).toContain('writing model 1');
+    expect(stream.text).not.toContain('\x1b[?25l');
+    p.stop();
+  });
+
   it('shows tensors, bytes and ETA on a terminal, and starts a new bar for the next model', () => {
     const stream = terminal(true);
     const p = createWriteProgress(stream)!;

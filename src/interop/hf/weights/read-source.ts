@@ -2,8 +2,9 @@
  * HF bridge (weights in) — reading one planned tensor (plan.ts): the checkpoint tensor, or one
  * expert's slice of a stacked one (a contiguous byte range, so memory is that expert, not the
  * layer), dequantized where it is stored as FP8 or MXFP4, then moved into the IR's layout
- * (keys/transforms.ts). The last expert slice read is kept, since gate and up come from the same
- * slice of `gate_up_proj`.
+ * (keys/transforms.ts). A slice that holds two IR tensors (gate and up in `gate_up_proj` and its
+ * bias) is kept until its other half is read: the last such slice of each of at most two
+ * checkpoint tensors, since gpt-oss's sparse order reads a bias between gate and up.
  */
 import type { Result } from '../../../diagnostics/diagnostic.js';
 import { dequantizeFp8BlockScaled } from '../../safetensors/dequant-fp8.js';
@@ -16,8 +17,12 @@ const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 /** Rows of an unquantized linear read (and transposed) at once: about 8 MiB of float32. */
 const ROWS_BYTES = 8 * 2 ** 20;
 
+/** Slices of split parts kept for their other half: a fused weight's and its bias's. */
+const KEPT_SLICES = 2;
+
 export class SourceReader {
-  private cached?: { id: string; data: Float32Array };
+  /** `key#expert` → a slice read for one half of a split part, awaiting the other half. */
+  private readonly cached = new Map<string, Float32Array>();
 
   constructor(private readonly reader: TensorReader, private readonly q: Quantization) {}
 
@@ -87,7 +92,8 @@ export class SourceReader {
   /** Expert `src.expert`'s slice of a stacked tensor, as float32 in the logical [rows, cols] layout. */
   private slice(src: Source): Result<Float32Array | undefined> {
     const id = `${src.key}#${src.expert}`;
-    if (this.cached?.id === id) return { value: this.cached.data, diagnostics: [] };
+    const kept = this.cached.get(id);
+    if (kept) return { value: kept, diagnostics: [] };
     const e = src.expert!;
     const per = size(src.shape.slice(1));
     let got: Result<Float32Array | undefined>;
@@ -102,7 +108,13 @@ export class SourceReader {
     } else {
       got = this.reader.readFloat32Range(src.key, e * per, per);
     }
-    if (got.value) this.cached = { id, data: got.value };
+    const tr = src.row.transform;
+    if (got.value && tr.kind === 'stacked' && tr.part !== 'all') {
+      // Another expert's slice of this tensor is done with; beyond that, the oldest goes.
+      for (const other of this.cached.keys()) if (other.startsWith(`${src.key}#`)) this.cached.delete(other);
+      if (this.cached.size >= KEPT_SLICES) this.cached.delete(this.cached.keys().next().value!);
+      this.cached.set(id, got.value);
+    }
     return got;
   }
 
