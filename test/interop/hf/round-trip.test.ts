@@ -44,8 +44,8 @@ describe('import(export(x)) = x', () => {
     });
   }
 
-  it('a checkpoint exported in its own dtype stores the same bytes per tensor (mixtral BF16, qwen2_moe F16, DeepSeek interleaved rope rows)', () => {
-    for (const [name, dtype] of [['mixtral-bf16-sharded-window', 'bf16'], ['qwen2-moe-step2-tied-f16', 'fp16'], ['deepseek-v3-mla-yarn', 'fp32'], ['deepseek-v2-lite', 'fp32'], ['gpt-oss-sinks-window-yarn', 'fp32']] as const) {
+  it('a checkpoint exported in its own dtype stores the same bytes per tensor (mixtral BF16, qwen2_moe F16, DeepSeek interleaved rope rows, Granite stacked experts)', () => {
+    for (const [name, dtype] of [['mixtral-bf16-sharded-window', 'bf16'], ['qwen2-moe-step2-tied-f16', 'fp16'], ['deepseek-v3-mla-yarn', 'fp32'], ['deepseek-v2-lite', 'fp32'], ['gpt-oss-sinks-window-yarn', 'fp32'], ['granitemoe-multipliers-tied', 'fp32']] as const) {
       const dir = join(ROOT, name);
       const { ir } = importConfig(dir).value!;
       const out = join(tmp, `${name}-${dtype}`);
