@@ -42,11 +42,11 @@ describe('moec import', () => {
   });
 
   test('exit 1 and nothing written for a config it refuses; exit 2 for a missing input', async () => {
-    const out = join(dir, 'granite-shared.moe');
-    const refused = join(dir, 'granitemoeshared');
+    const out = join(dir, 'jetmoe.moe');
+    const refused = join(dir, 'jetmoe');
     mkdirSync(refused, { recursive: true });
     const granite = JSON.parse(readFileSync('test/fixtures/hf/granitemoe-multipliers-tied/config.json', 'utf8')) as Record<string, unknown>;
-    writeFileSync(join(refused, 'config.json'), JSON.stringify({ ...granite, model_type: 'granitemoeshared', shared_intermediate_size: 16 }));
+    writeFileSync(join(refused, 'config.json'), JSON.stringify({ ...granite, model_type: 'jetmoe' }));
     expect(await moec('import', refused, '-o', out)).toBe(1);
     expect(stderr).toContain('error MOE7001');
     expect(existsSync(out)).toBe(false);
@@ -70,8 +70,11 @@ describe('moec export hf', () => {
 
   test('a spec no model_type holds: exit 1, MOE7200 naming what, nothing written', async () => {
     const out = join(dir, 'tiny-hf');
-    expect(await moec('export', 'hf', 'specs/tiny.moe', '-o', out)).toBe(1);
-    expect(stderr).toMatch(/error MOE7200: no Hugging Face model_type can hold `tiny`: .*mixtral: moe\.shared \(transformers mixtral has no shared experts\)/);
+    // tiny with a gated shared expert and LayerNorm: every model_type refuses the norm.
+    const held = join(dir, 'tiny-layernorm.moe');
+    writeFileSync(held, readFileSync('specs/tiny.moe', 'utf8').replace('norm rmsnorm {', 'norm layernorm {').replace('ffn 64\n    }', 'ffn 64\n      gate true\n    }'));
+    expect(await moec('export', 'hf', held, '-o', out)).toBe(1);
+    expect(stderr).toMatch(/error MOE7200: no Hugging Face model_type can hold `tiny`: .*norm layernorm \(transformers \w+ normalizes with RMSNorm\)/);
     expect(existsSync(out)).toBe(false);
     const spec = join(dir, 'qwen3.moe');
     if (!existsSync(spec)) expect(await moec('import', FIXTURE, '-o', spec)).toBe(0);

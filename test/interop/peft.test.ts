@@ -93,7 +93,11 @@ describe('PEFT module names from the key table', () => {
       s.train!.lora = { rank: 2, targets: ['experts'] };
     });
     expect(peftTarget(mixtralLike).value!.type.modelType).toBe('mixtral');
-    const tiny = await buildTinyIR((s) => (s.train!.lora = { rank: 2, targets: ['experts'] }));
+    // tiny with a GeGLU shared expert: no model_type holds it (granitemoeshared would hold tiny as it is).
+    const tiny = await buildTinyIR((s) => {
+      s.moe!.shared!.activation = 'geglu';
+      s.train!.lora = { rank: 2, targets: ['experts'] };
+    });
     expect(peftTarget(tiny).diagnostics.map((d) => d.code)).toEqual(['MOE6653']);
   });
 });

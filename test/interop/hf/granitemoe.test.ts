@@ -3,7 +3,8 @@
  * run `granitemoe-multipliers-tied` on both targets): each Granite multiplier is read into its
  * moec key as modeling_granitemoe.py @ 023633dd applies it, the class defaults apply (every
  * multiplier 1.0 — so the softmax scale is 1.0, not 1/√head_dim), the export writes them back
- * as `granitemoe`, and every other model_type refuses a spec that has them.
+ * as `granitemoe`, and every other model_type refuses a spec that has them. granitemoeshared
+ * (golden fixture `granitemoeshared-bias-defaults`) adds the shared MLP.
  */
 import { describe, expect, it } from 'vitest';
 import { exportConfig } from '../../../src/interop/hf/export-config.js';
@@ -31,6 +32,18 @@ describe('granitemoe (IBM Granite MoE)', () => {
     const ir = imp(TINY).value!.ir;
     expect(ir.scaling).toBeUndefined();
     expect(ir.layers[0]!.attention.scale).toBe(1);
+  });
+
+  it('granitemoeshared: the shared MLP is one ungated shared expert of width shared_intermediate_size; 0 builds none', () => {
+    const r = importConfig('test/fixtures/hf/granitemoeshared-bias-defaults');
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const ir = r.value!.ir;
+    expect(ir.layers[0]!.ffn).toMatchObject({ kind: 'moe', experts: 5, shared: { count: 1, ffn: 20, gate: false, activation: 'swiglu' } });
+    expect(ir.layers[0]!.attention).toMatchObject({ kind: 'mqa', scale: 1, qkvBias: true, outBias: true });
+    expect(ir.scaling).toEqual({ embedding: 12, residual: 0.22, logitsDivisor: 3 });
+    const none = imp({ ...TINY, model_type: 'granitemoeshared', shared_intermediate_size: 0 }).value!.ir;
+    expect(none.layers[0]!.ffn).not.toHaveProperty('shared');
+    expect(exportConfig(ir).value!.text).toContain('"shared_intermediate_size": 20');
   });
 
   it('refuses a multiplier that is not a positive number', () => {

@@ -8,7 +8,7 @@
  * DeepSeek-V3's Hub checkpoint and Megatron-Bridge `models/deepseek/common.py` for the MTP keys
  * (`model.layers.{L+d}.{enorm,hnorm,eh_proj,shared_head.norm}`). docs/hf.md prints these tables.
  */
-import { copy, linear, linearWithBias, stacked, type KeyRow } from './key-row.js';
+import { copy, fusedPart, linear, linearWithBias, stacked, type KeyRow } from './key-row.js';
 
 const L = 'layers.{i}';
 const H = 'model.layers.{i}';
@@ -124,4 +124,11 @@ export const GRANITE_MOE_ROWS: readonly KeyRow[] = [
   stacked(`${E}.gate_proj.weight`, `${H}.block_sparse_moe.input_linear.weight`, 'first-half-rows', true),
   stacked(`${E}.up_proj.weight`, `${H}.block_sparse_moe.input_linear.weight`, 'second-half-rows', true),
   stacked(`${E}.down_proj.weight`, `${H}.block_sparse_moe.output_linear.weight`, 'all', true),
+];
+
+/** GraniteMoeShared's shared MLP: `shared_mlp.input_linear.weight` [2F, H] (gate rows first), `output_linear.weight` [H, F]. */
+export const GRANITE_SHARED_ROWS: readonly KeyRow[] = [
+  fusedPart(`${L}.moe.shared.gate_proj.weight`, `${H}.shared_mlp.input_linear.weight`, 'first-half-rows'),
+  fusedPart(`${L}.moe.shared.up_proj.weight`, `${H}.shared_mlp.input_linear.weight`, 'second-half-rows'),
+  linear(`${L}.moe.shared.down_proj.weight`, `${H}.shared_mlp.output_linear.weight`),
 ];

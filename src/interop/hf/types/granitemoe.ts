@@ -6,6 +6,10 @@
  * input_linear / output_linear; the four multipliers: codecs/granite.ts),
  * configuration_granitemoe.py @ 040e1a7e (defaults below; no head_dim field: hidden // heads).
  * test/tools/hf-reference/modeling_granitemoe.py ports it for the golden fixture.
+ *
+ * `granitemoeshared` (GraniteMoeSharedForCausalLM, modular_granitemoeshared.py;
+ * configuration_granitemoeshared.py: granitemoe's defaults + shared_intermediate_size 0) is the
+ * same model plus a shared MLP (codecs/shared.ts graniteSharedCodec).
  */
 import { attentionCodec } from '../codecs/attention.js';
 import { ffnCodec } from '../codecs/ffn.js';
@@ -14,9 +18,9 @@ import { noMlaCodec } from '../codecs/mla.js';
 import { noMtpCodec } from '../codecs/mtp.js';
 import { ropeCodec } from '../codecs/rope.js';
 import { routerCodec } from '../codecs/router.js';
-import { noSharedCodec } from '../codecs/shared.js';
+import { graniteSharedCodec, noSharedCodec } from '../codecs/shared.js';
 import { shapeCodec } from '../codecs/shape.js';
-import { ATTENTION_ROWS, BASE_ROWS, GRANITE_MOE_ROWS, OUT_BIAS_ROWS, QKV_BIAS_ROWS } from '../keys/tables.js';
+import { ATTENTION_ROWS, BASE_ROWS, GRANITE_MOE_ROWS, GRANITE_SHARED_ROWS, OUT_BIAS_ROWS, QKV_BIAS_ROWS } from '../keys/tables.js';
 import type { HfModelType } from '../model-type.js';
 
 export const graniteMoe: HfModelType = {
@@ -43,4 +47,14 @@ export const graniteMoe: HfModelType = {
   ],
   keys: () => [...BASE_ROWS, ...ATTENTION_ROWS, ...QKV_BIAS_ROWS, ...OUT_BIAS_ROWS, ...GRANITE_MOE_ROWS],
   keyOptions: () => ({}),
+};
+
+export const graniteMoeShared: HfModelType = {
+  ...graniteMoe,
+  modelType: 'granitemoeshared',
+  architecture: 'GraniteMoeSharedForCausalLM',
+  source: 'modular_granitemoeshared.py, configuration_granitemoeshared.py (v5: granitemoe + shared_intermediate_size)',
+  defaults: { ...graniteMoe.defaults, shared_intermediate_size: 0 },
+  codecs: graniteMoe.codecs.map((c) => (c === noSharedCodec ? graniteSharedCodec : c)),
+  keys: () => [...graniteMoe.keys({}), ...GRANITE_SHARED_ROWS],
 };
