@@ -37,6 +37,8 @@ export const HF_ROUTER_TYPES: Record<string, HfRouterType> = {
   gpt_oss: { auxCoef: 'router_aux_loss_coef', source: 'gpt_oss/configuration_gpt_oss.py' },
   deepseek_v2: { remoteAux: true, source: 'deepseek_v2/configuration_deepseek_v2.py; hub remote code modeling_deepseek.py MoEGate' },
   deepseek_v3: { remoteAux: true, scoreBias: true, source: 'deepseek_v3/modeling_deepseek_v3.py (e_score_correction_bias); hub config.json' },
+  granitemoe: { auxCoef: 'router_aux_loss_coef', source: 'granitemoe/modeling_granitemoe.py (load_balancing_loss_func, as mixtral, on the full router logits)' },
+  granitemoeshared: { auxCoef: 'router_aux_loss_coef', source: 'granitemoeshared/modular_granitemoeshared.py (GraniteMoeForCausalLM\'s loss)' },
   glm4_moe: { scoreBias: true, source: 'glm4_moe/modeling_glm4_moe.py @ 000c33fd (e_score_correction_bias; Glm4MoeForCausalLM computes no balance loss)' },
 };
 

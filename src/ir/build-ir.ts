@@ -13,6 +13,7 @@ import {
   resolveAttention,
   resolveFfn,
   resolveNorm,
+  resolveScaling,
   resolveParallel,
   resolveQuantize,
   resolveRouter,
@@ -148,6 +149,7 @@ export function buildIR(spec: ModelSpec, spans: SpanMap = new Map()): Result<Mod
     ? Array.from({ length: mtpDepth }, (_, d) => ({ ...structuredClone(last), index: n + d, stage: parallel.pipeline - 1 }))
     : [];
 
+  const scaling = resolveScaling(spec);
   const base = {
     name: spec.name,
     specHash: specHash(spec),
@@ -157,6 +159,7 @@ export function buildIR(spec: ModelSpec, spans: SpanMap = new Map()): Result<Mod
     tieEmbeddings: spec.tie_embeddings ?? false,
     lmHeadBias: spec.lm_head_bias ?? false,
     norm: resolveNorm(spec),
+    ...(scaling ? { scaling } : {}),
     layers,
     mtpDepth,
     mtpLayers,

@@ -31,6 +31,12 @@ import type {
 } from './types.js';
 import { resolveLayerSelection } from './layer-selection.js';
 
+/** Granite's multipliers; undefined when all are 1 (the plain decoder, same architecture hash). */
+export function resolveScaling(spec: Pick<ModelSpec, 'scaling'>): ModelIR['scaling'] {
+  const s = { embedding: spec.scaling?.embedding ?? 1, residual: spec.scaling?.residual ?? 1, logitsDivisor: spec.scaling?.logits_divisor ?? 1 };
+  return s.embedding === 1 && s.residual === 1 && s.logitsDivisor === 1 ? undefined : s;
+}
+
 export function resolveNorm(spec: ModelSpec): ModelIR['norm'] {
   const type = spec.norm?.type ?? 'rmsnorm';
   return { type, eps: spec.norm?.eps ?? (type === 'rmsnorm' ? 1e-6 : 1e-5), bias: type === 'layernorm' && (spec.norm?.bias ?? true) };
@@ -65,7 +71,7 @@ export function resolveAttention(spec: Pick<ModelSpec, 'attention' | 'hidden' | 
       headDim,
       vHeadDim: m.v_head_dim,
       rope,
-      scale: mlaSoftmaxFactor(spec, rope) / Math.sqrt(headDim),
+      scale: a.softmax_scale ?? mlaSoftmaxFactor(spec, rope) / Math.sqrt(headDim),
       ...common,
       mla: {
         qLoraRank: m.q_lora_rank ?? 0,
@@ -81,7 +87,7 @@ export function resolveAttention(spec: Pick<ModelSpec, 'attention' | 'hidden' | 
   const headDim = a.head_dim ?? Math.floor(spec.hidden / heads);
   const rope = resolveRope(a.rope, a.rope?.dim ?? headDim, spec.context);
   const kind = kvHeads === heads ? 'mha' : kvHeads === 1 ? 'mqa' : 'gqa';
-  return { kind, kvHeads, headDim, vHeadDim: headDim, rope, scale: 1 / Math.sqrt(headDim), ...common };
+  return { kind, kvHeads, headDim, vHeadDim: headDim, rope, scale: a.softmax_scale ?? 1 / Math.sqrt(headDim), ...common };
 }
 
 /** gpt-oss's constants (GptOssExperts: alpha 1.702, limit 7.0; GptOssConfig swiglu_alpha / swiglu_limit). */

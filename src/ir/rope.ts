@@ -52,6 +52,16 @@ export function mlaSoftmaxFactor(spec: Pick<ModelSpec, 'attention'>, rope: RopeI
   return spec.attention.mla && all !== undefined ? yarnMscale(rope.factor, all) ** 2 : 1;
 }
 
+/**
+ * The softmax scale attention computes when `softmax_scale` is not set: 1/√(qk head dim), × MLA's
+ * YaRN factor. The Megatron target compares against it (Megatron-Core computes only this one).
+ */
+export function computedSoftmaxScale(a: { kind: string; headDim: number; rope: RopeIR }): number {
+  const all = a.rope.yarn?.mscaleAllDim;
+  const factor = a.kind === 'mla' && all !== undefined ? yarnMscale(a.rope.factor, all) ** 2 : 1;
+  return factor / Math.sqrt(a.headDim);
+}
+
 /** HF `find_correction_dim`: the pair index whose wavelength fits `rotations` times in `context`. */
 function correctionDim(rotations: number, dim: number, theta: number, context: number): number {
   return (dim * Math.log(context / (rotations * 2 * Math.PI))) / (2 * Math.log(theta));

@@ -112,7 +112,10 @@ export interface AttentionIR {
   qkNorm: QkNorm;
   /** Clamp q, k, v projections to [−clipQkv, clipQkv] (after a full-width qk norm, as OLMoE). */
   clipQkv?: number;
-  /** Softmax scale: 1/√headDim, × mscale(factor, mscale_all_dim)² for MLA with YaRN (DeepSeek). */
+  /**
+   * Softmax scale: 1/√headDim, × mscale(factor, mscale_all_dim)² for MLA with YaRN (DeepSeek);
+   * `attention.softmax_scale` replaces it (Granite's attention_multiplier).
+   */
   scale: number;
   /** Sliding window in tokens for this layer; absent = full causal attention. */
   window?: number;
@@ -237,6 +240,12 @@ export interface LoraIR {
   layers: number[];
 }
 
+export interface ScalingIR {
+  embedding: number;
+  residual: number;
+  logitsDivisor: number;
+}
+
 export interface ModelIR {
   name: string;
   /** sha256 of the canonical JSON of the spec object (hex): provenance. */
@@ -254,6 +263,12 @@ export interface ModelIR {
   lmHeadBias: boolean;
   /** `bias`: layernorm with a `.bias` tensor (false for rmsnorm and for `norm layernorm { bias false }`). */
   norm: { type: NormType; eps: number; bias: boolean };
+  /**
+   * Granite's multipliers (spec `scaling`): embeddings × embedding, each residual branch ×
+   * residual before its add, logits ÷ logitsDivisor. Absent when all three are 1, so specs
+   * without them keep their architecture hash.
+   */
+  scaling?: ScalingIR;
   layers: LayerIR[];
   /** Multi-token-prediction depth (0 = none). */
   mtpDepth: number;

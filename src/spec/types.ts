@@ -93,6 +93,11 @@ export interface AttentionSpec {
   window_layers?: LayerSelection;
   /** Learned per-head attention sinks (gpt-oss). Default false. */
   sinks?: boolean;
+  /**
+   * The softmax scale on q·kᵀ, replacing the default 1/√(qk head dim) (× YaRN's mscale² with
+   * MLA): Granite's `attention_multiplier` (GraniteMoeAttention.scaling). Default: the computed one.
+   */
+  softmax_scale?: number;
   /** Multi-head latent attention (DeepSeek-V2/V3). Present → attention kind is MLA. */
   mla?: MlaSpec;
 }
@@ -354,6 +359,18 @@ export interface MegatronSpec {
 export type Target = 'onnx' | 'tfjs' | 'megatron' | 'hf';
 export const TARGETS: readonly Target[] = ['onnx', 'tfjs', 'megatron', 'hf'];
 
+/**
+ * Granite's constant multipliers (transformers modeling_granitemoe.py): the token embeddings are
+ * multiplied by `embedding` (embedding_multiplier), each residual branch (attention output, FFN
+ * or MoE output) by `residual` before it is added (residual_multiplier), and the logits are
+ * divided by `logits_divisor` (logits_scaling). Defaults 1: the plain pre-norm decoder.
+ */
+export interface ScalingSpec {
+  embedding?: number;
+  residual?: number;
+  logits_divisor?: number;
+}
+
 /** The whole spec. */
 export interface ModelSpec {
   name: string;
@@ -364,6 +381,8 @@ export interface ModelSpec {
   tie_embeddings?: boolean; // default false
   /** A bias on the LM head, `lm_head.bias` [vocab] (Phi-3.5-MoE). Default false. */
   lm_head_bias?: boolean;
+  /** Constant multipliers on the residual stream and the logits (IBM Granite). */
+  scaling?: ScalingSpec;
   norm?: NormSpec;
   attention: AttentionSpec;
   dense?: DenseSpec;

@@ -69,6 +69,7 @@ const attention = object(
     window: int(1, 'Sliding-window size in tokens for the layers in window_layers.'),
     window_layers: layerSelection('Layers that use the sliding window.', 'all (when window is set)'),
     sinks: bool('Learned per-head attention sinks (gpt-oss).', false),
+    softmax_scale: positive('Softmax scale on q·kᵀ, replacing the computed one (Granite attention_multiplier); with MLA not together with rope.mscale_all_dim.', '1/√(qk head dim), × mscale(factor, mscale_all_dim)² with MLA and YaRN'),
     mla,
   },
   ['heads'],
@@ -153,6 +154,12 @@ const moe = object(
   },
   ['experts', 'router'],
 );
+
+const scaling = object('Constant multipliers on the residual stream and the logits (IBM Granite; transformers modeling_granitemoe.py).', {
+  embedding: positive('The token embeddings are multiplied by this (Granite embedding_multiplier).', 1),
+  residual: positive('Each residual branch (attention output, FFN or MoE output) is multiplied by this before it is added (Granite residual_multiplier).', 1),
+  logits_divisor: positive('The logits are divided by this (Granite logits_scaling).', 1),
+});
 
 const mtp = object('Multi-token prediction (DeepSeek-V3).', { depth: int(1, 'Number of MTP modules.') }, ['depth']);
 
@@ -309,6 +316,7 @@ export const modelSpecSchema: JsonSchema = {
       context: int(1, 'Maximum sequence length.'),
       tie_embeddings: bool('Share the token embedding with the output projection.', false),
       lm_head_bias: bool('A bias on the output projection, lm_head.bias [vocab] (Phi-3.5-MoE).', false),
+      scaling,
       norm,
       attention,
       dense,

@@ -4,7 +4,7 @@
  * where, and that the files written load back (the imported spec checks and is fmt clean; the
  * exported directory imports to the same architecture; the compiled model records its source).
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -42,8 +42,12 @@ describe('moec import', () => {
   });
 
   test('exit 1 and nothing written for a config it refuses; exit 2 for a missing input', async () => {
-    const out = join(dir, 'granite.moe');
-    expect(await moec('import', 'test/fixtures/hf/granitemoe-multipliers-tied', '-o', out)).toBe(1);
+    const out = join(dir, 'jetmoe.moe');
+    const refused = join(dir, 'jetmoe');
+    mkdirSync(refused, { recursive: true });
+    const granite = JSON.parse(readFileSync('test/fixtures/hf/granitemoe-multipliers-tied/config.json', 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(refused, 'config.json'), JSON.stringify({ ...granite, model_type: 'jetmoe' }));
+    expect(await moec('import', refused, '-o', out)).toBe(1);
     expect(stderr).toContain('error MOE7001');
     expect(existsSync(out)).toBe(false);
     expect(await moec('import', join(dir, 'no-such-model'))).toBe(2);
@@ -66,8 +70,11 @@ describe('moec export hf', () => {
 
   test('a spec no model_type holds: exit 1, MOE7200 naming what, nothing written', async () => {
     const out = join(dir, 'tiny-hf');
-    expect(await moec('export', 'hf', 'specs/tiny.moe', '-o', out)).toBe(1);
-    expect(stderr).toMatch(/error MOE7200: no Hugging Face model_type can hold `tiny`: .*moe\.shared without gate/);
+    // tiny with a gated shared expert and LayerNorm: every model_type refuses the norm.
+    const held = join(dir, 'tiny-layernorm.moe');
+    writeFileSync(held, readFileSync('specs/tiny.moe', 'utf8').replace('norm rmsnorm {', 'norm layernorm {').replace('ffn 64\n    }', 'ffn 64\n      gate true\n    }'));
+    expect(await moec('export', 'hf', held, '-o', out)).toBe(1);
+    expect(stderr).toMatch(/error MOE7200: no Hugging Face model_type can hold `tiny`: .*norm layernorm \(transformers \w+ normalizes with RMSNorm\)/);
     expect(existsSync(out)).toBe(false);
     const spec = join(dir, 'qwen3.moe');
     if (!existsSync(spec)) expect(await moec('import', FIXTURE, '-o', spec)).toBe(0);

@@ -87,13 +87,25 @@ describe('PEFT module names from the key table', () => {
     expect(r.modules.map((m) => m.path)).toEqual(['model.layers.0.mlp.router', 'model.layers.1.mlp.router']);
   });
 
+  it('refuses granitemoeshared\'s fused shared gate/up (half of one nn.Linear), names its shared down projection', () => {
+    const ir = fixtureIR('granitemoeshared-bias-defaults', ['shared']);
+    const r = peftModules(ir, peftTarget(ir, join(FIXTURES, 'granitemoeshared-bias-defaults')).value!);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['MOE6650', 'MOE6650']);
+    expect(r.diagnostics[0]!.message).toMatch(/half of the nn\.Linear `model\.layers\.0\.shared_mlp\.input_linear\.weight`/);
+    expect(r.modules.map((m) => m.path)).toEqual(['model.layers.0.shared_mlp.output_linear', 'model.layers.1.shared_mlp.output_linear']);
+  });
+
   it('targets the model_type moec export hf writes, or none (MOE6653)', async () => {
     const mixtralLike = await buildTinyIR((s) => {
       delete s.moe!.shared;
       s.train!.lora = { rank: 2, targets: ['experts'] };
     });
     expect(peftTarget(mixtralLike).value!.type.modelType).toBe('mixtral');
-    const tiny = await buildTinyIR((s) => (s.train!.lora = { rank: 2, targets: ['experts'] }));
+    // tiny with a GeGLU shared expert: no model_type holds it (granitemoeshared would hold tiny as it is).
+    const tiny = await buildTinyIR((s) => {
+      s.moe!.shared!.activation = 'geglu';
+      s.train!.lora = { rank: 2, targets: ['experts'] };
+    });
     expect(peftTarget(tiny).diagnostics.map((d) => d.code)).toEqual(['MOE6653']);
   });
 });

@@ -70,6 +70,21 @@ describe('buildIR on the tiny spec', () => {
     expect(buildIR(reordered).value.specHash).toBe(ir.specHash);
     expect(buildIR({ ...tinySpec, vocab: 257 }).value.specHash).not.toBe(ir.specHash);
   });
+
+  it('Granite scaling and softmax_scale: stated defaults keep the architecture hash, other values change it', () => {
+    const stated: ModelSpec = {
+      ...tinySpec,
+      scaling: { embedding: 1, residual: 1, logits_divisor: 1 },
+      attention: { ...tinySpec.attention, softmax_scale: 1 / Math.sqrt(ir.layers[0]!.attention.headDim) },
+    };
+    const same = buildIR(stated).value;
+    expect(same.scaling).toBeUndefined();
+    expect(same.architectureHash).toBe(ir.architectureHash);
+    const granite = buildIR({ ...tinySpec, scaling: { residual: 0.22 }, attention: { ...tinySpec.attention, softmax_scale: 0.015625 } }).value;
+    expect(granite.scaling).toEqual({ embedding: 1, residual: 0.22, logitsDivisor: 1 });
+    expect(granite.layers.every((l) => l.attention.scale === 0.015625)).toBe(true);
+    expect(granite.architectureHash).not.toBe(ir.architectureHash);
+  });
 });
 
 describe('buildIR on a spec too large to enumerate', () => {

@@ -139,7 +139,11 @@ export function attention(x: Float64Array, s: Shape, a: AttentionIR, w: Weights,
       applyRope(k, s, kvHeads, dq, 0, a.rope.dim, f);
     }
   }
-  const scale = softmaxMscale(a) / Math.sqrt(dq);
+  // The scale derived here independently; an explicit attention.softmax_scale (Granite's
+  // attention_multiplier) is a given number like a weight, taken from the IR (numpy_reference.py
+  // reads it from the spec).
+  const derived = softmaxMscale(a) / Math.sqrt(dq);
+  const scale = Math.abs(a.scale - derived) > 1e-12 * derived ? a.scale : derived;
   const o = attend(q, k, v, s, a.heads, kvHeads, dq, dv, scale, a.window, a.sinks ? weight(w, `${p}.sinks`) : undefined);
   return linear(o, T, a.heads * dv, weight(w, `${p}.o_proj.weight`), s.hidden, opt('o_proj.bias'));
 }

@@ -129,6 +129,15 @@ export const REFERENCE_SPECS: Record<string, ModelSpec> = {
     tie_embeddings: true,
     lm_head_bias: true,
   }),
+  // IBM Granite (modeling_granitemoe.py): embeddings × 4, each residual branch × 0.5, softmax
+  // scale 1/head_dim instead of 1/√head_dim, logits ÷ 3; a dense and an MoE layer.
+  'granite-multipliers': base('granite-multipliers', {
+    layers: 2,
+    scaling: { embedding: 4, residual: 0.5, logits_divisor: 3 },
+    attention: { heads: 4, kv_heads: 2, head_dim: 4, softmax_scale: 0.25 },
+    dense: { ffn: 12, layers: [0] },
+    moe: moe({ top_k: 2 }),
+  }),
 };
 
 export function referenceIR(name: string): ModelIR {

@@ -64,6 +64,8 @@ def rope_params(spec, dim):
 
 def softmax_scale(spec, head_dim):
     a, r = spec['attention'], spec['attention'].get('rope') or {}
+    if 'softmax_scale' in a:  # Granite's attention_multiplier replaces the scale
+        return a['softmax_scale']
     scale = 1 / math.sqrt(head_dim)
     if 'mla' in a and r.get('scaling') == 'yarn' and r.get('mscale_all_dim'):
         L0 = r.get('original_context', spec['context'])
@@ -227,17 +229,19 @@ def forward(case):
     B, S = ids.shape
     eps, Hd = ir['norm']['eps'], ir['hidden']
     norm = (lambda x, p: rms(x, W[p + '.weight'], eps)) if ir['norm']['type'] == 'rmsnorm' else (lambda x, p: ln(x, W[p + '.weight'], W.get(p + '.bias'), eps))
-    h = W['embed_tokens.weight'][ids]
+    sc = spec.get('scaling') or {}  # Granite's multipliers (modeling_granitemoe.py)
+    me, mr, d = sc.get('embedding', 1.0), sc.get('residual', 1.0), sc.get('logits_divisor', 1.0)
+    h = W['embed_tokens.weight'][ids] * me
     for layer in ir['layers']:
         p = 'layers.%d' % layer['index']
-        h = h + attention(norm(h, p + '.input_norm'), layer['attention'], W, p + '.attn', eps, B, S, spec)
+        h = h + mr * attention(norm(h, p + '.input_norm'), layer['attention'], W, p + '.attn', eps, B, S, spec)
         x = norm(h, p + '.post_attn_norm').reshape(B * S, Hd)
         f = layer['ffn']
         out = mlp(x, f, W, p + '.mlp') if f['kind'] == 'dense' else moe(x, f, W, p + '.moe')
-        h = h + out.reshape(B, S, Hd)
+        h = h + mr * out.reshape(B, S, Hd)
     x = norm(h, 'norm')
     head = W['embed_tokens.weight'].T if ir['tieEmbeddings'] else W['lm_head.weight']
-    return (x @ head + W.get('lm_head.bias', 0)).reshape(-1)
+    return ((x @ head + W.get('lm_head.bias', 0)) / d).reshape(-1)
 
 
 cases = json.load(open(sys.argv[1]))

@@ -24,18 +24,22 @@ export function referenceForward(ir: ModelIR, w: Weights, ids: number[][]): Floa
   const T = batch * seq;
   const s: Shape = { batch, seq, hidden: H, eps: ir.norm.eps };
   const embed = weight(w, 'embed_tokens.weight');
+  // Granite's multipliers (docs/semantics.md "Decoder"): 1 when the spec has no scaling block.
+  const me = ir.scaling?.embedding ?? 1;
+  const mr = ir.scaling?.residual ?? 1;
+  const d = ir.scaling?.logitsDivisor ?? 1;
   let h = new Float64Array(T * H);
   ids.flat().forEach((id, t) => {
     if (!Number.isInteger(id) || id < 0 || id >= ir.vocab) throw new Error(`reference: token id ${id} out of range`);
-    for (let i = 0; i < H; i++) h[t * H + i] = embed[id * H + i];
+    for (let i = 0; i < H; i++) h[t * H + i] = embed[id * H + i] * me;
   });
   for (const layer of ir.layers) {
     const p = `layers.${layer.index}`;
     const a = attention(norm(ir, h, T, w, `${p}.input_norm`), s, layer.attention, w, `${p}.attn`);
-    h = h.map((v, i) => v + a[i]);
+    h = h.map((v, i) => v + mr * a[i]);
     const x = norm(ir, h, T, w, `${p}.post_attn_norm`);
     const f = layer.ffn.kind === 'dense' ? ffn(x, T, H, layer.ffn, layer.ffn.ffn, w, `${p}.mlp`) : moeBlock(x, T, H, layer.ffn, w, `${p}.moe`);
-    h = h.map((v, i) => v + f[i]);
+    h = h.map((v, i) => v + mr * f[i]);
   }
   const x = norm(ir, h, T, w, 'norm');
   let logits: Float64Array;
@@ -55,5 +59,5 @@ export function referenceForward(ir: ModelIR, w: Weights, ids: number[][]): Floa
     const bias = weight(w, 'lm_head.bias');
     logits = logits.map((v, i) => v + bias[i % ir.vocab]);
   }
-  return Float32Array.from(logits);
+  return Float32Array.from(logits, (v) => v / d);
 }

@@ -140,6 +140,18 @@ export const megatronCodes = defineCodes({
     message: 'rope scaling linear with mla: Megatron-Core\'s MLA builds its rotary embedding without --rotary-seq-len-interpolation-factor (multi_latent_attention.py:182), so positions would not be interpolated',
     hint: 'use scaling yarn with mla (Megatron\'s MLA default), or no scaling',
   },
+  MOE8023: {
+    severity: 'error',
+    title: 'softmax scale Megatron cannot state',
+    message: 'attention.softmax_scale {scale} (computed: {computed}): no Megatron-Core launch argument sets the softmax scale (DotProductAttention takes softmax_scale only from MLA\'s own code, 1/√(qk head dim) × YaRN mscale²; megatron/training/arguments.py has no --softmax-scale)',
+    hint: 'remove attention.softmax_scale (a different model unless training from scratch)',
+  },
+  MOE8024: {
+    severity: 'error',
+    title: 'Granite multipliers',
+    message: 'scaling.{key} {value}: Megatron-Core has no embedding, residual-branch or logits multiplier (GPTModel adds each branch unscaled and returns the output layer\'s logits; megatron/training/arguments.py has none of Granite\'s embedding_multiplier, residual_multiplier, logits_scaling)',
+    hint: 'remove scaling.{key} (a different model unless training from scratch)',
+  },
 
   // 81xx: launch checks — Megatron would stop in validate_args, a config __post_init__, or when its process groups start.
   MOE8101: {

@@ -116,7 +116,7 @@ export function exportTensors(ir: ModelIR, type: HfModelType, weights: Map<strin
     return data;
   };
   const stacks = new Map<string, Member[]>();
-  for (const p of placed) if (p.row.transform.kind === 'stacked') stacks.set(p.key, [...(stacks.get(p.key) ?? []), { tensor: p.tensor, row: p.row, expert: p.b.e! }]);
+  for (const p of placed) if (p.row.transform.kind === 'stacked') stacks.set(p.key, [...(stacks.get(p.key) ?? []), { tensor: p.tensor, row: p.row, expert: p.b.e ?? 0 }]);
   const out: TensorToWrite[] = [];
   const written = new Set<string>();
   for (const { tensor: t, row, b, key } of placed) {
@@ -133,9 +133,11 @@ export function exportTensors(ir: ModelIR, type: HfModelType, weights: Map<strin
       const layer = layerOf(ir, b.i)!;
       const experts = layer.ffn.kind === 'moe' ? layer.ffn.experts : 0;
       const [r, c] = sliceShapeFor(t.shape, tr.part, tr.transpose);
-      const shape = t.shape.length === 1 ? [experts, c] : [experts, r, c];
       const members = stacks.get(key)!;
-      out.push({ name: key, dtype: dt, shape, data: () => guarded(() => stackChunks(members, shape, get)) });
+      // flat: one fused 2-D weight, written as the single slice of a one-expert stack.
+      const shape = tr.flat ? [r, c] : t.shape.length === 1 ? [experts, c] : [experts, r, c];
+      const chunks = tr.flat ? [1, r, c] : shape;
+      out.push({ name: key, dtype: dt, shape, data: () => guarded(() => stackChunks(members, chunks, get)) });
     }
     if (/^mtp\.\d+\.norm\.weight$/.test(t.name)) out.push(...mtpCopies(ir, b.d!, dtype, get));
   }

@@ -77,8 +77,13 @@ export function peftModules(ir: ModelIR, target: PeftTarget): { modules: PeftMod
     }
     if (refused.has(`${m.kind}.${m.module}`)) continue;
     refused.add(`${m.kind}.${m.module}`);
-    const reason = `it is part of the fused parameter \`${p.key}\`, not a linear module; PEFT adapts fused expert parameters only through target_parameters (lora.ParamWrapper), which refuses lora_dropout other than 0 and shares one lora_A between gate and up`;
-    diagnostics.push(createDiagnostic('MOE6650', { args: { module: m.prefix, modelType: target.type.modelType, reason, hint: `leave experts out of the targets for a ${target.type.modelType} adapter, or keep the adapter in moec's format (moec compile --adapter <run> merges it)` } }));
+    // A flat part (GraniteMoeShared's shared_mlp.input_linear) is half of one nn.Linear.
+    const flat = p.transform.kind === 'stacked' && p.transform.flat;
+    const reason = flat
+      ? `it is half of the nn.Linear \`${p.key}\` (gate and up rows fused); a PEFT adapter on that module has one lora_A and one lora_B over both halves, which moec's separate gate and up adapters are not`
+      : `it is part of the fused parameter \`${p.key}\`, not a linear module; PEFT adapts fused expert parameters only through target_parameters (lora.ParamWrapper), which refuses lora_dropout other than 0 and shares one lora_A between gate and up`;
+    const group = flat ? 'the shared gate and up projections' : 'experts';
+    diagnostics.push(createDiagnostic('MOE6650', { args: { module: m.prefix, modelType: target.type.modelType, reason, hint: `leave ${group} out of the targets for a ${target.type.modelType} adapter, or keep the adapter in moec's format (moec compile --adapter <run> merges it)` } }));
   }
   return { modules, diagnostics };
 }

@@ -6,9 +6,9 @@
  * shipped spec). Megatron builds one layer kind per FFN type, so one dense FFN, one MoE block
  * and one attention describe the model; which layers are which is `ffnKinds` / `windowed`.
  */
-import { resolveAttention, resolveFfn, resolveNorm, resolveParallel, resolveRouter, resolveShared, resolveTrain } from '../../ir/defaults.js';
+import { resolveAttention, resolveFfn, resolveNorm, resolveParallel, resolveRouter, resolveScaling, resolveShared, resolveTrain } from '../../ir/defaults.js';
 import { ffnLayout, resolveLayerSelection } from '../../ir/layer-selection.js';
-import type { AttentionIR, FfnIR, ModelIR, MoeIR, ParallelIR, TrainIR } from '../../ir/types.js';
+import type { AttentionIR, FfnIR, ModelIR, MoeIR, ParallelIR, ScalingIR, TrainIR } from '../../ir/types.js';
 import type { ModelSpec, NormType } from '../../spec/types.js';
 
 export type MoeFacts = Omit<MoeIR, 'kind'>;
@@ -21,6 +21,8 @@ export interface MegatronModel {
   context: number;
   tieEmbeddings: boolean;
   lmHeadBias: boolean;
+  /** Granite's multipliers; absent when all are 1. */
+  scaling?: ScalingIR;
   /** `bias`: a LayerNorm with its bias (false for rmsnorm). */
   norm: { type: NormType; eps: number; bias: boolean };
   /** Every layer's attention without its window (the same for all layers). */
@@ -65,6 +67,7 @@ export function fromIR(ir: ModelIR): MegatronModel {
     train: ir.train,
   };
   if (window !== undefined) m.window = window;
+  if (ir.scaling) m.scaling = ir.scaling;
   if (dense && dense.kind === 'dense') {
     const { kind: _kind, ...ffn } = dense;
     m.dense = ffn;
@@ -99,6 +102,8 @@ export function fromSpec(spec: ModelSpec): MegatronModel {
     train: resolveTrain(spec.train, spec.context),
   };
   if (a.window !== undefined && m.windowed.some(Boolean)) m.window = a.window;
+  const scaling = resolveScaling(spec);
+  if (scaling) m.scaling = scaling;
   if (spec.dense && ffnKinds.includes('dense')) m.dense = resolveFfn(spec.dense);
   if (spec.moe && ffnKinds.includes('moe')) {
     const expert = resolveFfn(spec.moe.experts);

@@ -1,10 +1,11 @@
 /**
  * Megatron-Core target, validation side — refusals (MOE80xx) for the norms, attention and RoPE:
  * what Megatron builds one way only (LayerNorm with a bias, per-head q/k norms, no q/k/v clamp,
- * an output layer without bias, one eps for every norm) and the RoPE scalings it cannot state
+ * an output layer without bias, one eps for every norm, no softmax scale or Granite multipliers) and the RoPE scalings it cannot state
  * (integer flags, MLA's fixed YaRN parameters: yarn.ts). Called from refusals.ts.
  */
 import type { CheckContext } from '../../validate/checks/context.js';
+import { computedSoftmaxScale } from '../../ir/rope.js';
 import { rmsOnlyNorms } from './expressible.js';
 import type { MegatronModel } from './model-view.js';
 import { megatronYarn } from './yarn.js';
@@ -37,7 +38,18 @@ function checkNorms(ctx: CheckContext, m: MegatronModel): void {
   if (a.clipQkv !== undefined) ctx.report('MOE8018', '/attention/clip_qkv', { args: { clip: a.clipQkv } });
 }
 
+/** Granite's softmax scale and multipliers: Megatron-Core computes the defaults only. */
+function checkScales(ctx: CheckContext, m: MegatronModel): void {
+  const computed = computedSoftmaxScale(m.attention);
+  if (m.attention.scale !== computed) ctx.report('MOE8023', '/attention/softmax_scale', { args: { scale: m.attention.scale, computed } });
+  const s = m.scaling;
+  if (!s) return;
+  const keys = [['embedding', s.embedding], ['residual', s.residual], ['logits_divisor', s.logitsDivisor]] as const;
+  for (const [key, value] of keys) if (value !== 1) ctx.report('MOE8024', `/scaling/${key}`, { args: { key, value } });
+}
+
 export function checkAttentionRefusals(ctx: CheckContext, m: MegatronModel): void {
   checkRope(ctx, m);
   checkNorms(ctx, m);
+  checkScales(ctx, m);
 }

@@ -80,13 +80,18 @@ function table(ctx: EmitContext): Table {
 /** Embedding lookup for ids [batch, seq] → [batch, seq, hidden], and the LM head emitter. */
 export function createEmbedding(ctx: EmitContext): { embed: (ids: string) => string; head: (h: string) => string } {
   const tab = ctx.b.scope('embed_tokens', () => table(ctx));
+  const scaling = ctx.ir.scaling;
+  // Granite (modeling_granitemoe.py): inputs_embeds * embedding_multiplier; logits / logits_scaling,
+  // a division as there (not a multiplication by the reciprocal), after the head's bias.
+  const scaled = (x: string) => (scaling && scaling.embedding !== 1 ? ctx.b.mul(x, ctx.b.f32([scaling.embedding])) : x);
+  const divided = (x: string) => (scaling && scaling.logitsDivisor !== 1 ? ctx.b.div(x, ctx.b.f32([scaling.logitsDivisor])) : x);
   return {
-    embed: (ids) => ctx.b.scope('embed_tokens', () => tab.rows(ids)),
+    embed: (ids) => ctx.b.scope('embed_tokens', () => scaled(tab.rows(ids))),
     head: (h) =>
       ctx.b.scope('lm_head', () => {
-        if (!ctx.ir.tieEmbeddings) return linearMaybeBias(ctx, h, 'lm_head');
+        if (!ctx.ir.tieEmbeddings) return divided(linearMaybeBias(ctx, h, 'lm_head'));
         const logits = ctx.b.matmul(h, ctx.b.transpose(tab.rows(), [1, 0]));
-        return ctx.ir.lmHeadBias ? ctx.b.add(logits, floatParam(ctx, 'lm_head.bias')) : logits;
+        return divided(ctx.ir.lmHeadBias ? ctx.b.add(logits, floatParam(ctx, 'lm_head.bias')) : logits);
       }),
   };
 }

@@ -92,17 +92,20 @@ export function emitOnnxGraph(ir: ModelIR, options: EmitOptions = {}): EmittedGr
   const emb = createEmbedding(ctx);
   let h = emb.embed(INPUT_IDS);
   const decoder = createDecoderEnv(ctx, cache);
+  // Granite: residual + branch * residual_multiplier, after attention and after the FFN/MoE.
+  const residual = ir.scaling?.residual ?? 1;
+  const branch = (x: string) => (residual !== 1 ? b.mul(x, b.f32([residual])) : x);
   for (const layer of ir.layers) {
     const p = `layers.${layer.index}`;
     const a = layer.attention;
     const env = decoder.forLayer(layer.index);
     const normed = modelNorm(ctx, h, `${p}.input_norm`);
     const attn = a.kind === 'mla' ? mlaAttention(ctx, env, normed, `${p}.attn`, a) : attention(ctx, env, normed, `${p}.attn`, a);
-    h = b.scope(p, () => b.add(h, attn));
+    h = b.scope(p, () => b.add(h, branch(attn)));
     const normed2 = modelNorm(ctx, h, `${p}.post_attn_norm`);
     const f = layer.ffn;
     const out = f.kind === 'dense' ? ffn(ctx, normed2, `${p}.mlp`, f) : moeBlock(ctx, normed2, `${p}.moe`, f, dispatch);
-    h = b.scope(p, () => b.add(h, out));
+    h = b.scope(p, () => b.add(h, branch(out)));
   }
   const logits = emb.head(modelNorm(ctx, h, 'norm'));
   b.op('Identity', [logits], {}, { names: [LOGITS] });

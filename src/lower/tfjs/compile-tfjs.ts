@@ -4,7 +4,8 @@
  * with tf.loadLayersModel after importing moec's layers module (layers.ts), and trains with
  * model.fit or their own loop. The graph is the one `moec train` runs: embedding, per layer
  * input norm → attention → residual add → post-attention norm → FFN or MoE → residual add,
- * final norm, LM head (tied: the embedding layer applied to the hidden state).
+ * final norm, LM head (tied: the embedding layer applied to the hidden state); Granite's
+ * multipliers (scaling.*) are weightless MoecScale layers on the embedding, each branch, the logits.
  * Same IR + seed → same bytes.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -14,7 +15,7 @@ import { initWeights } from '../../weights/init-weights.js';
 import { fileHandler } from './artifact-io.js';
 import { checkReplaceableDir } from '../../io/output-guard.js';
 import { silenceCpuBanner } from './backend.js';
-import { MoecAttention, MoecEmbedding, MoecFfn, MoecLmHead, MoecMoE, MoecNorm, type TensorSpec } from './layers.js';
+import { MoecAttention, MoecEmbedding, MoecFfn, MoecLmHead, MoecMoE, MoecNorm, MoecScale, type TensorSpec } from './layers.js';
 
 function tensorsUnder(ir: ModelIR, prefix: string): TensorSpec[] {
   return ir.tensors
@@ -34,18 +35,22 @@ export function buildLayersModel(ir: ModelIR, seed = ir.train.seed): tf.LayersMo
   const norm = (name: string) => new MoecNorm({ name, normType: ir.norm.type, eps: ir.norm.eps, tensors: tensorsUnder(ir, name) });
   const ids = tf.input({ shape: [null], dtype: 'int32', name: 'input_ids' });
   const embedding = new MoecEmbedding({ name: 'embed_tokens', vocab: ir.vocab, hidden: ir.hidden, tensors: tensorsUnder(ir, 'embed_tokens') });
-  let h = embedding.apply(ids) as tf.SymbolicTensor;
+  // Granite's multipliers (scaling.*) as weightless MoecScale layers; none when they are 1.
+  const scale = (x: tf.SymbolicTensor, name: string, factor: number, divide = false): tf.SymbolicTensor =>
+    factor === 1 ? x : (new MoecScale({ name, factor, ...(divide ? { divide } : {}), tensors: [] }).apply(x) as tf.SymbolicTensor);
+  const residual = ir.scaling?.residual ?? 1;
+  let h = scale(embedding.apply(ids) as tf.SymbolicTensor, 'embed_scale', ir.scaling?.embedding ?? 1);
   for (const layer of ir.layers) {
     const p = `layers.${layer.index}`;
     const attn = new MoecAttention({ name: `${p}.attn`, attention: layer.attention, eps: ir.norm.eps, tensors: tensorsUnder(ir, `${p}.attn`) });
     const a = attn.apply(norm(`${p}.input_norm`).apply(h)) as tf.SymbolicTensor;
-    h = tf.layers.add({ name: `${p}.attn_residual` }).apply([h, a]) as tf.SymbolicTensor;
+    h = tf.layers.add({ name: `${p}.attn_residual` }).apply([h, scale(a, `${p}.attn_scale`, residual)]) as tf.SymbolicTensor;
     const x = norm(`${p}.post_attn_norm`).apply(h) as tf.SymbolicTensor;
     const f = layer.ffn;
     const block = f.kind === 'dense'
       ? new MoecFfn({ name: `${p}.mlp`, ffn: ffnConfig(f), tensors: tensorsUnder(ir, `${p}.mlp`) })
       : new MoecMoE({ name: `${p}.moe`, moe: f, seed: seed + layer.index, rankSequences: ir.parallel.microBatch, tensors: tensorsUnder(ir, `${p}.moe`) });
-    h = tf.layers.add({ name: `${p}.ffn_residual` }).apply([h, block.apply(x) as tf.SymbolicTensor]) as tf.SymbolicTensor;
+    h = tf.layers.add({ name: `${p}.ffn_residual` }).apply([h, scale(block.apply(x) as tf.SymbolicTensor, `${p}.ffn_scale`, residual)]) as tf.SymbolicTensor;
   }
   const final = norm('norm').apply(h) as tf.SymbolicTensor;
   const head = new MoecLmHead({ name: 'lm_head', vocab: ir.vocab, tensors: tensorsUnder(ir, 'lm_head') });
@@ -53,7 +58,7 @@ export function buildLayersModel(ir: ModelIR, seed = ir.train.seed): tf.LayersMo
   const logits = ir.tieEmbeddings
     ? ir.lmHeadBias ? (head.apply(embedding.apply(final)) as tf.SymbolicTensor) : (embedding.apply(final) as tf.SymbolicTensor)
     : (head.apply(final) as tf.SymbolicTensor);
-  return tf.model({ inputs: ids, outputs: logits, name: ir.name });
+  return tf.model({ inputs: ids, outputs: scale(logits, 'logits_scale', ir.scaling?.logitsDivisor ?? 1, true), name: ir.name });
 }
 
 /** IR name of a Layers weight: `layers.1.moe/experts.3.up_proj.weight` → `layers.1.moe.experts.3.up_proj.weight`. */

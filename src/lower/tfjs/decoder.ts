@@ -54,8 +54,17 @@ function dropout(x: tf.Tensor, c: DecoderContext, layer: number, use: number): t
   return c.training && rate > 0 ? tf.dropout(x, rate, undefined, noiseSeed(c.seed, layer, use)) : x;
 }
 
+/** Token embeddings [B, S, H] (× Granite's embedding_multiplier: scaling.embedding). */
 export function embedTokens(c: DecoderContext, ids: tf.Tensor): tf.Tensor {
-  return embed(c.get('embed_tokens.weight'), ids);
+  const x = embed(c.get('embed_tokens.weight'), ids);
+  const m = c.ir.scaling?.embedding ?? 1;
+  return m !== 1 ? tf.mul(x, m) : x;
+}
+
+/** A residual branch × Granite's residual_multiplier (scaling.residual) before its add. */
+function branch(ir: ModelIR, x: tf.Tensor): tf.Tensor {
+  const m = ir.scaling?.residual ?? 1;
+  return m !== 1 ? tf.mul(x, m) : x;
 }
 
 /** h + Attn(Norm_in(h)), then h + FFN(Norm_post(h)); h: [B, S, H]. */
@@ -68,11 +77,11 @@ export function decoderLayer(layer: LayerIR, h: tf.Tensor, c: DecoderContext): L
   const attnOut = a.kind === 'mla'
     ? mlaAttention(a, attnIn, get, opt, `${p}.attn`, c.layout)
     : attention(a, attnIn, get, opt, `${p}.attn`, ir.norm.eps, c.layout);
-  const h1 = tf.add(h, dropout(attnOut, c, layer.index, 1));
+  const h1 = tf.add(h, branch(ir, dropout(attnOut, c, layer.index, 1)));
   const x = norm(h1, 'post_attn_norm');
   const f = layer.ffn;
   if (f.kind === 'dense') {
-    return { h: tf.add(h1, dropout(ffn(f, x, get, opt, `${p}.mlp`), c, layer.index, 2)) };
+    return { h: tf.add(h1, branch(ir, dropout(ffn(f, x, get, opt, `${p}.mlp`), c, layer.index, 2))) };
   }
   const [b, s, hidden] = x.shape as number[];
   const moe = moeBlock(f, tf.reshape(x, [b! * s!, hidden!]), get, opt, `${p}.moe`, {
@@ -83,12 +92,15 @@ export function decoderLayer(layer: LayerIR, h: tf.Tensor, c: DecoderContext): L
     global: c.global?.get(layer.index),
   });
   const out = dropout(tf.reshape(moe.y, [b!, s!, hidden!]), c, layer.index, 4);
-  return { h: tf.add(h1, out), aux: moe.aux, z: moe.z, balanceCounts: moe.balanceCounts, plan: moe.plan };
+  return { h: tf.add(h1, branch(ir, out)), aux: moe.aux, z: moe.z, balanceCounts: moe.balanceCounts, plan: moe.plan };
 }
 
-/** Logits [B, S, V] = Norm_final(h) · lm_head (tied: · embed_tokensᵀ) (+ lm_head.bias, Phi-3.5-MoE). */
+/** Logits [B, S, V] = Norm_final(h) · lm_head (tied: · embed_tokensᵀ) (+ lm_head.bias, Phi-3.5-MoE), ÷ scaling.logits_divisor. */
 export function lmHead(c: DecoderContext, h: tf.Tensor): tf.Tensor {
   const x = modelNorm(c.ir.norm.type, c.ir.norm.eps, h, c.get, 'norm', c.opt);
   const w = c.ir.tieEmbeddings ? tf.transpose(c.get('embed_tokens.weight')) : c.get('lm_head.weight');
-  return linear(x, w, c.opt('lm_head.bias'));
+  const logits = linear(x, w, c.opt('lm_head.bias'));
+  // Granite: logits / logits_scaling (a division, as transformers).
+  const d = c.ir.scaling?.logitsDivisor ?? 1;
+  return d !== 1 ? tf.div(logits, d) : logits;
 }

@@ -223,6 +223,20 @@ export class MoecLmHead extends MoecLayer<BaseConfig & { vocab: number }> {
   }
 }
 
+/**
+ * A constant factor, no weights: Granite's multipliers (scaling.*) — x · factor, or x / factor
+ * with `divide` (logits / logits_scaling, a division as transformers does it).
+ */
+export class MoecScale extends MoecLayer<BaseConfig & { factor: number; divide?: boolean }> {
+  static readonly className = 'MoecScale';
+  override computeOutputShape(s: Shape | Shape[]): Shape | Shape[] {
+    return s;
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => (this.cfg.divide ? tf.div(single(inputs), this.cfg.factor) : tf.mul(single(inputs), this.cfg.factor)));
+  }
+}
+
 export { fileHandler } from './artifact-io.js';
 
 /**
@@ -241,6 +255,6 @@ export function lmLoss(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
   return crossEntropy(yPred, ids);
 }
 
-for (const cls of [MoecEmbedding, MoecNorm, MoecAttention, MoecFfn, MoecMoE, MoecLmHead]) {
+for (const cls of [MoecEmbedding, MoecNorm, MoecAttention, MoecFfn, MoecMoE, MoecLmHead, MoecScale]) {
   tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 }

@@ -35,6 +35,11 @@ export const checkAttention: Check = (ctx) => {
       if (a[key] === undefined || a[key] === false) continue;
       ctx.report('MOE3420', `/attention/${key}`, { args: { key, value: String(a[key]), why }, hint: `remove attention.${key}` });
     }
+    // Both would set the one softmax scale: refuse rather than pick a composition (docs/language.md).
+    if (a.softmax_scale !== undefined && a.rope?.mscale_all_dim !== undefined) {
+      const why = `rope.mscale_all_dim ${a.rope.mscale_all_dim} already sets MLA's softmax scale (1/√(qk head dim) × mscale²); state the scale one way`;
+      ctx.report('MOE3420', '/attention/softmax_scale', { args: { key: 'softmax_scale', value: String(a.softmax_scale), why }, hint: 'remove attention.softmax_scale, or rope.mscale_all_dim and give the whole scale in softmax_scale' });
+    }
     for (const key of ['kv_heads', 'head_dim'] as const) {
       if (a[key] === undefined) continue;
       const why = key === 'kv_heads' ? 'every head gets its own keys and values from the shared latent' : 'MLA head sizes are qk_nope_head_dim + qk_rope_head_dim and v_head_dim';

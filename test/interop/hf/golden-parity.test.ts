@@ -26,7 +26,7 @@ import { useBackend, withModel } from '../../lower/tfjs/helpers.js';
 const ROOT = 'test/fixtures/hf';
 const CASES = readdirSync(ROOT).filter((d) => statSync(join(ROOT, d)).isDirectory()).sort();
 /** Cases moec refuses, with the diagnostic; each must be listed in docs/hf.md's known gaps. */
-const KNOWN_GAPS: Record<string, string> = { 'granitemoe-multipliers-tied': 'MOE7001' };
+const KNOWN_GAPS: Record<string, string> = {};
 
 interface Expected {
   input_ids: number[][];

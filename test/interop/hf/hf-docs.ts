@@ -30,6 +30,7 @@ function transform(r: KeyRow): string {
   const t = r.transform;
   if (t.kind === 'copy') return 'copy';
   if (t.kind === 'linear') return t.rope ? `transpose, rope rows (${t.rope})` : 'transpose';
+  if (t.flat) return `fused linear, ${t.part}, transpose`;
   return `expert slice, ${t.part}${t.transpose ? ', transpose' : ''}${t.mxfp4 ? ', MXFP4 `_blocks`/`_scales`' : ''}`;
 }
 

@@ -63,7 +63,7 @@ describe('moec import: a config.json becomes a spec', () => {
 
   it('refuses what is not a config it can read: unknown or refused model_type, a missing required field, a wrong type', () => {
     expect(codes({ ...MIXTRAL, model_type: 'llama' })).toEqual([expect.stringMatching(/^MOE7001 .*model_type `llama` is not one moec maps/)]);
-    expect(codes({ ...MIXTRAL, model_type: 'granitemoe' })).toEqual([expect.stringMatching(/^MOE7001 .*embedding_multiplier.*known gap/)]);
+    expect(codes({ ...MIXTRAL, model_type: 'jetmoe' })).toEqual([expect.stringMatching(/^MOE7001 .*mixture of attention heads/)]);
     expect(codes({ ...V3, model_type: 'deepseek_v2', num_experts_per_tok: undefined })).toContainEqual(expect.stringMatching(/^MOE7007 .*`num_experts_per_tok` is missing/));
     expect(codes({ ...MIXTRAL, hidden_size: '32' })).toContainEqual(expect.stringMatching(/^MOE7002 .*`hidden_size` is "32"; it must be a whole number/));
     expect(codes({ ...MIXTRAL, num_local_experts: 2, num_experts_per_tok: 4 })).toContainEqual(expect.stringMatching(/^MOE7009 .*MOE3/));

@@ -44,8 +44,8 @@ describe('import(export(x)) = x', () => {
     });
   }
 
-  it('a checkpoint exported in its own dtype stores the same bytes per tensor (mixtral BF16, qwen2_moe F16, DeepSeek interleaved rope rows)', () => {
-    for (const [name, dtype] of [['mixtral-bf16-sharded-window', 'bf16'], ['qwen2-moe-step2-tied-f16', 'fp16'], ['deepseek-v3-mla-yarn', 'fp32'], ['deepseek-v2-lite', 'fp32'], ['gpt-oss-sinks-window-yarn', 'fp32']] as const) {
+  it('a checkpoint exported in its own dtype stores the same bytes per tensor (mixtral BF16, qwen2_moe F16, DeepSeek interleaved rope rows, Granite stacked experts)', () => {
+    for (const [name, dtype] of [['mixtral-bf16-sharded-window', 'bf16'], ['qwen2-moe-step2-tied-f16', 'fp16'], ['deepseek-v3-mla-yarn', 'fp32'], ['deepseek-v2-lite', 'fp32'], ['gpt-oss-sinks-window-yarn', 'fp32'], ['granitemoe-multipliers-tied', 'fp32'], ['granitemoeshared-bias-defaults', 'fp32']] as const) {
       const dir = join(ROOT, name);
       const { ir } = importConfig(dir).value!;
       const out = join(tmp, `${name}-${dtype}`);
@@ -71,7 +71,8 @@ describe('import(export(x)) = x', () => {
       const back = importConfig(writeConfig(f, e.value.text)).value!.ir;
       expect(firstArchitectureDifference(describeArchitecture(back), describeArchitecture(ir)), f).toBeUndefined();
     }
-    expect(held.sort()).toEqual(['deepseek-v2-lite.moe', 'deepseek-v3.moe', 'gpt-oss-20b.moe', 'mixtral-8x7b.moe', 'olmoe-1b-7b.moe', 'qwen1.5-moe-a2.7b.moe']);
+    // tiny.moe (one ungated shared expert, no biases) is held exactly by granitemoeshared.
+    expect(held.sort()).toEqual(['deepseek-v2-lite.moe', 'deepseek-v3.moe', 'gpt-oss-20b.moe', 'mixtral-8x7b.moe', 'olmoe-1b-7b.moe', 'qwen1.5-moe-a2.7b.moe', 'tiny.moe']);
   });
 
   it('is deterministic: the same spec and seed give the same bytes', () => {

@@ -16,7 +16,7 @@ import { ids2d, maxRelDiff, useBackend, withModel } from './helpers.js';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'moec-layers-'));
 
 describe('Layers artifact', () => {
-  for (const name of ['mla-qlora-moe', 'moe-softmax-capacity-drop-shared-gate', 'mha-layernorm-bias-partial-rope-gelu-tied', 'gpt-oss-clamped-swiglu-lm-head-bias', 'layernorm-no-bias-tied-lm-head-bias', 'moe-top2sum-no-drop-unnormalized']) {
+  for (const name of ['mla-qlora-moe', 'moe-softmax-capacity-drop-shared-gate', 'mha-layernorm-bias-partial-rope-gelu-tied', 'gpt-oss-clamped-swiglu-lm-head-bias', 'layernorm-no-bias-tied-lm-head-bias', 'moe-top2sum-no-drop-unnormalized', 'granite-multipliers']) {
     it(`round-trips ${name}: predict == forward`, async () => {
       await useBackend('cpu');
       const ir = referenceIR(name);

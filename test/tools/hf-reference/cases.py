@@ -343,4 +343,26 @@ CASES = [
                   'GraniteMoe fused expert layout: block_sparse_moe.input_linear.weight [E, 2F, H] (gate half first), '
                   'output_linear.weight [E, H, F], router.layer.weight [E, H]', 'tied embeddings', 'GQA'],
         notes='Optional model_type (issue 8: "more where cheap").'),
+
+    case('granitemoeshared-bias-defaults', 'granitemoeshared', {
+        'architectures': ['GraniteMoeSharedForCausalLM'], 'model_type': 'granitemoeshared', 'torch_dtype': 'float32',
+        'transformers_version': V4, 'vocab_size': 48, 'hidden_size': 32, 'intermediate_size': 12,
+        'shared_intermediate_size': 20, 'num_hidden_layers': 2, 'num_attention_heads': 4, 'num_key_value_heads': 1,
+        'hidden_act': 'silu', 'max_position_embeddings': 4096, 'initializer_range': 0.1, 'use_cache': True,
+        'bos_token_id': 0, 'eos_token_id': 0, 'pad_token_id': 0, 'tie_word_embeddings': False,
+        'attention_bias': True, 'attention_dropout': 0.0, 'embedding_multiplier': 12.0, 'logits_scaling': 3.0,
+        'residual_multiplier': 0.22, 'num_local_experts': 5, 'num_experts_per_tok': 2, 'output_router_logits': False,
+        'router_aux_loss_coef': 0.001,
+    }, layout='granitemoeshared', batch=2, seq=9, seed=163,
+        omitted=['attention_multiplier (1.0: scores are q.k, not q.k / sqrt(head_dim))', 'rope_theta (10000)',
+                 'rms_norm_eps (1e-6)'],
+        ablations=[('shared_intermediate_size -> 0 (no shared MLP)', 'no_shared_mlp'),
+                   ('residual_multiplier -> 1', {'residual_multiplier': 1.0}),
+                   ('attention_multiplier -> head_dim^-0.5', {'attention_multiplier': 8 ** -0.5})],
+        features=['Granite multipliers: embedding x12, residual x0.22, logits / 3 (Granite-3.0-like values); '
+                  'attention_multiplier left out: the class default 1.0 is the softmax scale',
+                  'shared MLP: shared_mlp.input_linear.weight [2F_s, H] (gate half first), output_linear.weight [H, F_s], '
+                  'added to the MoE output before the residual multiplier', 'attention_bias true (q, k, v and o biases)',
+                  'MQA (4 q heads, 1 kv head)', 'untied LM head'],
+        notes='granitemoeshared (GraniteMoeSharedForCausalLM): granitemoe plus a shared MLP.'),
 ]

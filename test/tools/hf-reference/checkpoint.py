@@ -68,7 +68,7 @@ def to_v4_keys(state, model_type):
     out = {}
     for k, t in state.items():
         m = _EXPERT_FUSED.match(k)
-        if m and model_type not in ('gpt_oss', 'granitemoe'):
+        if m and model_type not in ('gpt_oss', 'granitemoe', 'granitemoeshared'):
             prefix, which = m.groups()
             moe = f'{prefix}.block_sparse_moe' if model_type == 'mixtral' else f'{prefix}.mlp'
             for e in range(t.shape[0]):
@@ -232,6 +232,6 @@ def load_for_model(dirpath, model_type, num_hidden_layers, fp8_block=128):
         if m and int(m.group(1)) >= num_hidden_layers:
             continue
         kept[k] = t
-    if model_type in ('gpt_oss', 'granitemoe'):  # their own fused layouts: disk keys = runtime keys
+    if model_type in ('gpt_oss', 'granitemoe', 'granitemoeshared'):  # their own fused layouts: disk keys = runtime keys
         return kept
     return from_v4_keys(kept)

@@ -30,6 +30,7 @@ import modeling_deepseek_v3  # noqa: E402
 import modeling_glm4_moe  # noqa: E402
 import modeling_gpt_oss  # noqa: E402
 import modeling_granitemoe  # noqa: E402
+import modeling_granitemoeshared  # noqa: E402
 import modeling_mixtral  # noqa: E402
 import modeling_olmoe  # noqa: E402
 import modeling_qwen2_moe  # noqa: E402
@@ -46,6 +47,7 @@ MODULES = {
     'mixtral': modeling_mixtral, 'qwen2_moe': modeling_qwen2_moe, 'qwen3_moe': modeling_qwen3_moe,
     'olmoe': modeling_olmoe, 'deepseek_v2': modeling_deepseek_v2, 'deepseek_v3': modeling_deepseek_v3,
     'gpt_oss': modeling_gpt_oss, 'granitemoe': modeling_granitemoe, 'glm4_moe': modeling_glm4_moe,
+    'granitemoeshared': modeling_granitemoeshared,
 }
 
 T = 'src/transformers/'
@@ -82,6 +84,9 @@ SOURCES = {
     'granitemoe': ([T + 'models/granitemoe/modular_granitemoe.py @ 023633dd',
                     T + 'models/jetmoe/modeling_jetmoe.py (JetMoeTopKGating, JetMoeParallelExperts)',
                     T + 'models/granitemoe/configuration_granitemoe.py @ 040e1a7e'], '023633dd63876e9f65e733a9f547952052b63d6a'),
+    'granitemoeshared': ([T + 'models/granitemoeshared/modular_granitemoeshared.py (GraniteMoeSharedMLP, GraniteMoeSharedDecoderLayer)',
+                          T + 'models/granitemoeshared/configuration_granitemoeshared.py (v5)',
+                          T + 'models/granitemoe/modular_granitemoe.py @ 023633dd'], '023633dd63876e9f65e733a9f547952052b63d6a'),
 }
 
 
@@ -115,7 +120,7 @@ def init_weights(model, gen, case):
             elif name.endswith('experts.gate_up_proj'):
                 fan_in = shape[1] if case['model_type'] == 'gpt_oss' else shape[2]
                 p.copy_(normal(gen, shape, gain / math.sqrt(fan_in)))
-            elif name.endswith('input_linear.weight') or name.endswith('output_linear.weight'):  # Granite [E, out, in]
+            elif (name.endswith('input_linear.weight') or name.endswith('output_linear.weight')) and p.dim() == 3:  # Granite [E, out, in]
                 p.copy_(normal(gen, shape, 1.0 / math.sqrt(shape[2])))
             elif name.endswith('experts.down_proj'):
                 fan_in = shape[1] if case['model_type'] == 'gpt_oss' else shape[2]
@@ -194,6 +199,9 @@ def ablate(case, state, ids, mask, label, patch):
         values['rope_scaling'] = dict(values['rope_scaling'], truncate=True)
     elif patch == 'no_mask':
         m = None
+    elif patch == 'no_shared_mlp':  # granitemoeshared with shared_intermediate_size 0: no shared_mlp module
+        values['shared_intermediate_size'] = 0
+        st = {k: v for k, v in st.items() if '.shared_mlp.' not in k}
     model = build(case, values)
     if patch == 'mla_eps_from_config':
         for layer in model.layers:

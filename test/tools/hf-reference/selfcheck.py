@@ -97,10 +97,15 @@ DEFAULTS = {
                      use_qk_norm=False, partial_rotary_factor=0.5),
     'granitemoe': dict(rope_theta=1e4, rms_norm_eps=1e-6, embedding_multiplier=1.0, residual_multiplier=1.0,
                        attention_multiplier=1.0, logits_scaling=1.0, attention_bias=False),
+    'granitemoeshared': dict(rope_theta=1e4, rms_norm_eps=1e-6, embedding_multiplier=1.0, residual_multiplier=1.0,
+                             attention_multiplier=1.0, logits_scaling=1.0, attention_bias=False, shared_intermediate_size=0),
     'gpt_oss': dict(rope_theta=150000.0, rms_norm_eps=1e-5, sliding_window=128,
                     rope_scaling=dict(rope_type='yarn', factor=32.0, beta_fast=32.0, beta_slow=1.0, truncate=False,
                                       original_max_position_embeddings=4096)),
 }
+
+
+GRANITE = ('granitemoe', 'granitemoeshared')
 
 
 def cfg_get(c, key):
@@ -193,7 +198,7 @@ def forward(c, W, ids, mask):
         causal = causal & (mask[:, None, :] == 1)
     h = W['model.embed_tokens.weight'][ids]
     res_mult = 1.0
-    if mt == 'granitemoe':
+    if mt in GRANITE:
         h = h * cfg_get(c, 'embedding_multiplier')
         res_mult = cfg_get(c, 'residual_multiplier')
     for i in range(L):
@@ -260,14 +265,14 @@ def forward(c, W, ids, mask):
             rep = nh // kvh
             k, v = np.repeat(k, rep, 2), np.repeat(v, rep, 2)
             sinks = W[a + 'sinks'] if mt == 'gpt_oss' else None
-            scale = cfg_get(c, 'attention_multiplier') if mt == 'granitemoe' else hd ** -0.5
+            scale = cfg_get(c, 'attention_multiplier') if mt in GRANITE else hd ** -0.5
             o = attend(q, k, v, scale, allowed, sinks).reshape(B, S, nh * hd)
         h = h + (o @ T(a + 'o_proj.weight') + W.get(a + 'o_proj.bias', 0)) * res_mult
         x = rms(h, W[p + 'post_attention_layernorm.weight'], eps).reshape(B * S, H)
         h = h + ffn(c, W, i, x).reshape(B, S, H) * res_mult
     x = rms(h, W['model.norm.weight'], eps)
     head = W['model.embed_tokens.weight'] if c.get('tie_word_embeddings') else W['lm_head.weight']
-    return x @ head.T / (cfg_get(c, 'logits_scaling') if mt == 'granitemoe' else 1.0)
+    return x @ head.T / (cfg_get(c, 'logits_scaling') if mt in GRANITE else 1.0)
 
 
 def expert_weights(c, W, m, E):
@@ -302,7 +307,7 @@ def ffn(c, W, i, x):
             g, u = np.minimum(z[:, 0::2], 7.0), np.clip(z[:, 1::2], -7.0, 7.0)
             y += dense_w[:, e:e + 1] * (((u + 1) * g / (1 + np.exp(-1.702 * g))) @ dn[e] + dnb[e])
         return y
-    if mt == 'granitemoe':  # top-k on logits, softmax over the k; input_linear [E, 2F, H] gate half first
+    if mt in GRANITE:  # top-k on logits, softmax over the k; input_linear [E, 2F, H] gate half first
         m = p + 'block_sparse_moe.'
         E, K = c['num_local_experts'], c['num_experts_per_tok']
         logits = x @ W[m + 'router.layer.weight'].T
@@ -313,7 +318,13 @@ def ffn(c, W, i, x):
         np.put_along_axis(dense_w, idx, wk / wk.sum(-1, keepdims=True), -1)
         wi, wo = W[m + 'input_linear.weight'], W[m + 'output_linear.weight']
         F = wi.shape[1] // 2
-        return sum(dense_w[:, e:e + 1] * swiglu(x, wi[e, :F].T, wi[e, F:].T, wo[e].T) for e in range(E))
+        y = sum(dense_w[:, e:e + 1] * swiglu(x, wi[e, :F].T, wi[e, F:].T, wo[e].T) for e in range(E))
+        s = p + 'shared_mlp.'
+        if s + 'input_linear.weight' in W:  # granitemoeshared: + a gated shared MLP [2F_s, H] gate half first
+            si, so = W[s + 'input_linear.weight'], W[s + 'output_linear.weight']
+            Fs = si.shape[0] // 2
+            y = y + swiglu(x, si[:Fs].T, si[Fs:].T, so.T)
+        return y
     moe_key = p + ('block_sparse_moe.' if mt == 'mixtral' else 'mlp.')
     assert is_moe(c, i) == (moe_key + 'gate.weight' in W), f'layer {i}: MoE rule disagrees with the checkpoint'
     if not is_moe(c, i):
@@ -375,7 +386,7 @@ def moec_case(c, W):
     """HF config + tensors -> (IR dict, moec-named weights) for numpy_reference.forward; None when moec's
     current semantics lack a feature the case uses."""
     mt = c['model_type']
-    if mt in ('qwen3_moe', 'olmoe', 'gpt_oss', 'granitemoe', 'glm4_moe') or rope_params(c)[0] != 'default':
+    if mt in ('qwen3_moe', 'olmoe', 'gpt_oss', 'glm4_moe') + GRANITE or rope_params(c)[0] != 'default':
         return None
     L, H, nh = c['num_hidden_layers'], c['hidden_size'], c['num_attention_heads']
     kvh = cfg_get(c, 'num_key_value_heads') or nh

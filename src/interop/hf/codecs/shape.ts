@@ -12,6 +12,7 @@ import { float, type ConfigWriter } from '../config-writer.js';
 import { attentionOf } from '../ir-view.js';
 import type { Codec } from '../model-type.js';
 import type { SpecDraft } from '../spec-draft.js';
+import { refuseGraniteScales } from './granite.js';
 
 export type HeadDimPolicy = 'field' | 'derived' | 'mla';
 
@@ -40,7 +41,8 @@ function readHeads(c: ConfigReader, s: SpecDraft, hidden: number | undefined, po
   if (headDim !== undefined) s.set('/attention/head_dim', headDim, stated === null || stated === undefined ? 'hidden_size / num_attention_heads (head_dim absent)' : 'head_dim');
 }
 
-export function shapeCodec(headDim: HeadDimPolicy): Codec {
+/** `multipliers`: the model_type has Granite's multipliers (graniteScalesCodec writes them); else they are refused. */
+export function shapeCodec(headDim: HeadDimPolicy, o: { multipliers?: boolean } = {}): Codec {
   return {
     fields: ['vocab_size', 'hidden_size', 'num_hidden_layers', 'max_position_embeddings', 'tie_word_embeddings', 'rms_norm_eps', 'num_attention_heads', 'num_key_value_heads', 'head_dim'],
     read(c, s) {
@@ -71,6 +73,7 @@ export function shapeCodec(headDim: HeadDimPolicy): Codec {
       w.set('num_key_value_heads', a.kind === 'mla' ? a.heads : a.kvHeads);
       if (ir.norm.type !== 'rmsnorm') w.refuse(`norm ${ir.norm.type}`, `transformers ${w.modelType} normalizes with RMSNorm`);
       if (ir.lmHeadBias) w.refuse('lm_head_bias true', `transformers ${w.modelType}'s lm_head has no bias`);
+      if (!o.multipliers) refuseGraniteScales(ir, w);
       if (headDim === 'field') w.set('head_dim', a.headDim);
       if (headDim === 'derived' && a.headDim !== Math.floor(ir.hidden / a.heads)) {
         w.refuse(`attention.head_dim ${a.headDim}`, `transformers ${w.modelType} uses hidden / heads = ${Math.floor(ir.hidden / a.heads)}`);

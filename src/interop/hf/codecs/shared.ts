@@ -52,3 +52,26 @@ export const noSharedCodec: Codec = {
     if (moeOf(ir)?.shared) w.refuse('moe.shared', `transformers ${w.modelType} has no shared experts`);
   },
 };
+
+/**
+ * granitemoeshared (modular_granitemoeshared.py: GraniteMoeSharedMLP, GraniteMoeSharedDecoderLayer):
+ * `shared_mlp` is a gated MLP of width `shared_intermediate_size` with hidden_act, no gate on its
+ * output, added to the MoE output before the residual multiplier; width 0 builds none.
+ */
+export const graniteSharedCodec: Codec = {
+  fields: ['shared_intermediate_size'],
+  read(c, s) {
+    const width = c.int('shared_intermediate_size', 0);
+    if (!width) return;
+    s.set('/moe/shared/count', 1, 'granitemoeshared: one shared MLP');
+    s.set('/moe/shared/ffn', width, 'shared_intermediate_size');
+  },
+  write(ir, w) {
+    const m = moeOf(ir);
+    const sh = m?.shared;
+    if (!sh) return w.set('shared_intermediate_size', 0);
+    if (sh.gate) w.refuse('moe.shared.gate true', `transformers ${w.modelType}'s shared MLP has no gate`);
+    if (sh.activation !== m!.expert.activation) w.refuse(`moe.shared.activation ${sh.activation}`, `transformers ${w.modelType} uses hidden_act for every FFN`);
+    w.set('shared_intermediate_size', sh.count * sh.ffn);
+  },
+};

@@ -12,6 +12,8 @@
  * - `stacked`: one expert's slice of a tensor stacked over experts on axis 0 (transformers v5
  *   fused experts, gpt-oss), then a part of its rows or columns, then maybe a transpose.
  *   `mxfp4`: the tensor is stored as `<key>_blocks` / `<key>_scales` (gpt-oss Hub checkpoints).
+ *   `flat`: no expert axis — the HF tensor is the one 2-D slice (GraniteMoeShared's fused
+ *   `shared_mlp.input_linear` [2F, H], gate rows first).
  */
 
 export interface KeyTableOptions {
@@ -25,7 +27,7 @@ export type StackedPart = 'all' | 'first-half-rows' | 'second-half-rows' | 'even
 export type Transform =
   | { kind: 'copy' }
   | { kind: 'linear'; rope?: 'q' | 'kv_a' }
-  | { kind: 'stacked'; part: StackedPart; transpose: boolean; mxfp4?: boolean };
+  | { kind: 'stacked'; part: StackedPart; transpose: boolean; mxfp4?: boolean; flat?: boolean };
 
 export interface KeyRow {
   ir: string;
@@ -43,6 +45,9 @@ export const stacked = (ir: string, hf: string, part: StackedPart, transpose: bo
   hf,
   transform: { kind: 'stacked', part, transpose, ...(mxfp4 ? { mxfp4 } : {}) },
 });
+
+/** A part of one fused 2-D nn.Linear weight (no expert axis): `stacked` with `flat`. */
+export const fusedPart = (ir: string, hf: string, part: StackedPart): KeyRow => ({ ir, hf, transform: { kind: 'stacked', part, transpose: true, flat: true } });
 
 /** A weight and its optional bias as two rows (`.weight` linear, `.bias` copy). */
 export function linearWithBias(ir: string, hf: string): KeyRow[] {

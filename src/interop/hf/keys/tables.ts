@@ -8,7 +8,7 @@
  * DeepSeek-V3's Hub checkpoint and Megatron-Bridge `models/deepseek/common.py` for the MTP keys
  * (`model.layers.{L+d}.{enorm,hnorm,eh_proj,shared_head.norm}`). docs/hf.md prints these tables.
  */
-import { copy, linear, linearWithBias, stacked, type KeyRow } from './key-row.js';
+import { copy, fusedPart, linear, linearWithBias, stacked, type KeyRow } from './key-row.js';
 
 const L = 'layers.{i}';
 const H = 'model.layers.{i}';
@@ -112,3 +112,23 @@ export const MTP_ROWS: readonly KeyRow[] = [
 
 /** DeepSeek-V3 stores copies of the embedding and LM head in each MTP layer (shared in moec). */
 export const MTP_COPIES = ['model.layers.{m}.embed_tokens.weight', 'model.layers.{m}.shared_head.head.weight'] as const;
+
+/**
+ * GraniteMoe (modular_granitemoe.py @ 023633dd, JetMoe's ParallelExperts / TopKGating): router
+ * `block_sparse_moe.router.layer` [E, H]; `input_linear.weight` [E, 2F, H], gate rows first
+ * (chunk(2, dim=-1): act(first half) * second half); `output_linear.weight` [E, H, F]. No v5
+ * conversion_mapping entry: these runtime names are the disk names.
+ */
+export const GRANITE_MOE_ROWS: readonly KeyRow[] = [
+  linear(`${L}.moe.router.weight`, `${H}.block_sparse_moe.router.layer.weight`),
+  stacked(`${E}.gate_proj.weight`, `${H}.block_sparse_moe.input_linear.weight`, 'first-half-rows', true),
+  stacked(`${E}.up_proj.weight`, `${H}.block_sparse_moe.input_linear.weight`, 'second-half-rows', true),
+  stacked(`${E}.down_proj.weight`, `${H}.block_sparse_moe.output_linear.weight`, 'all', true),
+];
+
+/** GraniteMoeShared's shared MLP: `shared_mlp.input_linear.weight` [2F, H] (gate rows first), `output_linear.weight` [H, F]. */
+export const GRANITE_SHARED_ROWS: readonly KeyRow[] = [
+  fusedPart(`${L}.moe.shared.gate_proj.weight`, `${H}.shared_mlp.input_linear.weight`, 'first-half-rows'),
+  fusedPart(`${L}.moe.shared.up_proj.weight`, `${H}.shared_mlp.input_linear.weight`, 'second-half-rows'),
+  linear(`${L}.moe.shared.down_proj.weight`, `${H}.shared_mlp.output_linear.weight`),
+];

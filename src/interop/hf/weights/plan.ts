@@ -58,6 +58,7 @@ function hfShape(row: KeyRow, t: TensorIR, layer: LayerIR | undefined): number[]
   const tr = row.transform;
   if (tr.kind === 'copy') return [...t.shape];
   if (tr.kind === 'linear') return t.shape.length === 2 ? [t.shape[1]!, t.shape[0]!] : undefined;
+  if (tr.flat) return sliceShapeFor(t.shape, tr.part, tr.transpose);
   const experts = layer?.ffn.kind === 'moe' ? layer.ffn.experts : undefined;
   if (experts === undefined) return undefined;
   const [r, c] = sliceShapeFor(t.shape, tr.part, tr.transpose);
@@ -107,7 +108,7 @@ export function planRead(ir: ModelIR, rows: readonly KeyRow[], ckpt: Checkpoint,
     const layer = layerOf(ir, b.i);
     const key = fill(row.hf, b);
     const shape = hfShape(row, t, layer);
-    const src: Source = { tensor: t, row, key, shape: shape ?? [], ...(b.e !== undefined && row.transform.kind === 'stacked' ? { expert: b.e } : {}) };
+    const src: Source = { tensor: t, row, key, shape: shape ?? [], ...(row.transform.kind === 'stacked' && (b.e !== undefined || row.transform.flat) ? { expert: b.e ?? 0 } : {}) };
     const rope = ropeOf(row, layer, o);
     if (rope) src.rope = rope;
     diagnostics.push(...checkSource(src, ckpt, q, used));

@@ -37,7 +37,7 @@ export class SourceReader {
     if (tr.kind === 'stacked') {
       const slice = this.slice(src);
       if (!slice.value) return slice;
-      const [R, C] = src.shape.length === 2 ? [1, src.shape[1]!] : [src.shape[1]!, src.shape[2]!];
+      const [R, C] = tr.flat ? [src.shape[0]!, src.shape[1]!] : src.shape.length === 2 ? [1, src.shape[1]!] : [src.shape[1]!, src.shape[2]!];
       return { value: place(stackedToIr(slice.value, R, C, tr.part, tr.transpose)), diagnostics: [] };
     }
     if (!src.scaleKey && tr.kind === 'copy') return this.reader.readFloat32Range(src.key, 0, size(src.shape), into);
@@ -52,7 +52,7 @@ export class SourceReader {
   /** Most bytes one read of `src` holds (the result included): for the compile's memory check. */
   peakBytes(src: Source): number {
     const n = size(src.shape);
-    if (src.row.transform.kind === 'stacked') return 8 * size(src.shape.slice(1));
+    if (src.row.transform.kind === 'stacked') return 8 * size(src.row.transform.flat ? src.shape : src.shape.slice(1));
     if (!src.scaleKey) return 4 * n + ROWS_BYTES;
     // FP8: the raw bytes and scales, the dequantized [out, in] and its transpose.
     return n + 8 * n;
@@ -95,7 +95,7 @@ export class SourceReader {
     const kept = this.cached.get(id);
     if (kept) return { value: kept, diagnostics: [] };
     const e = src.expert!;
-    const per = size(src.shape.slice(1));
+    const per = src.row.transform.kind === 'stacked' && src.row.transform.flat ? size(src.shape) : size(src.shape.slice(1));
     let got: Result<Float32Array | undefined>;
     if (src.row.transform.kind === 'stacked' && src.row.transform.mxfp4) {
       const blocks = this.reader.get(`${src.key}_blocks`)!;
