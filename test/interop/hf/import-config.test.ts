@@ -69,6 +69,17 @@ describe('moec import: a config.json becomes a spec', () => {
     expect(codes({ ...MIXTRAL, num_local_experts: 2, num_experts_per_tok: 4 })).toContainEqual(expect.stringMatching(/^MOE7009 .*MOE3/));
   });
 
+  it("reads a field under its transformers attribute_map alias (v5's qwen3_moe saves num_local_experts)", () => {
+    const { num_experts: _, num_local_experts: __, ...qwen } = QWEN3;
+    const v5 = imp({ ...qwen, num_local_experts: 6 });
+    expect(v5.diagnostics.map((d) => d.code)).not.toContain('MOE7005');
+    expect(v5.value!.ir.layers[0]!.ffn).toMatchObject({ kind: 'moe', experts: 6 });
+    const { num_local_experts: ___, ...mixtral } = MIXTRAL;
+    expect(imp({ ...mixtral, num_experts: 6 }).value!.ir.layers[0]!.ffn).toMatchObject({ experts: 6 });
+    expect(imp({ ...V3, n_routed_experts: undefined, num_local_experts: 4 }).value!.ir.layers[1]!.ffn).toMatchObject({ experts: 4 });
+    expect(codes({ ...QWEN3, num_local_experts: 8 })).toEqual([expect.stringMatching(/^MOE7002 .*`num_local_experts` is 8; it is transformers' other name for `num_experts`, which the file states as 4/)]);
+  });
+
   it('prints a commented spec that is moec fmt clean and names each field', () => {
     const r = importSpec('test/fixtures/hf-configs/deepseek-ai--DeepSeek-V3', 'deepseek-v3.moe');
     const text = r.value!.text;
