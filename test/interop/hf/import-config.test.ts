@@ -36,6 +36,13 @@ describe('moec import: a config.json becomes a spec', () => {
     expect(v4.layers[0]!.attention.rope).toMatchObject({ theta: 5e5, scaling: 'yarn', factor: 4, yarn: { originalContext: 32, truncate: true } });
   });
 
+  it('lets a stated rope_scaling win over rope_parameters, as transformers v4 and v5 do (YaRN added to a v5-saved config)', () => {
+    const r = imp({ ...QWEN3, rope_parameters: { rope_type: 'default', rope_theta: 5e5 }, rope_theta: 5e5, rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 32 } });
+    expect(r.value!.ir.layers[0]!.attention.rope).toMatchObject({ theta: 5e5, scaling: 'yarn', factor: 4 });
+    expect(r.diagnostics.map((d) => d.code)).toContain('MOE7004');
+    expect(imp({ ...QWEN3, rope_scaling: {}, rope_parameters: { rope_type: 'linear', factor: 2, rope_theta: 5e5 } }).value!.ir.layers[0]!.attention.rope).toMatchObject({ scaling: 'linear', factor: 2 });
+  });
+
   it.each([
     ['rope_scaling.rope_type', { ...MIXTRAL, rope_scaling: { rope_type: 'dynamic', factor: 2 } }, /rope_scaling\.rope_type` "dynamic" cannot be expressed/],
     ['partial_rotary_factor', { ...MIXTRAL, partial_rotary_factor: 0.5 }, /partial_rotary_factor` 0\.5 cannot be expressed/],
