@@ -36,6 +36,11 @@ describe('moec import: a config.json becomes a spec', () => {
     expect(v4.layers[0]!.attention.rope).toMatchObject({ theta: 5e5, scaling: 'yarn', factor: 4, yarn: { originalContext: 32, truncate: true } });
   });
 
+  it('reads hidden_act by transformers ACT2FN: "swish" is SiLU, "gelu_python" the exact GELU', () => {
+    expect(imp({ ...QWEN3, hidden_act: 'swish' }).value!.ir.architectureHash).toBe(imp(QWEN3).value!.ir.architectureHash);
+    expect(imp({ ...QWEN3, hidden_act: 'gelu_python' }).value!.ir.architectureHash).toBe(imp({ ...QWEN3, hidden_act: 'gelu' }).value!.ir.architectureHash);
+  });
+
   it('lets a stated rope_scaling win over rope_parameters, as transformers v4 and v5 do (YaRN added to a v5-saved config)', () => {
     const r = imp({ ...QWEN3, rope_parameters: { rope_type: 'default', rope_theta: 5e5 }, rope_theta: 5e5, rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 32 } });
     expect(r.value!.ir.layers[0]!.attention.rope).toMatchObject({ theta: 5e5, scaling: 'yarn', factor: 4 });
