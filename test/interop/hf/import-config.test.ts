@@ -41,6 +41,11 @@ describe('moec import: a config.json becomes a spec', () => {
     expect(imp({ ...QWEN3, hidden_act: 'gelu_python' }).value!.ir.architectureHash).toBe(imp({ ...QWEN3, hidden_act: 'gelu' }).value!.ir.architectureHash);
   });
 
+  it('accounts for qk_head_dim, which DeepseekV3Config saves as qk_nope_head_dim + qk_rope_head_dim', () => {
+    expect(codes({ ...V3, qk_head_dim: 16 })).toEqual([]);
+    expect(codes({ ...V3, qk_head_dim: 24 })).toEqual([expect.stringMatching(/^MOE7002 .*`qk_head_dim` is 24; it must be qk_nope_head_dim \+ qk_rope_head_dim = 16/)]);
+  });
+
   it('lets a stated rope_scaling win over rope_parameters, as transformers v4 and v5 do (YaRN added to a v5-saved config)', () => {
     const r = imp({ ...QWEN3, rope_parameters: { rope_type: 'default', rope_theta: 5e5 }, rope_theta: 5e5, rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 32 } });
     expect(r.value!.ir.layers[0]!.attention.rope).toMatchObject({ theta: 5e5, scaling: 'yarn', factor: 4 });
