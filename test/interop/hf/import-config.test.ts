@@ -46,6 +46,12 @@ describe('moec import: a config.json becomes a spec', () => {
     expect(codes({ ...V3, qk_head_dim: 24 })).toEqual([expect.stringMatching(/^MOE7002 .*`qk_head_dim` is 24; it must be qk_nope_head_dim \+ qk_rope_head_dim = 16/)]);
   });
 
+  it('names a number beyond the double range as such, not as null', () => {
+    const found = codes({ ...QWEN3, vocab_size: JSON.parse('1e400') as number });
+    expect(found).toContainEqual(expect.stringMatching(/^MOE7002 .*`vocab_size` is Infinity \(a number beyond the double range\); it must be a whole number/));
+    expect(found.join('\n')).not.toMatch(/is null/);
+  });
+
   it('lets a stated rope_scaling win over rope_parameters, as transformers v4 and v5 do (YaRN added to a v5-saved config)', () => {
     const r = imp({ ...QWEN3, rope_parameters: { rope_type: 'default', rope_theta: 5e5 }, rope_theta: 5e5, rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 32 } });
     expect(r.value!.ir.layers[0]!.attention.rope).toMatchObject({ theta: 5e5, scaling: 'yarn', factor: 4 });
