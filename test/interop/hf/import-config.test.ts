@@ -5,6 +5,9 @@
  * ignores — named in a diagnostic, never dropped. The printed spec is `moec fmt` clean and
  * resolves to the config's architecture.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importConfigObject } from '../../../src/interop/hf/import-config.js';
 import { importSpec } from '../../../src/interop/hf/import-spec.js';
@@ -112,5 +115,17 @@ describe('moec import: a config.json becomes a spec', () => {
     expect(text).toContain('    experts 256 { // n_routed_experts\n');
     expect(text).toContain('      group_score top2_sum // deepseek_v3: sum of the top 2 per group\n');
     expect(text).toContain('  mtp 1 // num_nextn_predict_layers');
+  });
+
+  it('keeps a line break in _name_or_path (free text) inside its header comment', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moec-import-'));
+    try {
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...QWEN3, _name_or_path: 'org/x\ny' }));
+      const r = importSpec(dir, 'x.moe');
+      expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      expect(r.value!.text).toMatch(/^\/\/ x\\u000ay: imported by `moec import`/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
