@@ -55,6 +55,12 @@ describe('moec import: a config.json becomes a spec', () => {
     expect(found.join('\n')).not.toMatch(/is null/);
   });
 
+  it('warns when architectures names a task class of the model_type rather than its causal LM (MOE7011)', () => {
+    const head = (architectures: string[]) => codes({ ...QWEN3, architectures }).filter((c) => c.startsWith('MOE7011'));
+    expect(head(['Qwen3MoeForCausalLM'])).toEqual([]);
+    expect(head(['Qwen3MoeForSequenceClassification'])).toEqual([expect.stringMatching(/^MOE7011 .*"Qwen3MoeForSequenceClassification"; moec builds Qwen3MoeForCausalLM/)]);
+  });
+
   it('lets a stated rope_scaling win over rope_parameters, as transformers v4 and v5 do (YaRN added to a v5-saved config)', () => {
     const r = imp({ ...QWEN3, rope_parameters: { rope_type: 'default', rope_theta: 5e5 }, rope_theta: 5e5, rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 32 } });
     expect(r.value!.ir.layers[0]!.attention.rope).toMatchObject({ theta: 5e5, scaling: 'yarn', factor: 4 });
