@@ -5,7 +5,7 @@
  * ignores — named in a diagnostic, never dropped. The printed spec is `moec fmt` clean and
  * resolves to the config's architecture.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,6 +37,13 @@ describe('moec import: a config.json becomes a spec', () => {
     const v5 = imp({ ...QWEN3, rope_parameters: { rope_type: 'yarn', rope_theta: 5e5, factor: 4.0, original_max_position_embeddings: 32 } }).value!.ir;
     expect(v5.architectureHash).toBe(v4.architectureHash);
     expect(v4.layers[0]!.attention.rope).toMatchObject({ theta: 5e5, scaling: 'yarn', factor: 4, yarn: { originalContext: 32, truncate: true } });
+  });
+
+  it('reads gpt_oss rope_scaling {} like null: v5 takes the class default YaRN (`rope_scaling or rope_parameters`), and says v4 differs', () => {
+    const config = JSON.parse(readFileSync('test/fixtures/hf-configs/openai--gpt-oss-20b/config.json', 'utf8')) as Record<string, unknown>;
+    const r = imp({ ...config, rope_scaling: {} });
+    expect(r.value!.ir.layers[0]!.attention.rope).toMatchObject({ scaling: 'yarn', factor: 32 });
+    expect(r.diagnostics.map((d) => d.message)).toContainEqual(expect.stringMatching(/`rope_scaling` \{\}: transformers v4 reads an explicit null or \{\} as no scaling/));
   });
 
   it('reads hidden_act by transformers ACT2FN: "swish" is SiLU, "gelu_python" the exact GELU', () => {

@@ -54,7 +54,7 @@ function ropeDict(c: ConfigReader, o: RopeOptions): { params: Record<string, Jso
   }
   if (stated(v5)) return { params: { ...v5 }, from: 'rope_parameters' };
   if (o.defaultScaling) {
-    if (c.has('rope_scaling')) c.versions('rope_scaling', null, `transformers v4 reads an explicit null as no scaling, v5 as the class default ${JSON.stringify(o.defaultScaling)}; moec follows v5`);
+    if (c.has('rope_scaling')) c.versions('rope_scaling', v4 ?? null, `transformers v4 reads an explicit null or {} as no scaling, v5 as the class default ${JSON.stringify(o.defaultScaling)}; moec follows v5`);
     return { params: { ...o.defaultScaling }, from: `the ${c.modelType} default rope_scaling` };
   }
   return { params: {}, from: 'rope_theta' };
