@@ -70,6 +70,12 @@ export const hfCodes = defineCodes({
     message: '`{path}` looks like a Hugging Face config (model_type `{modelType}`), not a moec spec',
     hint: 'try `moec import {path} -o {name}.moe`, which writes the spec of that model',
   },
+  MOE7011: {
+    severity: 'warning',
+    title: 'config names a head other than the causal LM',
+    message: '`{path}`: `architectures` names {found}; moec builds {architecture} (the decoder and its `lm_head`), so that class\'s own head is not imported',
+    hint: '--weights of this checkpoint will miss `lm_head.weight`; import it for its decoder only, or use the causal-LM checkpoint',
+  },
   // ── HF checkpoint → IR tensors ──
   MOE7100: {
     severity: 'error',

@@ -12,7 +12,8 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 /** The language's limit on decoder layers (src/validate/schema.ts `layers`). */
 export const MAX_LAYERS = 10_000;
 
-const show = (v: unknown): string => (v === undefined ? 'absent' : JSON.stringify(v));
+// JSON.parse reads a literal past the double range (1e400) as ±Infinity, which JSON.stringify prints as null.
+const show = (v: unknown): string => (v === undefined ? 'absent' : typeof v === 'number' && !Number.isFinite(v) ? `${v} (a number beyond the double range)` : JSON.stringify(v));
 
 export class ConfigReader {
   readonly used = new Set<string>();

@@ -79,6 +79,9 @@ export function importConfigObject(path: string, config: Record<string, Json>): 
     const reason = REFUSED_MODEL_TYPES[modelType] ?? 'is not one moec maps';
     return { value: undefined, diagnostics: [createDiagnostic('MOE7001', { args: { path, modelType, reason, known } })] };
   }
+  const aliased = resolveAliases(path, config, type.aliases ?? {});
+  if (!aliased.value) return aliased as Result<undefined>;
+  config = aliased.value;
   const reader = new ConfigReader(path, modelType, config, type.defaults);
   const draft = new SpecDraft();
   draft.set('/name', modelName(path, config));
@@ -93,6 +96,26 @@ export function importConfigObject(path: string, config: Record<string, Json>): 
   diagnostics.push(...built.diagnostics);
   if (!built.value) return { value: undefined, diagnostics };
   return { value: { type, config, path, draft, spec: draft.model, ir: built.value }, diagnostics };
+}
+
+/**
+ * The config with each `attribute_map` alias restated under the field moec reads, as transformers'
+ * `__setattr__` stores it; both names with different values is an error (which one wins depends
+ * on the transformers version's assignment order).
+ */
+function resolveAliases(path: string, config: Record<string, Json>, aliases: Readonly<Record<string, string>>): Result<Record<string, Json> | undefined> {
+  const has = (f: string) => Object.prototype.hasOwnProperty.call(config, f);
+  const out = { ...config };
+  for (const [alias, field] of Object.entries(aliases)) {
+    if (!has(alias) || config[alias] === undefined) continue;
+    if (has(field) && config[field] !== undefined && JSON.stringify(config[field]) !== JSON.stringify(config[alias])) {
+      const expected = `it is transformers' other name for \`${field}\`, which the file states as ${JSON.stringify(config[field])}: state one`;
+      return { value: undefined, diagnostics: [createDiagnostic('MOE7002', { args: { path, field: alias, value: JSON.stringify(config[alias]), expected } })] };
+    }
+    out[field] = config[alias]!;
+    delete out[alias];
+  }
+  return { value: out, diagnostics: [] };
 }
 
 /** Validate and resolve the imported spec; its errors become MOE7009 (the config's fault, named). */

@@ -28,7 +28,12 @@ function header(imp: ImportedConfig, outputName: string): string[] {
   ];
   if (draft.notes.length) lines.push('Config fields that do not change what the model computes:', ...draft.notes.map((n) => `  ${n}`));
   lines.push(`Next: moec check ${outputName}  ·  moec explain ${outputName}  ·  moec compile ${outputName} --weights <model dir> -o out/`, '');
-  return lines;
+  return lines.map(oneLine);
+}
+
+/** A header line stays one `//` comment line: a line break in a name or path (`_name_or_path` is free text) is escaped. */
+function oneLine(line: string): string {
+  return line.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** The spec text of the config at `input`, checked to resolve to the config's architecture. */

@@ -28,6 +28,12 @@ export interface HfModelType {
   source: string;
   /** The configuration class's defaults for fields a config.json leaves out. */
   defaults: Readonly<Record<string, Json>>;
+  /**
+   * The class's `attribute_map` as alias → the field moec reads: transformers stores a value set
+   * under either name in one attribute, and a config saved by a version whose class maps the
+   * field the other way round writes the other name (v5's qwen3_moe saves `num_local_experts`).
+   */
+  aliases?: Readonly<Record<string, string>>;
   codecs: readonly Codec[];
   /** Checkpoint key rows (HF key ↔ IR name + transform), given the layout options a config implies. */
   keys(options: KeyTableOptions): readonly KeyRow[];

@@ -34,6 +34,13 @@ function transform(r: KeyRow): string {
   return `expert slice, ${t.part}${t.transpose ? ', transpose' : ''}${t.mxfp4 ? ', MXFP4 `_blocks`/`_scales`' : ''}`;
 }
 
+/** The class's attribute_map: a field stated under its other name is read as the field. */
+function aliasLine(t: HfModelType): string[] {
+  const aliases = Object.entries(t.aliases ?? {});
+  if (!aliases.length) return [];
+  return [`Also read under transformers' \`attribute_map\` names (both names with different values is MOE7002): ${aliases.map(([a, f]) => `\`${a}\` = \`${f}\``).join(', ')}.`, ''];
+}
+
 function typeSection(t: HfModelType): string[] {
   const config = { model_type: t.modelType, ...t.defaults, ...(REQUIRED[t.modelType] ?? {}) };
   const r = importConfigObject(`${t.modelType} defaults`, config as never);
@@ -49,6 +56,7 @@ function typeSection(t: HfModelType): string[] {
     '',
     `Class defaults applied when a field is absent: ${defaults}.`,
     '',
+    ...aliasLine(t),
     'Spec key ← config field, as the defaults above import:',
     '',
     '| spec key | from |',

@@ -5,6 +5,9 @@
  * ignores — named in a diagnostic, never dropped. The printed spec is `moec fmt` clean and
  * resolves to the config's architecture.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importConfigObject } from '../../../src/interop/hf/import-config.js';
 import { importSpec } from '../../../src/interop/hf/import-spec.js';
@@ -34,6 +37,42 @@ describe('moec import: a config.json becomes a spec', () => {
     const v5 = imp({ ...QWEN3, rope_parameters: { rope_type: 'yarn', rope_theta: 5e5, factor: 4.0, original_max_position_embeddings: 32 } }).value!.ir;
     expect(v5.architectureHash).toBe(v4.architectureHash);
     expect(v4.layers[0]!.attention.rope).toMatchObject({ theta: 5e5, scaling: 'yarn', factor: 4, yarn: { originalContext: 32, truncate: true } });
+  });
+
+  it('reads gpt_oss rope_scaling {} like null: v5 takes the class default YaRN (`rope_scaling or rope_parameters`), and says v4 differs', () => {
+    const config = JSON.parse(readFileSync('test/fixtures/hf-configs/openai--gpt-oss-20b/config.json', 'utf8')) as Record<string, unknown>;
+    const r = imp({ ...config, rope_scaling: {} });
+    expect(r.value!.ir.layers[0]!.attention.rope).toMatchObject({ scaling: 'yarn', factor: 32 });
+    expect(r.diagnostics.map((d) => d.message)).toContainEqual(expect.stringMatching(/`rope_scaling` \{\}: transformers v4 reads an explicit null or \{\} as no scaling/));
+  });
+
+  it('reads hidden_act by transformers ACT2FN: "swish" is SiLU, "gelu_python" the exact GELU', () => {
+    expect(imp({ ...QWEN3, hidden_act: 'swish' }).value!.ir.architectureHash).toBe(imp(QWEN3).value!.ir.architectureHash);
+    expect(imp({ ...QWEN3, hidden_act: 'gelu_python' }).value!.ir.architectureHash).toBe(imp({ ...QWEN3, hidden_act: 'gelu' }).value!.ir.architectureHash);
+  });
+
+  it('accounts for qk_head_dim, which DeepseekV3Config saves as qk_nope_head_dim + qk_rope_head_dim', () => {
+    expect(codes({ ...V3, qk_head_dim: 16 })).toEqual([]);
+    expect(codes({ ...V3, qk_head_dim: 24 })).toEqual([expect.stringMatching(/^MOE7002 .*`qk_head_dim` is 24; it must be qk_nope_head_dim \+ qk_rope_head_dim = 16/)]);
+  });
+
+  it('names a number beyond the double range as such, not as null', () => {
+    const found = codes({ ...QWEN3, vocab_size: JSON.parse('1e400') as number });
+    expect(found).toContainEqual(expect.stringMatching(/^MOE7002 .*`vocab_size` is Infinity \(a number beyond the double range\); it must be a whole number/));
+    expect(found.join('\n')).not.toMatch(/is null/);
+  });
+
+  it('warns when architectures names a task class of the model_type rather than its causal LM (MOE7011)', () => {
+    const head = (architectures: string[]) => codes({ ...QWEN3, architectures }).filter((c) => c.startsWith('MOE7011'));
+    expect(head(['Qwen3MoeForCausalLM'])).toEqual([]);
+    expect(head(['Qwen3MoeForSequenceClassification'])).toEqual([expect.stringMatching(/^MOE7011 .*"Qwen3MoeForSequenceClassification"; moec builds Qwen3MoeForCausalLM/)]);
+  });
+
+  it('lets a stated rope_scaling win over rope_parameters, as transformers v4 and v5 do (YaRN added to a v5-saved config)', () => {
+    const r = imp({ ...QWEN3, rope_parameters: { rope_type: 'default', rope_theta: 5e5 }, rope_theta: 5e5, rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 32 } });
+    expect(r.value!.ir.layers[0]!.attention.rope).toMatchObject({ theta: 5e5, scaling: 'yarn', factor: 4 });
+    expect(r.diagnostics.map((d) => d.code)).toContain('MOE7004');
+    expect(imp({ ...QWEN3, rope_scaling: {}, rope_parameters: { rope_type: 'linear', factor: 2, rope_theta: 5e5 } }).value!.ir.layers[0]!.attention.rope).toMatchObject({ scaling: 'linear', factor: 2 });
   });
 
   it.each([
@@ -69,6 +108,17 @@ describe('moec import: a config.json becomes a spec', () => {
     expect(codes({ ...MIXTRAL, num_local_experts: 2, num_experts_per_tok: 4 })).toContainEqual(expect.stringMatching(/^MOE7009 .*MOE3/));
   });
 
+  it("reads a field under its transformers attribute_map alias (v5's qwen3_moe saves num_local_experts)", () => {
+    const { num_experts: _, num_local_experts: __, ...qwen } = QWEN3;
+    const v5 = imp({ ...qwen, num_local_experts: 6 });
+    expect(v5.diagnostics.map((d) => d.code)).not.toContain('MOE7005');
+    expect(v5.value!.ir.layers[0]!.ffn).toMatchObject({ kind: 'moe', experts: 6 });
+    const { num_local_experts: ___, ...mixtral } = MIXTRAL;
+    expect(imp({ ...mixtral, num_experts: 6 }).value!.ir.layers[0]!.ffn).toMatchObject({ experts: 6 });
+    expect(imp({ ...V3, n_routed_experts: undefined, num_local_experts: 4 }).value!.ir.layers[1]!.ffn).toMatchObject({ experts: 4 });
+    expect(codes({ ...QWEN3, num_local_experts: 8 })).toEqual([expect.stringMatching(/^MOE7002 .*`num_local_experts` is 8; it is transformers' other name for `num_experts`, which the file states as 4/)]);
+  });
+
   it('prints a commented spec that is moec fmt clean and names each field', () => {
     const r = importSpec('test/fixtures/hf-configs/deepseek-ai--DeepSeek-V3', 'deepseek-v3.moe');
     const text = r.value!.text;
@@ -78,5 +128,17 @@ describe('moec import: a config.json becomes a spec', () => {
     expect(text).toContain('    experts 256 { // n_routed_experts\n');
     expect(text).toContain('      group_score top2_sum // deepseek_v3: sum of the top 2 per group\n');
     expect(text).toContain('  mtp 1 // num_nextn_predict_layers');
+  });
+
+  it('keeps a line break in _name_or_path (free text) inside its header comment', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moec-import-'));
+    try {
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...QWEN3, _name_or_path: 'org/x\ny' }));
+      const r = importSpec(dir, 'x.moe');
+      expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      expect(r.value!.text).toMatch(/^\/\/ x\\u000ay: imported by `moec import`/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

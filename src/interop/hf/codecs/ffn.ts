@@ -30,7 +30,9 @@ export interface FfnOptions {
   noMoeLayerFreq?: boolean;
 }
 
-const ACT: Record<string, string> = { silu: 'swiglu', gelu: 'geglu' };
+// transformers ACT2FN (activations.py): "swish" is the same SiLU module as "silu", and
+// "gelu_python" the same exact-erf GELU as "gelu" (written out in Python).
+const ACT: Record<string, string> = { silu: 'swiglu', swish: 'swiglu', gelu: 'geglu', gelu_python: 'geglu' };
 const HF_ACT: Record<string, string> = { swiglu: 'silu', geglu: 'gelu' };
 
 function moeRule(c: ConfigReader, o: FfnOptions, layers: number): number[] | undefined {

@@ -3,6 +3,7 @@
  * with the reason it is not in the spec (the import writes them into the spec's header, so
  * nothing is dropped silently), and the fields an export writes for the loaders' sake.
  */
+import { createDiagnostic } from '../../../diagnostics/diagnostic.js';
 import { VERSION } from '../../../version.js';
 import type { Codec } from '../model-type.js';
 
@@ -34,6 +35,11 @@ export function metadataCodec(architecture: string, modelType: string): Codec {
   return {
     fields: Object.keys(NOT_ARCHITECTURE),
     read(c, s) {
+      const named = c.raw.architectures;
+      // A task class of the same model_type (…ForSequenceClassification: a `score` head) shares the decoder only.
+      if (Array.isArray(named) && named.length > 0 && !named.includes(architecture)) {
+        c.diagnostics.push(createDiagnostic('MOE7011', { args: { path: c.path, found: named.map((n) => JSON.stringify(n)).join(', '), architecture } }));
+      }
       const carried = Object.keys(NOT_ARCHITECTURE).filter((f) => c.has(f) && !c.used.has(f));
       for (const f of carried) {
         c.use(f);

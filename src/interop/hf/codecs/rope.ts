@@ -44,10 +44,17 @@ function ropeDict(c: ConfigReader, o: RopeOptions): { params: Record<string, Jso
   for (const [field, value] of [['rope_parameters', v5], ['rope_scaling', v4]] as const) {
     if (value !== null && value !== undefined && (typeof value !== 'object' || Array.isArray(value))) return void c.bad(field, value, 'it must be an object or null');
   }
-  if (v5) return { params: { ...(v5 as Record<string, Json>) }, from: 'rope_parameters' };
-  if (v4) return { params: { ...(v4 as Record<string, Json>) }, from: 'rope_scaling' };
+  // Python truthiness, as transformers v5 (`rope_scaling or self.rope_parameters`, the
+  // RotaryEmbeddingConfigMixin's convert_rope_params_to_dict) and v4 (which reads only
+  // rope_scaling) both let a stated rope_scaling win — e.g. YaRN added to a v5-saved config.
+  const stated = (v: Json | undefined): v is Record<string, Json> => typeof v === 'object' && v !== null && Object.keys(v).length > 0;
+  if (stated(v4)) {
+    if (stated(v5) && JSON.stringify(v5) !== JSON.stringify(v4)) c.ignored('rope_parameters', v5, 'rope_scaling is stated too, and transformers reads it instead (v5: `rope_scaling or rope_parameters`; v4 reads only rope_scaling)');
+    return { params: { ...v4 }, from: 'rope_scaling' };
+  }
+  if (stated(v5)) return { params: { ...v5 }, from: 'rope_parameters' };
   if (o.defaultScaling) {
-    if (c.has('rope_scaling')) c.versions('rope_scaling', null, `transformers v4 reads an explicit null as no scaling, v5 as the class default ${JSON.stringify(o.defaultScaling)}; moec follows v5`);
+    if (c.has('rope_scaling')) c.versions('rope_scaling', v4 ?? null, `transformers v4 reads an explicit null or {} as no scaling, v5 as the class default ${JSON.stringify(o.defaultScaling)}; moec follows v5`);
     return { params: { ...o.defaultScaling }, from: `the ${c.modelType} default rope_scaling` };
   }
   return { params: {}, from: 'rope_theta' };

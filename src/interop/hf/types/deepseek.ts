@@ -39,6 +39,7 @@ export const deepseekV3: HfModelType = {
     qk_nope_head_dim: 128, n_group: 8, topk_group: 4, num_experts_per_tok: 8, first_k_dense_replace: 3,
     norm_topk_prob: true, max_position_embeddings: 4096, rope_interleave: true,
   },
+  aliases: { num_local_experts: 'n_routed_experts' }, // configuration_deepseek_v3.py @ 001f85b3 attribute_map
   codecs: [
     shapeCodec('mla'),
     ropeCodec({ defaultTheta: 10000 }),
@@ -65,6 +66,7 @@ export const deepseekV2: HfModelType = {
     qk_nope_head_dim: 128, qk_rope_head_dim: 64, routed_scaling_factor: 1.0, topk_group: null, topk_method: 'greedy',
     norm_topk_prob: false, v_head_dim: 128, num_experts_per_tok: null, moe_intermediate_size: 1407,
   },
+  aliases: { num_experts: 'n_routed_experts' }, // configuration_deepseek_v2.py @ 008e5743 attribute_map
   codecs: [
     shapeCodec('mla'),
     ropeCodec({ defaultTheta: 10000 }),

@@ -31,6 +31,7 @@ export const gptOss: HfModelType = {
     swiglu_alpha: 1.702, swiglu_limit: 7.0, router_aux_loss_coef: 0.001, layer_types: null, attention_bias: true,
     rope_theta: null, rope_scaling: null, rope_parameters: null,
   },
+  aliases: { num_experts: 'num_local_experts' }, // configuration_gpt_oss.py attribute_map
   codecs: [
     shapeCodec('field'),
     ropeCodec({ defaultTheta: 150000, defaultScaling: GPT_OSS_DEFAULT_ROPE_SCALING }),

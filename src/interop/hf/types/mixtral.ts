@@ -24,6 +24,7 @@ export const mixtral: HfModelType = {
     tie_word_embeddings: false, sliding_window: null, num_experts_per_tok: 2, num_local_experts: 8,
     router_aux_loss_coef: 0.001, router_jitter_noise: 0, rope_theta: null, rope_scaling: null, rope_parameters: null,
   },
+  aliases: { num_experts: 'num_local_experts' }, // configuration_mixtral.py @ 008e5743 attribute_map
   codecs: [
     shapeCodec('field'),
     ropeCodec({ defaultTheta: 1e6 }),

@@ -25,6 +25,7 @@ export const olmoe: HfModelType = {
     tie_word_embeddings: false, attention_bias: false, clip_qkv: null, num_experts_per_tok: 8, num_experts: 64,
     router_aux_loss_coef: 0.01, norm_topk_prob: false, rope_theta: null, rope_scaling: null, rope_parameters: null,
   },
+  aliases: { num_local_experts: 'num_experts' }, // configuration_olmoe.py @ 008e5743 attribute_map
   codecs: [
     shapeCodec('derived'),
     ropeCodec({ defaultTheta: 10000 }),

@@ -27,6 +27,8 @@ export const qwen3Moe: HfModelType = {
     norm_topk_prob: false, router_aux_loss_coef: 0.001, mlp_only_layers: null, head_dim: null, layer_types: null,
     rope_theta: null, rope_scaling: null, rope_parameters: null,
   },
+  // configuration_qwen3_moe.py @ 008e5743: attribute_map {num_experts: num_local_experts}, so v5 saves num_local_experts.
+  aliases: { num_local_experts: 'num_experts' },
   codecs: [
     shapeCodec('field'),
     ropeCodec({ defaultTheta: 10000 }),
