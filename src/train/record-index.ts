@@ -74,8 +74,11 @@ export function readRecordBytes(path: string, offset: number, bytes: number): Bu
 /** The example of record `i` of the index (re-read from its file). */
 export function readExample(index: RecordIndex, i: number, tok: TextTokenizer, render: ReturnType<typeof chatRenderer>): Example {
   const bytes = readRecordBytes(index.files[index.file[i]!]!, index.offset[i]!, index.bytes[i]!);
-  const text = bytes.toString('utf8');
-  const ex = index.line[i] === 0 ? textExample(tok, text) : recordExample(tok, render, JSON.parse(text));
+  // Decoded exactly as indexRecords decoded it (a text file's BOM dropped by decodeUtf8, a JSONL
+  // line trimmed, which drops a BOM too), so the tokens are the ones the index counted.
+  const decoded = index.line[i] === 0 ? decodeUtf8(bytes) : bytes.toString('utf8').trim();
+  if (typeof decoded !== 'string') throw new Error(`moec: record ${i} is no longer UTF-8 (the data changed during the run)`);
+  const ex = index.line[i] === 0 ? textExample(tok, decoded) : recordExample(tok, render, JSON.parse(decoded));
   if (!('ids' in ex)) throw new Error(`moec: record ${i} no longer makes an example (the data changed during the run)`);
   return ex;
 }

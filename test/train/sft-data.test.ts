@@ -19,7 +19,7 @@ import { runTraining } from '../../src/train/loop.js';
 import { readMetrics } from '../../src/train/metrics.js';
 import { loadPackedData } from '../../src/train/packed-data.js';
 import { packBestFit, unitsOf } from '../../src/train/packing.js';
-import { indexRecords } from '../../src/train/record-index.js';
+import { indexRecords, readExample } from '../../src/train/record-index.js';
 import { loadTokenizer } from '../../src/train/tokenizer.js';
 import { buildTinyIR } from './tiny-model.js';
 
@@ -97,6 +97,22 @@ describe('packing', () => {
     expect(indexRecords([bad], qwen).diagnostics.map((d) => d.code)).toEqual(['MOE6640', 'MOE6640']);
     const noTemplate = { ...llama, chatTemplate: undefined };
     expect(indexRecords([jsonl('chat.jsonl', [chat('a', 'b')])], noTemplate).diagnostics.map((d) => d.code)).toEqual(['MOE6641']);
+  });
+});
+
+describe('records re-read by offset', () => {
+  it('give the tokens the index counted: BOM-led text file and BOM/CRLF/blank-line JSONL', () => {
+    const text = join(root, 'bom.txt');
+    writeFileSync(text, '\uFEFFHello world text');
+    const lines = join(root, 'bom.jsonl');
+    writeFileSync(lines, '\uFEFF{"text":"Hello"}\r\n\r\n{"text":"world"}\r\n');
+    const idx = indexRecords([text, lines], qwen).value!;
+    expect(idx.tokens.length).toBe(3);
+    for (let i = 0; i < 3; i++) {
+      const ex = readExample(idx, i, qwen, chatRenderer(qwen));
+      expect(ex.ids.length).toBe(idx.tokens[i]);
+    }
+    expect(readExample(idx, idx.line.indexOf(0), qwen, undefined).ids).toEqual([...qwen.encode('Hello world text', { special: true }), qwen.eos!.id]);
   });
 });
 
