@@ -51,6 +51,18 @@ function tokenText(v: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The chat template of tokenizer_config.json: a string, or a list of {name, template} from which
+ * transformers uses the one named `default` (tokenization_utils_base.py: PreTrainedTokenizerBase
+ * turns the list into a dict, get_chat_template picks "default" when no name is given).
+ */
+function namedTemplate(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (!Array.isArray(v)) return undefined;
+  const found = v.find((t) => t && typeof t === 'object' && (t as { name?: unknown }).name === 'default') as { template?: unknown } | undefined;
+  return typeof found?.template === 'string' ? found.template : undefined;
+}
+
 /** Load `path`: a tokenizer.json, or a directory with tokenizer.json (+ tokenizer_config.json, chat_template.jinja). */
 export function loadTokenizer(path: string): Result<TextTokenizer | undefined> {
   if (!existsSync(path)) return fail('MOE6620', path, 'no such file or directory');
@@ -61,10 +73,19 @@ export function loadTokenizer(path: string): Result<TextTokenizer | undefined> {
   let config: Record<string, unknown> = {};
   try {
     json = readJson(file) as Record<string, unknown>;
-    const configFile = join(dir ?? join(file, '..'), 'tokenizer_config.json');
-    if (existsSync(configFile)) config = readJson(configFile) as Record<string, unknown>;
   } catch (err) {
     return fail('MOE6621', file, `not JSON (${(err as Error).message})`);
+  }
+  const configFile = join(dir ?? join(file, '..'), 'tokenizer_config.json');
+  if (existsSync(configFile)) {
+    let read: unknown;
+    try {
+      read = readJson(configFile);
+    } catch (err) {
+      return fail('MOE6621', configFile, `not JSON (${(err as Error).message})`);
+    }
+    if (!read || typeof read !== 'object' || Array.isArray(read)) return fail('MOE6621', configFile, 'it is not a JSON object');
+    config = read as Record<string, unknown>;
   }
   if (!json || typeof json !== 'object' || !json.model || typeof json.model !== 'object') return fail('MOE6621', file, 'it has no `model` section');
   let tokenizer: Tokenizer;
@@ -74,7 +95,7 @@ export function loadTokenizer(path: string): Result<TextTokenizer | undefined> {
     return fail('MOE6621', file, (err as Error).message);
   }
   const templateFile = join(dir ?? join(file, '..'), 'chat_template.jinja');
-  const chatTemplate = typeof config.chat_template === 'string' ? config.chat_template : existsSync(templateFile) ? readFileSync(templateFile, 'utf8') : undefined;
+  const chatTemplate = namedTemplate(config.chat_template) ?? (existsSync(templateFile) ? readFileSync(templateFile, 'utf8') : undefined);
   const special = (key: string) => {
     const token = tokenText(config[key]);
     const id = token !== undefined ? tokenizer.token_to_id(token) : undefined;

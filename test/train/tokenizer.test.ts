@@ -7,7 +7,7 @@
  * (MOE6622), missing and broken files (MOE6620, MOE6621); and a training corpus through the
  * tokenizer (32-bit ids, eos between documents).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,23 @@ describe('tokenizer.json through @huggingface/tokenizers', () => {
     expect(loadTokenizer(bad).diagnostics.map((d) => d.code)).toEqual(['MOE6621']);
     writeFileSync(bad, '{"version": "1.0"}');
     expect(loadTokenizer(bad).diagnostics.map((d) => d.code)).toEqual(['MOE6621']);
+  });
+
+  it('blames a broken tokenizer_config.json on that file, and reads a list of named chat templates', () => {
+    const dir = join(root, 'with-config');
+    mkdirSync(dir);
+    copyFileSync(join(FIXTURES, 'llama2-tiny', 'tokenizer.json'), join(dir, 'tokenizer.json'));
+    const configFile = join(dir, 'tokenizer_config.json');
+    for (const body of ['{"bos_token": ', 'null']) {
+      writeFileSync(configFile, body);
+      const d = loadTokenizer(dir).diagnostics;
+      expect(d.map((x) => x.code)).toEqual(['MOE6621']);
+      expect(d[0]!.message).toContain('tokenizer_config.json');
+    }
+    // transformers' list form (tokenization_utils_base.py): the template named "default" is used.
+    const config = JSON.parse(readFileSync(join(FIXTURES, 'llama2-tiny', 'tokenizer_config.json'), 'utf8')) as { chat_template: string };
+    writeFileSync(configFile, JSON.stringify({ ...config, chat_template: [{ name: 'tool_use', template: 'tools' }, { name: 'default', template: config.chat_template }] }));
+    expect(loadTokenizer(dir).value!.chatTemplate).toBe(config.chat_template);
   });
 
   it('tokenizes a training corpus: each document with its special tokens, then eos', () => {
