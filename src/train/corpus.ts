@@ -211,7 +211,7 @@ function loadTokenized(inputs: readonly string[], tokenizer: TextTokenizer): Res
     tokens.set(p, at);
     at += p.length;
   }
-  const fingerprint = createHash('sha256').update(tokenizer.source).update(new Uint8Array(tokens.buffer)).digest('hex');
+  const fingerprint = createHash('sha256').update(tokenizer.fingerprint).update(new Uint8Array(tokens.buffer)).digest('hex');
   const shown = files.map((f) => relative(process.cwd(), f) || f);
   return { value: { tokens, files: shown, documents: parts.length, fingerprint }, diagnostics };
 }

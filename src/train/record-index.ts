@@ -88,7 +88,7 @@ export function indexRecords(inputs: readonly string[], tok: TextTokenizer): Res
   const files = expand(inputs.length ? inputs : [defaultDataDir()], diagnostics);
   if (diagnostics.length) return { value: undefined, diagnostics };
   const render = chatRenderer(tok);
-  const hash = createHash('sha256').update(tok.source);
+  const hash = createHash('sha256').update(tok.fingerprint);
   const cols = { file: [] as number[], offset: [] as number[], bytes: [] as number[], line: [] as number[], tokens: [] as number[], splittable: [] as number[] };
   const kinds = { text: 0, prompt: 0, chat: 0 };
   let bad = 0;

@@ -9,6 +9,7 @@
  * Without one, moec's byte tokenizer (UTF-8 bytes, ids 0–255) stays the default.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { createDiagnostic, type Result } from '../diagnostics/diagnostic.js';
@@ -16,6 +17,12 @@ import { createDiagnostic, type Result } from '../diagnostics/diagnostic.js';
 export interface TextTokenizer {
   /** Where it came from (`bytes` for moec's byte tokenizer). */
   source: string;
+  /**
+   * sha256 of what decides the ids and loss masks: tokenizer.json's bytes, the chat template and
+   * the special tokens; a run's data fingerprint includes it, so resume refuses a changed
+   * tokenizer however it is named, and accepts the same one moved.
+   */
+  fingerprint: string;
   /** Token ids it can produce: largest id + 1 (HF's len(tokenizer)). */
   size: number;
   bos?: { id: number; token: string };
@@ -32,6 +39,10 @@ const fail = (code: 'MOE6620' | 'MOE6621', path: string, reason: string): Result
 
 function readJson(file: string): unknown {
   return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+function fingerprintOf(raw: Buffer, parts: unknown): string {
+  return createHash('sha256').update(raw).update('\0').update(JSON.stringify(parts)).digest('hex');
 }
 
 /** Largest id + 1 over the model vocabulary and the added tokens. */
@@ -69,10 +80,12 @@ export function loadTokenizer(path: string): Result<TextTokenizer | undefined> {
   const dir = statSync(path).isDirectory() ? path : undefined;
   const file = dir ? join(dir, 'tokenizer.json') : path;
   if (!existsSync(file)) return fail('MOE6620', path, 'the directory has no tokenizer.json');
+  let raw: Buffer;
   let json: Record<string, unknown>;
   let config: Record<string, unknown> = {};
   try {
-    json = readJson(file) as Record<string, unknown>;
+    raw = readFileSync(file);
+    json = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
   } catch (err) {
     return fail('MOE6621', file, `not JSON (${(err as Error).message})`);
   }
@@ -107,6 +120,7 @@ export function loadTokenizer(path: string): Result<TextTokenizer | undefined> {
   return {
     value: {
       source: file,
+      fingerprint: fingerprintOf(raw, { chatTemplate, bos, eos, pad }),
       size: vocabSize(json as never),
       ...(bos ? { bos } : {}),
       ...(eos ? { eos } : {}),

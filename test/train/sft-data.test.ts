@@ -10,7 +10,7 @@
  * - a LoRA fine-tune on chat data with a held-out split (wasm): eval_loss (assistant tokens of the
  *   held-out conversations) goes down, and resume reproduces the packed batches exactly.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -113,6 +113,31 @@ describe('records re-read by offset', () => {
       expect(ex.ids.length).toBe(idx.tokens[i]);
     }
     expect(readExample(idx, idx.line.indexOf(0), qwen, undefined).ids).toEqual([...qwen.encode('Hello world text', { special: true }), qwen.eos!.id]);
+  });
+});
+
+describe('data fingerprint (resume refuses other data)', () => {
+  it('follows the tokenizer\'s content and chat template, not the path it was loaded from', () => {
+    const data = jsonl('fp.jsonl', [chat('a', 'b'), { text: 'plain text' }]);
+    const copy = (name: string, edit?: (config: Record<string, unknown>) => void) => {
+      const dir = join(root, name);
+      mkdirSync(dir);
+      copyFileSync('test/fixtures/tokenizers/qwen2-tiny/tokenizer.json', join(dir, 'tokenizer.json'));
+      const config = JSON.parse(readFileSync('test/fixtures/tokenizers/qwen2-tiny/tokenizer_config.json', 'utf8')) as Record<string, unknown>;
+      edit?.(config);
+      writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(config));
+      return indexRecords([data], loadTokenizer(dir).value!).value!.fingerprint;
+    };
+    const original = indexRecords([data], qwen).value!.fingerprint;
+    expect(copy('moved')).toBe(original);
+    expect(copy('other-template', (c) => (c.chat_template = String(c.chat_template).replace('a helpful assistant', 'a careful assistant')))).not.toBe(original);
+    // The same path with other content: the file is read again, so its fingerprint changes too.
+    const changed = join(root, 'moved', 'tokenizer.json');
+    const json = JSON.parse(readFileSync(changed, 'utf8')) as { model: { vocab: Record<string, number> } };
+    const [a, b] = Object.keys(json.model.vocab).slice(300, 302) as [string, string];
+    [json.model.vocab[a], json.model.vocab[b]] = [json.model.vocab[b]!, json.model.vocab[a]!];
+    writeFileSync(changed, JSON.stringify(json));
+    expect(indexRecords([data], loadTokenizer(join(root, 'moved')).value!).value!.fingerprint).not.toBe(original);
   });
 });
 
