@@ -116,7 +116,13 @@ export function indexRecords(inputs: readonly string[], tok: TextTokenizer): Res
     }
     for (const { text, offset, line } of jsonlLines(path)) {
       hash.update(text);
-      const s = text.toString('utf8').trim();
+      // Strictly, as a text file is: a lossy decode would train on U+FFFD in place of the bytes.
+      const decoded = decodeUtf8(text);
+      if (typeof decoded !== 'string') {
+        report(createDiagnostic('MOE6640', { args: { file: shown, line, reason: decoded.reason } }));
+        continue;
+      }
+      const s = decoded.trim();
       if (!s) continue;
       let record: unknown;
       try {

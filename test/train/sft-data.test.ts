@@ -101,7 +101,7 @@ describe('packing', () => {
 });
 
 describe('records re-read by offset', () => {
-  it('give the tokens the index counted: BOM-led text file and BOM/CRLF/blank-line JSONL', () => {
+  it('give the tokens the index counted: BOM-led text file and BOM/CRLF/blank-line JSONL; a line that is not UTF-8 is refused', () => {
     const text = join(root, 'bom.txt');
     writeFileSync(text, '\uFEFFHello world text');
     const lines = join(root, 'bom.jsonl');
@@ -112,6 +112,9 @@ describe('records re-read by offset', () => {
       const ex = readExample(idx, i, qwen, chatRenderer(qwen));
       expect(ex.ids.length).toBe(idx.tokens[i]);
     }
+    const latin1 = join(root, 'latin1.jsonl');
+    writeFileSync(latin1, Buffer.concat([Buffer.from('{"text":"ok"}\n{"text":"caf'), Buffer.from([0xe9]), Buffer.from('"}\n')]));
+    expect(indexRecords([latin1], qwen).diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([expect.stringMatching(/^MOE6640 .*latin1\.jsonl.*2.*not UTF-8 text \(byte 0xe9 at offset 12/)]);
     expect(readExample(idx, idx.line.indexOf(0), qwen, undefined).ids).toEqual([...qwen.encode('Hello world text', { special: true }), qwen.eos!.id]);
   });
 });
