@@ -41,9 +41,18 @@ function isPrefix(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
+/**
+ * Append eos unless the ids already end with it (the text ends with the eos token, or the
+ * post-processor adds one): TRL appends eos only when the text does not already end with it
+ * (trl/trainer/sft_trainer.py, add_eos), so a document never ends in eos eos.
+ */
+function endWithEos(tok: TextTokenizer, ids: number[]): void {
+  if (tok.eos && ids[ids.length - 1] !== tok.eos.id) ids.push(tok.eos.id);
+}
+
 export function textExample(tok: TextTokenizer, text: string): Example {
   const ids = tok.encode(text, { special: true });
-  if (tok.eos) ids.push(tok.eos.id);
+  endWithEos(tok, ids);
   return { ids, loss: ones(ids.length), kind: 'text' };
 }
 
@@ -51,7 +60,7 @@ export function promptCompletionExample(tok: TextTokenizer, prompt: string, comp
   const promptIds = tok.encode(prompt, { special: true });
   const ids = tok.encode(prompt + completion, { special: true });
   if (!isPrefix(promptIds, ids)) return { problem: 'the prompt does not tokenize to a prefix of prompt + completion (a token straddles the boundary): end the prompt with whitespace or a separator' };
-  if (tok.eos) ids.push(tok.eos.id);
+  endWithEos(tok, ids);
   const loss = new Uint8Array(ids.length);
   loss.fill(1, promptIds.length);
   return { ids, loss, kind: 'prompt' };

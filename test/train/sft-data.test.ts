@@ -14,7 +14,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chatExample, chatRenderer, promptCompletionExample } from '../../src/train/examples.js';
+import { chatExample, chatRenderer, promptCompletionExample, textExample } from '../../src/train/examples.js';
 import { runTraining } from '../../src/train/loop.js';
 import { readMetrics } from '../../src/train/metrics.js';
 import { loadPackedData } from '../../src/train/packed-data.js';
@@ -53,6 +53,17 @@ describe('examples', () => {
     if (!('ids' in ex)) throw new Error(JSON.stringify(ex));
     expect(ex.ids[0]).toBe(1);
     expect(ex.ids.filter((_, i) => ex.loss[i])).toEqual([...llama.encode('How are you doing? Hello World', { special: true }).slice(-2), 2]);
+  });
+});
+
+describe('eos', () => {
+  it('is appended once: a text or completion already ending with the eos token gets no second one', () => {
+    expect(textExample(llama, 'Hello World</s>').ids).toEqual([...llama.encode('Hello World', { special: true }), 2]);
+    expect(textExample(llama, 'Hello World').ids).toEqual([...llama.encode('Hello World', { special: true }), 2]);
+    const ex = promptCompletionExample(llama, 'How are you doing?', ' Hello World</s>');
+    if (!('ids' in ex)) throw new Error(JSON.stringify(ex));
+    expect(ex.ids.slice(-2)).not.toEqual([2, 2]);
+    expect(ex.ids.at(-1)).toBe(2);
   });
 });
 
