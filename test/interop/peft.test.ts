@@ -202,6 +202,10 @@ describe('reading PEFT adapters', () => {
     file.close();
     copyFileSync(join(root, 'dora.safetensors'), join(dir, 'adapter_model.safetensors'));
     expect(read(good)).toEqual([expect.stringMatching(new RegExp(`^MOE6651 .*${magnitude.replace(/\./g, '\\.')}`))]);
+    // PEFT's pickled format (safe_serialization=False) is named, not reported as a missing file.
+    rmSync(join(dir, 'adapter_model.safetensors'));
+    writeFileSync(join(dir, 'adapter_model.bin'), 'PK');
+    expect(read(good)).toEqual([expect.stringMatching(/^MOE6651 .*adapter_model\.bin .*safe_serialization=True/)]);
   });
 });
 

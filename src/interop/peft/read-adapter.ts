@@ -64,6 +64,9 @@ export function readPeftAdapter(dir: string, ir: ModelIR, target: PeftTarget): R
   if (config.lora_alpha !== lora.alpha || (config.use_rslora === true) !== lora.rslora) {
     return mismatch(dir, `lora_alpha ${String(config.lora_alpha)}${config.use_rslora === true ? ' (rslora)' : ''}, the spec says alpha ${lora.alpha}${lora.rslora ? ' (rslora)' : ''}: the scale differs`);
   }
+  if (!existsSync(join(dir, ADAPTER_WEIGHTS)) && existsSync(join(dir, 'adapter_model.bin'))) {
+    return bad(dir, `it holds adapter_model.bin (a pickled torch state dict), not ${ADAPTER_WEIGHTS}; save it again with save_pretrained(..., safe_serialization=True)`);
+  }
   const opened = openSafetensors(join(dir, ADAPTER_WEIGHTS));
   if (!opened.value) return { value: undefined, diagnostics: opened.diagnostics };
   const file = opened.value;
