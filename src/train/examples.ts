@@ -31,7 +31,7 @@ export interface ChatMessage {
 }
 
 /** Why a record cannot be used (the caller adds file:line), or which kind it is. */
-export type RecordProblem = { problem: string } | { template: 'missing' } | { prefix: number };
+export type RecordProblem = { problem: string } | { template: string } | { prefix: number };
 
 const ones = (n: number) => new Uint8Array(n).fill(1);
 
@@ -77,10 +77,21 @@ function checkMessages(messages: unknown): ChatMessage[] | string {
   return messages as ChatMessage[];
 }
 
+/** A chat template that does not parse: every chat record reports it (MOE6641), never a throw. */
+class BrokenTemplate extends Error {}
+
 /** A compiled chat template with the special-token variables transformers passes it. */
 export function chatRenderer(tok: TextTokenizer): ((messages: ChatMessage[], addGenerationPrompt: boolean) => string) | undefined {
   if (!tok.chatTemplate) return undefined;
-  const template = new Template(tok.chatTemplate);
+  let template: Template;
+  try {
+    template = new Template(tok.chatTemplate);
+  } catch (err) {
+    const reason = `the tokenizer's chat template does not parse (${(err as Error).message})`;
+    return () => {
+      throw new BrokenTemplate(reason);
+    };
+  }
   return (messages, addGenerationPrompt) =>
     template.render({
       messages,
@@ -93,7 +104,7 @@ export function chatRenderer(tok: TextTokenizer): ((messages: ChatMessage[], add
 export function chatExample(tok: TextTokenizer, render: ReturnType<typeof chatRenderer>, raw: unknown): Example | RecordProblem {
   const messages = checkMessages(raw);
   if (typeof messages === 'string') return { problem: messages };
-  if (!render) return { template: 'missing' };
+  if (!render) return { template: 'the tokenizer has no chat template' };
   let ids: number[];
   const loss: number[] = [];
   try {
@@ -109,6 +120,7 @@ export function chatExample(tok: TextTokenizer, render: ReturnType<typeof chatRe
     });
   } catch (err) {
     if (err instanceof PrefixError) return { prefix: err.turn };
+    if (err instanceof BrokenTemplate) return { template: err.message };
     return { problem: `the chat template failed: ${(err as Error).message}` };
   }
   return { ids, loss: Uint8Array.from(loss), kind: 'chat' };

@@ -100,7 +100,7 @@ export function indexRecords(inputs: readonly string[], tok: TextTokenizer): Res
       cols.file.push(f), cols.offset.push(offset), cols.bytes.push(bytes), cols.line.push(line), cols.tokens.push(ex.ids.length);
       cols.splittable.push(ex.kind === 'text' ? 1 : 0);
       kinds[ex.kind]++;
-    } else if ('template' in ex) report(createDiagnostic('MOE6641', { args: { file, reason: 'the tokenizer has no chat template' } }));
+    } else if ('template' in ex) report(createDiagnostic('MOE6641', { args: { file, reason: ex.template } }));
     else if ('prefix' in ex) report(createDiagnostic('MOE6642', { args: { file, line, turn: ex.prefix } }));
     else report(createDiagnostic('MOE6640', { args: { file, line, reason: ex.problem } }));
   };

@@ -108,6 +108,10 @@ describe('packing', () => {
     expect(indexRecords([bad], qwen).diagnostics.map((d) => d.code)).toEqual(['MOE6640', 'MOE6640']);
     const noTemplate = { ...llama, chatTemplate: undefined };
     expect(indexRecords([jsonl('chat.jsonl', [chat('a', 'b')])], noTemplate).diagnostics.map((d) => d.code)).toEqual(['MOE6641']);
+    // A template that does not parse: a diagnostic for the chat records, never a throw; text records need none.
+    const broken = { ...qwen, chatTemplate: '{% for m in messages %}{{ m.content }' };
+    expect(indexRecords([jsonl('text-only.jsonl', [{ text: 'plain' }])], broken).diagnostics).toEqual([]);
+    expect(indexRecords([jsonl('chat2.jsonl', [chat('a', 'b')])], broken).diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([expect.stringMatching(/^MOE6641 .*chat2\.jsonl.*chat template does not parse \(Parser Error/)]);
   });
 });
 
