@@ -184,6 +184,8 @@ describe('reading PEFT adapters', () => {
       return readPeftAdapter(dir, ir, target).diagnostics.map((d) => `${d.code} ${d.message}`);
     };
     expect(read(good)).toEqual([]);
+    // Passed where base weights go (--weights, --init-from): named as an adapter, not a missing checkpoint.
+    expect(readModelWeights(dir, ir).diagnostics.map((d) => `${d.code} ${d.message} ${d.hint}`)).toEqual([expect.stringMatching(/^MOE6605 .*is a PEFT adapter .*--adapter/)]);
     expect(read(null)).toEqual([expect.stringMatching(/^MOE6651 .*not a JSON object/)]);
     expect(read({ ...good, use_dora: true })).toEqual([expect.stringMatching(/^MOE6651 .*use_dora/)]);
     expect(read({ ...good, lora_bias: true })).toEqual([expect.stringMatching(/^MOE6651 .*lora_bias/)]);
