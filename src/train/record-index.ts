@@ -11,6 +11,8 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { extname, relative } from 'node:path';
 import { createDiagnostic, type Diagnostic, type Result } from '../diagnostics/diagnostic.js';
 import { decodeUtf8, defaultDataDir, expand } from './corpus.js';
+import { describeFileType } from '../io/read-file.js';
+import { readFailureDiagnostic } from '../io/read-diagnostic.js';
 import { chatRenderer, recordExample, textExample, type Example, type RecordProblem } from './examples.js';
 import type { TextTokenizer } from './tokenizer.js';
 
@@ -106,8 +108,13 @@ export function indexRecords(inputs: readonly string[], tok: TextTokenizer): Res
   };
   files.forEach((path, f) => {
     const shown = relative(process.cwd(), path) || path;
+    // A FIFO or device named by --data (or matched by a glob) would block the open or never end:
+    // refused unread, as the byte corpus does (byte-index.ts).
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (!stats) return report(readFailureDiagnostic({ kind: 'missing' }, shown, 'a training data file'));
+    if (!stats.isFile()) return report(readFailureDiagnostic({ kind: 'special', what: describeFileType(stats) }, shown, 'a training data file'));
     if (extname(path) !== '.jsonl') {
-      const raw = readRecordBytes(path, 0, statSync(path).size);
+      const raw = readRecordBytes(path, 0, stats.size);
       const text = decodeUtf8(raw);
       if (typeof text !== 'string') return report(createDiagnostic('MOE6524', { args: { path: shown, reason: text.reason } }));
       hash.update(raw);

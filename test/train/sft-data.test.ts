@@ -10,7 +10,8 @@
  * - a LoRA fine-tune on chat data with a held-out split (wasm): eval_loss (assistant tokens of the
  *   held-out conversations) goes down, and resume reproduces the packed batches exactly.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -131,6 +132,18 @@ describe('records re-read by offset', () => {
     writeFileSync(latin1, Buffer.concat([Buffer.from('{"text":"ok"}\n{"text":"caf'), Buffer.from([0xe9]), Buffer.from('"}\n')]));
     expect(indexRecords([latin1], qwen).diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([expect.stringMatching(/^MOE6640 .*latin1\.jsonl.*2.*not UTF-8 text \(byte 0xe9 at offset 12/)]);
     expect(readExample(idx, idx.line.indexOf(0), qwen, undefined).ids).toEqual([...qwen.encode('Hello world text', { special: true }), qwen.eos!.id]);
+  });
+});
+
+describe('special files', () => {
+  it('refuses a FIFO or a device unread (MOE9100), never blocking on it', () => {
+    const dir = join(root, 'pipes');
+    mkdirSync(dir);
+    execFileSync('mkfifo', [join(dir, 'data.jsonl'), join(dir, 'notes.txt')]);
+    symlinkSync('/dev/zero', join(dir, 'zero.jsonl'));
+    const r = indexRecords([join(dir, 'data.jsonl'), join(dir, 'notes.txt'), join(dir, 'zero.jsonl')], qwen);
+    expect(r.value).toBeUndefined();
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['MOE9100', 'MOE9100', 'MOE9100']);
   });
 });
 
