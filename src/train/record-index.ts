@@ -17,6 +17,12 @@ import { chatRenderer, recordExample, textExample, type Example, type RecordProb
 import type { TextTokenizer } from './tokenizer.js';
 
 const CHUNK = 1 << 20;
+/**
+ * A text file is one record, read and tokenized whole: past this its one string nears V8's
+ * string limit (2²⁹ − 24 UTF-16 units) and its token list gigabytes. Long text belongs in JSONL
+ * records (one document a line), which stream.
+ */
+export const MAX_TEXT_RECORD_BYTES = 1 << 28;
 const SHOWN = 10;
 
 export interface RecordIndex {
@@ -114,6 +120,9 @@ export function indexRecords(inputs: readonly string[], tok: TextTokenizer): Res
     if (!stats) return report(readFailureDiagnostic({ kind: 'missing' }, shown, 'a training data file'));
     if (!stats.isFile()) return report(readFailureDiagnostic({ kind: 'special', what: describeFileType(stats) }, shown, 'a training data file'));
     if (extname(path) !== '.jsonl') {
+      if (stats.size > MAX_TEXT_RECORD_BYTES) {
+        return report(readFailureDiagnostic({ kind: 'too-large', size: stats.size, limit: MAX_TEXT_RECORD_BYTES }, shown, 'a text file (one document) with --tokenizer'));
+      }
       const raw = readRecordBytes(path, 0, stats.size);
       const text = decodeUtf8(raw);
       if (typeof text !== 'string') return report(createDiagnostic('MOE6524', { args: { path: shown, reason: text.reason } }));

@@ -11,7 +11,7 @@
  *   held-out conversations) goes down, and resume reproduces the packed batches exactly.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ import { runTraining } from '../../src/train/loop.js';
 import { readMetrics } from '../../src/train/metrics.js';
 import { loadPackedData } from '../../src/train/packed-data.js';
 import { packBestFit, unitsOf } from '../../src/train/packing.js';
-import { indexRecords, readExample } from '../../src/train/record-index.js';
+import { indexRecords, MAX_TEXT_RECORD_BYTES, readExample } from '../../src/train/record-index.js';
 import { loadTokenizer } from '../../src/train/tokenizer.js';
 import { buildTinyIR } from './tiny-model.js';
 
@@ -144,6 +144,15 @@ describe('special files', () => {
     const r = indexRecords([join(dir, 'data.jsonl'), join(dir, 'notes.txt'), join(dir, 'zero.jsonl')], qwen);
     expect(r.value).toBeUndefined();
     expect(r.diagnostics.map((d) => d.code)).toEqual(['MOE9100', 'MOE9100', 'MOE9100']);
+  });
+
+  it('refuses a text file too large to be one document before reading it (MOE9101)', () => {
+    const big = join(root, 'big.txt');
+    writeFileSync(big, '');
+    truncateSync(big, MAX_TEXT_RECORD_BYTES + 1); // sparse: nothing is written
+    const d = indexRecords([big], qwen).diagnostics;
+    expect(d.map((x) => x.code)).toEqual(['MOE9101']);
+    expect(d[0]!.message).toContain(`${MAX_TEXT_RECORD_BYTES + 1} bytes`);
   });
 });
 
