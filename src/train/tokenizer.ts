@@ -74,6 +74,20 @@ function namedTemplate(v: unknown): string | undefined {
   return typeof found?.template === 'string' ? found.template : undefined;
 }
 
+/**
+ * Llama/CodeLlama/Gemma tokenizers rebuild tokenizer.json's post-processor from
+ * tokenizer_config.json's `add_bos_token` (default true) and `add_eos_token` (default false) when
+ * transformers loads them (models/llama/tokenization_llama_fast.py, LlamaTokenizerFast.__init__ →
+ * update_post_processor: `single = "<bos>:0 $A:0 <eos>:0"` with either end optional), so
+ * tokenizer.json alone can disagree with what Python encodes. Undefined: keep tokenizer.json's.
+ */
+function llamaPostProcessor(config: Record<string, unknown>, bos?: { id: number }, eos?: { id: number }): { bos?: { id: number }; eos?: { id: number } } | undefined {
+  if (typeof config.tokenizer_class !== 'string' || !/^(Llama|CodeLlama|Gemma)Tokenizer(Fast)?$/.test(config.tokenizer_class)) return undefined;
+  const addBos = config.add_bos_token === undefined ? true : config.add_bos_token === true;
+  const addEos = config.add_eos_token === true;
+  return { ...(addBos && bos ? { bos } : {}), ...(addEos && eos ? { eos } : {}) };
+}
+
 /** Load `path`: a tokenizer.json, or a directory with tokenizer.json (+ tokenizer_config.json, chat_template.jinja). */
 export function loadTokenizer(path: string): Result<TextTokenizer | undefined> {
   if (!existsSync(path)) return fail('MOE6620', path, 'no such file or directory');
@@ -117,16 +131,23 @@ export function loadTokenizer(path: string): Result<TextTokenizer | undefined> {
   const bos = special('bos_token');
   const eos = special('eos_token');
   const pad = special('pad_token');
+  const template = llamaPostProcessor(config, bos, eos);
   return {
     value: {
       source: file,
-      fingerprint: fingerprintOf(raw, { chatTemplate, bos, eos, pad }),
+      fingerprint: fingerprintOf(raw, { chatTemplate, bos, eos, pad, template }),
       size: vocabSize(json as never),
       ...(bos ? { bos } : {}),
       ...(eos ? { eos } : {}),
       ...(pad ? { pad } : {}),
       ...(chatTemplate ? { chatTemplate } : {}),
-      encode: (text, opts) => tokenizer.encode(text, { add_special_tokens: opts?.special ?? false }).ids,
+      encode: (text, opts) => {
+        if (!opts?.special || !template) return tokenizer.encode(text, { add_special_tokens: opts?.special ?? false }).ids;
+        const ids = tokenizer.encode(text, { add_special_tokens: false }).ids;
+        if (template.bos) ids.unshift(template.bos.id);
+        if (template.eos) ids.push(template.eos.id);
+        return ids;
+      },
       decode: (ids) => tokenizer.decode([...ids], { skip_special_tokens: false }),
     },
     diagnostics: [],

@@ -80,6 +80,24 @@ describe('tokenizer.json through @huggingface/tokenizers', () => {
     expect(loadTokenizer(dir).value!.chatTemplate).toBe(config.chat_template);
   });
 
+  it('adds bos/eos as tokenizer_config.json\'s add_bos_token / add_eos_token say for a Llama tokenizer (LlamaTokenizerFast.update_post_processor)', () => {
+    const dir = join(root, 'llama-flags');
+    mkdirSync(dir);
+    copyFileSync(join(FIXTURES, 'llama2-tiny', 'tokenizer.json'), join(dir, 'tokenizer.json'));
+    const config = JSON.parse(readFileSync(join(FIXTURES, 'llama2-tiny', 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+    const plain = loadTokenizer(join(FIXTURES, 'llama2-tiny')).value!.encode('Hello World');
+    const withFlags = (flags: Record<string, unknown>) => {
+      writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ ...config, ...flags }));
+      return loadTokenizer(dir).value!.encode('Hello World', { special: true });
+    };
+    expect(withFlags({})).toEqual([1, ...plain]);
+    expect(withFlags({ add_bos_token: false })).toEqual(plain);
+    expect(withFlags({ add_eos_token: true })).toEqual([1, ...plain, 2]);
+    expect(withFlags({ add_bos_token: false, add_eos_token: true })).toEqual([...plain, 2]);
+    // Other tokenizer classes keep tokenizer.json's post-processor.
+    expect(withFlags({ tokenizer_class: 'PreTrainedTokenizerFast', add_bos_token: false })).toEqual([1, ...plain]);
+  });
+
   it('tokenizes a training corpus: each document with its special tokens, then eos', () => {
     const t = loadTokenizer(join(FIXTURES, 'llama2-tiny')).value!;
     const data = join(root, 'docs.jsonl');
