@@ -79,12 +79,24 @@ describe('PEFT module names from the key table', () => {
     expect([...order].some((r, i) => r !== i)).toBe(true);
   });
 
-  it('refuses gpt-oss fused experts, names its router', () => {
-    const ir = fixtureIR('gpt-oss-sinks-window-yarn', ['experts', 'router']);
+  it('refuses gpt-oss fused experts and its nn.Parameter router, names its attention', () => {
+    const ir = fixtureIR('gpt-oss-sinks-window-yarn', ['experts', 'router', 'q_proj']);
     const r = peftModules(ir, peftTarget(ir, join(FIXTURES, 'gpt-oss-sinks-window-yarn')).value!);
-    expect(r.diagnostics.map((d) => d.code)).toEqual(['MOE6650', 'MOE6650', 'MOE6650']);
-    expect(r.diagnostics[0]!.message).toMatch(/target_parameters/);
-    expect(r.modules.map((m) => m.path)).toEqual(['model.layers.0.mlp.router', 'model.layers.1.mlp.router']);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['MOE6650', 'MOE6650', 'MOE6650', 'MOE6650']);
+    expect(r.diagnostics.some((d) => /target_parameters/.test(d.message))).toBe(true);
+    expect(r.diagnostics.filter((d) => /GptOssTopKRouter \(`model\.layers\.0\.mlp\.router`\) holds the router weight as an nn\.Parameter/.test(d.message))).toHaveLength(1);
+    expect(r.modules.map((m) => m.path)).toEqual(['model.layers.0.self_attn.q_proj', 'model.layers.1.self_attn.q_proj']);
+  });
+
+  it('refuses a router PEFT cannot wrap (DeepSeek-V3\'s nn.Parameter router), names nn.Linear routers', () => {
+    const deepseek = fixtureIR('deepseek-v3-mla-yarn', ['router']);
+    const d = peftModules(deepseek, peftTarget(deepseek, join(FIXTURES, 'deepseek-v3-mla-yarn')).value!);
+    expect(d.diagnostics.map((x) => x.code)).toEqual(['MOE6650']);
+    expect(d.diagnostics[0]!.message).toMatch(/DeepseekV3TopkRouter/);
+    const mixtral = fixtureIR('mixtral-gqa', ['router']);
+    const m = peftModules(mixtral, peftTarget(mixtral, join(FIXTURES, 'mixtral-gqa')).value!);
+    expect(m.diagnostics).toEqual([]);
+    expect(m.modules.map((x) => x.path)).toEqual(['model.layers.0.block_sparse_moe.gate', 'model.layers.1.block_sparse_moe.gate']);
   });
 
   it('refuses granitemoeshared\'s fused shared gate/up (half of one nn.Linear), names its shared down projection', () => {
