@@ -123,8 +123,22 @@ export function loadTokenizer(path: string): Result<TextTokenizer | undefined> {
   }
   const templateFile = join(dir ?? join(file, '..'), 'chat_template.jinja');
   const chatTemplate = namedTemplate(config.chat_template) ?? (existsSync(templateFile) ? readFileSync(templateFile, 'utf8') : undefined);
+  // special_tokens_map.json (older checkpoints keep bos/eos/pad only there): transformers reads it
+  // beside tokenizer_config.json (tokenization_utils_base.py, _from_pretrained); here it fills
+  // what tokenizer_config.json leaves out.
+  const mapFile = join(dir ?? join(file, '..'), 'special_tokens_map.json');
+  let map: Record<string, unknown> = {};
+  if (existsSync(mapFile)) {
+    let read: unknown;
+    try {
+      read = readJson(mapFile);
+    } catch (err) {
+      return fail('MOE6621', mapFile, `not JSON (${(err as Error).message})`);
+    }
+    if (read && typeof read === 'object' && !Array.isArray(read)) map = read as Record<string, unknown>;
+  }
   const special = (key: string) => {
-    const token = tokenText(config[key]);
+    const token = tokenText(config[key]) ?? tokenText(map[key]);
     const id = token !== undefined ? tokenizer.token_to_id(token) : undefined;
     return token !== undefined && id !== undefined ? { id, token } : undefined;
   };

@@ -98,6 +98,19 @@ describe('tokenizer.json through @huggingface/tokenizers', () => {
     expect(withFlags({ tokenizer_class: 'PreTrainedTokenizerFast', add_bos_token: false })).toEqual([1, ...plain]);
   });
 
+  it('takes bos/eos from special_tokens_map.json where tokenizer_config.json leaves them out', () => {
+    const dir = join(root, 'special-map');
+    mkdirSync(dir);
+    copyFileSync(join(FIXTURES, 'llama2-tiny', 'tokenizer.json'), join(dir, 'tokenizer.json'));
+    writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'LlamaTokenizer' }));
+    writeFileSync(join(dir, 'special_tokens_map.json'), JSON.stringify({ bos_token: { content: '<s>' }, eos_token: '</s>' }));
+    const t = loadTokenizer(dir).value!;
+    expect(t.bos).toEqual({ id: 1, token: '<s>' });
+    expect(t.eos).toEqual({ id: 2, token: '</s>' });
+    writeFileSync(join(dir, 'special_tokens_map.json'), '{');
+    expect(loadTokenizer(dir).diagnostics[0]!.message).toContain('special_tokens_map.json');
+  });
+
   it('tokenizes a training corpus: each document with its special tokens, then eos', () => {
     const t = loadTokenizer(join(FIXTURES, 'llama2-tiny')).value!;
     const data = join(root, 'docs.jsonl');
