@@ -66,15 +66,39 @@ export function promptCompletionExample(tok: TextTokenizer, prompt: string, comp
   return { ids, loss, kind: 'prompt' };
 }
 
-function checkMessages(messages: unknown): ChatMessage[] | string {
-  if (!Array.isArray(messages) || messages.length === 0) return '"messages" is not a non-empty list';
+function checkMessages(messages: unknown, field = 'messages', needsAssistant = true): ChatMessage[] | string {
+  if (!Array.isArray(messages) || messages.length === 0) return `"${field}" is not a non-empty list`;
   for (const [i, m] of messages.entries()) {
     if (!m || typeof m !== 'object' || typeof (m as ChatMessage).role !== 'string' || typeof (m as ChatMessage).content !== 'string') {
-      return `message ${i} is not {"role": string, "content": string}`;
+      return `${field === 'messages' ? 'message' : `"${field}" message`} ${i} is not {"role": string, "content": string}`;
     }
   }
-  if (!messages.some((m) => (m as ChatMessage).role === 'assistant')) return 'the conversation has no assistant message to learn from';
+  if (needsAssistant && !messages.some((m) => (m as ChatMessage).role === 'assistant')) return `the ${field === 'messages' ? 'conversation' : `"${field}"`} has no assistant message to learn from`;
   return messages as ChatMessage[];
+}
+
+/**
+ * Conversational prompt/completion (`{"prompt": [messages], "completion": [messages]}`): TRL's
+ * tokenize_fn renders the prompt with the generation prompt and prompt + completion without,
+ * and trains on what the completion adds (sft_trainer.py: completion_mask 0 over prompt_ids).
+ */
+export function chatPromptCompletionExample(tok: TextTokenizer, render: ReturnType<typeof chatRenderer>, rawPrompt: unknown, rawCompletion: unknown): Example | RecordProblem {
+  const prompt = checkMessages(rawPrompt, 'prompt', false);
+  if (typeof prompt === 'string') return { problem: prompt };
+  const completion = checkMessages(rawCompletion, 'completion');
+  if (typeof completion === 'string') return { problem: completion };
+  if (!render) return { template: 'the tokenizer has no chat template' };
+  try {
+    const before = tok.encode(render(prompt, true));
+    const ids = tok.encode(render([...prompt, ...completion], false));
+    if (!isPrefix(before, ids)) return { prefix: prompt.length };
+    const loss = new Uint8Array(ids.length);
+    loss.fill(1, before.length);
+    return { ids, loss, kind: 'prompt' };
+  } catch (err) {
+    if (err instanceof BrokenTemplate) return { template: err.message };
+    return { problem: `the chat template failed: ${(err as Error).message}` };
+  }
 }
 
 /** A chat template that does not parse: every chat record reports it (MOE6641), never a throw. */
@@ -138,6 +162,7 @@ export function recordExample(tok: TextTokenizer, render: ReturnType<typeof chat
   if (!r || typeof r !== 'object' || Array.isArray(r)) return { problem: 'not a JSON object' };
   if ('messages' in r) return chatExample(tok, render, r.messages);
   if ('prompt' in r || 'completion' in r) {
+    if (Array.isArray(r.prompt) || Array.isArray(r.completion)) return chatPromptCompletionExample(tok, render, r.prompt, r.completion);
     if (typeof r.prompt !== 'string' || typeof r.completion !== 'string') return { problem: '"prompt" and "completion" must both be strings' };
     return promptCompletionExample(tok, r.prompt, r.completion);
   }

@@ -15,7 +15,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chatExample, chatRenderer, promptCompletionExample, textExample } from '../../src/train/examples.js';
+import { chatExample, chatRenderer, promptCompletionExample, recordExample, textExample } from '../../src/train/examples.js';
 import { runTraining } from '../../src/train/loop.js';
 import { readMetrics } from '../../src/train/metrics.js';
 import { loadPackedData } from '../../src/train/packed-data.js';
@@ -54,6 +54,24 @@ describe('examples', () => {
     if (!('ids' in ex)) throw new Error(JSON.stringify(ex));
     expect(ex.ids[0]).toBe(1);
     expect(ex.ids.filter((_, i) => ex.loss[i])).toEqual([...llama.encode('How are you doing? Hello World', { special: true }).slice(-2), 2]);
+  });
+});
+
+describe('conversational prompt/completion', () => {
+  it('trains on what the completion messages add to the prompt rendered with the generation prompt (TRL)', () => {
+    const prompt = [{ role: 'user', content: 'How are you doing?' }];
+    const completion = [{ role: 'assistant', content: 'Hello World' }];
+    const ex = recordExample(qwen, chatRenderer(qwen), { prompt, completion });
+    if (!('ids' in ex)) throw new Error(JSON.stringify(ex));
+    expect(ex.kind).toBe('prompt');
+    expect(qwen.decode(ex.ids.filter((_, i) => ex.loss[i]))).toBe('Hello World<|im_end|>\n');
+    // The same conversation as a messages record has the same ids and mask.
+    const chatEx = chatExample(qwen, chatRenderer(qwen), [...prompt, ...completion]);
+    if (!('ids' in chatEx)) throw new Error(JSON.stringify(chatEx));
+    expect(ex.ids).toEqual(chatEx.ids);
+    expect([...ex.loss]).toEqual([...chatEx.loss]);
+    expect(recordExample(qwen, chatRenderer(qwen), { prompt, completion: [] })).toEqual({ problem: '"completion" is not a non-empty list' });
+    expect(recordExample(qwen, chatRenderer(qwen), { prompt: [{ role: 'user' }], completion })).toEqual({ problem: '"prompt" message 0 is not {"role": string, "content": string}' });
   });
 });
 
