@@ -39,28 +39,43 @@ export interface RecordIndex {
   fingerprint: string;
 }
 
-/** Each line of a JSONL file with its byte offset, read 1 MiB at a time. */
-function* jsonlLines(path: string): Generator<{ text: Buffer; offset: number; line: number }> {
+/**
+ * Each line of a JSONL file with its byte offset, read 1 MiB at a time. A line's pieces are kept
+ * apart until its newline arrives (joining per chunk would copy a long line once per MiB); a line
+ * past MAX_TEXT_RECORD_BYTES ends the file with `tooLong` (a record is tokenized whole).
+ */
+function* jsonlLines(path: string): Generator<{ text: Buffer; offset: number; line: number; tooLong?: boolean }> {
   const fd = openSync(path, 'r');
   try {
-    let carry = Buffer.alloc(0);
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
     let base = 0;
     let line = 0;
-    const buf = Buffer.alloc(CHUNK);
     for (;;) {
+      const buf = Buffer.alloc(CHUNK);
       const n = readSync(fd, buf, 0, CHUNK, null);
-      const data = n > 0 ? Buffer.concat([carry, buf.subarray(0, n)]) : carry;
+      const data = buf.subarray(0, n);
       let start = 0;
       for (let nl = data.indexOf(10); nl >= 0; nl = data.indexOf(10, start)) {
-        yield { text: data.subarray(start, nl), offset: base + start, line: ++line };
+        const text = pending.length ? Buffer.concat([...pending, data.subarray(start, nl)]) : data.subarray(start, nl);
+        yield { text, offset: base, line: ++line };
+        base += pendingBytes + (nl - start) + 1;
+        pending = [];
+        pendingBytes = 0;
         start = nl + 1;
       }
       if (n === 0) {
-        if (start < data.length) yield { text: data.subarray(start), offset: base + start, line: ++line };
+        if (pendingBytes > 0) yield { text: Buffer.concat(pending), offset: base, line: ++line };
         return;
       }
-      carry = Buffer.from(data.subarray(start));
-      base += start;
+      if (start < n) {
+        pending.push(data.subarray(start));
+        pendingBytes += n - start;
+      }
+      if (pendingBytes > MAX_TEXT_RECORD_BYTES) {
+        yield { text: Buffer.alloc(0), offset: base, line: ++line, tooLong: true };
+        return;
+      }
     }
   } finally {
     closeSync(fd);
@@ -130,7 +145,11 @@ export function indexRecords(inputs: readonly string[], tok: TextTokenizer): Res
       if (text.length) add(f, 0, raw.length, 0, textExample(tok, text), shown);
       return;
     }
-    for (const { text, offset, line } of jsonlLines(path)) {
+    for (const { text, offset, line, tooLong } of jsonlLines(path)) {
+      if (tooLong) {
+        report(createDiagnostic('MOE6640', { args: { file: shown, line, reason: `the line is longer than ${MAX_TEXT_RECORD_BYTES} bytes (one record is read and tokenized whole; is this JSON Lines?)` } }));
+        break;
+      }
       hash.update(text);
       // Strictly, as a text file is: a lossy decode would train on U+FFFD in place of the bytes.
       const decoded = decodeUtf8(text);

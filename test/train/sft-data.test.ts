@@ -164,6 +164,20 @@ describe('special files', () => {
     expect(r.diagnostics.map((d) => d.code)).toEqual(['MOE9100', 'MOE9100', 'MOE9100']);
   });
 
+  it('reads JSONL lines across 1 MiB chunks at their offsets, and stops at a line too long to be a record (MOE6640)', () => {
+    const file = join(root, 'long-lines.jsonl');
+    const long = 'x'.repeat(1_050_000);
+    const records = [{ text: 'first' }, { text: long }, { text: 'after the long one' }, { text: `é${long}` }, { text: 'last' }];
+    writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n'));
+    const idx = indexRecords([file], qwen).value!;
+    expect([...idx.line]).toEqual([1, 2, 3, 4, 5]);
+    records.forEach((r, i) => expect(readExample(idx, i, qwen, undefined).ids).toEqual(textExample(qwen, r.text).ids));
+    const huge = join(root, 'one-line.jsonl');
+    writeFileSync(huge, '');
+    truncateSync(huge, MAX_TEXT_RECORD_BYTES + (2 << 20)); // sparse zeros, no newline
+    expect(indexRecords([huge], qwen).diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([expect.stringMatching(/^MOE6640 .*one-line\.jsonl:1: .*longer than 268435456 bytes/)]);
+  });
+
   it('refuses a text file too large to be one document before reading it (MOE9101)', () => {
     const big = join(root, 'big.txt');
     writeFileSync(big, '');
