@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { globSync } from 'tinyglobby';
 import { createDiagnostic, type Diagnostic, type Result } from '../diagnostics/diagnostic.js';
 import type { TextTokenizer } from './tokenizer.js';
+import { textExample } from './examples.js';
 import { endOfDocumentId } from '../run/byte-tokenizer.js';
 import { indexByteStream } from './byte-index.js';
 import type { TokenIds, TokenSource } from './byte-stream.js';
@@ -200,9 +201,7 @@ function loadTokenized(inputs: readonly string[], tokenizer: TextTokenizer): Res
   const parts: number[][] = [];
   const budget = { left: MAX_DATA_BYTES };
   for (const f of files) for (const doc of documentsOf(f, diagnostics, budget)) {
-    const ids = tokenizer.encode(doc, { special: true });
-    if (tokenizer.eos) ids.push(tokenizer.eos.id);
-    parts.push(ids);
+    parts.push(textExample(tokenizer, doc).ids);
   }
   if (diagnostics.length) return { value: undefined, diagnostics };
   const tokens = new Uint32Array(parts.reduce((n, p) => n + p.length, 0));
@@ -211,7 +210,7 @@ function loadTokenized(inputs: readonly string[], tokenizer: TextTokenizer): Res
     tokens.set(p, at);
     at += p.length;
   }
-  const fingerprint = createHash('sha256').update(tokenizer.source).update(new Uint8Array(tokens.buffer)).digest('hex');
+  const fingerprint = createHash('sha256').update(tokenizer.fingerprint).update(new Uint8Array(tokens.buffer)).digest('hex');
   const shown = files.map((f) => relative(process.cwd(), f) || f);
   return { value: { tokens, files: shown, documents: parts.length, fingerprint }, diagnostics };
 }

@@ -31,7 +31,7 @@ export interface ChatMessage {
 }
 
 /** Why a record cannot be used (the caller adds file:line), or which kind it is. */
-export type RecordProblem = { problem: string } | { template: 'missing' } | { prefix: number };
+export type RecordProblem = { problem: string } | { template: string } | { prefix: number };
 
 const ones = (n: number) => new Uint8Array(n).fill(1);
 
@@ -41,9 +41,18 @@ function isPrefix(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
+/**
+ * Append eos unless the ids already end with it (the text ends with the eos token, or the
+ * post-processor adds one): TRL appends eos only when the text does not already end with it
+ * (trl/trainer/sft_trainer.py, add_eos), so a document never ends in eos eos.
+ */
+function endWithEos(tok: TextTokenizer, ids: number[]): void {
+  if (tok.eos && ids[ids.length - 1] !== tok.eos.id) ids.push(tok.eos.id);
+}
+
 export function textExample(tok: TextTokenizer, text: string): Example {
   const ids = tok.encode(text, { special: true });
-  if (tok.eos) ids.push(tok.eos.id);
+  endWithEos(tok, ids);
   return { ids, loss: ones(ids.length), kind: 'text' };
 }
 
@@ -51,27 +60,62 @@ export function promptCompletionExample(tok: TextTokenizer, prompt: string, comp
   const promptIds = tok.encode(prompt, { special: true });
   const ids = tok.encode(prompt + completion, { special: true });
   if (!isPrefix(promptIds, ids)) return { problem: 'the prompt does not tokenize to a prefix of prompt + completion (a token straddles the boundary): end the prompt with whitespace or a separator' };
-  if (tok.eos) ids.push(tok.eos.id);
+  endWithEos(tok, ids);
   const loss = new Uint8Array(ids.length);
   loss.fill(1, promptIds.length);
   return { ids, loss, kind: 'prompt' };
 }
 
-function checkMessages(messages: unknown): ChatMessage[] | string {
-  if (!Array.isArray(messages) || messages.length === 0) return '"messages" is not a non-empty list';
+function checkMessages(messages: unknown, field = 'messages', needsAssistant = true): ChatMessage[] | string {
+  if (!Array.isArray(messages) || messages.length === 0) return `"${field}" is not a non-empty list`;
   for (const [i, m] of messages.entries()) {
     if (!m || typeof m !== 'object' || typeof (m as ChatMessage).role !== 'string' || typeof (m as ChatMessage).content !== 'string') {
-      return `message ${i} is not {"role": string, "content": string}`;
+      return `${field === 'messages' ? 'message' : `"${field}" message`} ${i} is not {"role": string, "content": string}`;
     }
   }
-  if (!messages.some((m) => (m as ChatMessage).role === 'assistant')) return 'the conversation has no assistant message to learn from';
+  if (needsAssistant && !messages.some((m) => (m as ChatMessage).role === 'assistant')) return `the ${field === 'messages' ? 'conversation' : `"${field}"`} has no assistant message to learn from`;
   return messages as ChatMessage[];
 }
+
+/**
+ * Conversational prompt/completion (`{"prompt": [messages], "completion": [messages]}`): TRL's
+ * tokenize_fn renders the prompt with the generation prompt and prompt + completion without,
+ * and trains on what the completion adds (sft_trainer.py: completion_mask 0 over prompt_ids).
+ */
+export function chatPromptCompletionExample(tok: TextTokenizer, render: ReturnType<typeof chatRenderer>, rawPrompt: unknown, rawCompletion: unknown): Example | RecordProblem {
+  const prompt = checkMessages(rawPrompt, 'prompt', false);
+  if (typeof prompt === 'string') return { problem: prompt };
+  const completion = checkMessages(rawCompletion, 'completion');
+  if (typeof completion === 'string') return { problem: completion };
+  if (!render) return { template: 'the tokenizer has no chat template' };
+  try {
+    const before = tok.encode(render(prompt, true));
+    const ids = tok.encode(render([...prompt, ...completion], false));
+    if (!isPrefix(before, ids)) return { prefix: prompt.length };
+    const loss = new Uint8Array(ids.length);
+    loss.fill(1, before.length);
+    return { ids, loss, kind: 'prompt' };
+  } catch (err) {
+    if (err instanceof BrokenTemplate) return { template: err.message };
+    return { problem: `the chat template failed: ${(err as Error).message}` };
+  }
+}
+
+/** A chat template that does not parse: every chat record reports it (MOE6641), never a throw. */
+class BrokenTemplate extends Error {}
 
 /** A compiled chat template with the special-token variables transformers passes it. */
 export function chatRenderer(tok: TextTokenizer): ((messages: ChatMessage[], addGenerationPrompt: boolean) => string) | undefined {
   if (!tok.chatTemplate) return undefined;
-  const template = new Template(tok.chatTemplate);
+  let template: Template;
+  try {
+    template = new Template(tok.chatTemplate);
+  } catch (err) {
+    const reason = `the tokenizer's chat template does not parse (${(err as Error).message})`;
+    return () => {
+      throw new BrokenTemplate(reason);
+    };
+  }
   return (messages, addGenerationPrompt) =>
     template.render({
       messages,
@@ -84,7 +128,7 @@ export function chatRenderer(tok: TextTokenizer): ((messages: ChatMessage[], add
 export function chatExample(tok: TextTokenizer, render: ReturnType<typeof chatRenderer>, raw: unknown): Example | RecordProblem {
   const messages = checkMessages(raw);
   if (typeof messages === 'string') return { problem: messages };
-  if (!render) return { template: 'missing' };
+  if (!render) return { template: 'the tokenizer has no chat template' };
   let ids: number[];
   const loss: number[] = [];
   try {
@@ -100,6 +144,7 @@ export function chatExample(tok: TextTokenizer, render: ReturnType<typeof chatRe
     });
   } catch (err) {
     if (err instanceof PrefixError) return { prefix: err.turn };
+    if (err instanceof BrokenTemplate) return { template: err.message };
     return { problem: `the chat template failed: ${(err as Error).message}` };
   }
   return { ids, loss: Uint8Array.from(loss), kind: 'chat' };
@@ -117,6 +162,7 @@ export function recordExample(tok: TextTokenizer, render: ReturnType<typeof chat
   if (!r || typeof r !== 'object' || Array.isArray(r)) return { problem: 'not a JSON object' };
   if ('messages' in r) return chatExample(tok, render, r.messages);
   if ('prompt' in r || 'completion' in r) {
+    if (Array.isArray(r.prompt) || Array.isArray(r.completion)) return chatPromptCompletionExample(tok, render, r.prompt, r.completion);
     if (typeof r.prompt !== 'string' || typeof r.completion !== 'string') return { problem: '"prompt" and "completion" must both be strings' };
     return promptCompletionExample(tok, r.prompt, r.completion);
   }

@@ -66,6 +66,11 @@ export function readModelWeights(path: string, ir: ModelIR): Result<ModelWeights
   if (kind === undefined && existsSync(path) && statSync(path).isDirectory() && has(path, 'config.json')) {
     return { value: undefined, diagnostics: [createDiagnostic('MOE7106', { args: { path, reason: 'it has a config.json but neither model.safetensors nor model.safetensors.index.json' } })] };
   }
+  // A PEFT adapter passed where base weights go (--weights, --init-from): it holds no base.
+  if (kind === undefined && existsSync(path) && statSync(path).isDirectory() && has(path, 'adapter_config.json')) {
+    const hint = 'pass the adapter as --adapter and its base model as --weights (or --init-from)';
+    return { value: undefined, diagnostics: [createDiagnostic('MOE6605', { args: { path, reason: 'is a PEFT adapter (adapter_config.json), not model weights' }, hint })] };
+  }
   // A moec run or checkpoint, or nothing usable: the checkpoint reader says what is missing (MOE6500).
   const read = readCheckpointWeights(path, ir);
   if (!read.value) return read as Result<undefined>;

@@ -10,7 +10,7 @@
  * - gpt-oss's fused experts are refused (MOE6650); a spec no model_type holds has no PEFT target
  *   (MOE6653); the target_modules regex full-matches exactly the adapted modules.
  */
-import { mkdirSync, mkdtempSync, copyFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -79,12 +79,24 @@ describe('PEFT module names from the key table', () => {
     expect([...order].some((r, i) => r !== i)).toBe(true);
   });
 
-  it('refuses gpt-oss fused experts, names its router', () => {
-    const ir = fixtureIR('gpt-oss-sinks-window-yarn', ['experts', 'router']);
+  it('refuses gpt-oss fused experts and its nn.Parameter router, names its attention', () => {
+    const ir = fixtureIR('gpt-oss-sinks-window-yarn', ['experts', 'router', 'q_proj']);
     const r = peftModules(ir, peftTarget(ir, join(FIXTURES, 'gpt-oss-sinks-window-yarn')).value!);
-    expect(r.diagnostics.map((d) => d.code)).toEqual(['MOE6650', 'MOE6650', 'MOE6650']);
-    expect(r.diagnostics[0]!.message).toMatch(/target_parameters/);
-    expect(r.modules.map((m) => m.path)).toEqual(['model.layers.0.mlp.router', 'model.layers.1.mlp.router']);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['MOE6650', 'MOE6650', 'MOE6650', 'MOE6650']);
+    expect(r.diagnostics.some((d) => /target_parameters/.test(d.message))).toBe(true);
+    expect(r.diagnostics.filter((d) => /GptOssTopKRouter \(`model\.layers\.0\.mlp\.router`\) holds the router weight as an nn\.Parameter/.test(d.message))).toHaveLength(1);
+    expect(r.modules.map((m) => m.path)).toEqual(['model.layers.0.self_attn.q_proj', 'model.layers.1.self_attn.q_proj']);
+  });
+
+  it('refuses a router PEFT cannot wrap (DeepSeek-V3\'s nn.Parameter router), names nn.Linear routers', () => {
+    const deepseek = fixtureIR('deepseek-v3-mla-yarn', ['router']);
+    const d = peftModules(deepseek, peftTarget(deepseek, join(FIXTURES, 'deepseek-v3-mla-yarn')).value!);
+    expect(d.diagnostics.map((x) => x.code)).toEqual(['MOE6650']);
+    expect(d.diagnostics[0]!.message).toMatch(/DeepseekV3TopkRouter/);
+    const mixtral = fixtureIR('mixtral-gqa', ['router']);
+    const m = peftModules(mixtral, peftTarget(mixtral, join(FIXTURES, 'mixtral-gqa')).value!);
+    expect(m.diagnostics).toEqual([]);
+    expect(m.modules.map((x) => x.path)).toEqual(['model.layers.0.block_sparse_moe.gate', 'model.layers.1.block_sparse_moe.gate']);
   });
 
   it('refuses granitemoeshared\'s fused shared gate/up (half of one nn.Linear), names its shared down projection', () => {
@@ -168,6 +180,46 @@ describe('MLA adapters in HF row order', () => {
     expect(worst).toBeLessThanOrEqual(1e-6);
     // Not vacuous: the adapter moves the weights far more than the tolerance.
     expect(moved).toBeGreaterThan(1e-3);
+  });
+});
+
+describe('reading PEFT adapters', () => {
+  it('refuses a config that is no object, and configs or tensors whose weights moec would merge wrong (MOE6651)', async () => {
+    const ir = fixtureIR('mixtral-gqa', ['attention']);
+    const target = peftTarget(ir, join(FIXTURES, 'mixtral-gqa')).value!;
+    const dir = join(root, 'read-adapter');
+    expect((await writePeftAdapter(dir, ir, someAdapters(ir), { target, baseModel: 'mixtral-gqa' })).diagnostics).toEqual([]);
+    const configFile = join(dir, 'adapter_config.json');
+    const good = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+    const read = (config: unknown) => {
+      writeFileSync(configFile, JSON.stringify(config));
+      return readPeftAdapter(dir, ir, target).diagnostics.map((d) => `${d.code} ${d.message}`);
+    };
+    expect(read(good)).toEqual([]);
+    // Passed where base weights go (--weights, --init-from): named as an adapter, not a missing checkpoint.
+    expect(readModelWeights(dir, ir).diagnostics.map((d) => `${d.code} ${d.message} ${d.hint}`)).toEqual([expect.stringMatching(/^MOE6605 .*is a PEFT adapter .*--adapter/)]);
+    expect(read(null)).toEqual([expect.stringMatching(/^MOE6651 .*not a JSON object/)]);
+    expect(read({ ...good, use_dora: true })).toEqual([expect.stringMatching(/^MOE6651 .*use_dora/)]);
+    expect(read({ ...good, lora_bias: true })).toEqual([expect.stringMatching(/^MOE6651 .*lora_bias/)]);
+    expect(read({ ...good, bias: 'lora_only' })).toEqual([expect.stringMatching(/^MOE6651 .*bias is "lora_only"/)]);
+    expect(read({ ...good, modules_to_save: ['lm_head'] })).toEqual([expect.stringMatching(/^MOE6651 .*modules_to_save/)]);
+    expect(read({ ...good, alpha_pattern: { q_proj: 64 } })).toEqual([expect.stringMatching(/^MOE6651 .*alpha_pattern gives `q_proj` 64/)]);
+    expect(read({ ...good, rank_pattern: { q_proj: 2 } })).toEqual([]);
+    expect(read({ ...good, use_rslora: 'false' })).toEqual([]);
+    // A DoRA magnitude (or any tensor that is no lora_A/lora_B) beside the adapter's.
+    writeFileSync(configFile, JSON.stringify(good));
+    const file = openSafetensors(join(dir, 'adapter_model.safetensors')).value!;
+    const tensors = file.tensors.map((t) => ({ name: t.name, dtype: 'F32' as const, shape: t.shape, data: () => file.readFloat32(t.name).value! }));
+    const magnitude = 'base_model.model.model.layers.0.self_attn.q_proj.lora_magnitude_vector';
+    const width = ir.layers[0]!.attention.heads * ir.layers[0]!.attention.headDim;
+    expect(writeSafetensors(join(root, 'dora.safetensors'), [...tensors, { name: magnitude, dtype: 'F32', shape: [width], data: () => new Float32Array(width).fill(1) }], { metadata: { format: 'pt' } }).diagnostics).toEqual([]);
+    file.close();
+    copyFileSync(join(root, 'dora.safetensors'), join(dir, 'adapter_model.safetensors'));
+    expect(read(good)).toEqual([expect.stringMatching(new RegExp(`^MOE6651 .*${magnitude.replace(/\./g, '\\.')}`))]);
+    // PEFT's pickled format (safe_serialization=False) is named, not reported as a missing file.
+    rmSync(join(dir, 'adapter_model.safetensors'));
+    writeFileSync(join(dir, 'adapter_model.bin'), 'PK');
+    expect(read(good)).toEqual([expect.stringMatching(/^MOE6651 .*adapter_model\.bin .*safe_serialization=True/)]);
   });
 });
 

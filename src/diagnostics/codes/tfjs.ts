@@ -329,7 +329,7 @@ export const tfjsCodes = defineCodes({
   MOE6621: {
     severity: 'error',
     title: 'tokenizer.json cannot be used',
-    message: '`{path}` is not a usable tokenizer.json: {reason}',
+    message: '`{path}` is not a usable tokenizer file: {reason}',
     hint: 'use the tokenizer.json a Hugging Face model ships (tokenizers ≥ 0.13 format); sentencepiece .model files need converting (transformers saves tokenizer.json with save_pretrained)',
   },
   MOE6622: {

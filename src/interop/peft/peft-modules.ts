@@ -63,6 +63,19 @@ export function peftTarget(ir: ModelIR, hfBase?: string): Result<PeftTarget | un
   return { value: undefined, diagnostics: [createDiagnostic('MOE6653', { args: { name: ir.name, reasons } })] };
 }
 
+/**
+ * Model types whose router holds its weight as an nn.Parameter in a router module, not in an
+ * nn.Linear: transformers' DeepseekV3TopkRouter (modeling_deepseek_v3.py; Glm4MoeTopkRouter
+ * derives from it in modular_glm4_moe.py) and GptOssTopKRouter (modeling_gpt_oss.py). PEFT's LoRA
+ * wraps only supported layer types (nn.Linear, Embedding, Conv…) and refuses these modules
+ * ("Target module … is not supported"), so no adapter file can put LoRA on them.
+ */
+const PARAMETER_ROUTERS: Record<string, string> = {
+  deepseek_v3: 'DeepseekV3TopkRouter',
+  glm4_moe: 'Glm4MoeTopkRouter',
+  gpt_oss: 'GptOssTopKRouter',
+};
+
 /** The PEFT module of every adapted projection, or MOE6650 for those PEFT cannot name. */
 export function peftModules(ir: ModelIR, target: PeftTarget): { modules: PeftModule[]; diagnostics: Diagnostic[] } {
   const placements = hfPlacements(ir, target.type, target.options);
@@ -71,6 +84,15 @@ export function peftModules(ir: ModelIR, target: PeftTarget): { modules: PeftMod
   const refused = new Set<string>();
   for (const m of loraModules(ir, ir.train.lora!)) {
     const p = placements.get(`${m.prefix}.weight`)!;
+    const routerClass = m.kind === 'router' ? PARAMETER_ROUTERS[target.type.modelType] : undefined;
+    if (routerClass) {
+      if (!refused.has('router')) {
+        refused.add('router');
+        const reason = `transformers' ${routerClass} (\`${p.key.replace(/\.weight$/, '')}\`) holds the router weight as an nn.Parameter, not an nn.Linear, and PEFT's LoRA refuses such a module`;
+        diagnostics.push(createDiagnostic('MOE6650', { args: { module: m.prefix, modelType: target.type.modelType, reason, hint: `leave router out of the targets for a ${target.type.modelType} adapter, or keep the adapter in moec's format (moec compile --adapter <run> merges it)` } }));
+      }
+      continue;
+    }
     if (p.transform.kind === 'linear') {
       modules.push({ m, path: p.key.replace(/\.weight$/, ''), ...(p.rowOrder ? { rowOrder: p.rowOrder } : {}) });
       continue;
