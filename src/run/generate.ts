@@ -3,7 +3,8 @@
  * then one step per new token, each row choosing its token with the sampler. A row stops at
  * the end-of-sequence id (which is not part of its output) or after `maxNewTokens`; rows that
  * stopped keep feeding the end-of-sequence id so the batch steps together, and the loop ends
- * when every row has stopped or the longest row reaches the model's context.
+ * when every row has stopped. A row also stops when it reaches the model's context (a prompt
+ * already that long gets no token, without holding back the others).
  */
 import { performance } from 'node:perf_hooks';
 import type { Decoder } from './decoder.js';
@@ -36,13 +37,11 @@ export async function generate(decoder: Decoder, prompts: readonly (readonly num
   const start = performance.now();
   const rows = prompts.length;
   const ids: number[][] = prompts.map(() => []);
-  const finish: (FinishReason | undefined)[] = prompts.map(() => undefined);
-  const longest = Math.max(...prompts.map((p) => p.length));
+  // A prompt already at the context gets nothing; the other rows of its batch still generate.
+  const finish: (FinishReason | undefined)[] = prompts.map((p) => (o.context !== undefined && p.length >= o.context ? 'context' : undefined));
   let steps = 0;
   if (o.maxNewTokens === 0) return { ids, finish: finish.map(() => 'length'), prefillSeconds: 0, totalSeconds: 0, steps };
-  if (o.context !== undefined && longest >= o.context) {
-    return { ids, finish: finish.map(() => 'context'), prefillSeconds: 0, totalSeconds: 0, steps };
-  }
+  if (finish.every((f) => f !== undefined)) return { ids, finish: finish as FinishReason[], prefillSeconds: 0, totalSeconds: 0, steps };
   let logits = await decoder.prefill(prompts);
   const prefillSeconds = (performance.now() - start) / 1000;
   for (let n = 0; ; n++) {

@@ -46,6 +46,9 @@ describe('generate', () => {
   it('stops at the context; without eos only at max-new-tokens; 0 tokens runs nothing', async () => {
     const g = await generate(scripted([[5]]), [[1, 2, 3]], { maxNewTokens: 10, context: 6, sampler });
     expect([g.ids, g.finish]).toEqual([[[5, 5, 5]], ['context']]);
+    // A prompt at the context gets nothing; a shorter one in the same batch still generates.
+    const mixed = await generate(scripted([[5], [6]]), [[1, 2, 3, 4, 5, 6], [1]], { maxNewTokens: 2, context: 6, sampler });
+    expect([mixed.ids, mixed.finish]).toEqual([[[], [6, 6]], ['context', 'length']]);
     const all = await generate(scripted([[7]]), [[1]], { maxNewTokens: 3, sampler });
     expect(all.ids).toEqual([[7, 7, 7]]);
     const none = scripted([[1]]);
