@@ -104,6 +104,9 @@ describe.skipIf(!existsSync(BIN))('moec run (built CLI)', () => {
     expect(a.sampling).toEqual({ temperature: 1.5, topK: 50, topP: 0.95, seed: 7 });
     expect(moec(['run', FOLDER, '--prompt', 'a', '--top-p', '0']).code).toBe(2);
     expect(moec(['run', FOLDER, '--prompt', 'a', '--temperature', '-1']).code).toBe(2);
+    // The generator's seed is 32 bits: 2^32 would silently draw what seed 0 draws.
+    const big = moec(['run', FOLDER, '--prompt', 'a', '--seed', '4294967296']);
+    expect([big.code, big.stderr]).toEqual([2, expect.stringContaining('--seed needs a whole number from 0 to 4294967295')]);
   });
 
   test('stops at the model context with a warning', () => {
