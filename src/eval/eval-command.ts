@@ -109,6 +109,8 @@ export async function runEval(path: string, options: EvalOptions): Promise<numbe
     }
     const seqLen = options.seqLen ?? m.context ?? 512;
     const windows = evalWindows(tokens.length, seqLen, options.maxTokens);
+    // RoPE extrapolates without an error, so scoring past the context would pass silently.
+    if (m.context !== undefined && windows.some((w) => w.length > m.context!)) diagnostics.push(createDiagnostic('MOE5527', { args: { seqLen, context: m.context } }));
     const t0 = performance.now();
     const summary = await scoreTokens(m.session, m.cache, m.vocab, tokens, windows, { batch: options.batch });
     const seconds = (performance.now() - t0) / 1000;

@@ -2,7 +2,8 @@
  * `moec eval` end to end with the built CLI: a model folder and its q4 variant, a .onnx file, and a
  * training run directory (its latest checkpoint compiled in memory with the spec its run.json
  * names) — which must score exactly what the folder compiled from the same checkpoint scores;
- * per-byte figures; clear diagnostics for a missing model, a run without a spec and bad data.
+ * per-byte figures; clear diagnostics for a missing model, a run without a spec, bad data and
+ * windows longer than the context.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -68,6 +69,10 @@ describe.skipIf(!existsSync(BIN))('moec eval (built CLI)', () => {
     const bare = join(root, 'bare-run');
     writeCheckpoint(bare, { step: 1, specHash: '0'.repeat(64), weights: [], state: {} });
     expect(moec(['eval', bare, '--data', DATA]).stderr).toContain('error MOE5526');
+    // Windows past the context (128) are scored, but said to be outside what the model was trained on.
+    const long = evalJson([join(root, 'tiny'), '--data', DATA, '--seq-len', '200', '--max-tokens', '300']);
+    expect([long.code, long.doc.diagnostics.map((d: { code: string }) => d.code)]).toEqual([0, ['MOE5527']]);
+    expect(evalJson([join(root, 'tiny'), '--data', DATA, '--seq-len', '128', '--max-tokens', '300']).doc.diagnostics).toEqual([]);
     const bad = moec(['eval', join(root, 'tiny'), '--data', join(root, 'missing.txt')]);
     expect([bad.code, bad.stderr.includes('error MOE6520')]).toEqual([1, true]);
   });

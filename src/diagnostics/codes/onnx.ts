@@ -162,6 +162,12 @@ export const onnxCodes = defineCodes({
     message: '`{path}`: {reason}',
     hint: 'pass the spec with --spec, or evaluate a compiled model (moec compile <spec> -o dir/ --weights <run>)',
   },
+  MOE5527: {
+    severity: 'warning',
+    title: 'evaluation windows longer than the context',
+    message: '--seq-len {seqLen} is longer than the model\'s context of {context} tokens: positions from {context} on were never trained, so the loss is not the model\'s',
+    hint: 'use --seq-len {context} or less (the default is the context)',
+  },
   // MOE5620–MOE5639: export-time overrides (`--quantize`).
   MOE5620: {
     severity: 'error',
