@@ -12,6 +12,7 @@ import { AutoTokenizer, env } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileOnnx } from '../../../../src/lower/onnx/compile-onnx.js';
+import { configJson } from '../../../../src/lower/onnx/deploy/hf-config.js';
 import { encodeBytes } from '../../../../src/run/byte-tokenizer.js';
 import { referenceIR } from '../../../reference/cases.js';
 import { irOf, tinySpec } from '../variants.js';
@@ -94,6 +95,12 @@ describe('moec compile -o dir/ (the model folder)', () => {
     } finally {
       await session.release();
     }
+  });
+
+  it('a sliding window survives transformers reading the qwen config (use_sliding_window, else sliding_window = 0)', () => {
+    // transformers' Qwen2MoeConfig.__post_init__: `sliding_window if use_sliding_window else 0`.
+    const config = configJson(irOf({ ...tinySpec, attention: { ...tinySpec.attention, window: 32 } }), {}) as Record<string, unknown>;
+    expect(config).toMatchObject({ model_type: 'qwen2_moe', use_sliding_window: true, sliding_window: 32, layer_types: ['sliding_attention', 'sliding_attention'] });
   });
 
   it('MLA: deepseek_v3 config with qk_head_dim = nope + rope; no genai_config.json (MOE5522)', async () => {
