@@ -14,8 +14,8 @@ export interface GenerateOptions {
   maxNewTokens: number;
   /** Stop before a row exceeds this many tokens. */
   context?: number;
-  /** End-of-sequence id; undefined: rows stop only at maxNewTokens. */
-  eos?: number;
+  /** End-of-sequence ids (any of them stops a row; the first is fed after); undefined: rows stop only at maxNewTokens. */
+  eos?: number | readonly number[];
   sampler: Sampler;
   onToken?: (row: number, id: number) => void;
 }
@@ -42,13 +42,14 @@ export async function generate(decoder: Decoder, prompts: readonly (readonly num
   let steps = 0;
   if (o.maxNewTokens === 0) return { ids, finish: finish.map(() => 'length'), prefillSeconds: 0, totalSeconds: 0, steps };
   if (finish.every((f) => f !== undefined)) return { ids, finish: finish as FinishReason[], prefillSeconds: 0, totalSeconds: 0, steps };
+  const stops: readonly number[] = o.eos === undefined ? [] : typeof o.eos === 'number' ? [o.eos] : o.eos;
   let logits = await decoder.prefill(prompts);
   const prefillSeconds = (performance.now() - start) / 1000;
   for (let n = 0; ; n++) {
-    const next = logits.map((l, r) => (finish[r] ? (o.eos ?? 0) : o.sampler(l)));
+    const next = logits.map((l, r) => (finish[r] ? (stops[0] ?? 0) : o.sampler(l)));
     for (let r = 0; r < rows; r++) {
       if (finish[r]) continue;
-      if (next[r] === o.eos) {
+      if (stops.includes(next[r])) {
         finish[r] = 'eos';
         continue;
       }

@@ -21,8 +21,8 @@ export interface LmSession {
   file: string;
   /** The KV-cache interface; undefined for a full-sequence model. */
   cache?: CacheLayout;
-  /** End-of-sequence id: the folder's generation_config.json, else the byte vocabulary's end-of-document id. */
-  eos?: number;
+  /** End-of-sequence ids (any stops a row): the folder's generation_config.json, else the byte vocabulary's end-of-document id. */
+  eos?: number[];
   /** From the logits shape, else `moec.vocab`; undefined when neither says (checked after the first run). */
   vocab?: number;
   /** `moec.context`, when the model records it. */
@@ -89,7 +89,7 @@ export async function openLmSession(modelPath: string, threads?: number, variant
       session,
       file: path,
       cache: typeof cache === 'string' ? undefined : cache,
-      eos: eos === null ? undefined : eos ?? (vocab !== undefined ? endOfDocumentId(vocab) : undefined),
+      eos: eos === null ? undefined : eos ?? (vocab !== undefined && endOfDocumentId(vocab) !== undefined ? [endOfDocumentId(vocab)!] : undefined),
       vocab,
       context: Number.isInteger(context) && context > 0 ? context : undefined,
       metadata,

@@ -29,15 +29,18 @@ export function resolveModelPath(path: string, variant?: VariantName): ResolvedM
   return { reason: `the folder \`${path}\` has no onnx/${name}${variant ? ` (variant ${variant}, suffix ${VARIANTS[variant].suffix})` : ''}` };
 }
 
-/** `eos_token_id` of the folder's generation_config.json, if it states one (null: none). */
-export function folderEos(folder: string | undefined): number | null | undefined {
+/**
+ * `eos_token_id` of the folder's generation_config.json as a list (null: none). HF's generate
+ * stops at any id of a list (e.g. Qwen's [151645, 151643]), so every one is kept.
+ */
+export function folderEos(folder: string | undefined): number[] | null | undefined {
   if (!folder) return undefined;
   try {
     const config = JSON.parse(readFileSync(join(folder, 'generation_config.json'), 'utf8')) as { eos_token_id?: unknown };
     const eos = config.eos_token_id;
     if (eos === null) return null;
-    if (typeof eos === 'number' && Number.isInteger(eos)) return eos;
-    if (Array.isArray(eos) && typeof eos[0] === 'number') return eos[0];
+    if (typeof eos === 'number' && Number.isInteger(eos)) return [eos];
+    if (Array.isArray(eos) && eos.length > 0 && eos.every((id) => Number.isInteger(id))) return eos as number[];
   } catch {
     // No or unreadable generation_config.json: the caller falls back to the byte vocabulary's rule.
   }

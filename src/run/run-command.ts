@@ -116,7 +116,8 @@ export async function runModel(model: string, options: RunOptions): Promise<numb
     if (!lm.cache) diagnostics.push(createDiagnostic('MOE5524', { args: { path: lm.file } }));
     const cached = options.cache && lm.cache !== undefined;
     // The model tokenizer's eos when the folder names none (a single model.onnx file).
-    const eos = lm.eos ?? codec.eos;
+    const eosIds = lm.eos ?? (codec.eos !== undefined ? [codec.eos] : undefined);
+    const eos = eosIds?.[0];
     const decoder: Decoder = cached ? new CachedDecoder(lm.session, lm.cache!, eos ?? 0) : new RecomputeDecoder(lm.session, lm.cache);
 
     // Ids mode shows text for a plain byte vocabulary, or through the model's tokenizer.
@@ -129,7 +130,7 @@ export async function runModel(model: string, options: RunOptions): Promise<numb
       gen = await generate(decoder, prompts.ids, {
         maxNewTokens: options.maxNewTokens,
         context: lm.context,
-        eos,
+        eos: eosIds,
         sampler: createSampler({ temperature: options.temperature, topK: options.topK, topP: options.topP }, options.seed),
         onToken: (_, id) => {
           if (stream) process.stdout.write(visibleText(streamer.push(id)));
@@ -157,7 +158,8 @@ export async function runModel(model: string, options: RunOptions): Promise<numb
       outputs,
       kvCache: cached,
       sampling: { temperature: options.temperature, topK: options.topK, topP: options.topP, seed: options.seed },
-      eosTokenId: eos ?? null,
+      // As generation_config.json states it: one id, or the list when there are several.
+      eosTokenId: eosIds === undefined ? null : eosIds.length === 1 ? eosIds[0] : eosIds,
       tokensPerSecond: perSecond,
       decodeTokensPerSecond: gen.steps > 0 && decodeSeconds > 0 ? (gen.steps * prompts.ids.length) / decodeSeconds : 0,
       prefillSeconds: gen.prefillSeconds,

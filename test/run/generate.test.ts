@@ -7,6 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Decoder } from '../../src/run/decoder.js';
 import { generate } from '../../src/run/generate.js';
+import { folderEos } from '../../src/run/model-path.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createSampler, GREEDY } from '../../src/run/sampling.js';
 
 /** A decoder whose row r emits script[r][n] at step n (as a one-hot logit over vocab 8). */
@@ -41,6 +45,22 @@ describe('generate', () => {
     expect(g.finish).toEqual(['eos', 'length']);
     expect(d.fed).toEqual([[1, 4], [2, 4], [7, 4], [7, 4]]);
     expect(g.steps).toBe(4);
+  });
+
+  it('an eos list (generation_config.json [a, b], as Qwen ships) stops a row at any of its ids, feeding the first', async () => {
+    const d = scripted([[1, 6, 2], [3, 5, 4]]);
+    const g = await generate(d, [[1], [2]], { maxNewTokens: 5, eos: [5, 6], sampler });
+    expect([g.ids, g.finish]).toEqual([[[1], [3]], ['eos', 'eos']]);
+    expect(d.fed).toEqual([[1, 3]]);
+    const dir = mkdtempSync(join(tmpdir(), 'moec-eos-'));
+    try {
+      writeFileSync(join(dir, 'generation_config.json'), JSON.stringify({ eos_token_id: [151645, 151643] }));
+      expect(folderEos(dir)).toEqual([151645, 151643]);
+      writeFileSync(join(dir, 'generation_config.json'), JSON.stringify({ eos_token_id: 7 }));
+      expect(folderEos(dir)).toEqual([7]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('stops at the context; without eos only at max-new-tokens; 0 tokens runs nothing', async () => {
