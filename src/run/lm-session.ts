@@ -36,7 +36,8 @@ export async function openLmSession(modelPath: string, threads?: number, variant
   const fail = (d: ReturnType<typeof createDiagnostic>) => ({ value: undefined, diagnostics: [d] });
   const resolved = resolveModelPath(modelPath, variant);
   if ('reason' in resolved) {
-    return fail(createDiagnostic('MOE9001', { args: { path: modelPath }, hint: `${resolved.reason}; pass a model written by \`moec compile <spec> --target onnx -o <dir>/\` (or -o <file>.onnx)` }));
+    // Name the file a folder lacks: the folder itself exists.
+    return fail(createDiagnostic('MOE9001', { args: { path: resolved.missing ?? modelPath }, hint: `${resolved.reason}; pass a model written by \`moec compile <spec> --target onnx -o <dir>/\` (or -o <file>.onnx)` }));
   }
   const path = resolved.file;
   // A FIFO or device would block onnxruntime's read or feed it without end.

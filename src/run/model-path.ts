@@ -15,8 +15,8 @@ export interface ResolvedModel {
   folder?: string;
 }
 
-/** The model file for `path` and an optional variant; `{ reason }` when there is none. */
-export function resolveModelPath(path: string, variant?: VariantName): ResolvedModel | { reason: string } {
+/** The model file for `path` and an optional variant; `{ reason, missing }` when there is none (`missing`: the file a folder lacks). */
+export function resolveModelPath(path: string, variant?: VariantName): ResolvedModel | { reason: string; missing?: string } {
   if (!existsSync(path)) return { reason: `\`${path}\` does not exist` };
   if (!statSync(path).isDirectory()) {
     if (variant !== undefined) return { reason: `--variant ${variant} needs a model folder, not the file \`${path}\`` };
@@ -26,7 +26,7 @@ export function resolveModelPath(path: string, variant?: VariantName): ResolvedM
   for (const candidate of [join(path, 'onnx', name), join(path, name)]) {
     if (existsSync(candidate) && statSync(candidate).isFile()) return { file: candidate, folder: path };
   }
-  return { reason: `the folder \`${path}\` has no onnx/${name}${variant ? ` (variant ${variant}, suffix ${VARIANTS[variant].suffix})` : ''}` };
+  return { reason: `the folder \`${path}\` has no onnx/${name}${variant ? ` (variant ${variant}, suffix ${VARIANTS[variant].suffix})` : ''}`, missing: join(path, 'onnx', name) };
 }
 
 /**

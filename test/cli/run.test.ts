@@ -75,6 +75,8 @@ describe.skipIf(!existsSync(BIN))('moec run (built CLI)', () => {
     const doc = JSON.parse(triton.stdout);
     expect([doc.result.kvCache, doc.result.generatedIds, doc.diagnostics.map((d: { code: string }) => d.code)]).toEqual([false, file.generatedIds, ['MOE5524']]);
     expect(moec(['run', TINY, '--variant', 'q4', '--ids', '1']).stderr).toContain('error MOE9001');
+    // The folder exists: the diagnostic names the variant file it lacks.
+    expect(moec(['run', FOLDER, '--variant', 'fp16', '--ids', '1']).stderr).toContain(`error MOE9001: no such file or directory: \`${join(FOLDER, 'onnx', 'model_fp16.onnx')}\``);
   });
 
   test('--prompts runs a left-padded batch: each row gets what it gets alone', () => {
