@@ -31,6 +31,8 @@ export interface Generation {
   totalSeconds: number;
   /** Decoder runs after the prefill. */
   steps: number;
+  /** Tokens chosen from the logits of those runs (each row's first comes from the prefill; rows that stopped add none). */
+  decoded: number;
 }
 
 export async function generate(decoder: Decoder, prompts: readonly (readonly number[])[], o: GenerateOptions): Promise<Generation> {
@@ -40,8 +42,9 @@ export async function generate(decoder: Decoder, prompts: readonly (readonly num
   // A prompt already at the context gets nothing; the other rows of its batch still generate.
   const finish: (FinishReason | undefined)[] = prompts.map((p) => (o.context !== undefined && p.length >= o.context ? 'context' : undefined));
   let steps = 0;
-  if (o.maxNewTokens === 0) return { ids, finish: finish.map(() => 'length'), prefillSeconds: 0, totalSeconds: 0, steps };
-  if (finish.every((f) => f !== undefined)) return { ids, finish: finish as FinishReason[], prefillSeconds: 0, totalSeconds: 0, steps };
+  let decoded = 0;
+  if (o.maxNewTokens === 0) return { ids, finish: finish.map(() => 'length'), prefillSeconds: 0, totalSeconds: 0, steps, decoded };
+  if (finish.every((f) => f !== undefined)) return { ids, finish: finish as FinishReason[], prefillSeconds: 0, totalSeconds: 0, steps, decoded };
   const stops: readonly number[] = o.eos === undefined ? [] : typeof o.eos === 'number' ? [o.eos] : o.eos;
   let logits = await decoder.prefill(prompts);
   const prefillSeconds = (performance.now() - start) / 1000;
@@ -54,6 +57,7 @@ export async function generate(decoder: Decoder, prompts: readonly (readonly num
         continue;
       }
       ids[r].push(next[r]);
+      if (n > 0) decoded++;
       o.onToken?.(r, next[r]);
       if (ids[r].length >= o.maxNewTokens) finish[r] = 'length';
       else if (o.context !== undefined && prompts[r].length + ids[r].length >= o.context) finish[r] = 'context';
@@ -62,5 +66,5 @@ export async function generate(decoder: Decoder, prompts: readonly (readonly num
     logits = await decoder.step(next);
     steps++;
   }
-  return { ids, finish: finish as FinishReason[], prefillSeconds, totalSeconds: (performance.now() - start) / 1000, steps };
+  return { ids, finish: finish as FinishReason[], prefillSeconds, totalSeconds: (performance.now() - start) / 1000, steps, decoded };
 }

@@ -45,6 +45,8 @@ describe('generate', () => {
     expect(g.finish).toEqual(['eos', 'length']);
     expect(d.fed).toEqual([[1, 4], [2, 4], [7, 4], [7, 4]]);
     expect(g.steps).toBe(4);
+    // Decoded by the steps: row 0's second token, row 1's last four — not steps × rows (8).
+    expect(g.decoded).toBe(5);
   });
 
   it('an eos list (generation_config.json [a, b], as Qwen ships) stops a row at any of its ids, feeding the first', async () => {
