@@ -18,6 +18,7 @@ import { loadCorpus } from '../train/corpus.js';
 import { checkTokenizerVocab, loadTokenizer } from '../train/tokenizer.js';
 import { cacheLayout, type CacheLayout } from '../run/cache-layout.js';
 import { openLmSession } from '../run/lm-session.js';
+import { folderTokenizerPath } from '../run/model-path.js';
 import { evalWindows, type EvalSummary } from './held-out.js';
 import { scoreTokens } from './score-onnx.js';
 
@@ -96,7 +97,9 @@ export async function runEval(path: string, options: EvalOptions): Promise<numbe
   if (!opened.model) return finish(EXIT_ERRORS);
   const m = opened.model;
   try {
-    const tokenizer = options.tokenizer !== undefined ? loadTokenizer(options.tokenizer) : undefined;
+    // A folder that ships the model's own tokenizer is scored in its tokens, not in UTF-8 bytes.
+    const tokenizerPath = options.tokenizer ?? folderTokenizerPath(path);
+    const tokenizer = tokenizerPath !== undefined ? loadTokenizer(tokenizerPath) : undefined;
     if (tokenizer) diagnostics.push(...tokenizer.diagnostics, ...(tokenizer.value ? checkTokenizerVocab(tokenizer.value, m.vocab) : []));
     if (tokenizer && (!tokenizer.value || hasErrors(diagnostics))) return finish(EXIT_ERRORS);
     const corpus = loadCorpus(options.data ?? [], m.vocab, tokenizer?.value);

@@ -30,6 +30,28 @@ export function resolveModelPath(path: string, variant?: VariantName): ResolvedM
 }
 
 /**
+ * The folder's own tokenizer.json when it is not moec's byte-level one (tokenizer-files.ts: BPE,
+ * 256 byte tokens, no merges): a folder compiled with `--tokenizer` ships the model's tokenizer,
+ * and `moec run` / `moec eval` must encode with it (as transformers.js does), not as UTF-8 bytes.
+ */
+export function folderTokenizerPath(path: string): string | undefined {
+  const file = join(path, 'tokenizer.json');
+  try {
+    if (!statSync(path).isDirectory() || !existsSync(file)) return undefined;
+  } catch {
+    return undefined;
+  }
+  try {
+    const t = JSON.parse(readFileSync(file, 'utf8')) as { model?: { type?: string; merges?: unknown[]; vocab?: object }; pre_tokenizer?: { type?: string } };
+    const m = t.model;
+    const byteLevel = m?.type === 'BPE' && m.merges?.length === 0 && Object.keys(m.vocab ?? {}).length === 256 && t.pre_tokenizer?.type === 'ByteLevel';
+    return byteLevel ? undefined : file;
+  } catch {
+    return file; // unreadable: loading it reports why
+  }
+}
+
+/**
  * `eos_token_id` of the folder's generation_config.json as a list (null: none). HF's generate
  * stops at any id of a list (e.g. Qwen's [151645, 151643]), so every one is kept.
  */

@@ -18,6 +18,7 @@ import { CachedDecoder, RecomputeDecoder, type Decoder } from './decoder.js';
 import { generate, type Generation } from './generate.js';
 import { openLmSession, type LmSession } from './lm-session.js';
 import { isSpecFile } from './is-spec-file.js';
+import { folderTokenizerPath } from './model-path.js';
 import { readPrompts } from './prompts-file.js';
 import { createSampler } from './sampling.js';
 import { escapeControls } from '../io/escape-text.js';
@@ -92,7 +93,9 @@ export async function runModel(model: string, options: RunOptions): Promise<numb
     } else if (diagnostics.length) writeDiagnostics(process.stderr, diagnostics, new Map());
     return code;
   };
-  const tokenizer = options.tokenizer !== undefined ? loadTokenizer(options.tokenizer) : undefined;
+  // A folder that ships the model's own tokenizer encodes with it unless --tokenizer says otherwise.
+  const tokenizerPath = options.tokenizer ?? folderTokenizerPath(model);
+  const tokenizer = tokenizerPath !== undefined ? loadTokenizer(tokenizerPath) : undefined;
   if (tokenizer) diagnostics.push(...tokenizer.diagnostics);
   if (tokenizer && !tokenizer.value) return finish(EXIT_ERRORS);
   const codec = tokenizer?.value ? tokenizerCodec(tokenizer.value) : byteCodec;

@@ -97,6 +97,21 @@ describe.skipIf(!existsSync(BIN))('moec run (built CLI)', () => {
     expect(bad.stderr).toContain('line 3 is not JSON');
   });
 
+  test("a folder compiled with the model's own tokenizer encodes prompts (and scores text) with it, not as bytes", () => {
+    const spec = join(root, 'qwen-tok.moe.json');
+    writeFileSync(spec, JSON.stringify({ name: 'tok', vocab: 151793, hidden: 8, layers: 1, context: 16, attention: { heads: 2, head_dim: 4 }, dense: { ffn: 8 } }));
+    const dir = join(root, 'tok');
+    expect(moec(['compile', spec, '-o', dir, '--tokenizer', 'test/fixtures/tokenizers/qwen2-tiny']).code).toBe(0);
+    const withFolder = JSON.parse(moec(['run', dir, '--prompt', 'Hello', '-n', '2', '--format', 'json']).stdout).result;
+    const explicit = JSON.parse(moec(['run', dir, '--prompt', 'Hello', '-n', '2', '--tokenizer', dir, '--format', 'json']).stdout).result;
+    expect(withFolder.promptIds).toEqual([9707]); // qwen2-tiny's "Hello", not the bytes 72,101,108,108,111
+    expect(withFolder.generatedIds).toEqual(explicit.generatedIds);
+    const text = join(root, 'eval.txt');
+    writeFileSync(text, 'Hello world. Hello again.\n');
+    const scored = JSON.parse(moec(['eval', dir, '--data', text, '--format', 'json']).stdout).result;
+    expect([scored.bytes, scored.tokens < 26]).toEqual([undefined, true]); // tokens, and no per-byte figures
+  });
+
   test('sampling is reproducible: the same seed gives the same tokens, another seed others', () => {
     const run = (seed: string) =>
       JSON.parse(moec(['run', FOLDER, '--prompt', 'The', '-n', '12', '--temperature', '1.5', '--top-k', '50', '--top-p', '0.95', '--seed', seed, '--format', 'json']).stdout).result;

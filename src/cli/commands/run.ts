@@ -15,7 +15,7 @@ export const defineRun: DefineCommand = (program, wrap) => {
     .argument('<model>', 'a model folder (`moec compile -o dir/`) or a .onnx file')
     .option('-p, --prompt <text>', 'text prompt, encoded as UTF-8 bytes (byte-level vocabulary, vocab ≥ 256) or by --tokenizer')
     .option('--ids <ids>', 'prompt as comma-separated token ids, e.g. 1,2,3')
-    .option('--tokenizer <path>', "the model's tokenizer (tokenizer.json or a Hugging Face model directory) instead of UTF-8 bytes")
+    .option('--tokenizer <path>', "the model's tokenizer (tokenizer.json or a Hugging Face model directory) instead of UTF-8 bytes (default: a model folder's own tokenizer.json, when it is not the byte-level one)")
     .option('--prompts <file>', 'one prompt per line (or .jsonl with a "prompt" or "text" field per line), run as one left-padded batch')
     .option('-n, --max-new-tokens <n>', 'tokens to generate per prompt (at most 1048576)', wholeNumber('--max-new-tokens', 0, MAX_NEW_TOKENS), 16)
     .option('--temperature <t>', 'sampling temperature; 0 = greedy (argmax)', decimal('--temperature', 0), 0)
