@@ -7,7 +7,7 @@
  * Exit 0 ok, 1 errors, 2 usage.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import type { EvalOptions } from '../cli/commands/eval.js';
@@ -28,6 +28,8 @@ interface EvalModel {
   vocab: number;
   context?: number;
   label: string;
+  /** A run's tokenizer: its spec's train.tokenizer (relative to the spec), as `moec train` used it. */
+  tokenizer?: string;
 }
 
 const isRunDir = (path: string) => existsSync(join(path, 'run.json')) || existsSync(join(path, 'latest')) || existsSync(join(path, 'manifest.json'));
@@ -51,7 +53,14 @@ async function openRun(path: string, options: EvalOptions): Promise<{ model?: Ev
   const session = await ort.InferenceSession.create(Buffer.from(bytes), options.threads ? { intraOpNumThreads: options.threads } : {});
   const cache = cacheLayout(session);
   return {
-    model: { session, cache: typeof cache === 'string' ? undefined : cache, vocab: loaded.ir.vocab, context: loaded.ir.context, label: `${path} (checkpoint, spec ${spec})` },
+    model: {
+      session,
+      cache: typeof cache === 'string' ? undefined : cache,
+      vocab: loaded.ir.vocab,
+      context: loaded.ir.context,
+      label: `${path} (checkpoint, spec ${spec})`,
+      ...(loaded.ir.train.tokenizer !== undefined ? { tokenizer: resolve(dirname(resolve(spec)), loaded.ir.train.tokenizer) } : {}),
+    },
     diagnostics: [],
   };
 }
@@ -98,7 +107,7 @@ export async function runEval(path: string, options: EvalOptions): Promise<numbe
   const m = opened.model;
   try {
     // A folder that ships the model's own tokenizer is scored in its tokens, not in UTF-8 bytes.
-    const tokenizerPath = options.tokenizer ?? folderTokenizerPath(path);
+    const tokenizerPath = options.tokenizer ?? m.tokenizer ?? folderTokenizerPath(path);
     const tokenizer = tokenizerPath !== undefined ? loadTokenizer(tokenizerPath) : undefined;
     if (tokenizer) diagnostics.push(...tokenizer.diagnostics, ...(tokenizer.value ? checkTokenizerVocab(tokenizer.value, m.vocab) : []));
     if (tokenizer && (!tokenizer.value || hasErrors(diagnostics))) return finish(EXIT_ERRORS);
