@@ -7,7 +7,7 @@
  * Exit 0 ok, 1 errors, 2 usage.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import type { EvalOptions } from '../cli/commands/eval.js';
@@ -18,6 +18,7 @@ import { loadCorpus } from '../train/corpus.js';
 import { checkTokenizerVocab, loadTokenizer } from '../train/tokenizer.js';
 import { cacheLayout, type CacheLayout } from '../run/cache-layout.js';
 import { openLmSession } from '../run/lm-session.js';
+import { folderTokenizerPath } from '../run/model-path.js';
 import { evalWindows, type EvalSummary } from './held-out.js';
 import { scoreTokens } from './score-onnx.js';
 
@@ -27,6 +28,8 @@ interface EvalModel {
   vocab: number;
   context?: number;
   label: string;
+  /** A run's tokenizer: its spec's train.tokenizer (relative to the spec), as `moec train` used it. */
+  tokenizer?: string;
 }
 
 const isRunDir = (path: string) => existsSync(join(path, 'run.json')) || existsSync(join(path, 'latest')) || existsSync(join(path, 'manifest.json'));
@@ -50,7 +53,14 @@ async function openRun(path: string, options: EvalOptions): Promise<{ model?: Ev
   const session = await ort.InferenceSession.create(Buffer.from(bytes), options.threads ? { intraOpNumThreads: options.threads } : {});
   const cache = cacheLayout(session);
   return {
-    model: { session, cache: typeof cache === 'string' ? undefined : cache, vocab: loaded.ir.vocab, context: loaded.ir.context, label: `${path} (checkpoint, spec ${spec})` },
+    model: {
+      session,
+      cache: typeof cache === 'string' ? undefined : cache,
+      vocab: loaded.ir.vocab,
+      context: loaded.ir.context,
+      label: `${path} (checkpoint, spec ${spec})`,
+      ...(loaded.ir.train.tokenizer !== undefined ? { tokenizer: resolve(dirname(resolve(spec)), loaded.ir.train.tokenizer) } : {}),
+    },
     diagnostics: [],
   };
 }
@@ -96,7 +106,9 @@ export async function runEval(path: string, options: EvalOptions): Promise<numbe
   if (!opened.model) return finish(EXIT_ERRORS);
   const m = opened.model;
   try {
-    const tokenizer = options.tokenizer !== undefined ? loadTokenizer(options.tokenizer) : undefined;
+    // A folder that ships the model's own tokenizer is scored in its tokens, not in UTF-8 bytes.
+    const tokenizerPath = options.tokenizer ?? m.tokenizer ?? folderTokenizerPath(path);
+    const tokenizer = tokenizerPath !== undefined ? loadTokenizer(tokenizerPath) : undefined;
     if (tokenizer) diagnostics.push(...tokenizer.diagnostics, ...(tokenizer.value ? checkTokenizerVocab(tokenizer.value, m.vocab) : []));
     if (tokenizer && (!tokenizer.value || hasErrors(diagnostics))) return finish(EXIT_ERRORS);
     const corpus = loadCorpus(options.data ?? [], m.vocab, tokenizer?.value);
@@ -109,6 +121,8 @@ export async function runEval(path: string, options: EvalOptions): Promise<numbe
     }
     const seqLen = options.seqLen ?? m.context ?? 512;
     const windows = evalWindows(tokens.length, seqLen, options.maxTokens);
+    // RoPE extrapolates without an error, so scoring past the context would pass silently.
+    if (m.context !== undefined && windows.some((w) => w.length > m.context!)) diagnostics.push(createDiagnostic('MOE5527', { args: { seqLen, context: m.context } }));
     const t0 = performance.now();
     const summary = await scoreTokens(m.session, m.cache, m.vocab, tokens, windows, { batch: options.batch });
     const seconds = (performance.now() - t0) / 1000;

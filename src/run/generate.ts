@@ -3,7 +3,8 @@
  * then one step per new token, each row choosing its token with the sampler. A row stops at
  * the end-of-sequence id (which is not part of its output) or after `maxNewTokens`; rows that
  * stopped keep feeding the end-of-sequence id so the batch steps together, and the loop ends
- * when every row has stopped or the longest row reaches the model's context.
+ * when every row has stopped. A row also stops when it reaches the model's context (a prompt
+ * already that long gets no token, without holding back the others).
  */
 import { performance } from 'node:perf_hooks';
 import type { Decoder } from './decoder.js';
@@ -13,8 +14,8 @@ export interface GenerateOptions {
   maxNewTokens: number;
   /** Stop before a row exceeds this many tokens. */
   context?: number;
-  /** End-of-sequence id; undefined: rows stop only at maxNewTokens. */
-  eos?: number;
+  /** End-of-sequence ids (any of them stops a row; the first is fed after); undefined: rows stop only at maxNewTokens. */
+  eos?: number | readonly number[];
   sampler: Sampler;
   onToken?: (row: number, id: number) => void;
 }
@@ -30,30 +31,33 @@ export interface Generation {
   totalSeconds: number;
   /** Decoder runs after the prefill. */
   steps: number;
+  /** Tokens chosen from the logits of those runs (each row's first comes from the prefill; rows that stopped add none). */
+  decoded: number;
 }
 
 export async function generate(decoder: Decoder, prompts: readonly (readonly number[])[], o: GenerateOptions): Promise<Generation> {
   const start = performance.now();
   const rows = prompts.length;
   const ids: number[][] = prompts.map(() => []);
-  const finish: (FinishReason | undefined)[] = prompts.map(() => undefined);
-  const longest = Math.max(...prompts.map((p) => p.length));
+  // A prompt already at the context gets nothing; the other rows of its batch still generate.
+  const finish: (FinishReason | undefined)[] = prompts.map((p) => (o.context !== undefined && p.length >= o.context ? 'context' : undefined));
   let steps = 0;
-  if (o.maxNewTokens === 0) return { ids, finish: finish.map(() => 'length'), prefillSeconds: 0, totalSeconds: 0, steps };
-  if (o.context !== undefined && longest >= o.context) {
-    return { ids, finish: finish.map(() => 'context'), prefillSeconds: 0, totalSeconds: 0, steps };
-  }
+  let decoded = 0;
+  if (o.maxNewTokens === 0) return { ids, finish: finish.map(() => 'length'), prefillSeconds: 0, totalSeconds: 0, steps, decoded };
+  if (finish.every((f) => f !== undefined)) return { ids, finish: finish as FinishReason[], prefillSeconds: 0, totalSeconds: 0, steps, decoded };
+  const stops: readonly number[] = o.eos === undefined ? [] : typeof o.eos === 'number' ? [o.eos] : o.eos;
   let logits = await decoder.prefill(prompts);
   const prefillSeconds = (performance.now() - start) / 1000;
   for (let n = 0; ; n++) {
-    const next = logits.map((l, r) => (finish[r] ? (o.eos ?? 0) : o.sampler(l)));
+    const next = logits.map((l, r) => (finish[r] ? (stops[0] ?? 0) : o.sampler(l)));
     for (let r = 0; r < rows; r++) {
       if (finish[r]) continue;
-      if (next[r] === o.eos) {
+      if (stops.includes(next[r])) {
         finish[r] = 'eos';
         continue;
       }
       ids[r].push(next[r]);
+      if (n > 0) decoded++;
       o.onToken?.(r, next[r]);
       if (ids[r].length >= o.maxNewTokens) finish[r] = 'length';
       else if (o.context !== undefined && prompts[r].length + ids[r].length >= o.context) finish[r] = 'context';
@@ -62,5 +66,5 @@ export async function generate(decoder: Decoder, prompts: readonly (readonly num
     logits = await decoder.step(next);
     steps++;
   }
-  return { ids, finish: finish as FinishReason[], prefillSeconds, totalSeconds: (performance.now() - start) / 1000, steps };
+  return { ids, finish: finish as FinishReason[], prefillSeconds, totalSeconds: (performance.now() - start) / 1000, steps, decoded };
 }

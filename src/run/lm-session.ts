@@ -21,8 +21,8 @@ export interface LmSession {
   file: string;
   /** The KV-cache interface; undefined for a full-sequence model. */
   cache?: CacheLayout;
-  /** End-of-sequence id: the folder's generation_config.json, else the byte vocabulary's end-of-document id. */
-  eos?: number;
+  /** End-of-sequence ids (any stops a row): the folder's generation_config.json, else the byte vocabulary's end-of-document id. */
+  eos?: number[];
   /** From the logits shape, else `moec.vocab`; undefined when neither says (checked after the first run). */
   vocab?: number;
   /** `moec.context`, when the model records it. */
@@ -36,7 +36,8 @@ export async function openLmSession(modelPath: string, threads?: number, variant
   const fail = (d: ReturnType<typeof createDiagnostic>) => ({ value: undefined, diagnostics: [d] });
   const resolved = resolveModelPath(modelPath, variant);
   if ('reason' in resolved) {
-    return fail(createDiagnostic('MOE9001', { args: { path: modelPath }, hint: `${resolved.reason}; pass a model written by \`moec compile <spec> --target onnx -o <dir>/\` (or -o <file>.onnx)` }));
+    // Name the file a folder lacks: the folder itself exists.
+    return fail(createDiagnostic('MOE9001', { args: { path: resolved.missing ?? modelPath }, hint: `${resolved.reason}; pass a model written by \`moec compile <spec> --target onnx -o <dir>/\` (or -o <file>.onnx)` }));
   }
   const path = resolved.file;
   // A FIFO or device would block onnxruntime's read or feed it without end.
@@ -89,7 +90,7 @@ export async function openLmSession(modelPath: string, threads?: number, variant
       session,
       file: path,
       cache: typeof cache === 'string' ? undefined : cache,
-      eos: eos === null ? undefined : eos ?? (vocab !== undefined ? endOfDocumentId(vocab) : undefined),
+      eos: eos === null ? undefined : eos ?? (vocab !== undefined && endOfDocumentId(vocab) !== undefined ? [endOfDocumentId(vocab)!] : undefined),
       vocab,
       context: Number.isInteger(context) && context > 0 ? context : undefined,
       metadata,

@@ -15,8 +15,8 @@ export interface ResolvedModel {
   folder?: string;
 }
 
-/** The model file for `path` and an optional variant; `{ reason }` when there is none. */
-export function resolveModelPath(path: string, variant?: VariantName): ResolvedModel | { reason: string } {
+/** The model file for `path` and an optional variant; `{ reason, missing }` when there is none (`missing`: the file a folder lacks). */
+export function resolveModelPath(path: string, variant?: VariantName): ResolvedModel | { reason: string; missing?: string } {
   if (!existsSync(path)) return { reason: `\`${path}\` does not exist` };
   if (!statSync(path).isDirectory()) {
     if (variant !== undefined) return { reason: `--variant ${variant} needs a model folder, not the file \`${path}\`` };
@@ -26,18 +26,43 @@ export function resolveModelPath(path: string, variant?: VariantName): ResolvedM
   for (const candidate of [join(path, 'onnx', name), join(path, name)]) {
     if (existsSync(candidate) && statSync(candidate).isFile()) return { file: candidate, folder: path };
   }
-  return { reason: `the folder \`${path}\` has no onnx/${name}${variant ? ` (variant ${variant}, suffix ${VARIANTS[variant].suffix})` : ''}` };
+  return { reason: `the folder \`${path}\` has no onnx/${name}${variant ? ` (variant ${variant}, suffix ${VARIANTS[variant].suffix})` : ''}`, missing: join(path, 'onnx', name) };
 }
 
-/** `eos_token_id` of the folder's generation_config.json, if it states one (null: none). */
-export function folderEos(folder: string | undefined): number | null | undefined {
+/**
+ * The folder's own tokenizer.json when it is not moec's byte-level one (tokenizer-files.ts: BPE,
+ * 256 byte tokens, no merges): a folder compiled with `--tokenizer` ships the model's tokenizer,
+ * and `moec run` / `moec eval` must encode with it (as transformers.js does), not as UTF-8 bytes.
+ */
+export function folderTokenizerPath(path: string): string | undefined {
+  const file = join(path, 'tokenizer.json');
+  try {
+    if (!statSync(path).isDirectory() || !existsSync(file)) return undefined;
+  } catch {
+    return undefined;
+  }
+  try {
+    const t = JSON.parse(readFileSync(file, 'utf8')) as { model?: { type?: string; merges?: unknown[]; vocab?: object }; pre_tokenizer?: { type?: string } };
+    const m = t.model;
+    const byteLevel = m?.type === 'BPE' && m.merges?.length === 0 && Object.keys(m.vocab ?? {}).length === 256 && t.pre_tokenizer?.type === 'ByteLevel';
+    return byteLevel ? undefined : file;
+  } catch {
+    return file; // unreadable: loading it reports why
+  }
+}
+
+/**
+ * `eos_token_id` of the folder's generation_config.json as a list (null: none). HF's generate
+ * stops at any id of a list (e.g. Qwen's [151645, 151643]), so every one is kept.
+ */
+export function folderEos(folder: string | undefined): number[] | null | undefined {
   if (!folder) return undefined;
   try {
     const config = JSON.parse(readFileSync(join(folder, 'generation_config.json'), 'utf8')) as { eos_token_id?: unknown };
     const eos = config.eos_token_id;
     if (eos === null) return null;
-    if (typeof eos === 'number' && Number.isInteger(eos)) return eos;
-    if (Array.isArray(eos) && typeof eos[0] === 'number') return eos[0];
+    if (typeof eos === 'number' && Number.isInteger(eos)) return [eos];
+    if (Array.isArray(eos) && eos.length > 0 && eos.every((id) => Number.isInteger(id))) return eos as number[];
   } catch {
     // No or unreadable generation_config.json: the caller falls back to the byte vocabulary's rule.
   }

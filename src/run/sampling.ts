@@ -28,8 +28,10 @@ export type Sampler = (logits: ArrayLike<number>) => number;
 export function candidates(logits: ArrayLike<number>, o: SamplingOptions): { ids: number[]; probs: number[] } {
   const order = Array.from({ length: logits.length }, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b);
   const kept = o.topK > 0 ? order.slice(0, o.topK) : order;
-  const top = logits[kept[0]] / o.temperature;
-  const weights = kept.map((id) => Math.exp(logits[id] / o.temperature - top));
+  // Differences first, then the division: logit / T overflows to ±Infinity for a tiny T, and
+  // Infinity − Infinity = NaN would turn every probability into NaN (the last candidate drawn).
+  const top = logits[kept[0]];
+  const weights = kept.map((id) => Math.exp((logits[id] - top) / o.temperature));
   const total = weights.reduce((a, b) => a + b, 0);
   let probs = weights.map((w) => w / total);
   let n = probs.length;

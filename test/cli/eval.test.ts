@@ -2,7 +2,8 @@
  * `moec eval` end to end with the built CLI: a model folder and its q4 variant, a .onnx file, and a
  * training run directory (its latest checkpoint compiled in memory with the spec its run.json
  * names) — which must score exactly what the folder compiled from the same checkpoint scores;
- * per-byte figures; clear diagnostics for a missing model, a run without a spec and bad data.
+ * per-byte figures; clear diagnostics for a missing model, a run without a spec, bad data and
+ * windows longer than the context.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,6 +56,23 @@ describe.skipIf(!existsSync(BIN))('moec eval (built CLI)', () => {
     expect(Math.abs(q4.loss - r.loss)).toBeGreaterThan(0);
   });
 
+  test("a run whose spec names train.tokenizer is scored in that tokenizer's tokens, as the folder compiled from it is", () => {
+    const specObj = { name: 'tok', vocab: 151793, hidden: 8, layers: 1, context: 16, attention: { heads: 2, head_dim: 4 }, dense: { ffn: 8 }, train: { tokenizer: resolve('test/fixtures/tokenizers/qwen2-tiny') } };
+    const spec = join(root, 'tok.moe.json');
+    writeFileSync(spec, JSON.stringify(specObj));
+    const hash = JSON.parse(moec(['compile', spec, '-o', join(root, 'tok-hash.onnx'), '--format', 'json']).stdout).result.metadata['moec.spec_sha256'];
+    const ir = buildIR(specObj as never).value;
+    const w = testWeights(ir, 3);
+    const tokRun = join(root, 'tok-run');
+    expect(writeCheckpoint(tokRun, { step: 1, specHash: hash, weights: ir.tensors.map((t) => ({ name: t.name, shape: t.shape, data: w.get(t.name)! })), state: {} }).diagnostics).toEqual([]);
+    writeFileSync(join(tokRun, 'run.json'), JSON.stringify({ name: 'tok', spec, specHash: hash, sessions: [] }));
+    expect(moec(['compile', spec, '-o', join(root, 'tok'), '--weights', tokRun]).code).toBe(0);
+    const fromRun = evalJson([tokRun, '--data', DATA, '--max-tokens', '100']).doc.result;
+    const fromFolder = evalJson([join(root, 'tok'), '--data', DATA, '--max-tokens', '100']).doc.result;
+    expect(fromRun.bytes).toBeUndefined(); // tokens of the model's tokenizer: no per-byte figures
+    expect([fromRun.tokens, fromRun.loss]).toEqual([fromFolder.tokens, fromFolder.loss]);
+  });
+
   test('pretty output; --max-tokens caps the tokens scored', () => {
     const r = moec(['eval', join(root, 'tiny'), '--data', DATA, '--max-tokens', '300']);
     expect(r.code).toBe(0);
@@ -68,6 +86,10 @@ describe.skipIf(!existsSync(BIN))('moec eval (built CLI)', () => {
     const bare = join(root, 'bare-run');
     writeCheckpoint(bare, { step: 1, specHash: '0'.repeat(64), weights: [], state: {} });
     expect(moec(['eval', bare, '--data', DATA]).stderr).toContain('error MOE5526');
+    // Windows past the context (128) are scored, but said to be outside what the model was trained on.
+    const long = evalJson([join(root, 'tiny'), '--data', DATA, '--seq-len', '200', '--max-tokens', '300']);
+    expect([long.code, long.doc.diagnostics.map((d: { code: string }) => d.code)]).toEqual([0, ['MOE5527']]);
+    expect(evalJson([join(root, 'tiny'), '--data', DATA, '--seq-len', '128', '--max-tokens', '300']).doc.diagnostics).toEqual([]);
     const bad = moec(['eval', join(root, 'tiny'), '--data', join(root, 'missing.txt')]);
     expect([bad.code, bad.stderr.includes('error MOE6520')]).toEqual([1, true]);
   });

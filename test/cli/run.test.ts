@@ -75,6 +75,8 @@ describe.skipIf(!existsSync(BIN))('moec run (built CLI)', () => {
     const doc = JSON.parse(triton.stdout);
     expect([doc.result.kvCache, doc.result.generatedIds, doc.diagnostics.map((d: { code: string }) => d.code)]).toEqual([false, file.generatedIds, ['MOE5524']]);
     expect(moec(['run', TINY, '--variant', 'q4', '--ids', '1']).stderr).toContain('error MOE9001');
+    // The folder exists: the diagnostic names the variant file it lacks.
+    expect(moec(['run', FOLDER, '--variant', 'fp16', '--ids', '1']).stderr).toContain(`error MOE9001: no such file or directory: \`${join(FOLDER, 'onnx', 'model_fp16.onnx')}\``);
   });
 
   test('--prompts runs a left-padded batch: each row gets what it gets alone', () => {
@@ -95,6 +97,21 @@ describe.skipIf(!existsSync(BIN))('moec run (built CLI)', () => {
     expect(bad.stderr).toContain('line 3 is not JSON');
   });
 
+  test("a folder compiled with the model's own tokenizer encodes prompts (and scores text) with it, not as bytes", () => {
+    const spec = join(root, 'qwen-tok.moe.json');
+    writeFileSync(spec, JSON.stringify({ name: 'tok', vocab: 151793, hidden: 8, layers: 1, context: 16, attention: { heads: 2, head_dim: 4 }, dense: { ffn: 8 } }));
+    const dir = join(root, 'tok');
+    expect(moec(['compile', spec, '-o', dir, '--tokenizer', 'test/fixtures/tokenizers/qwen2-tiny']).code).toBe(0);
+    const withFolder = JSON.parse(moec(['run', dir, '--prompt', 'Hello', '-n', '2', '--format', 'json']).stdout).result;
+    const explicit = JSON.parse(moec(['run', dir, '--prompt', 'Hello', '-n', '2', '--tokenizer', dir, '--format', 'json']).stdout).result;
+    expect(withFolder.promptIds).toEqual([9707]); // qwen2-tiny's "Hello", not the bytes 72,101,108,108,111
+    expect(withFolder.generatedIds).toEqual(explicit.generatedIds);
+    const text = join(root, 'eval.txt');
+    writeFileSync(text, 'Hello world. Hello again.\n');
+    const scored = JSON.parse(moec(['eval', dir, '--data', text, '--format', 'json']).stdout).result;
+    expect([scored.bytes, scored.tokens < 26]).toEqual([undefined, true]); // tokens, and no per-byte figures
+  });
+
   test('sampling is reproducible: the same seed gives the same tokens, another seed others', () => {
     const run = (seed: string) =>
       JSON.parse(moec(['run', FOLDER, '--prompt', 'The', '-n', '12', '--temperature', '1.5', '--top-k', '50', '--top-p', '0.95', '--seed', seed, '--format', 'json']).stdout).result;
@@ -104,6 +121,9 @@ describe.skipIf(!existsSync(BIN))('moec run (built CLI)', () => {
     expect(a.sampling).toEqual({ temperature: 1.5, topK: 50, topP: 0.95, seed: 7 });
     expect(moec(['run', FOLDER, '--prompt', 'a', '--top-p', '0']).code).toBe(2);
     expect(moec(['run', FOLDER, '--prompt', 'a', '--temperature', '-1']).code).toBe(2);
+    // The generator's seed is 32 bits: 2^32 would silently draw what seed 0 draws.
+    const big = moec(['run', FOLDER, '--prompt', 'a', '--seed', '4294967296']);
+    expect([big.code, big.stderr]).toEqual([2, expect.stringContaining('--seed needs a whole number from 0 to 4294967295')]);
   });
 
   test('stops at the model context with a warning', () => {

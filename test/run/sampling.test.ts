@@ -31,6 +31,12 @@ describe('sampling', () => {
     expect([one.ids, one.probs]).toEqual([[1], [1]]);
   });
 
+  it('a tiny temperature is (almost) greedy, never NaN: 1e-320 picks the argmax', () => {
+    const c = candidates(logits, { temperature: 1e-320, topK: 0, topP: 1 });
+    expect(c.probs.every((p) => Number.isFinite(p))).toBe(true);
+    expect(createSampler({ temperature: 1e-320, topK: 0, topP: 1 }, 5)([0.5, 2, -1, 1.5])).toBe(1);
+  });
+
   it('the same seed draws the same tokens; draws follow the probabilities', () => {
     const o = { temperature: 1, topK: 0, topP: 1 };
     const a = createSampler(o, 42);

@@ -10,7 +10,7 @@ export const defineEval: DefineCommand = (program, wrap) => {
     .description('loss and perplexity (per token and per byte) of a compiled model or a training run on held-out text')
     .argument('<model>', 'a model folder (`moec compile -o dir/`), a .onnx file, or a training run / checkpoint directory')
     .option('--data <paths...>', 'UTF-8 text files, JSONL files with a "text" field, directories or globs, read as `moec train` reads them (default: the shipped demo text)')
-    .option('--tokenizer <path>', "the model's tokenizer (tokenizer.json or a Hugging Face model directory) instead of UTF-8 bytes; documents get its special tokens and eos")
+    .option('--tokenizer <path>', "the model's tokenizer (tokenizer.json or a Hugging Face model directory) instead of UTF-8 bytes (default: a model folder's own tokenizer.json when it is not the byte-level one; a run's train.tokenizer); documents get its special tokens and eos")
     .option('--seq-len <n>', 'tokens per scored window (default: the model\'s context)', wholeNumber('--seq-len', 1))
     .option('--max-tokens <n>', 'score at most this many tokens (default: all)', wholeNumber('--max-tokens', 1))
     .option('--batch <n>', 'windows per onnxruntime run (default: up to 16, within 128 MiB of logits)', wholeNumber('--batch', 1))

@@ -15,13 +15,14 @@ export const defineRun: DefineCommand = (program, wrap) => {
     .argument('<model>', 'a model folder (`moec compile -o dir/`) or a .onnx file')
     .option('-p, --prompt <text>', 'text prompt, encoded as UTF-8 bytes (byte-level vocabulary, vocab ≥ 256) or by --tokenizer')
     .option('--ids <ids>', 'prompt as comma-separated token ids, e.g. 1,2,3')
-    .option('--tokenizer <path>', "the model's tokenizer (tokenizer.json or a Hugging Face model directory) instead of UTF-8 bytes")
+    .option('--tokenizer <path>', "the model's tokenizer (tokenizer.json or a Hugging Face model directory) instead of UTF-8 bytes (default: a model folder's own tokenizer.json, when it is not the byte-level one)")
     .option('--prompts <file>', 'one prompt per line (or .jsonl with a "prompt" or "text" field per line), run as one left-padded batch')
     .option('-n, --max-new-tokens <n>', 'tokens to generate per prompt (at most 1048576)', wholeNumber('--max-new-tokens', 0, MAX_NEW_TOKENS), 16)
     .option('--temperature <t>', 'sampling temperature; 0 = greedy (argmax)', decimal('--temperature', 0), 0)
     .option('--top-k <k>', 'sample among the k most likely tokens (0 = all)', wholeNumber('--top-k', 0), 0)
     .option('--top-p <p>', 'sample from the smallest set of tokens with probability ≥ p (1 = all)', decimal('--top-p', Number.MIN_VALUE, 1), 1)
-    .option('--seed <n>', 'seed of the sampling generator (same seed, same tokens)', wholeNumber('--seed', 0), 0)
+    // 32 bits, as `moec train --seed`: the generator takes a 32-bit seed, so 2^32 would alias 0.
+    .option('--seed <n>', 'seed of the sampling generator (same seed, same tokens)', wholeNumber('--seed', 0, 2 ** 32 - 1), 0)
     .addOption(new Option('--variant <name>', 'model folder: load onnx/model_<variant>.onnx').choices(['fp16', 'int8', 'q8', 'q4']))
     .option('--no-cache', 're-run the whole sequence for every token (the full-recompute baseline)')
     // More threads than CPUs only slows onnxruntime down, and 99999 threads exhaust the machine.

@@ -162,6 +162,18 @@ export const onnxCodes = defineCodes({
     message: '`{path}`: {reason}',
     hint: 'pass the spec with --spec, or evaluate a compiled model (moec compile <spec> -o dir/ --weights <run>)',
   },
+  MOE5528: {
+    severity: 'warning',
+    title: 'the byte tokenizer does not fit the vocabulary',
+    message: 'the folder\'s tokenizer.json encodes text as byte ids 0–255, but the model has {vocab} ids: a client that tokenizes text (transformers.js, onnxruntime-genai) feeds ids the model has no embedding for',
+    hint: 'give the model a vocabulary of at least 256 (the byte tokenizer), or its own tokenizer with --tokenizer; token ids still run with `moec run --ids`',
+  },
+  MOE5527: {
+    severity: 'warning',
+    title: 'evaluation windows longer than the context',
+    message: '--seq-len {seqLen} is longer than the model\'s context of {context} tokens: positions from {context} on were never trained, so the loss is not the model\'s',
+    hint: 'use --seq-len {context} or less (the default is the context)',
+  },
   // MOE5620–MOE5639: export-time overrides (`--quantize`).
   MOE5620: {
     severity: 'error',

@@ -212,6 +212,8 @@ async function compileWith(ir: ModelIR, options: CompileOnnxOptions, source: Wei
     diagnostics.push(...written.diagnostics);
     if (!written.value) return { value: undefined, diagnostics };
     if (written.value.genaiSkipped) diagnostics.push(createDiagnostic('MOE5522', { args: { reason: written.value.genaiSkipped } }));
+    // The byte-level tokenizer.json (tokenizer-files.ts) needs ids 0–255.
+    if (!options.tokenizer && ir.vocab < 256) diagnostics.push(createDiagnostic('MOE5528', { args: { vocab: ir.vocab } }));
     summary.folder = written.value;
   }
   if (options.triton !== undefined) {

@@ -30,6 +30,7 @@ export function moeBlock(ctx: EmitContext, x3: string, p: string, moe: MoeIR, di
       if (moe.shared.gate) shared = b.mul(shared, b.op('Sigmoid', [linear(ctx, x, `${p}.shared.gate.weight`)]));
       y = b.add(y, shared);
     }
-    return b.op('Reshape', [y, b.shape(x3)]);
+    // allowzero: a 0 in the shape is a length 0 (an empty sequence), not "copy the input's dim".
+    return b.op('Reshape', [y, b.shape(x3)], { allowzero: 1 });
   });
 }

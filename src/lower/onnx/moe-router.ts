@@ -45,11 +45,16 @@ export function route(ctx: EmitContext, x: string, p: string, moe: MoeIR): Routi
   const r = moe.router;
   return b.scope(`${p}.router`, () => {
     const logits = linearMaybeBias(ctx, x, `${p}.router`);
-    const s = r.score === 'softmax' ? b.op('Softmax', [logits], { axis: -1 }) : b.op('Sigmoid', [logits]);
+    // onnxruntime's TopK kills the process (SIGFPE) on a tensor with zero rows — an empty input —
+    // so the choice runs on the tokens plus one zero row, dropped again below (E floats).
+    const tokens = b.shape(logits, 0, 1);
+    const padded = b.concat([logits, b.f32(new Float32Array(moe.experts), [1, moe.experts])], 0);
+    const s = r.score === 'softmax' ? b.op('Softmax', [padded], { axis: -1 }) : b.op('Sigmoid', [padded]);
     let sel = r.biasUpdate > 0 ? b.add(s, floatParam(ctx, `${p}.router.score_bias`)) : s;
     if (r.groups > 1) sel = groupLimited(ctx, sel, moe);
-    const [, idx] = b.opN('TopK', [sel, b.i64([r.topK])], { axis: -1, largest: 1, sorted: 1 }, { outputs: 2 });
-    let w = b.op('GatherElements', [s, idx], { axis: 1 });
+    const [, top] = b.opN('TopK', [sel, b.i64([r.topK])], { axis: -1, largest: 1, sorted: 1 }, { outputs: 2 });
+    const idx = b.slice(top, 0, 0, tokens);
+    let w = b.op('GatherElements', [b.slice(s, 0, 0, tokens), idx], { axis: 1 });
     if (r.normTopK) w = b.div(w, b.add(b.op('ReduceSum', [w, b.i64([-1])], { keepdims: 1 }), b.f32([1e-20])));
     if (r.scaling !== 1) w = b.mul(w, b.f32([r.scaling]));
     return { idx, w, logits };

@@ -24,7 +24,9 @@ export function sparseExperts(ctx: EmitContext, x: string, routing: Routing, p: 
     const weight = b.unsqueeze(kMajor(ctx, routing.w), [1]); // [A, 1]
     const count = b.shape(expert); // [1] = A
     const [, perm] = b.opN('TopK', [b.cast(expert, DT.FLOAT), count], { axis: 0, largest: 0, sorted: 1 }, { outputs: 2 });
-    const tokens = b.squeeze(b.shape(x, 0, 1), [0]); // scalar T
+    // Scalar max(T, 1): an empty input (T = 0, no assignments) would be an integer Mod by
+    // zero, which kills the process (SIGFPE in onnxruntime) instead of giving empty logits.
+    const tokens = b.op('Max', [b.squeeze(b.shape(x, 0, 1), [0]), b.i64([1], [])]);
     const tokenOf = b.op('Mod', [perm, tokens]); // token of each sorted assignment
     const ids = b.i64(Array.from({ length: E }, (_, e) => e), [1, E]);
     const onehot = b.cast(b.op('Equal', [b.unsqueeze(expert, [1]), ids]), DT.INT64);
@@ -47,7 +49,9 @@ export function sparseExperts(ctx: EmitContext, x: string, routing: Routing, p: 
     // contiguous blocks (a ReduceSum over the leading axis of [K, T, hidden] measured 5× slower).
     const K = moe.router.topK;
     if (K === 1) return perAssignment;
-    const choices = b.opN('Split', [perAssignment], { axis: 0, num_outputs: K }, { outputs: K });
+    // Sizes [T, …, T] rather than num_outputs, which onnxruntime refuses on an empty axis.
+    const sizes = b.concat(Array.from({ length: K }, () => b.shape(x, 0, 1)), 0);
+    const choices = b.opN('Split', [perAssignment, sizes], { axis: 0 }, { outputs: K });
     return b.op('Sum', choices);
   });
 }

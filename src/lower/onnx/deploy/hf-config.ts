@@ -140,7 +140,13 @@ function describedConfig(ir: ModelIR, transformersJs: object): object {
     rope_scaling: ropeScaling(a),
     attention_bias: a.qkvBias,
     ...(window !== undefined
-      ? { sliding_window: window, layer_types: windows.map((w) => (w === undefined ? 'full_attention' : 'sliding_attention')) }
+      ? {
+          // Qwen2Moe/Qwen3Moe/Qwen3Config.__post_init__ keep sliding_window only with
+          // use_sliding_window (else 0); the explicit layer_types then say which layers slide.
+          ...(modelType.startsWith('qwen') ? { use_sliding_window: true } : {}),
+          sliding_window: window,
+          layer_types: windows.map((w) => (w === undefined ? 'full_attention' : 'sliding_attention')),
+        }
       : {}),
     tie_word_embeddings: ir.tieEmbeddings,
     bos_token_id: null,

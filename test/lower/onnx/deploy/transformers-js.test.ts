@@ -56,7 +56,7 @@ async function moecRun(folder: string, prompts: string[], variant?: VariantName)
   const opened = await openLmSession(folder, 1, variant);
   const lm = opened.value!;
   try {
-    const gen = await generate(new CachedDecoder(lm.session, lm.cache!, lm.eos ?? 0), prompts.map(encodeBytes), {
+    const gen = await generate(new CachedDecoder(lm.session, lm.cache!, lm.eos?.[0] ?? 0), prompts.map(encodeBytes), {
       maxNewTokens: NEW,
       context: lm.context,
       eos: lm.eos,

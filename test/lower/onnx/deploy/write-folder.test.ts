@@ -12,6 +12,7 @@ import { AutoTokenizer, env } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileOnnx } from '../../../../src/lower/onnx/compile-onnx.js';
+import { configJson } from '../../../../src/lower/onnx/deploy/hf-config.js';
 import { encodeBytes } from '../../../../src/run/byte-tokenizer.js';
 import { referenceIR } from '../../../reference/cases.js';
 import { irOf, tinySpec } from '../variants.js';
@@ -96,11 +97,24 @@ describe('moec compile -o dir/ (the model folder)', () => {
     }
   });
 
+  it('a vocabulary under 256 ids gets a warning: the byte tokenizer.json would feed ids it does not have (MOE5528)', async () => {
+    const small = irOf({ name: 'small', vocab: 11, hidden: 8, layers: 1, context: 8, attention: { heads: 2, head_dim: 4 }, dense: { ffn: 12 } });
+    const r = await compileOnnx(small, { folder: join(root, 'small') });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['MOE5528']);
+    expect((await compileOnnx(tiny, { folder: join(root, 'tiny256') })).diagnostics.map((d) => d.code)).not.toContain('MOE5528');
+  });
+
+  it('a sliding window survives transformers reading the qwen config (use_sliding_window, else sliding_window = 0)', () => {
+    // transformers' Qwen2MoeConfig.__post_init__: `sliding_window if use_sliding_window else 0`.
+    const config = configJson(irOf({ ...tinySpec, attention: { ...tinySpec.attention, window: 32 } }), {}) as Record<string, unknown>;
+    expect(config).toMatchObject({ model_type: 'qwen2_moe', use_sliding_window: true, sliding_window: 32, layer_types: ['sliding_attention', 'sliding_attention'] });
+  });
+
   it('MLA: deepseek_v3 config with qk_head_dim = nope + rope; no genai_config.json (MOE5522)', async () => {
     const ir = referenceIR('mla-qlora-moe');
     const dir = join(root, 'mla');
     const r = await compileOnnx(ir, { folder: dir });
-    expect(r.diagnostics.map((d) => d.code)).toEqual(['MOE5020', 'MOE5522']);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['MOE5020', 'MOE5522', 'MOE5528']);
     expect(existsSync(join(dir, 'genai_config.json'))).toBe(false);
     const config = json(join(dir, 'config.json'));
     expect(config).toMatchObject({ model_type: 'deepseek_v3', qk_head_dim: 6, v_head_dim: 3, num_key_value_heads: 2, q_lora_rank: 5, kv_lora_rank: 6 });
