@@ -174,6 +174,12 @@ export const onnxCodes = defineCodes({
     message: '--seq-len {seqLen} is longer than the model\'s context of {context} tokens: positions from {context} on were never trained, so the loss is not the model\'s',
     hint: 'use --seq-len {context} or less (the default is the context)',
   },
+  MOE5529: {
+    severity: 'warning',
+    title: 'too many external data files for transformers.js',
+    message: '`{file}` keeps its weights in {count} external data files; transformers.js loads at most {max} (MAX_EXTERNAL_DATA_CHUNKS) and refuses this model',
+    hint: 'onnxruntime and onnxruntime-genai load it as it is; for transformers.js, export a smaller variant (--variants q4) or split the model',
+  },
   // MOE5620–MOE5639: export-time overrides (`--quantize`).
   MOE5620: {
     severity: 'error',

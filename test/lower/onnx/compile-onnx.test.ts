@@ -93,6 +93,19 @@ describe('compileOnnx on the tiny spec', () => {
     expect(again.value!.model!.data.map((f) => readFileSync(f.path).equals(readFileSync(f.path.replace('ext2', 'ext'))))).toEqual(r.value!.model!.data.map(() => true));
   });
 
+  it('a folder model in more than 100 external data files is warned about (transformers.js refuses it), fewer are not', async () => {
+    // Six layers of the tiny spec, every tensor in a data file of its own: over 100 files.
+    const deeper = buildIR({ ...tinySpec, layers: 6 }).value!;
+    const many = await compileOnnx(deeper, { folder: dir('many-shards'), externalData: true, externalThreshold: 16, shardBytes: 1 });
+    const files = many.value!.folder!.models[0]!.model.data.length;
+    expect(files).toBeGreaterThan(100);
+    const warned = many.diagnostics.filter((d) => d.code === 'MOE5529');
+    expect(warned.map((d) => d.message)).toEqual([`\`onnx/model.onnx\` keeps its weights in ${files} external data files; transformers.js loads at most 100 (MAX_EXTERNAL_DATA_CHUNKS) and refuses this model`]);
+    const few = await compileOnnx(tiny, { folder: dir('few-shards'), externalData: true, externalThreshold: 256, shardBytes: 256 * 1024 });
+    expect(few.value!.folder!.models[0]!.model.data.length).toBeGreaterThan(1);
+    expect(few.diagnostics.filter((d) => d.code === 'MOE5529')).toEqual([]);
+  });
+
   it('a compile that fails midway leaves neither the output nor a temporary', async () => {
     const d = dir('fail');
     const r = await compileOnnx(tiny, {

@@ -15,7 +15,7 @@
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Diagnostic, Result } from '../../../diagnostics/diagnostic.js';
+import { createDiagnostic, type Diagnostic, type Result } from '../../../diagnostics/diagnostic.js';
 import type { ModelIR } from '../../../ir/types.js';
 import { shardIndex } from '../external-data.js';
 import { writeOnnxModel, writeTextAtomic, type StreamedModel, type WriteModelOptions, type WrittenFile, type WrittenModel } from '../write-model.js';
@@ -24,6 +24,12 @@ import { configJson, generationConfigJson } from './hf-config.js';
 import { tokenizerConfigJson, tokenizerJson } from './tokenizer-files.js';
 import { withTokenIds, type FolderTokenizer } from './model-tokenizer.js';
 import { VARIANT_NAMES, variantFile, type VariantName } from './variants.js';
+
+/**
+ * transformers.js refuses a model with more external data files than this
+ * (`MAX_EXTERNAL_DATA_CHUNKS`, src/utils/hub/constants.js, checked in utils/model-loader.js).
+ */
+export const TRANSFORMERS_JS_MAX_DATA_FILES = 100;
 
 export interface FolderModel {
   variant: VariantName | 'spec';
@@ -72,6 +78,11 @@ export async function writeModelFolder(
     written.push({ variant: m.variant, model: r.value });
   }
   await removeStaleVariants(onnxDir, new Set(written.map((m) => variantFile(m.variant))));
+  for (const m of written) {
+    if (m.model.data.length > TRANSFORMERS_JS_MAX_DATA_FILES) {
+      diagnostics.push(createDiagnostic('MOE5529', { args: { file: `onnx/${variantFile(m.variant)}`, count: m.model.data.length, max: TRANSFORMERS_JS_MAX_DATA_FILES } }));
+    }
+  }
 
   const chunks = Object.fromEntries(written.filter((m) => m.model.data.length > 0).map((m) => [variantFile(m.variant), m.model.data.length]));
   const transformersJs = { dtype: 'fp32', ...(Object.keys(chunks).length ? { use_external_data_format: chunks } : {}) };
