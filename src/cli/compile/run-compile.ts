@@ -126,10 +126,6 @@ async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: num
   };
 }
 
-/**
- * The model's tokenizer for the ONNX folder: `--tokenizer`, else the spec's `train.tokenizer`
- * (relative to the spec file); none: the folder gets moec's byte-level tokenizer.
- */
 /** The export's tokenizer: --tokenizer, else the spec's train.tokenizer; undefined = byte-level. */
 function tokenizerPath(ir: ModelIR, specFile: string, options: CompileOptions): string | undefined {
   return options.tokenizer ?? (ir.train.tokenizer !== undefined ? resolve(dirname(resolve(specFile)), ir.train.tokenizer) : undefined);
@@ -153,6 +149,10 @@ async function checkWeightsTokenizer(ir: ModelIR, specFile: string, options: Com
   return checkTokenizer(m.value.dir, m.value.manifest, t?.value?.fingerprint ?? BYTE_TOKENIZER, path ?? "moec's byte-level tokenizer");
 }
 
+/**
+ * The model's tokenizer for the ONNX folder: `--tokenizer`, else the spec's `train.tokenizer`
+ * (relative to the spec file); none: the folder gets moec's byte-level tokenizer.
+ */
 async function folderTokenizerFor(ir: ModelIR, specFile: string, options: CompileOptions) {
   const path = tokenizerPath(ir, specFile, options);
   if (path === undefined) return undefined;
