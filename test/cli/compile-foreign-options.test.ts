@@ -1,7 +1,8 @@
 /**
  * ONNX-only options on `moec compile --target megatron` are usage errors (MOE8202), never
  * silently dropped: `--quantize int4` must not produce a launch the user believes is int4, and
- * `--variants`, `--tokenizer`, `--adapter`, `--lora` have no meaning for a Megatron launch either.
+ * `--variants`, `--tokenizer`, `--adapter`, `--lora` have no meaning for a Megatron launch either;
+ * `--tokenizer` (the ONNX folder's tokenizer) none for a TensorFlow.js artifact (MOE5503).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,4 +46,22 @@ describe('moec compile --target megatron refuses ONNX-only options', () => {
       expect(existsSync(join(root, 'launch'))).toBe(false);
     });
   }
+});
+
+describe('moec compile --target tfjs refuses the ONNX folder\'s --tokenizer', () => {
+  it('--tokenizer (the TensorFlow.js artifact ships no tokenizer)', async () => {
+    let out = '';
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
+    const spyErr = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
+    let code: number;
+    try {
+      code = await runCompile('specs/tiny.moe', { target: 'tfjs', moe: 'sparse', tritonKind: 'cpu', megatron: [], format: 'json', output: join(root, 'tfjs'), tokenizer: 'test/fixtures/tokenizers/llama2-tiny' });
+    } finally {
+      spy.mockRestore();
+      spyErr.mockRestore();
+    }
+    expect(code).toBe(2);
+    expect(out).toContain('MOE5503');
+    expect(existsSync(join(root, 'tfjs'))).toBe(false);
+  });
 });

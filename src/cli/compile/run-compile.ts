@@ -75,7 +75,7 @@ function checkUsage(options: CompileOptions): { diagnostics: Diagnostic[]; seed?
   }
   if (options.target === 'tfjs') {
     if (options.output === undefined) diagnostics.push(createDiagnostic('MOE5501', { args: { target: 'tfjs', triton: '' } }));
-    for (const [flag, set] of [['--quantize', options.quantize], ['--triton', options.triton], ['--external-data', options.externalData], ['--external-threshold', options.externalThreshold], ['--variants', options.variants]] as const) {
+    for (const [flag, set] of [['--quantize', options.quantize], ['--triton', options.triton], ['--external-data', options.externalData], ['--external-threshold', options.externalThreshold], ['--variants', options.variants], ['--tokenizer', options.tokenizer]] as const) {
       if (set !== undefined) diagnostics.push(createDiagnostic('MOE5503', { args: { option: flag } }));
     }
   }
