@@ -57,6 +57,11 @@ export interface Manifest {
    */
   architectureHash?: string;
   architecture?: Record<string, unknown>;
+  /**
+   * Fingerprint of the tokenizer whose ids the weights learned (sha256 of tokenizer.json, chat
+   * template and special tokens; `bytes` for the byte-level one). Absent in older checkpoints.
+   */
+  tokenizer?: string;
   moecVersion: string;
   step: number;
   tensors: TensorEntry[];

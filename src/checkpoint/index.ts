@@ -3,6 +3,7 @@ export * from './format.js';
 export { pointLatestAt, writeCheckpoint, type CheckpointInput, type OptimizerSnapshot } from './write-checkpoint.js';
 export { CheckpointSource, openCheckpointSource, readCheckpointWeights } from './checkpoint-source.js';
 export {
+  checkTokenizer,
   readManifest,
   readOptimizerState,
   readTrainerState,

@@ -111,6 +111,18 @@ export function checkArchitecture(dir: string, manifest: Manifest, ir: ModelIR):
   return [createDiagnostic('MOE6550', { args: { path: dir, field: diff.path, found: diff.found, expected: diff.expected } })];
 }
 
+/**
+ * MOE6552 when the checkpoint records the tokenizer it was trained with and `fingerprint`
+ * (the export's tokenizer, TextTokenizer.fingerprint or `bytes`) is another: the architecture
+ * cannot see it (a byte-level and a 256-token BPE model have the same tensors), yet every
+ * embedding row means a different token. Older checkpoints record none and are not checked.
+ */
+export function checkTokenizer(dir: string, manifest: Manifest, fingerprint: string, tokenizer: string): Diagnostic[] {
+  if (manifest.tokenizer === undefined || manifest.tokenizer === fingerprint) return [];
+  const short = (f: string) => (f.length > 12 ? f.slice(0, 12) : f);
+  return [createDiagnostic('MOE6552', { args: { path: dir, found: short(manifest.tokenizer), expected: short(fingerprint), tokenizer } })];
+}
+
 /** A JSON file the (verified) manifest lists, read only when its size and sha256 match. */
 function readListedJson(checkpointDir: string, file: string): Result<unknown> {
   const m = readManifest(checkpointDir);

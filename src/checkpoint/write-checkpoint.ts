@@ -42,6 +42,8 @@ export interface CheckpointInput {
   specHash: string;
   /** The architecture the weights belong to (describeArchitecture) and its hash. */
   architecture?: { hash: string; description: Record<string, unknown> };
+  /** Fingerprint of the tokenizer the weights were trained with (Manifest.tokenizer). */
+  tokenizer?: string;
   /** Parameters, in IR order. */
   weights: WeightsInput;
   optimizer?: OptimizerSnapshot;
@@ -99,6 +101,7 @@ export function writeCheckpoint(runDir: string, input: CheckpointInput): Result<
       version: CHECKPOINT_VERSION,
       specHash: input.specHash,
       ...(input.architecture ? { architectureHash: input.architecture.hash, architecture: input.architecture.description } : {}),
+      ...(input.tokenizer !== undefined ? { tokenizer: input.tokenizer } : {}),
       moecVersion: VERSION,
       step: input.step,
       ...weights,

@@ -75,6 +75,7 @@ function saveCheckpoint(o: TrainOptions, s: Session, step: number): Diagnostic[]
     step,
     specHash: o.ir.specHash,
     architecture: { hash: o.ir.architectureHash, description: describeArchitecture(o.ir) },
+    tokenizer: s.tokenizer,
     // A LoRA run stores its adapters; the frozen base stays where state.json's `base` says.
     weights: s.lora?.adapters ?? s.model.variables,
     optimizer: s.optimizer.snapshot(),

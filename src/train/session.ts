@@ -20,7 +20,7 @@ import { initLoraWeights } from '../weights/lora-init.js';
 import { noLoraBlock, readAdapterCheckpoint, type AdapterRecord } from './adapter-checkpoint.js';
 import { loadBaseWeights, type BaseSource, type BaseWeights } from './base-weights.js';
 import { WeightsReadError } from '../weights/lazy-source.js';
-import { checkTokenizerVocab, loadTokenizer } from './tokenizer.js';
+import { BYTE_TOKENIZER, checkTokenizerVocab, loadTokenizer } from './tokenizer.js';
 import type { PackedData } from './packed-data.js';
 import { checkTrainMemory } from './train-memory.js';
 import type { CorpusInfo } from './corpus.js';
@@ -76,6 +76,12 @@ export interface Session {
   sampler: Sampler;
   /** The training data's files, documents and fingerprint. */
   corpus: CorpusInfo;
+  /**
+   * Fingerprint of the tokenizer whose ids the weights learn (TextTokenizer.fingerprint, or
+   * `bytes` for moec's byte-level one): checkpoints record it, so an export with another
+   * tokenizer is refused (MOE6552) — the architecture alone cannot tell.
+   */
+  tokenizer: string;
   /** The held-out tail of the byte stream, when the run holds one out. */
   heldOut?: TokenSource;
   /** Tokens the run trains on per epoch (the corpus stream, or the packed examples). */
@@ -198,6 +204,7 @@ export async function createSession(o: SessionOptions): Promise<{ session?: Sess
     optimizer,
     sampler,
     corpus,
+    tokenizer: tokenizer?.value?.fingerprint ?? BYTE_TOKENIZER,
     heldOut,
     tokenCount: data.tokenCount,
     ...(data.evaluate ? { evaluate: data.evaluate, heldOutTokens: data.heldOutTokens } : {}),

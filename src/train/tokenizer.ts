@@ -41,6 +41,9 @@ function readJson(file: string): unknown {
   return JSON.parse(readFileSync(file, 'utf8'));
 }
 
+/** The fingerprint recorded for moec's byte-level tokenizer (no tokenizer.json). */
+export const BYTE_TOKENIZER = 'bytes';
+
 function fingerprintOf(raw: Buffer, parts: unknown): string {
   return createHash('sha256').update(raw).update('\0').update(JSON.stringify(parts)).digest('hex');
 }

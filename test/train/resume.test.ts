@@ -39,6 +39,8 @@ describe('resume on the cpu backend', () => {
     const state = readTrainerState<{ step: number; data: { cursor: number } }>(readManifest(splitDir).value!.dir).value!;
     expect(state.step).toBe(2);
     expect(state.data.cursor).toBe(2 * 2); // two steps of 2 sequences drawn
+    // The tokenizer the weights learned (byte-level here), checked again at export (MOE6552).
+    expect(readManifest(splitDir).value!.manifest.tokenizer).toBe('bytes');
 
     const second = await runTraining({ ...common, outDir: splitDir, resume: true, steps: undefined });
     expect(second.status).toBe('completed');

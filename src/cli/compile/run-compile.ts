@@ -75,7 +75,7 @@ function checkUsage(options: CompileOptions): { diagnostics: Diagnostic[]; seed?
   }
   if (options.target === 'tfjs') {
     if (options.output === undefined) diagnostics.push(createDiagnostic('MOE5501', { args: { target: 'tfjs', triton: '' } }));
-    for (const [flag, set] of [['--quantize', options.quantize], ['--triton', options.triton], ['--external-data', options.externalData], ['--external-threshold', options.externalThreshold], ['--variants', options.variants]] as const) {
+    for (const [flag, set] of [['--quantize', options.quantize], ['--triton', options.triton], ['--external-data', options.externalData], ['--external-threshold', options.externalThreshold], ['--variants', options.variants], ['--tokenizer', options.tokenizer]] as const) {
       if (set !== undefined) diagnostics.push(createDiagnostic('MOE5503', { args: { option: flag } }));
     }
   }
@@ -126,12 +126,35 @@ async function compileTfjsTarget(ir: ModelIR, options: CompileOptions, seed: num
   };
 }
 
+/** The export's tokenizer: --tokenizer, else the spec's train.tokenizer; undefined = byte-level. */
+function tokenizerPath(ir: ModelIR, specFile: string, options: CompileOptions): string | undefined {
+  return options.tokenizer ?? (ir.train.tokenizer !== undefined ? resolve(dirname(resolve(specFile)), ir.train.tokenizer) : undefined);
+}
+
+/**
+ * MOE6552 when `--weights` is a moec checkpoint trained with another tokenizer than this export's
+ * (checkTokenizer). Unreadable checkpoints and tokenizers are left to the readers that report them.
+ */
+async function checkWeightsTokenizer(ir: ModelIR, specFile: string, options: CompileOptions): Promise<Diagnostic[]> {
+  if (options.weights === undefined || options.adapter !== undefined) return [];
+  const { weightsKind } = await import('../../weights/read-model-weights.js');
+  if (weightsKind(options.weights) !== 'moec') return [];
+  const { readManifest, checkTokenizer } = await import('../../checkpoint/read-checkpoint.js');
+  const m = readManifest(options.weights);
+  if (!m.value || m.value.manifest.tokenizer === undefined) return [];
+  const path = tokenizerPath(ir, specFile, options);
+  const { BYTE_TOKENIZER, loadTokenizer } = await import('../../train/tokenizer.js');
+  const t = path === undefined ? undefined : loadTokenizer(path);
+  if (t && !t.value) return [];
+  return checkTokenizer(m.value.dir, m.value.manifest, t?.value?.fingerprint ?? BYTE_TOKENIZER, path ?? "moec's byte-level tokenizer");
+}
+
 /**
  * The model's tokenizer for the ONNX folder: `--tokenizer`, else the spec's `train.tokenizer`
  * (relative to the spec file); none: the folder gets moec's byte-level tokenizer.
  */
 async function folderTokenizerFor(ir: ModelIR, specFile: string, options: CompileOptions) {
-  const path = options.tokenizer ?? (ir.train.tokenizer !== undefined ? resolve(dirname(resolve(specFile)), ir.train.tokenizer) : undefined);
+  const path = tokenizerPath(ir, specFile, options);
   if (path === undefined) return undefined;
   const { checkTokenizerVocab, loadTokenizer } = await import('../../train/tokenizer.js');
   const { folderTokenizer } = await import('../../lower/onnx/deploy/model-tokenizer.js');
@@ -229,6 +252,11 @@ export async function runCompile(specFile: string, options: CompileOptions): Pro
     report(options, diagnostics, loaded.sources, hasErrors(diagnostics) ? undefined : r.summary ?? {});
     if (r.text && options.format === 'pretty' && !hasErrors(diagnostics)) process.stdout.write(r.text);
     return hasErrors(diagnostics) ? EXIT_ERRORS : EXIT_OK;
+  }
+  const tokenizerMismatch = await checkWeightsTokenizer(ir, specFile, options);
+  if (tokenizerMismatch.length) {
+    report(options, [...diagnostics, ...tokenizerMismatch], loaded.sources);
+    return EXIT_ERRORS;
   }
   let loadedWeights: Awaited<ReturnType<typeof mergedWeights>>['value'];
   if (options.adapter !== undefined) {

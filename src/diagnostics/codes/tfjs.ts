@@ -227,6 +227,12 @@ export const tfjsCodes = defineCodes({
     message: 'resuming `{path}` with a spec whose non-architecture settings differ from the run\'s (spec hash {found} → {expected})',
     hint: 'training continues with this spec\'s settings; the run will not reproduce an uninterrupted one',
   },
+  MOE6552: {
+    severity: 'error',
+    title: 'checkpoint was trained with a different tokenizer',
+    message: 'checkpoint `{path}` was trained with a different tokenizer (fingerprint {found}) than this export uses ({expected}: {tokenizer})',
+    hint: 'embedding rows are learned per token id: export with the tokenizer the run was trained with (the spec\'s train.tokenizer, or --tokenizer)',
+  },
   // MOE6580–MOE6599: the held-out split of `moec train` (onnx-deploy).
   MOE6580: {
     severity: 'error',

@@ -31,6 +31,11 @@ function usageProblems(options: CompileOptions): Diagnostic[] {
     ['--triton-instances', options.tritonInstances, 'Triton serves ONNX models: compile with --target onnx'],
     ['--external-data', options.externalData, 'external data is an ONNX storage option'],
     ['--external-threshold', options.externalThreshold, 'external data is an ONNX storage option'],
+    ['--quantize', options.quantize, 'weight quantization is an ONNX export option; Megatron trains in train.precision (export int8/int4 models with --target onnx)'],
+    ['--variants', options.variants, 'quantized variants are files of an ONNX model folder: compile with --target onnx'],
+    ['--tokenizer', options.tokenizer, 'the launch names its tokenizer in the spec\'s megatron block (--megatron tokenizer=…, tokenizer_model=…)'],
+    ['--adapter', options.adapter, 'a LoRA adapter is merged into exported weights: compile with --target onnx, or `moec export hf --adapter`'],
+    ['--lora', options.lora?.length ? options.lora.join(' ') : undefined, 'LoRA settings apply to --adapter merges of an ONNX export'],
   ];
   for (const [option, value, hint] of foreign) if (value !== undefined) out.push(createDiagnostic('MOE8202', { args: { option, hint } }));
   return out;
