@@ -147,6 +147,15 @@ describe('launch checks (S1–S18)', () => {
     );
     at(t, check(t), 'MOE8104', 'expert_tensor 2', /expert_tensor 1/);
   });
+  test('interleaved pipeline: micro-batches per step a multiple of pipeline (MOE8112)', () => {
+    const layout = ['parallel { data 2  micro_batch 1 }', 'parallel { data 1  pipeline 2  virtual_stages 2  micro_batch 1 }'] as [string, string];
+    const t = variant(layout, ['batch 8', 'batch 5']);
+    const d = at(t, check(t), 'MOE8112', 'batch 5', /multiple of 2/);
+    expect(d.message).toContain('5 micro-batches');
+    // 8 micro-batches: whole groups of 2; without virtual stages the 1F1B schedule takes any count.
+    expect(check(variant(layout)).map((x) => x.code)).not.toContain('MOE8112');
+    expect(check(variant(['parallel { data 2  micro_batch 1 }', 'parallel { data 1  pipeline 2  micro_batch 1 }'], ['batch 8', 'batch 5'])).map((x) => x.code)).not.toContain('MOE8112');
+  });
   test('S16 recompute: full names a method and a layer count, selective neither', () => {
     const full = compileFile(write(variant(['batch 8  steps', 'batch 8  checkpointing full  steps']))).argv!;
     expect([valuesOf(full, '--recompute-method'), valuesOf(full, '--recompute-num-layers')]).toEqual([['uniform'], ['1']]);

@@ -220,6 +220,12 @@ export const megatronCodes = defineCodes({
     message: '{what}: torchrun starts nodes × gpus_per_node = {product} processes, but parallel.world is {world}',
     hint: 'choose nodes and gpus_per_node whose product is {world}',
   },
+  MOE8112: {
+    severity: 'error',
+    title: 'interleaved pipeline: micro-batches not a multiple of pipeline',
+    message: 'virtual_stages {virtual} with pipeline {pipeline}: Megatron-Core\'s interleaved schedule runs the micro-batches in groups of {pipeline} (microbatch_group_size_per_vp_stage) and stops at the first step, because train.batch {batch} ÷ (micro_batch {micro_batch} × data {data}) = {microbatches} micro-batches is not a multiple of {pipeline}',
+    hint: 'use a train.batch that is a multiple of pipeline × micro_batch × data, or remove virtual_stages',
+  },
 
   // 82xx: the compile command.
   MOE8201: {

@@ -10,6 +10,7 @@ import type { CheckContext } from '../../validate/checks/context.js';
 import { biasMode, routerWeights } from './expressible.js';
 import { resolveLaunchOptions } from './launch-options.js';
 import { biasSet } from './mapping/model.js';
+import { virtualStages } from './mapping/parallel.js';
 import type { MegatronModel } from './model-view.js';
 
 /** A launch-setting problem, reported at a key of the `megatron` block (or from `--megatron`). */
@@ -89,8 +90,30 @@ function checkBatch(ctx: CheckContext, m: MegatronModel): void {
   });
 }
 
+/**
+ * The interleaved schedule (virtual stages) takes micro-batches in groups of
+ * microbatch_group_size_per_vp_stage, which defaults to the pipeline size
+ * (model_parallel_config.py:567), and raises when there are fewer micro-batches than that or the
+ * last group is short (schedules.py:1134–1153, forward_backward_pipelining_with_interleaving):
+ * only after the process groups are up, at the first step.
+ */
+function checkInterleaved(ctx: CheckContext, m: MegatronModel): void {
+  const pp = m.parallel.pipeline;
+  const v = virtualStages(m);
+  if (v === 1) return;
+  const per = m.parallel.microBatch * m.parallel.data;
+  const microbatches = m.train.batch / per;
+  if (!Number.isInteger(microbatches) || microbatches % pp === 0) return; // MOE3412/MOE3418 report a fraction
+  ctx.report('MOE8112', ctx.spec.train?.batch !== undefined ? '/train/batch' : '/parallel/virtual_stages', {
+    args: { virtual: v, pipeline: pp, batch: m.train.batch, micro_batch: m.parallel.microBatch, data: m.parallel.data, microbatches },
+    hint: `use a train.batch that is a multiple of ${pp * per} (pipeline × micro_batch × data), or remove virtual_stages`,
+    related: [{ at: '/parallel/virtual_stages', message: `virtual_stages ${v} is set here` }],
+  });
+}
+
 export function checkMegatronLaunch(ctx: CheckContext, m: MegatronModel): void {
   checkRouterLaunch(ctx, m);
+  checkInterleaved(ctx, m);
   checkPositions(ctx, m);
   checkFsdp(ctx, m, ctx.spec.megatron);
   checkBatch(ctx, m);
