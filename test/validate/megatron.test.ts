@@ -156,6 +156,15 @@ describe('launch checks (S1–S18)', () => {
     expect(check(variant(layout)).map((x) => x.code)).not.toContain('MOE8112');
     expect(check(variant(['parallel { data 2  micro_batch 1 }', 'parallel { data 1  pipeline 2  micro_batch 1 }'], ['batch 8', 'batch 5'])).map((x) => x.code)).not.toContain('MOE8112');
   });
+  test('warmup shorter than the decay, for every schedule type (MOE8113)', () => {
+    for (const schedule of ['type cosine  warmup 100', 'type constant  warmup 100', 'type linear  warmup 60  decay_steps 50']) {
+      const t = variant(['batch 8  steps 100 }', `batch 8  steps 100  schedule { ${schedule} } }`]);
+      at(t, check(t), 'MOE8113', `warmup ${schedule.includes('60') ? 60 : 100}`, /shorter than/);
+    }
+    const ok = variant(['batch 8  steps 100 }', 'batch 8  steps 100  schedule { type cosine  warmup 99 } }']);
+    expect(check(ok).map((x) => x.code)).not.toContain('MOE8113');
+    expect(compileFile(write(ok)).argv).toContain('--lr-warmup-iters');
+  });
   test('S16 recompute: full names a method and a layer count, selective neither', () => {
     const full = compileFile(write(variant(['batch 8  steps', 'batch 8  checkpointing full  steps']))).argv!;
     expect([valuesOf(full, '--recompute-method'), valuesOf(full, '--recompute-num-layers')]).toEqual([['uniform'], ['1']]);

@@ -226,6 +226,12 @@ export const megatronCodes = defineCodes({
     message: 'virtual_stages {virtual} with pipeline {pipeline}: Megatron-Core\'s interleaved schedule runs the micro-batches in groups of {pipeline} (microbatch_group_size_per_vp_stage) and stops at the first step, because train.batch {batch} ÷ (micro_batch {micro_batch} × data {data}) = {microbatches} micro-batches is not a multiple of {pipeline}',
     hint: 'use a train.batch that is a multiple of pipeline × micro_batch × data, or remove virtual_stages',
   },
+  MOE8113: {
+    severity: 'error',
+    title: 'warmup not shorter than the decay',
+    message: 'schedule.warmup {warmup} with decay over {decay_steps} steps: Megatron-Core\'s learning-rate scheduler requires the warmup to end before the decay does (--lr-warmup-iters < --lr-decay-iters) and stops at start-up otherwise, whatever the schedule type',
+    hint: 'use a warmup shorter than {decay_steps} steps',
+  },
 
   // 82xx: the compile command.
   MOE8201: {

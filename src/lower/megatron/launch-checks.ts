@@ -111,8 +111,28 @@ function checkInterleaved(ctx: CheckContext, m: MegatronModel): void {
   });
 }
 
+/**
+ * OptimizerParamScheduler.__init__ asserts lr_warmup_steps < lr_decay_steps
+ * (optimizer_param_scheduler.py:160; both are the iterations × global batch, training.py:1914–1922),
+ * for every --lr-decay-style, constant included. moec only warns (MOE3606) or, past the run, errs (MOE3601).
+ */
+function checkSchedule(ctx: CheckContext, m: MegatronModel): void {
+  const { warmup, decaySteps } = m.train.schedule;
+  if (warmup === 0 || warmup < decaySteps || warmup > m.train.steps) return; // warmup > steps: MOE3601 already
+  ctx.report('MOE8113', '/train/schedule/warmup', {
+    args: { warmup, decay_steps: decaySteps },
+    related:
+      ctx.spec.train?.schedule?.decay_steps !== undefined
+        ? [{ at: '/train/schedule/decay_steps', message: `decay_steps ${decaySteps} is set here` }]
+        : ctx.spec.train?.steps !== undefined
+          ? [{ at: '/train/steps', message: `without decay_steps the decay runs over train.steps ${decaySteps}` }]
+          : [],
+  });
+}
+
 export function checkMegatronLaunch(ctx: CheckContext, m: MegatronModel): void {
   checkRouterLaunch(ctx, m);
+  checkSchedule(ctx, m);
   checkInterleaved(ctx, m);
   checkPositions(ctx, m);
   checkFsdp(ctx, m, ctx.spec.megatron);
