@@ -92,6 +92,7 @@ export const FLAGS = {
   '--use-megatron-fsdp': { action: 'store_true', default: false, source: 'megatron/training/config/common_config.py:92' },
   '--data-parallel-sharding-strategy': { action: 'store', type: 'str', choices: ['no_shard', 'optim', 'optim_grads', 'optim_grads_params'], default: 'optim_grads_params', source: 'megatron/training/arguments.py:3023' },
   '--use-torch-fsdp2': { action: 'store_true', default: false, source: 'megatron/training/config/common_config.py:95' },
+  '--no-gradient-accumulation-fusion': { action: 'store_false', default: true, source: 'megatron/training/arguments.py:2807' },
   '--ckpt-format': { action: 'store', type: 'str', choices: ['torch', 'torch_dist', 'torch_dcp', 'fsdp_dtensor'], default: 'torch_dist', source: 'megatron/training/config/training_config.py:486' },
   '--micro-batch-size': { action: 'store', type: 'int', default: null, source: 'megatron/training/config/training_config.py:11' },
   '--global-batch-size': { action: 'store', type: 'int', default: null, source: 'megatron/training/config/training_config.py:15' },

@@ -80,6 +80,8 @@ const cases: [key: string, mutate: Mutate, expected: Expect][] = [
   ['parallel.expert_tensor', (s) => (s.parallel = { data: 2, expert_tensor: 2 }), { '--expert-tensor-parallel-size': ['2'] }],
   ['parallel.sequence_parallel', (s) => (s.parallel = { tensor: 2, sequence_parallel: true }), { '--sequence-parallel': [] }],
   ['parallel.zero', (s) => (s.parallel = { data: 2, zero: 1 }), { '--use-distributed-optimizer': [] }],
+  // validate_args: --use-torch-fsdp2 asserts gradient_accumulation_fusion off (arguments.py:1006), which Megatron enables by default.
+  ['parallel.zero', (s) => ((s.parallel = { data: 2, zero: 3 }), (s.megatron = { fsdp: 'torch' })), { '--use-torch-fsdp2': [], '--no-gradient-accumulation-fusion': [], '--use-distributed-optimizer': undefined }],
   ['parallel.micro_batch', (s) => (s.parallel = { micro_batch: 2 }), { '--micro-batch-size': ['2'] }],
   ['train.batch', (s) => (s.train!.batch = 16), { '--global-batch-size': ['16'] }],
   ['train.seq_len', (s) => (s.train!.seq_len = 64), { '--seq-length': ['64'] }],
