@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
+import { launchSettingProblems } from '../../src/lower/megatron/launch-checks.js';
+import { fromSpec } from '../../src/lower/megatron/model-view.js';
 import { loadSpec } from '../../src/pipeline.js';
 import { compileFile, valuesOf } from '../lower/megatron/helpers.js';
 
@@ -176,6 +178,12 @@ describe('launch checks (S1–S18)', () => {
     at(a, check(a), 'MOE8106', 'pipeline 2', /fsdp megatron/);
     const b = variant(['parallel { data 2  micro_batch 1 }', 'parallel { data 2  zero 3 }'], ['train { batch 8', 'train { optimizer lion  batch 8']);
     at(b, check(b), 'MOE8105', 'optimizer lion', /adamw/);
+    // A spec on torch FSDP2 (lion is fine there) switched to Megatron-FSDP by `--megatron fsdp=megatron`:
+    // compile re-runs launchSettingProblems with the merged block, so the rule must live there.
+    const torch = variant(['parallel { data 2  micro_batch 1 }', 'parallel { data 2  zero 3 }'], ['train { batch 8', 'train { optimizer lion  batch 8'], ['  targets', '  tie_embeddings false\n  megatron { fsdp torch }\n  targets']);
+    const model = fromSpec(loadSpec(write(torch)).spec!);
+    expect(launchSettingProblems(model, { fsdp: 'torch' }).map((p) => p.code)).not.toContain('MOE8105');
+    expect(launchSettingProblems(model, { fsdp: 'megatron' }).map((p) => p.code)).toContain('MOE8105');
   });
   test('S18 tensor or context parallelism: the launch exports CUDA_DEVICE_MAX_CONNECTIONS=1, except under FSDP (MOE8108)', () => {
     const tp = compileFile(write(variant(['parallel { data 2  micro_batch 1 }', 'parallel { tensor 2 }'])));

@@ -15,7 +15,7 @@ import type { MegatronModel } from './model-view.js';
 
 /** A launch-setting problem, reported at a key of the `megatron` block (or from `--megatron`). */
 export interface SettingProblem {
-  code: 'MOE8106' | 'MOE8107' | 'MOE8109' | 'MOE8110' | 'MOE8111';
+  code: 'MOE8105' | 'MOE8106' | 'MOE8107' | 'MOE8109' | 'MOE8110' | 'MOE8111';
   at: string;
   args: Record<string, string | number>;
   severity?: 'warning';
@@ -39,12 +39,9 @@ function checkPositions(ctx: CheckContext, m: MegatronModel): void {
   if (m.mtpDepth > 0 && m.attention.kind !== 'mla' && m.attention.rope.scaling === 'yarn') ctx.report('MOE8101', '/mtp');
 }
 
-function checkFsdp(ctx: CheckContext, m: MegatronModel, block: MegatronSpec | undefined): void {
+function checkFsdp(ctx: CheckContext, m: MegatronModel): void {
   const zero = m.parallel.zero;
   if (zero < 2) return;
-  const torch = block?.fsdp === 'torch';
-  // arguments.py:1127: Megatron-FSDP runs adam or sgd only.
-  if (!torch && m.train.optimizer.type === 'lion') ctx.report('MOE8105', '/train/optimizer/type', { args: { zero, type: 'lion' } });
   // arguments.py:1413–1439 wants CUDA_DEVICE_MAX_CONNECTIONS=1 for TP/CP; 1014 and 1143 forbid it with FSDP.
   const what = [m.parallel.tensor > 1 ? `tensor ${m.parallel.tensor}` : '', m.parallel.context > 1 ? `context ${m.parallel.context}` : ''].filter(Boolean).join(' and ');
   if (what) ctx.report('MOE8108', '/parallel/zero', { args: { zero, what } });
@@ -62,6 +59,11 @@ export function launchSettingProblems(m: MegatronModel, block: MegatronSpec | un
   if (o.flexBackend !== undefined && o.dispatcher !== 'flex') {
     // transformer_config.py:1609 refuses ncclep outside flex; the other backends are just unused.
     out.push({ code: 'MOE8109', at: '/megatron/flex_backend', args: { backend: o.flexBackend, dispatcher: o.dispatcher }, ...(o.flexBackend === 'ncclep' ? {} : { severity: 'warning' as const }) });
+  }
+  // arguments.py:1127: Megatron-FSDP runs adam or sgd only. Here, not in checkFsdp, so that
+  // `--megatron fsdp=megatron` over a spec's `fsdp torch` is checked too.
+  if (m.parallel.zero >= 2 && o.fsdp === 'megatron' && m.train.optimizer.type === 'lion') {
+    out.push({ code: 'MOE8105', at: '/train/optimizer/type', args: { zero: m.parallel.zero, type: 'lion' } });
   }
   if (o.fsdp === 'torch') {
     const zero = m.parallel.zero;
@@ -135,7 +137,7 @@ export function checkMegatronLaunch(ctx: CheckContext, m: MegatronModel): void {
   checkSchedule(ctx, m);
   checkInterleaved(ctx, m);
   checkPositions(ctx, m);
-  checkFsdp(ctx, m, ctx.spec.megatron);
+  checkFsdp(ctx, m);
   checkBatch(ctx, m);
   for (const p of launchSettingProblems(m, ctx.spec.megatron)) ctx.report(p.code, p.at, { args: p.args, ...(p.severity ? { severity: p.severity } : {}) });
 }
