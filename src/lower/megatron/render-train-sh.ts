@@ -31,7 +31,7 @@ export function renderTrainSh(launch: MegatronLaunch): string {
     '',
   ];
   for (const [key, value] of Object.entries(launch.env)) {
-    lines.push(`export ${key}=${shellWord(value)}  # tensor/context parallelism: Megatron requires it (arguments.py:1447)`);
+    lines.push(`export ${key}=${shellWord(value)}  # tensor/context parallelism: Megatron asserts it before Blackwell (arguments.py:1437)`);
   }
   if (Object.keys(launch.env).length) lines.push('');
   lines.push(
