@@ -206,6 +206,17 @@ describe('launch checks (S1–S18)', () => {
     const c = variant(['targets [megatron]', 'targets [megatron]\n  megatron { flex_backend ncclep }']);
     at(c, check(c), 'MOE8109', 'flex_backend ncclep', /dispatcher flex/);
   });
+  test('flex dispatcher: deepep / ncclep need expert_tensor × expert > 1 (MOE8114); ncclep a rank capacity (MOE8115)', () => {
+    const codes = (t: string) => check(t).map((d) => d.code);
+    const deepep = variant(['targets [megatron]', 'targets [megatron]\n  megatron { dispatcher flex }']);
+    at(deepep, check(deepep), 'MOE8114', 'dispatcher flex', /alltoall/);
+    const ep2 = variant(['targets [megatron]', 'targets [megatron]\n  megatron { dispatcher flex }'], ['parallel { data 2  micro_batch 1 }', 'parallel { data 2  expert 2 }']);
+    expect(codes(ep2)).not.toContain('MOE8114');
+    const hybrid = variant(['targets [megatron]', 'targets [megatron]\n  megatron { dispatcher flex  flex_backend hybridep }']);
+    expect(codes(hybrid)).not.toContain('MOE8114');
+    const nccl = variant(['targets [megatron]', 'targets [megatron]\n  megatron { dispatcher flex  flex_backend ncclep }'], ['parallel { data 2  micro_batch 1 }', 'parallel { data 2  expert 2 }']);
+    at(nccl, check(nccl), 'MOE8115', 'flex_backend ncclep', /deepep or hybridep/);
+  });
 });
 
 describe('refusals: keys Megatron cannot state (MOE80xx)', () => {

@@ -232,6 +232,18 @@ export const megatronCodes = defineCodes({
     message: 'schedule.warmup {warmup} with decay over {decay_steps} steps: Megatron-Core\'s learning-rate scheduler requires the warmup to end before the decay does (--lr-warmup-iters < --lr-decay-iters) and stops at start-up otherwise, whatever the schedule type',
     hint: 'use a warmup shorter than {decay_steps} steps',
   },
+  MOE8114: {
+    severity: 'error',
+    title: 'flex dispatcher without expert communication',
+    message: 'megatron.dispatcher flex with the {backend} backend: Megatron-Core\'s dispatcher asserts expert_tensor × expert > 1 when it builds the MoE layers, but here it is {expert_tensor} × {expert} = 1',
+    hint: 'use dispatcher alltoall (or allgather) for this layout, or raise parallel.expert',
+  },
+  MOE8115: {
+    severity: 'error',
+    title: 'ncclep backend needs a per-rank capacity',
+    message: 'megatron.flex_backend ncclep: Megatron-Core\'s NCCL EP backend requires --moe-expert-rank-capacity-factor (the size of its receive buffer), which the spec cannot state',
+    hint: 'use flex_backend deepep or hybridep, or add --moe-expert-rank-capacity-factor <f> after `bash train.sh`',
+  },
 
   // 82xx: the compile command.
   MOE8201: {

@@ -15,7 +15,7 @@ import type { MegatronModel } from './model-view.js';
 
 /** A launch-setting problem, reported at a key of the `megatron` block (or from `--megatron`). */
 export interface SettingProblem {
-  code: 'MOE8105' | 'MOE8106' | 'MOE8107' | 'MOE8109' | 'MOE8110' | 'MOE8111';
+  code: 'MOE8105' | 'MOE8106' | 'MOE8107' | 'MOE8109' | 'MOE8110' | 'MOE8111' | 'MOE8114' | 'MOE8115';
   at: string;
   args: Record<string, string | number>;
   severity?: 'warning';
@@ -64,6 +64,15 @@ export function launchSettingProblems(m: MegatronModel, block: MegatronSpec | un
   // `--megatron fsdp=megatron` over a spec's `fsdp torch` is checked too.
   if (m.parallel.zero >= 2 && o.fsdp === 'megatron' && m.train.optimizer.type === 'lion') {
     out.push({ code: 'MOE8105', at: '/train/optimizer/type', args: { zero: m.parallel.zero, type: 'lion' } });
+  }
+  if (m.moe && o.dispatcher === 'flex') {
+    const backend = o.flexBackend ?? 'deepep';
+    // token_dispatcher.py:1770 (deepep) and :1788 (ncclep) assert expert-TP × EP > 1 in MoEFlexTokenDispatcher.
+    if (backend !== 'hybridep' && m.parallel.expertTensor * m.parallel.expert === 1) {
+      out.push({ code: 'MOE8114', at: '/megatron/dispatcher', args: { backend, expert_tensor: m.parallel.expertTensor, expert: m.parallel.expert } });
+    }
+    // token_dispatcher.py:1564: ncclep sizes its receive buffer by moe_expert_rank_capacity_factor, required.
+    if (backend === 'ncclep') out.push({ code: 'MOE8115', at: '/megatron/flex_backend', args: {} });
   }
   if (o.fsdp === 'torch') {
     const zero = m.parallel.zero;
