@@ -52,6 +52,7 @@ export const FLAGS = {
   '--ffn-hidden-size': { action: 'store', type: 'int', default: null, source: 'megatron/core/transformer/transformer_config.py:173' },
   '--swiglu': { action: 'store_true', default: false, source: 'megatron/training/arguments.py:2367' },
   '--no-bias-gelu-fusion': { action: 'store_false', default: true, source: 'megatron/training/arguments.py:2755' },
+  '--no-bias-dropout-fusion': { action: 'store_false', default: true, source: 'megatron/training/arguments.py:2762' },
   '--quick-geglu': { action: 'store_true', default: false, source: 'megatron/training/arguments.py:2369' },
   '--glu-linear-offset': { action: 'store', type: 'float', default: 0.0, source: 'megatron/core/transformer/transformer_config.py:224' },
   '--activation-func-clamp-value': { action: 'store', type: 'float', default: null, source: 'megatron/core/transformer/transformer_config.py:228' },
