@@ -224,6 +224,7 @@ describe('refusals: keys Megatron cannot state (MOE80xx)', () => {
     ['FFN activations differ', [['experts 8 { ffn 64 }', 'experts 8 { ffn 64  activation gelu }']], 'MOE8001', 'activation gelu'],
     ['gated GELU', [['ffn 128  layers 0..0', 'ffn 128  activation geglu  layers 0..0'], ['experts 8 { ffn 64 }', 'experts 8 { ffn 64  activation geglu }']], 'MOE8002', 'activation geglu', /swiglu/],
     ['a partial bias set', [['kv_heads 2  rope', 'kv_heads 2  out_bias true  rope']], 'MOE8003', 'out_bias true', /qkv_bias alone/],
+    ['shared experts with every linear biased', [['kv_heads 2  rope', 'kv_heads 2  qkv_bias true  out_bias true  rope'], ['ffn 128  layers 0..0', 'ffn 128  bias true  layers 0..0'], ['experts 8 { ffn 64 }', 'experts 8 { ffn 64  bias true }\n    shared { count 1  ffn 64 }'], ['aux_loss 0.01 }', 'aux_loss 0.01  bias true }']], 'MOE8025', 'shared {', /disable-bias-linear/],
     ['a non-integer rope theta', [['theta 10000', 'theta 10000.5']], 'MOE8004', 'theta 10000.5', /10001/],
     ['a non-integer linear factor', [['theta 10000', 'theta 10000  scaling linear  factor 2.5']], 'MOE8005', 'factor 2.5'],
     ['YaRN with MLA over another original context than 4096', [['rope { theta 10000 } }', 'rope { theta 10000  scaling yarn  factor 4  original_context 8192 }  mla { kv_lora_rank 16  qk_nope_head_dim 16  qk_rope_head_dim 8  v_head_dim 16 } }']], 'MOE8006', 'original_context 8192', /original_context 4096/],

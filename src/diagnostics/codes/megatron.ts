@@ -152,6 +152,12 @@ export const megatronCodes = defineCodes({
     message: 'scaling.{key} {value}: Megatron-Core has no embedding, residual-branch or logits multiplier (GPTModel adds each branch unscaled and returns the output layer\'s logits; megatron/training/arguments.py has none of Granite\'s embedding_multiplier, residual_multiplier, logits_scaling)',
     hint: 'remove scaling.{key} (a different model unless training from scratch)',
   },
+  MOE8025: {
+    severity: 'error',
+    title: 'shared experts with biases',
+    message: 'moe.shared with biases on every linear: Megatron-Core\'s shared experts have no bias (SharedExpertMLP asserts add_bias_linear false, moe/shared_experts.py:124), and the spec\'s shared experts take the routed experts\' biases',
+    hint: 'turn the biases off (Megatron: --disable-bias-linear), or remove moe.shared',
+  },
 
   // 81xx: launch checks — Megatron would stop in validate_args, a config __post_init__, or when its process groups start.
   MOE8101: {
