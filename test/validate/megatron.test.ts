@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
+import { launchSettingProblems } from '../../src/lower/megatron/launch-checks.js';
+import { fromSpec } from '../../src/lower/megatron/model-view.js';
 import { loadSpec } from '../../src/pipeline.js';
 import { compileFile, valuesOf } from '../lower/megatron/helpers.js';
 
@@ -147,6 +149,24 @@ describe('launch checks (S1–S18)', () => {
     );
     at(t, check(t), 'MOE8104', 'expert_tensor 2', /expert_tensor 1/);
   });
+  test('interleaved pipeline: micro-batches per step a multiple of pipeline (MOE8112)', () => {
+    const layout = ['parallel { data 2  micro_batch 1 }', 'parallel { data 1  pipeline 2  virtual_stages 2  micro_batch 1 }'] as [string, string];
+    const t = variant(layout, ['batch 8', 'batch 5']);
+    const d = at(t, check(t), 'MOE8112', 'batch 5', /multiple of 2/);
+    expect(d.message).toContain('5 micro-batches');
+    // 8 micro-batches: whole groups of 2; without virtual stages the 1F1B schedule takes any count.
+    expect(check(variant(layout)).map((x) => x.code)).not.toContain('MOE8112');
+    expect(check(variant(['parallel { data 2  micro_batch 1 }', 'parallel { data 1  pipeline 2  micro_batch 1 }'], ['batch 8', 'batch 5'])).map((x) => x.code)).not.toContain('MOE8112');
+  });
+  test('warmup shorter than the decay, for every schedule type (MOE8113)', () => {
+    for (const schedule of ['type cosine  warmup 100', 'type constant  warmup 100', 'type linear  warmup 60  decay_steps 50']) {
+      const t = variant(['batch 8  steps 100 }', `batch 8  steps 100  schedule { ${schedule} } }`]);
+      at(t, check(t), 'MOE8113', `warmup ${schedule.includes('60') ? 60 : 100}`, /shorter than/);
+    }
+    const ok = variant(['batch 8  steps 100 }', 'batch 8  steps 100  schedule { type cosine  warmup 99 } }']);
+    expect(check(ok).map((x) => x.code)).not.toContain('MOE8113');
+    expect(compileFile(write(ok)).argv).toContain('--lr-warmup-iters');
+  });
   test('S16 recompute: full names a method and a layer count, selective neither', () => {
     const full = compileFile(write(variant(['batch 8  steps', 'batch 8  checkpointing full  steps']))).argv!;
     expect([valuesOf(full, '--recompute-method'), valuesOf(full, '--recompute-num-layers')]).toEqual([['uniform'], ['1']]);
@@ -158,6 +178,12 @@ describe('launch checks (S1–S18)', () => {
     at(a, check(a), 'MOE8106', 'pipeline 2', /fsdp megatron/);
     const b = variant(['parallel { data 2  micro_batch 1 }', 'parallel { data 2  zero 3 }'], ['train { batch 8', 'train { optimizer lion  batch 8']);
     at(b, check(b), 'MOE8105', 'optimizer lion', /adamw/);
+    // A spec on torch FSDP2 (lion is fine there) switched to Megatron-FSDP by `--megatron fsdp=megatron`:
+    // compile re-runs launchSettingProblems with the merged block, so the rule must live there.
+    const torch = variant(['parallel { data 2  micro_batch 1 }', 'parallel { data 2  zero 3 }'], ['train { batch 8', 'train { optimizer lion  batch 8'], ['  targets', '  tie_embeddings false\n  megatron { fsdp torch }\n  targets']);
+    const model = fromSpec(loadSpec(write(torch)).spec!);
+    expect(launchSettingProblems(model, { fsdp: 'torch' }).map((p) => p.code)).not.toContain('MOE8105');
+    expect(launchSettingProblems(model, { fsdp: 'megatron' }).map((p) => p.code)).toContain('MOE8105');
   });
   test('S18 tensor or context parallelism: the launch exports CUDA_DEVICE_MAX_CONNECTIONS=1, except under FSDP (MOE8108)', () => {
     const tp = compileFile(write(variant(['parallel { data 2  micro_batch 1 }', 'parallel { tensor 2 }'])));
@@ -180,6 +206,17 @@ describe('launch checks (S1–S18)', () => {
     const c = variant(['targets [megatron]', 'targets [megatron]\n  megatron { flex_backend ncclep }']);
     at(c, check(c), 'MOE8109', 'flex_backend ncclep', /dispatcher flex/);
   });
+  test('flex dispatcher: deepep / ncclep need expert_tensor × expert > 1 (MOE8114); ncclep a rank capacity (MOE8115)', () => {
+    const codes = (t: string) => check(t).map((d) => d.code);
+    const deepep = variant(['targets [megatron]', 'targets [megatron]\n  megatron { dispatcher flex }']);
+    at(deepep, check(deepep), 'MOE8114', 'dispatcher flex', /alltoall/);
+    const ep2 = variant(['targets [megatron]', 'targets [megatron]\n  megatron { dispatcher flex }'], ['parallel { data 2  micro_batch 1 }', 'parallel { data 2  expert 2 }']);
+    expect(codes(ep2)).not.toContain('MOE8114');
+    const hybrid = variant(['targets [megatron]', 'targets [megatron]\n  megatron { dispatcher flex  flex_backend hybridep }']);
+    expect(codes(hybrid)).not.toContain('MOE8114');
+    const nccl = variant(['targets [megatron]', 'targets [megatron]\n  megatron { dispatcher flex  flex_backend ncclep }'], ['parallel { data 2  micro_batch 1 }', 'parallel { data 2  expert 2 }']);
+    at(nccl, check(nccl), 'MOE8115', 'flex_backend ncclep', /deepep or hybridep/);
+  });
 });
 
 describe('refusals: keys Megatron cannot state (MOE80xx)', () => {
@@ -187,6 +224,7 @@ describe('refusals: keys Megatron cannot state (MOE80xx)', () => {
     ['FFN activations differ', [['experts 8 { ffn 64 }', 'experts 8 { ffn 64  activation gelu }']], 'MOE8001', 'activation gelu'],
     ['gated GELU', [['ffn 128  layers 0..0', 'ffn 128  activation geglu  layers 0..0'], ['experts 8 { ffn 64 }', 'experts 8 { ffn 64  activation geglu }']], 'MOE8002', 'activation geglu', /swiglu/],
     ['a partial bias set', [['kv_heads 2  rope', 'kv_heads 2  out_bias true  rope']], 'MOE8003', 'out_bias true', /qkv_bias alone/],
+    ['shared experts with every linear biased', [['kv_heads 2  rope', 'kv_heads 2  qkv_bias true  out_bias true  rope'], ['ffn 128  layers 0..0', 'ffn 128  bias true  layers 0..0'], ['experts 8 { ffn 64 }', 'experts 8 { ffn 64  bias true }\n    shared { count 1  ffn 64 }'], ['aux_loss 0.01 }', 'aux_loss 0.01  bias true }']], 'MOE8025', 'shared {', /disable-bias-linear/],
     ['a non-integer rope theta', [['theta 10000', 'theta 10000.5']], 'MOE8004', 'theta 10000.5', /10001/],
     ['a non-integer linear factor', [['theta 10000', 'theta 10000  scaling linear  factor 2.5']], 'MOE8005', 'factor 2.5'],
     ['YaRN with MLA over another original context than 4096', [['rope { theta 10000 } }', 'rope { theta 10000  scaling yarn  factor 4  original_context 8192 }  mla { kv_lora_rank 16  qk_nope_head_dim 16  qk_rope_head_dim 8  v_head_dim 16 } }']], 'MOE8006', 'original_context 8192', /original_context 4096/],

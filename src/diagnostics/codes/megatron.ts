@@ -152,6 +152,12 @@ export const megatronCodes = defineCodes({
     message: 'scaling.{key} {value}: Megatron-Core has no embedding, residual-branch or logits multiplier (GPTModel adds each branch unscaled and returns the output layer\'s logits; megatron/training/arguments.py has none of Granite\'s embedding_multiplier, residual_multiplier, logits_scaling)',
     hint: 'remove scaling.{key} (a different model unless training from scratch)',
   },
+  MOE8025: {
+    severity: 'error',
+    title: 'shared experts with biases',
+    message: 'moe.shared with biases on every linear: Megatron-Core\'s shared experts have no bias (SharedExpertMLP asserts add_bias_linear false, moe/shared_experts.py:124), and the spec\'s shared experts take the routed experts\' biases',
+    hint: 'turn the biases off (Megatron: --disable-bias-linear), or remove moe.shared',
+  },
 
   // 81xx: launch checks — Megatron would stop in validate_args, a config __post_init__, or when its process groups start.
   MOE8101: {
@@ -219,6 +225,30 @@ export const megatronCodes = defineCodes({
     title: 'nodes × GPUs per node is not the world size',
     message: '{what}: torchrun starts nodes × gpus_per_node = {product} processes, but parallel.world is {world}',
     hint: 'choose nodes and gpus_per_node whose product is {world}',
+  },
+  MOE8112: {
+    severity: 'error',
+    title: 'interleaved pipeline: micro-batches not a multiple of pipeline',
+    message: 'virtual_stages {virtual} with pipeline {pipeline}: Megatron-Core\'s interleaved schedule runs the micro-batches in groups of {pipeline} (microbatch_group_size_per_vp_stage) and stops at the first step, because train.batch {batch} ÷ (micro_batch {micro_batch} × data {data}) = {microbatches} micro-batches is not a multiple of {pipeline}',
+    hint: 'use a train.batch that is a multiple of pipeline × micro_batch × data, or remove virtual_stages',
+  },
+  MOE8113: {
+    severity: 'error',
+    title: 'warmup not shorter than the decay',
+    message: 'schedule.warmup {warmup} with decay over {decay_steps} steps: Megatron-Core\'s learning-rate scheduler requires the warmup to end before the decay does (--lr-warmup-iters < --lr-decay-iters) and stops at start-up otherwise, whatever the schedule type',
+    hint: 'use a warmup shorter than {decay_steps} steps',
+  },
+  MOE8114: {
+    severity: 'error',
+    title: 'flex dispatcher without expert communication',
+    message: 'megatron.dispatcher flex with the {backend} backend: Megatron-Core\'s dispatcher asserts expert_tensor × expert > 1 when it builds the MoE layers, but here it is {expert_tensor} × {expert} = 1',
+    hint: 'use dispatcher alltoall (or allgather) for this layout, or raise parallel.expert',
+  },
+  MOE8115: {
+    severity: 'error',
+    title: 'ncclep backend needs a per-rank capacity',
+    message: 'megatron.flex_backend ncclep: Megatron-Core\'s NCCL EP backend requires --moe-expert-rank-capacity-factor (the size of its receive buffer), which the spec cannot state',
+    hint: 'use flex_backend deepep or hybridep, or add --moe-expert-rank-capacity-factor <f> after `bash train.sh`',
   },
 
   // 82xx: the compile command.

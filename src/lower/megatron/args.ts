@@ -16,10 +16,12 @@ export interface Arg {
 
 /**
  * A number as Python's int()/float() read it back exactly: JavaScript's shortest round-trip
- * form (`0.0001`, `1e-7`), which is also Python's repr for the same double.
+ * form (`0.0001`, `1e-7`), which is also Python's repr for the same double — except whole
+ * numbers from 1e21 up, which JavaScript writes as `1e+21`: int() refuses that (an `--rotary-base`
+ * of 1e21 is a valid spec), so they are written out in full digits, which float() reads too.
  */
 export function num(value: number): string {
-  return String(value);
+  return Number.isInteger(value) && Math.abs(value) >= 1e21 ? BigInt(value).toString() : String(value);
 }
 
 export function arg(flag: Flag, value?: string | number | readonly (string | number)[], note?: string): Arg {

@@ -48,6 +48,8 @@ function checkActivations(ctx: CheckContext, m: MegatronModel): void {
 
 function checkBiases(ctx: CheckContext, m: MegatronModel): void {
   const { mode, on, off } = biasMode(biasSet(m));
+  // The shared experts follow the routed experts' bias (src/ir/defaults.ts); Megatron's never have one.
+  if (mode === 'all' && m.moe?.shared) ctx.report('MOE8025', '/moe/shared', { related: [{ at: '/moe/experts/bias', message: 'the routed experts\' biases are set here' }] });
   if (mode) return;
   ctx.report('MOE8003', BIAS_POINTERS[on[0]], {
     args: { on: on.join(', '), off: off.join(', ') },

@@ -13,6 +13,15 @@ export function shellWord(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * Text for a `#` comment: a comment ends at the line break, so a line break (or any control
+ * character) in spec text — the model name — is written escaped, never as a new shell line
+ * that bash would run.
+ */
+export function commentText(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function arrayName(block: string): string {
   return `${block.toUpperCase()}_ARGS`;
 }
@@ -21,7 +30,7 @@ export function renderTrainSh(launch: MegatronLaunch): string {
   const { megatronCore: mc } = launch;
   const lines: string[] = [
     '#!/usr/bin/env bash',
-    `# Megatron-Core launch for \`${launch.name}\`, written by \`moec compile --target megatron\``,
+    `# Megatron-Core launch for \`${commentText(launch.name)}\`, written by \`moec compile --target megatron\``,
     `# (spec sha256 ${launch.specHash}).`,
     `# The arguments are for Megatron-Core ${mc.tag} (NVIDIA/Megatron-LM ${mc.commit.slice(0, 12)}); run it`,
     '# from a Megatron-LM checkout at that tag: MEGATRON_LM (default: the current directory).',
@@ -31,7 +40,7 @@ export function renderTrainSh(launch: MegatronLaunch): string {
     '',
   ];
   for (const [key, value] of Object.entries(launch.env)) {
-    lines.push(`export ${key}=${shellWord(value)}  # tensor/context parallelism: Megatron requires it (arguments.py:1447)`);
+    lines.push(`export ${key}=${shellWord(value)}  # tensor/context parallelism: Megatron asserts it before Blackwell (arguments.py:1437)`);
   }
   if (Object.keys(launch.env).length) lines.push('');
   lines.push(
@@ -59,7 +68,7 @@ export function renderTrainSh(launch: MegatronLaunch): string {
     lines.push('', `# ${g.title}`, `${arrayName(g.block)}=(`);
     for (const a of g.args) {
       const words = argv(a).map(shellWord).join(' ');
-      lines.push(a.note ? `  ${words}  # ${a.note}` : `  ${words}`);
+      lines.push(a.note ? `  ${words}  # ${commentText(a.note)}` : `  ${words}`);
     }
     lines.push(')');
   }

@@ -50,6 +50,11 @@ describe('checkArg holds values to argparse', () => {
     expect(arg('--lr', 2.2e-7).values).toEqual(['2.2e-7']);
     expect(arg('--lr', 0.0001).values).toEqual(['0.0001']);
   });
+  test('whole numbers past 1e21 are written in digits, which int() parses (JavaScript would write 1e+21)', () => {
+    expect(arg('--rotary-base', 1e21).values).toEqual(['1000000000000000000000']);
+    expect(arg('--rotary-base', 500000).values).toEqual(['500000']);
+    expect(arg('--lr', 1e-21).values).toEqual(['1e-21']);
+  });
   test('choices are closed; switches take no value; single-value flags take one', () => {
     expect(() => arg('--normalization', 'rmsnorm')).toThrow(/not one of/);
     expect(() => checkArg({ flag: '--swiglu', values: ['1'] })).toThrow(/switch/);

@@ -33,6 +33,9 @@ const cases: [key: string, mutate: Mutate, expected: Expect][] = [
   ['attention.window, window_layers', (s) => ((s.attention.window = 16), (s.attention.window_layers = [0, 3])), { '--window-size': ['15,0'], '--window-attn-skip-freq': ['[1,0,0,1]'] }],
   ['attention.sinks', (s) => (s.attention.sinks = true), { '--softmax-type': ['learnable'] }],
   ['attention.qkv_bias, out_bias, dense.bias, moe.experts.bias, moe.router.bias', (s) => (s.attention.qkv_bias = true), { '--disable-bias-linear': [], '--add-qkv-bias': [] }],
+  // Every linear biased (gpt-oss): Megatron's default; its grouped-GEMM experts then need the unfused bias-dropout-add (moe/experts.py:204).
+  ['attention.qkv_bias, out_bias, dense.bias, moe.experts.bias, moe.router.bias', (s) => (Object.assign(s.attention, { qkv_bias: true, out_bias: true }), (s.dense!.bias = true), (s.moe!.shared = undefined), (s.moe!.experts.bias = true), (s.moe!.router.bias = true)), { '--disable-bias-linear': undefined, '--add-qkv-bias': undefined, '--no-bias-dropout-fusion': [] }],
+  ['attention.qkv_bias, out_bias, dense.bias, moe.experts.bias, moe.router.bias', (s) => (Object.assign(s.attention, { qkv_bias: true, out_bias: true }), (s.dense!.bias = true), (s.moe!.shared = undefined), (s.moe!.experts.bias = true), (s.moe!.router.bias = true), (s.megatron = { grouped_gemm: false })), { '--disable-bias-linear': undefined, '--no-bias-dropout-fusion': undefined }],
   ['attention.mla', (s) => (s.attention.mla = { kv_lora_rank: 16, qk_nope_head_dim: 16, qk_rope_head_dim: 8, v_head_dim: 16 }), { '--multi-latent-attention': [], '--qk-layernorm': [], '--group-query-attention': undefined }],
   ['attention.mla.q_lora_rank', (s) => (s.attention.mla = { q_lora_rank: 24, kv_lora_rank: 16, qk_nope_head_dim: 16, qk_rope_head_dim: 8, v_head_dim: 16 }), { '--q-lora-rank': ['24'] }],
   ['attention.mla.kv_lora_rank', (s) => (s.attention.mla = { kv_lora_rank: 20, qk_nope_head_dim: 16, qk_rope_head_dim: 8, v_head_dim: 16 }), { '--kv-lora-rank': ['20'] }],
@@ -80,6 +83,8 @@ const cases: [key: string, mutate: Mutate, expected: Expect][] = [
   ['parallel.expert_tensor', (s) => (s.parallel = { data: 2, expert_tensor: 2 }), { '--expert-tensor-parallel-size': ['2'] }],
   ['parallel.sequence_parallel', (s) => (s.parallel = { tensor: 2, sequence_parallel: true }), { '--sequence-parallel': [] }],
   ['parallel.zero', (s) => (s.parallel = { data: 2, zero: 1 }), { '--use-distributed-optimizer': [] }],
+  // validate_args: --use-torch-fsdp2 asserts gradient_accumulation_fusion off (arguments.py:1006), which Megatron enables by default.
+  ['parallel.zero', (s) => ((s.parallel = { data: 2, zero: 3 }), (s.megatron = { fsdp: 'torch' })), { '--use-torch-fsdp2': [], '--no-gradient-accumulation-fusion': [], '--use-distributed-optimizer': undefined }],
   ['parallel.micro_batch', (s) => (s.parallel = { micro_batch: 2 }), { '--micro-batch-size': ['2'] }],
   ['train.batch', (s) => (s.train!.batch = 16), { '--global-batch-size': ['16'] }],
   ['train.seq_len', (s) => (s.train!.seq_len = 64), { '--seq-length': ['64'] }],

@@ -104,7 +104,6 @@ const RECIPES: Recipe[] = [
       '--rotary-percent': 'Megatron\'s default 1.0: the launch writes it only for partial rotary (rope.dim)',
       '--sequence-parallel': 'no effect with tensor 1; the spec leaves it off',
       '--export-force-local-attention': 'a ModelOpt export switch, not the model',
-      '--no-bias-dropout-fusion': 'a kernel choice; no dropout in either',
       '--enable-gpt-oss': 'a ModelOpt switch that sets the YaRN config in code (megatron/post_training/model_builder.py:298–310, with original_max_position_embeddings 131072); the launch states YaRN as gpt-oss\'s HF config does (×32 over 4096, truncate false) with --position-embedding-type yarn and the --yarn-* flags',
     },
   },

@@ -63,9 +63,11 @@ export const MODEL_ROWS: MappingRow[] = [
   {
     key: 'attention.qkv_bias, out_bias, dense.bias, moe.experts.bias, moe.router.bias',
     block: 'bias',
-    emit: (m) => {
+    emit: (m, o) => {
       const mode = biasMode(biasSet(m)).mode;
-      if (mode === 'all') return [];
+      // TEGroupedMLP (the --moe-grouped-gemm experts) asserts not (add_bias_linear and bias_dropout_fusion)
+      // (moe/experts.py:204), and the fusion is on by default; fused or not, bias + dropout + add is the same sum.
+      if (mode === 'all') return m.moe && o.groupedGemm ? [arg('--no-bias-dropout-fusion', undefined, 'Megatron\'s grouped-GEMM experts refuse biases with the fused bias-dropout-add')] : [];
       const off = arg('--disable-bias-linear', undefined, 'Megatron puts a bias on every linear by default');
       return mode === 'qkv' ? [off, arg('--add-qkv-bias')] : [off];
     },

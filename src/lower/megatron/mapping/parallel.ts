@@ -55,7 +55,13 @@ export const PARALLEL_ROWS: MappingRow[] = [
       const zero = m.parallel.zero;
       if (zero === 0) return [];
       if (zero === 1) return [arg('--use-distributed-optimizer', undefined, 'ZeRO-1: optimizer state sharded over data-parallel ranks')];
-      if (o.fsdp === 'torch') return [arg('--use-torch-fsdp2', undefined, 'zero 3 on torch FSDP2 (megatron.fsdp torch)')];
+      if (o.fsdp === 'torch') {
+        return [
+          arg('--use-torch-fsdp2', undefined, 'zero 3 on torch FSDP2 (megatron.fsdp torch)'),
+          // validate_args asserts it off with FSDP2 (arguments.py:1006); Megatron fuses it by default.
+          arg('--no-gradient-accumulation-fusion', undefined, 'torch FSDP2 refuses the fused weight-gradient accumulation Megatron enables by default'),
+        ];
+      }
       return [
         arg('--use-megatron-fsdp'),
         arg('--data-parallel-sharding-strategy', zero === 2 ? 'optim_grads' : 'optim_grads_params', `ZeRO-${zero}`),

@@ -62,6 +62,11 @@ ROPE_ARGS=(
   --no-yarn-correction-range-round-to-int  # truncate false: the ramp bounds stay fractional
 )
 
+# biases: attention.qkv_bias / out_bias, dense.bias, moe.experts.bias, moe.router.bias
+BIAS_ARGS=(
+  --no-bias-dropout-fusion  # Megatron's grouped-GEMM experts refuse biases with the fused bias-dropout-add
+)
+
 # dense and the FFN activation, MoE layer pattern
 FFN_ARGS=(
   --ffn-hidden-size 2880  # no dense layer: unused (the expert width, as Megatron's Mixtral recipe sets it)
@@ -141,6 +146,7 @@ exec torchrun "${DISTRIBUTED_ARGS[@]}" pretrain_gpt.py \
   "${MODEL_ARGS[@]}" \
   "${ATTENTION_ARGS[@]}" \
   "${ROPE_ARGS[@]}" \
+  "${BIAS_ARGS[@]}" \
   "${FFN_ARGS[@]}" \
   "${MOE_ARGS[@]}" \
   "${ROUTER_ARGS[@]}" \
