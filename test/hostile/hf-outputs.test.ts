@@ -1,0 +1,77 @@
+/**
+ * Hostile input, class 2 (writes that lose data) for the Hugging Face bridge: `moec export hf`
+ * writes its directory whole and `--force` removes the previous one, so an output that is an
+ * input, holds an input, or holds unrelated files is refused before anything is written; and
+ * `moec import -o` never writes over the config it reads.
+ */
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { HAS_BIN, moec, removeTempDirs, tempDir } from './harness.js';
+
+afterAll(removeTempDirs);
+
+const FIXTURE = resolve('test/fixtures/hf/mixtral-gqa');
+
+/** A copy of the small Mixtral checkpoint (plus a file of the user's) and its imported spec. */
+function setup(): { dir: string; model: string; spec: string } {
+  const dir = tempDir();
+  const model = join(dir, 'model');
+  cpSync(FIXTURE, model, { recursive: true });
+  writeFileSync(join(model, 'README.md'), 'the user’s notes\n');
+  const spec = join(dir, 'm.moe');
+  expect(moec(['import', model, '-o', spec]).code).toBe(0);
+  return { dir, model, spec };
+}
+
+describe.skipIf(!HAS_BIN)('export hf: an output that would destroy an input or other files is refused', () => {
+  test('-o the --weights directory, with --force: MOE9102, the checkpoint untouched', () => {
+    const { model, spec } = setup();
+    const before = readdirSync(model).sort();
+    const r = moec(['export', 'hf', spec, '--weights', model, '-o', model, '--force']);
+    expect(r.hung).toBe(false);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('MOE9102');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(readdirSync(model).sort()).toEqual(before);
+  });
+
+  test('-o a directory holding the weights, or the spec file itself, with --force: MOE9102', () => {
+    const { dir, model, spec } = setup();
+    const parent = moec(['export', 'hf', spec, '--weights', model, '-o', dir, '--force']);
+    expect(parent.code).toBe(1);
+    expect(parent.stderr).toContain('MOE9102');
+    expect(existsSync(join(model, 'model.safetensors'))).toBe(true);
+    const text = readFileSync(spec, 'utf8');
+    const self = moec(['export', 'hf', spec, '-o', spec, '--force']);
+    expect(self.code).toBe(1);
+    expect(self.stderr).toContain('MOE9102');
+    expect(readFileSync(spec, 'utf8')).toBe(text);
+  });
+
+  test('-o a directory of unrelated files with --force: MOE9106; -o a plain file: MOE7202, no crash', () => {
+    const { dir, spec } = setup();
+    const other = join(dir, 'other');
+    cpSync(FIXTURE, other, { recursive: true }); // expected.json is not an export's file
+    const r = moec(['export', 'hf', spec, '-o', other, '--force']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('MOE9106');
+    expect(existsSync(join(other, 'expected.json'))).toBe(true);
+    const file = join(dir, 'notes.txt');
+    writeFileSync(file, 'keep\n');
+    const plain = moec(['export', 'hf', spec, '-o', file]);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toContain('MOE7202');
+    expect(plain.stderr).not.toContain('MOE9005');
+    expect(readFileSync(file, 'utf8')).toBe('keep\n');
+  });
+
+  test('a previous export is still replaced with --force', () => {
+    const { dir, spec } = setup();
+    const out = join(dir, 'out');
+    expect(moec(['export', 'hf', spec, '-o', out]).code).toBe(0);
+    const again = moec(['export', 'hf', spec, '-o', out, '--force', '--seed', '3']);
+    expect(again.code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['config.json', 'generation_config.json', 'model.safetensors']);
+  });
+});
