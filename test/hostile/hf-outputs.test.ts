@@ -4,7 +4,7 @@
  * input, holds an input, or holds unrelated files is refused before anything is written; and
  * `moec import -o` never writes over the config it reads.
  */
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { HAS_BIN, moec, removeTempDirs, tempDir } from './harness.js';
@@ -73,5 +73,36 @@ describe.skipIf(!HAS_BIN)('export hf: an output that would destroy an input or o
     const again = moec(['export', 'hf', spec, '-o', out, '--force', '--seed', '3']);
     expect(again.code).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['config.json', 'generation_config.json', 'model.safetensors']);
+  });
+});
+
+describe.skipIf(!HAS_BIN)('import -o: never over the config it reads, never a .moe text under a data-spec name', () => {
+  test('import c.moe -o c.moe --force (the config under a .moe name, or a link to it): MOE9102, the config kept', () => {
+    const dir = tempDir();
+    const config = join(dir, 'c.moe');
+    cpSync(join(FIXTURE, 'config.json'), config);
+    const text = readFileSync(config, 'utf8');
+    const r = moec(['import', config, '-o', config, '--force']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('MOE9102');
+    expect(readFileSync(config, 'utf8')).toBe(text);
+    const model = join(dir, 'model');
+    cpSync(FIXTURE, model, { recursive: true });
+    symlinkSync('config.json', join(model, 'link.moe'));
+    const link = moec(['import', model, '-o', join(model, 'link.moe'), '--force']);
+    expect(link.code).toBe(1);
+    expect(link.stderr).toContain('MOE9102');
+    expect(JSON.parse(readFileSync(join(model, 'config.json'), 'utf8')).model_type).toBe('mixtral');
+  });
+
+  test('-o x.json / x.moe.yaml: MOE9004 naming the .moe syntax, not an internal error (MOE9005)', () => {
+    const dir = tempDir();
+    for (const name of ['config.json', 'spec.moe.yaml']) {
+      const r = moec(['import', FIXTURE, '-o', join(dir, name), '--force']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('MOE9004');
+      expect(r.stderr).not.toContain('MOE9005');
+      expect(existsSync(join(dir, name))).toBe(false);
+    }
   });
 });
