@@ -106,3 +106,26 @@ describe.skipIf(!HAS_BIN)('import -o: never over the config it reads, never a .m
     }
   });
 });
+
+describe.skipIf(!HAS_BIN)('class 1: a chat template from a model directory is bounded in time and memory', () => {
+  const TOKENIZER = resolve('test/fixtures/hf/mixtral-instruct-tokenizer');
+  test.each([
+    ['a 2e9-long range (V8 aborted out of memory)', '{% for i in range(2000000000) %}x{% endfor %}'],
+    ['nested loops (ran for ever, ignoring SIGTERM)', '{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}'],
+  ])('%s: MOE6641, exit 1', (_what, template) => {
+    const dir = tempDir();
+    const tok = join(dir, 'tok');
+    cpSync(TOKENIZER, tok, { recursive: true });
+    const config = JSON.parse(readFileSync(join(tok, 'tokenizer_config.json'), 'utf8'));
+    writeFileSync(join(tok, 'tokenizer_config.json'), JSON.stringify({ ...config, chat_template: template }));
+    const spec = join(dir, 't.moe');
+    expect(moec(['import', TOKENIZER, '-o', spec]).code).toBe(0);
+    const data = join(dir, 'chat.jsonl');
+    writeFileSync(data, `${JSON.stringify({ messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'yo' }] })}\n`);
+    const r = moec(['train', spec, '--tokenizer', tok, '--data', data, '--steps', '1', '-o', join(dir, 'run')], { limitS: 30 });
+    expect(r.hung).toBe(false);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('MOE6641');
+    expect(r.maxRssMiB).toBeLessThan(1800);
+  });
+});
