@@ -4,10 +4,10 @@
  * input, holds an input, or holds unrelated files is refused before anything is written; and
  * `moec import -o` never writes over the config it reads.
  */
-import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { HAS_BIN, moec, removeTempDirs, tempDir } from './harness.js';
+import { HAS_BIN, hasRawControl, moec, removeTempDirs, tempDir } from './harness.js';
 
 afterAll(removeTempDirs);
 
@@ -127,5 +127,16 @@ describe.skipIf(!HAS_BIN)('class 1: a chat template from a model directory is bo
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('MOE6641');
     expect(r.maxRssMiB).toBeLessThan(1800);
+  });
+});
+
+describe.skipIf(!HAS_BIN)('class 5: an output path with control characters is printed escaped', () => {
+  test('import -o "<ESC>[31m…/x.moe": no raw escape in the "wrote" line', () => {
+    const dir = join(tempDir(), 'a\u001b[31mb');
+    mkdirSync(dir);
+    const r = moec(['import', FIXTURE, '-o', join(dir, 'x.moe')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('wrote');
+    expect(hasRawControl(r.stderr)).toBe(false);
   });
 });

@@ -12,6 +12,7 @@ import { writeDiagnostics } from '../render/pretty.js';
 import { EXIT_ERRORS, EXIT_OK, exitCodeFor } from '../exit-codes.js';
 import { STDIN } from '../options.js';
 import { checkOutputNotInput } from '../../io/output-guard.js';
+import { escapeControls } from '../../io/escape-text.js';
 import { writeErrorReason, writeFileAtomicSync } from '../../io/write-file.js';
 
 /**
@@ -55,6 +56,7 @@ export async function runImport(config: string, options: ImportOptions): Promise
     report([failed]);
     return EXIT_ERRORS;
   }
-  process.stderr.write(`wrote ${output} (Hugging Face ${made.value.type.modelType})\n  next: moec check ${output}  ·  moec compile ${output} --weights <model dir> -o <out>/\n`);
+  const shown = escapeControls(output); // a path reaches the terminal: no raw ESC or line break
+  process.stderr.write(`wrote ${shown} (Hugging Face ${made.value.type.modelType})\n  next: moec check ${shown}  ·  moec compile ${shown} --weights <model dir> -o <out>/\n`);
   return EXIT_OK;
 }
