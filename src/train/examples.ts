@@ -16,6 +16,7 @@
  *   message are targets too, so the model learns to stop.
  */
 import { Template } from '@huggingface/jinja';
+import { createContext, runInContext } from 'node:vm';
 import type { TextTokenizer } from './tokenizer.js';
 
 export interface Example {
@@ -116,14 +117,32 @@ export function chatRenderer(tok: TextTokenizer): ((messages: ChatMessage[], add
       throw new BrokenTemplate(reason);
     };
   }
-  return (messages, addGenerationPrompt) =>
-    template.render({
-      messages,
-      add_generation_prompt: addGenerationPrompt,
-      bos_token: tok.bos?.token ?? '',
-      eos_token: tok.eos?.token ?? '',
-    });
+  // A template is a program from the model directory: `range(2000000000)` or nested loops ran
+  // for ever (ignoring SIGTERM) or until V8 aborted out of memory. Each render runs under a vm
+  // watchdog, which terminates synchronous JavaScript on the isolate, the jinja interpreter's too.
+  const slot: { run?: () => string } = {};
+  const context = createContext({ slot });
+  return (messages, addGenerationPrompt) => {
+    slot.run = () =>
+      template.render({
+        messages,
+        add_generation_prompt: addGenerationPrompt,
+        bos_token: tok.bos?.token ?? '',
+        eos_token: tok.eos?.token ?? '',
+      });
+    try {
+      return runInContext('slot.run()', context, { timeout: CHAT_TEMPLATE_TIMEOUT_MS }) as string;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+        throw new BrokenTemplate(`the chat template ran past ${CHAT_TEMPLATE_TIMEOUT_MS} ms on one record (a loop too long for a chat template)`);
+      }
+      throw err;
+    }
+  };
 }
+
+/** A real chat template renders a record in well under a millisecond. */
+export const CHAT_TEMPLATE_TIMEOUT_MS = 1000;
 
 export function chatExample(tok: TextTokenizer, render: ReturnType<typeof chatRenderer>, raw: unknown): Example | RecordProblem {
   const messages = checkMessages(raw);

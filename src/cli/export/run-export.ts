@@ -14,6 +14,7 @@ import type { ExportOptions } from '../commands/export.js';
 import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE, exitCodeFor } from '../exit-codes.js';
 import { LORA_OPTION_FILE, parseLoraOption } from '../../spec/lora-option.js';
 import { writeDiagnostics } from '../render/pretty.js';
+import { checkExportOutput } from './export-output-guard.js';
 
 /** The router conversion's findings, which both the hf target rules and the export report. */
 const ROUTER_CODES = new Set(['MOE3810', 'MOE3811', 'MOE3812']);
@@ -44,6 +45,11 @@ export async function runExport(format: string, specFile: string, options: Expor
     return exitCodeFor(diagnostics);
   }
   const ir = loaded.ir;
+  const clash = checkExportOutput(options.output!, [...loaded.sources.keys(), specFile, options.weights, options.adapter]);
+  if (clash) {
+    report(options, [...diagnostics, clash], loaded.sources);
+    return EXIT_ERRORS;
+  }
   let source: Pick<ModelWeights, 'weights' | 'from' | 'close'> | undefined;
   if (options.adapter !== undefined && !options.configOnly) {
     // The base (--weights, or the one a moec LoRA run recorded) with the adapter merged per tensor.
