@@ -10,6 +10,7 @@
  * Rounding is round-half-to-even, like ONNX QuantizeLinear.
  */
 import type { QuantIR } from '../../ir/types.js';
+import { f32BitsToF16Bits } from '../../interop/safetensors/float-bits.js';
 
 export interface Quantized {
   /** N × K codes, row-major; signed (symmetric) or unsigned (asymmetric), not packed. */
@@ -121,37 +122,13 @@ export function packNibbles(values: ArrayLike<number>): Uint8Array {
   return out;
 }
 
-/** IEEE half-precision bits of a float32 value, round-to-nearest-even (overflow → ±inf). */
+/**
+ * IEEE half-precision bits of a float32 value, round-to-nearest-even (overflow → ±inf): the
+ * safetensors converter's function (one implementation; quantize-kernel.ts halfKernel repeats
+ * it only because worker threads run kernels from their source text).
+ */
 export function toFloat16Bits(value: number): number {
-  const f32 = new Float32Array([value]);
-  const x = new Uint32Array(f32.buffer)[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    const half = 1 << (shift - 1);
-    let m = mant >>> shift;
-    const rest = mant & ((1 << shift) - 1);
-    if (rest > half || (rest === half && m & 1)) m++;
-    return sign | m;
-  }
-  let m = mant >>> 13;
-  const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && m & 1)) {
-    m++;
-    if (m === 0x400) {
-      m = 0;
-      e++;
-      if (e >= 0x1f) return sign | 0x7c00;
-    }
-  }
-  return sign | (e << 10) | m;
+  return f32BitsToF16Bits(new Uint32Array(Float32Array.of(value).buffer)[0]!);
 }
 
 export function toFloat16(data: Float32Array): Uint16Array {
