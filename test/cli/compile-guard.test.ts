@@ -8,26 +8,15 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { CompileOptions } from '../../src/cli/commands/compile.js';
 import { runCompile } from '../../src/cli/compile/run-compile.js';
 import { FOLDER_TOP_FILES } from '../../src/lower/onnx/deploy/folder-files.js';
 import { runImport } from '../../src/cli/import/run-import.js';
+import { captureStdout } from '../tools/capture-output.js';
 
 const root = mkdtempSync(join(tmpdir(), 'moec-compile-guard-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-async function quiet<T>(fn: () => Promise<T>): Promise<{ value: T; out: string }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    return { value: await fn(), out };
-  } finally {
-    spy.mockRestore();
-    err.mockRestore();
-  }
-}
 
 const options = (o: Partial<CompileOptions>): CompileOptions => ({ target: 'onnx', moe: 'sparse', tritonKind: 'cpu', megatron: [], format: 'json', ...o });
 const snapshot = (dir: string) => readdirSync(dir).sort().map((f) => [f, statSync(join(dir, f)).isFile() ? readFileSync(join(dir, f)).toString('base64') : 'dir']);
@@ -38,9 +27,9 @@ describe('compile into the weights directory', () => {
   const spec = join(root, 'm.moe');
 
   it('-o <the Hugging Face weights directory> is MOE9102, and its config.json is untouched', async () => {
-    expect((await quiet(() => runImport(hf, { output: spec }))).value).toBe(0);
+    expect((await captureStdout(() => runImport(hf, { output: spec }))).value).toBe(0);
     const before = snapshot(hf);
-    const r = await quiet(() => runCompile(spec, options({ weights: hf, output: hf })));
+    const r = await captureStdout(() => runCompile(spec, options({ weights: hf, output: hf })));
     expect(r.value).toBe(1);
     const doc = JSON.parse(r.out);
     expect(doc.diagnostics.map((d: { code: string }) => d.code)).toContain('MOE9102');
@@ -50,7 +39,7 @@ describe('compile into the weights directory', () => {
 
   it('a folder elsewhere is written, with only files FOLDER_TOP_FILES names (and onnx/) at its top', async () => {
     const out = join(root, 'folder');
-    const r = await quiet(() => runCompile(spec, options({ weights: hf, output: out })));
+    const r = await captureStdout(() => runCompile(spec, options({ weights: hf, output: out })));
     expect(r.value).toBe(0);
     expect(readdirSync(out).filter((f) => f !== 'onnx' && !FOLDER_TOP_FILES.includes(f))).toEqual([]);
   });

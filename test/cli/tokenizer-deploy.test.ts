@@ -10,7 +10,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { CompileOptions } from '../../src/cli/commands/compile.js';
 import type { RunOptions } from '../../src/cli/commands/run.js';
 import { runCompile } from '../../src/cli/compile/run-compile.js';
@@ -18,6 +18,7 @@ import { runModel } from '../../src/run/run-command.js';
 import { runEval } from '../../src/eval/eval-command.js';
 import type { EvalOptions } from '../../src/cli/commands/eval.js';
 import { loadTokenizer } from '../../src/train/tokenizer.js';
+import { captureStdout } from '../tools/capture-output.js';
 
 const TOKENIZER = 'test/fixtures/tokenizers/llama2-tiny';
 const root = mkdtempSync(join(tmpdir(), 'moec-tok-deploy-'));
@@ -29,24 +30,12 @@ const spec = (vocab: number) => {
   return f;
 };
 
-async function captured<T>(fn: () => Promise<T>): Promise<{ value: T; out: string }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    return { value: await fn(), out };
-  } finally {
-    spy.mockRestore();
-    err.mockRestore();
-  }
-}
-
 const compileOptions = (o: Partial<CompileOptions>): CompileOptions => ({ target: 'onnx', moe: 'sparse', tritonKind: 'cpu', megatron: [], format: 'json', ...o });
 
 describe('the model tokenizer in the ONNX folder and moec run', () => {
   it('ships the tokenizer files and its special ids; run encodes and decodes with it', async () => {
     const dir = join(root, 'folder');
-    const c = await captured(() => runCompile(spec(size), compileOptions({ output: dir, tokenizer: TOKENIZER })));
+    const c = await captureStdout(() => runCompile(spec(size), compileOptions({ output: dir, tokenizer: TOKENIZER })));
     expect(JSON.parse(c.out).diagnostics.filter((d: { severity: string }) => d.severity === 'error')).toEqual([]);
     expect(c.value).toBe(0);
     expect(readFileSync(join(dir, 'tokenizer.json'), 'utf8')).toBe(readFileSync(join(TOKENIZER, 'tokenizer.json'), 'utf8'));
@@ -58,7 +47,7 @@ describe('the model tokenizer in the ONNX folder and moec run', () => {
     if (existsSync(join(dir, 'genai_config.json'))) expect(JSON.parse(readFileSync(join(dir, 'genai_config.json'), 'utf8')).model.eos_token_id).toBe(2);
 
     const runOptions: RunOptions = { prompt: 'Hello World', tokenizer: TOKENIZER, maxNewTokens: 3, temperature: 0, topK: 0, topP: 1, seed: 0, cache: true, format: 'json' };
-    const r = await captured(() => runModel(dir, runOptions));
+    const r = await captureStdout(() => runModel(dir, runOptions));
     expect(r.value).toBe(0);
     const doc = JSON.parse(r.out);
     expect(doc.result.promptIds).toEqual([1, 15043, 2787]);
@@ -70,7 +59,7 @@ describe('the model tokenizer in the ONNX folder and moec run', () => {
     const data = join(root, 'eval.jsonl');
     writeFileSync(data, ['How are you doing?', 'Hello World', 'The company was founded in 2016.'].map((text) => JSON.stringify({ text })).join('\n'));
     const evalOptions: EvalOptions = { data: [data], tokenizer: TOKENIZER, seqLen: 8, format: 'json' };
-    const e = await captured(() => runEval(dir, evalOptions));
+    const e = await captureStdout(() => runEval(dir, evalOptions));
     expect(e.value).toBe(0);
     const scored = JSON.parse(e.out).result;
     expect(scored.tokens).toBe((1 + 5 + 1) + (1 + 2 + 1) + (1 + 11 + 1) - 1); // <s> … </s> per document; every token but the first is a target
@@ -80,7 +69,7 @@ describe('the model tokenizer in the ONNX folder and moec run', () => {
 
   it('refuses a tokenizer larger than the spec vocabulary', async () => {
     const dir = join(root, 'small');
-    const c = await captured(() => runCompile(spec(256), compileOptions({ output: dir, tokenizer: TOKENIZER })));
+    const c = await captureStdout(() => runCompile(spec(256), compileOptions({ output: dir, tokenizer: TOKENIZER })));
     expect(c.value).toBe(1);
     expect(JSON.parse(c.out).diagnostics.map((d: { code: string }) => d.code)).toContain('MOE6622');
     expect(existsSync(join(dir, 'config.json'))).toBe(false);
